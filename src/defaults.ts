@@ -1,0 +1,49 @@
+/**
+ * Named defaults, each with its unit. The values are RQ 1.13's (rq/defaults.py) unless a comment
+ * says otherwise, so that a mixed Python and Node deployment behaves the same on both sides.
+ */
+
+/** Default job timeout, in seconds (RQ's `Queue.DEFAULT_TIMEOUT`). */
+export const DEFAULT_JOB_TIMEOUT = 180;
+
+/** How long a finished job and its result are kept, in seconds (RQ's `DEFAULT_RESULT_TTL`). */
+export const DEFAULT_RESULT_TTL = 500;
+
+/** How long a failed job is kept, in seconds: one year (RQ's `DEFAULT_FAILURE_TTL`). */
+export const DEFAULT_FAILURE_TTL = 31_536_000;
+
+/** Worker key TTL, in seconds, refreshed by every heartbeat (RQ's `DEFAULT_WORKER_TTL`). */
+export const DEFAULT_WORKER_TTL = 420;
+
+/** How often a running job's heartbeat is written, in seconds (RQ's `--job-monitoring-interval`). */
+export const DEFAULT_JOB_MONITORING_INTERVAL = 30;
+
+/**
+ * Grace added to a heartbeat interval to form a TTL, in seconds. RQ keeps a running job's
+ * started-registry score at `now + interval + 60`, and the worker key at `worker_ttl + 60`.
+ */
+export const HEARTBEAT_GRACE = 60;
+
+/** TTL of a dead worker's key, in seconds, so that `rq info` shows it briefly (RQ: 60). */
+export const DEAD_WORKER_TTL = 60;
+
+/** Number of entries kept in a job's results stream (`XADD ... MAXLEN ~ 10`). */
+export const RESULTS_STREAM_MAXLEN = 10;
+
+/** The queue used when none is named. */
+export const DEFAULT_QUEUE_NAME = 'default';
+
+/**
+ * Longest a blocking dequeue waits before looping, in seconds. Finite on purpose: a dead socket
+ * is then noticed within this bound instead of leaving a worker blocked forever.
+ */
+export const DEFAULT_DEQUEUE_TIMEOUT = 5;
+
+/** Default Redis port, as RQ's `REDIS_PORT` default. */
+export const DEFAULT_REDIS_PORT = 6379;
+
+/** Default Sentinel master name, as RQ's `SENTINEL['MASTER_NAME']` default. */
+export const DEFAULT_SENTINEL_MASTER_NAME = 'mymaster';
+
+/** Default Sentinel port, as RQ's `SENTINEL['INSTANCES']` default `[('localhost', 26379)]`. */
+export const DEFAULT_SENTINEL_PORT = 26_379;

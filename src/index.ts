@@ -1,0 +1,55 @@
+/**
+ * rq-ts: RQ (Redis Queue) for TypeScript and Node.js, in RQ's own Redis layout.
+ *
+ * Glossary: a *queue* is a Redis list of job ids; a *job* is a Redis hash naming a function and
+ * its arguments; a *registry* is a sorted set of job ids in one state (started, finished,
+ * failed...); a *worker* takes jobs off queues and runs them.
+ */
+
+// Connections
+export {
+  withConnection,
+  pushConnection,
+  popConnection,
+  getCurrentConnection,
+  useConnection,
+} from './connection.js';
+export type { RedisConnection, ConnectionOptions, PushedConnection } from './connection.js';
+
+// Settings
+export {
+  connectionFromSettings,
+  openConnection,
+  loadSettings,
+  loadConfigFile,
+  settingsFromEnv,
+  redisOptionsFromSettings,
+  redisOptionsFromUrl,
+  describeConnection,
+  maskUrl,
+} from './settings.js';
+export type { RQSettings, SentinelSettings, SettingsSource, OpenConnectionOptions } from './settings.js';
+
+// Queues and jobs
+export { Queue } from './queue.js';
+export type { QueueOptions, EnqueueOptions } from './queue.js';
+export { Job, validateJobId } from './job.js';
+export type { JobData, JobOptions, JobStatus, Kwargs } from './job.js';
+export { parseDuration, parseJobTimeout } from './timeouts.js';
+export type { Duration } from './timeouts.js';
+export { JSONSerializer } from './serializers/index.js';
+export type { Serializer } from './serializers/index.js';
+
+// Errors
+export {
+  RQError,
+  NoRedisConnectionError,
+  ConnectionStackEmptyError,
+  ConfigurationError,
+  InvalidArgumentError,
+  TimeoutFormatError,
+  NoSuchJobError,
+  DeserializationError,
+  UnknownFunctionError,
+  JobTimeoutError,
+} from './errors.js';

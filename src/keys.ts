@@ -1,0 +1,119 @@
+/**
+ * Every Redis key and pub/sub channel name rq-ts uses, exactly as RQ 1.13 spells it
+ * (RQ-REFERENCE.md §2.1). Nothing else in rq-ts builds a key string: change a name here and a
+ * test pins it against RQ's. Quirks are kept on purpose, for interoperability with Python RQ.
+ */
+
+/** Prefix of job hashes: `rq:job:<id>`. Lua scripts that derive job keys receive it in ARGV. */
+export const JOB_KEY_PREFIX = 'rq:job:';
+
+/** Prefix of queue lists: `rq:queue:<name>`. */
+export const QUEUE_KEY_PREFIX = 'rq:queue:';
+
+/** Prefix of worker hashes: `rq:worker:<name>`. */
+export const WORKER_KEY_PREFIX = 'rq:worker:';
+
+/** Set of every queue's key (`rq:queue:<name>`, not the bare name). */
+export const QUEUES_KEY = 'rq:queues';
+
+/** Set of every live worker's key. */
+export const WORKERS_KEY = 'rq:workers';
+
+/** Present while workers are suspended (`rq suspend`). */
+export const SUSPENDED_KEY = 'rq:suspended';
+
+/** The list of job ids waiting in queue `name`. */
+export function queueKey(name: string): string {
+  return QUEUE_KEY_PREFIX + name;
+}
+
+/** The queue name inside a queue key, or undefined when `key` is not one. */
+export function queueNameFromKey(key: string): string | undefined {
+  return key.startsWith(QUEUE_KEY_PREFIX) ? key.slice(QUEUE_KEY_PREFIX.length) : undefined;
+}
+
+/** The hash holding job `id`. */
+export function jobKey(id: string): string {
+  return JOB_KEY_PREFIX + id;
+}
+
+/** The set of ids of jobs waiting for job `id` to finish. */
+export function dependentsKey(id: string): string {
+  return `${JOB_KEY_PREFIX}${id}:dependents`;
+}
+
+/**
+ * The set of ids that job `id` waits for. RQ builds it as `rq:job:` + `:` + id, hence the double
+ * colon; RQ 1.13 through 2.10 all write and read it so.
+ */
+export function dependenciesKey(id: string): string {
+  return `${JOB_KEY_PREFIX}:${id}:dependencies`;
+}
+
+/** The stream of results of job `id` (one entry per run). */
+export function resultsKey(id: string): string {
+  return `rq:results:${id}`;
+}
+
+/** StartedJobRegistry of a queue: RQ calls it "wip". */
+export function startedRegistryKey(queue: string): string {
+  return `rq:wip:${queue}`;
+}
+
+/** FinishedJobRegistry of a queue. */
+export function finishedRegistryKey(queue: string): string {
+  return `rq:finished:${queue}`;
+}
+
+/** FailedJobRegistry of a queue (failed and stopped jobs). */
+export function failedRegistryKey(queue: string): string {
+  return `rq:failed:${queue}`;
+}
+
+/** DeferredJobRegistry of a queue (jobs waiting on dependencies). */
+export function deferredRegistryKey(queue: string): string {
+  return `rq:deferred:${queue}`;
+}
+
+/** ScheduledJobRegistry of a queue (score: due time, integer epoch seconds). */
+export function scheduledRegistryKey(queue: string): string {
+  return `rq:scheduled:${queue}`;
+}
+
+/** CanceledJobRegistry of a queue. */
+export function canceledRegistryKey(queue: string): string {
+  return `rq:canceled:${queue}`;
+}
+
+/** The hash describing worker `name`. */
+export function workerKey(name: string): string {
+  return WORKER_KEY_PREFIX + name;
+}
+
+/** The set of keys of workers listening on queue `queue`. */
+export function queueWorkersKey(queue: string): string {
+  return `rq:workers:${queue}`;
+}
+
+/** The pub/sub channel on which worker `name` takes commands (shutdown, kill-horse, stop-job). */
+export function workerCommandsChannel(name: string): string {
+  return `rq:pubsub:${name}`;
+}
+
+/** Lock taken by the scheduler that serves queue `queue`. */
+export function schedulerLockKey(queue: string): string {
+  return `rq:scheduler-lock:${queue}`;
+}
+
+/** Lock taken by the worker that cleans the registries of queue `queue`. */
+export function cleanRegistriesLockKey(queue: string): string {
+  return `rq:clean_registries:${queue}`;
+}
+
+/**
+ * RQ 2.x's list of ids a single-queue worker has moved out of `queue` but not yet started.
+ * rq-ts uses the same name for its claim list, so RQ 2.x maintenance recognises it.
+ */
+export function intermediateQueueKey(queue: string): string {
+  return `${QUEUE_KEY_PREFIX}${queue}:intermediate`;
+}

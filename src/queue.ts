@@ -1,0 +1,171 @@
+/**
+ * A queue: the Redis list `rq:queue:<name>` of job ids, oldest first, registered in the set
+ * `rq:queues` by its key. Enqueueing writes the job hash and pushes its id in one MULTI, exactly
+ * as RQ 1.13 does (RQ-REFERENCE.md §2.7), so Python workers and readers see the same thing.
+ */
+import { resolveConnection, type ConnectionOptions, type RedisConnection } from './connection.js';
+import { callString } from './call-string.js';
+import { DEFAULT_JOB_TIMEOUT, DEFAULT_QUEUE_NAME } from './defaults.js';
+import { InvalidArgumentError } from './errors.js';
+import { Job, type Kwargs } from './job.js';
+import { JOB_KEY_PREFIX, QUEUES_KEY, dependenciesKey, dependentsKey, queueKey } from './keys.js';
+import { scripts } from './scripts/index.js';
+import { JSONSerializer, type Serializer } from './serializers/index.js';
+import { parseDuration, parseJobTimeout, type Duration } from './timeouts.js';
+
+/** Options of a {@link Queue}. */
+export interface QueueOptions extends ConnectionOptions {
+  /** Timeout of jobs enqueued without one, in seconds or as `"10m"`. @default 180 */
+  defaultTimeout?: Duration;
+  /** How job data is encoded; every producer and worker of the queue must agree. @default JSONSerializer */
+  serializer?: Serializer;
+}
+
+/** Options of one enqueue: RQ's `enqueue_call` keyword arguments, in camelCase. */
+export interface EnqueueOptions {
+  /** Positional arguments of the function. @default [] */
+  args?: readonly unknown[];
+  /** Keyword arguments, for a Python function (a JS function gets them as a trailing object). */
+  kwargs?: Kwargs;
+  /** Longest the job may run, in seconds or as `"10s"`, `"5m"`, `"1h"`, `"2d"`; -1 for none. @default the queue's, 180 */
+  jobTimeout?: Duration;
+  /** Seconds to keep the finished job and its result; -1 forever, 0 not at all. @default 500 (the worker's) */
+  resultTtl?: Duration;
+  /** Longest the job may wait in the queue before it expires, in seconds. @default no limit */
+  ttl?: Duration;
+  /** Seconds to keep the job if it fails. @default one year */
+  failureTtl?: Duration;
+  /** Description shown by tools. @default the call as Python prints it, `tasks.add(2, y=3)` */
+  description?: string;
+  /** The job id (letters, digits, `_`, `-`). @default a new UUID4 */
+  jobId?: string;
+  /** Put the job at the head of the queue instead of the tail. @default false */
+  atFront?: boolean;
+  /** Metadata stored with the job. */
+  meta?: Record<string, unknown>;
+}
+
+/**
+ * A queue of jobs in Redis, named as RQ names it.
+ *
+ * @example
+ * const queue = new Queue('default', { connection: new Redis() });
+ * const job = await queue.enqueue('tasks.add', 2, 3);
+ */
+export class Queue {
+  /** The queue name. */
+  readonly name: string;
+  /** The Redis key of the queue list, `rq:queue:<name>`. */
+  readonly key: string;
+  /** The connection this queue uses for life: the explicit one, else the stack's top at construction. */
+  readonly connection: RedisConnection;
+  /** The serializer of its jobs. */
+  readonly serializer: Serializer;
+  /** Timeout of jobs enqueued without one, in seconds. */
+  readonly defaultTimeout: number;
+
+  /**
+   * @throws {NoRedisConnectionError} without `connection` and outside any connection context.
+   */
+  constructor(name: string = DEFAULT_QUEUE_NAME, options: QueueOptions = {}) {
+    if (typeof name !== 'string' || name === '') throw new InvalidArgumentError('A queue needs a non-empty name.');
+    this.name = name;
+    this.key = queueKey(name);
+    this.connection = resolveConnection(options.connection, `Queue '${name}'`);
+    this.serializer = options.serializer ?? JSONSerializer;
+    this.defaultTimeout = parseJobTimeout(options.defaultTimeout ?? DEFAULT_JOB_TIMEOUT);
+  }
+
+  /**
+   * Enqueues a call of `funcName` with `args`, every one passed to the function. For RQ's
+   * options (job id, TTLs, meta...) use {@link Queue.enqueueCall}.
+   */
+  enqueue(funcName: string, ...args: unknown[]): Promise<Job> {
+    return this.enqueueCall(funcName, { args });
+  }
+
+  /**
+   * Enqueues a call with RQ's options, in one transaction: `SADD rq:queues`, `HSET rq:job:<id>`,
+   * the TTLs if `ttl` is set, then `RPUSH` (or `LPUSH` with `atFront`) of the id.
+   * @throws {InvalidArgumentError} or {@link TimeoutFormatError} for a bad option; nothing is written then.
+   */
+  async enqueueCall(funcName: string, options: EnqueueOptions = {}): Promise<Job> {
+    const job = this.#createJob(funcName, options);
+    job.origin = this.name;
+    job.status = 'queued';
+    job.enqueuedAt = new Date();
+    const transaction = this.connection.multi().sadd(QUEUES_KEY, this.key).hset(job.key, job.toHash());
+    if (job.ttl !== undefined) {
+      transaction.expire(job.key, job.ttl).expire(dependentsKey(job.id), job.ttl).expire(dependenciesKey(job.id), job.ttl);
+    }
+    if (options.atFront) transaction.lpush(this.key, job.id);
+    else transaction.rpush(this.key, job.id);
+    await execOrThrow(transaction.exec());
+    return job;
+  }
+
+  #createJob(funcName: string, options: EnqueueOptions): Job {
+    const args = options.args ?? [];
+    const kwargs = options.kwargs ?? {};
+    if (!Array.isArray(args)) throw new InvalidArgumentError(`args of ${funcName} must be an array.`);
+    const ttl = options.ttl === undefined ? undefined : parseDuration(options.ttl, 'ttl');
+    if (ttl !== undefined && ttl <= 0) throw new InvalidArgumentError(`ttl must be greater than 0, got ${String(options.ttl)}.`);
+    return Job.create(
+      {
+        funcName,
+        args,
+        kwargs,
+        description: options.description ?? callString(funcName, args, kwargs),
+        timeout: options.jobTimeout === undefined ? this.defaultTimeout : parseJobTimeout(options.jobTimeout),
+        ...(options.resultTtl !== undefined && { resultTtl: parseDuration(options.resultTtl, 'resultTtl') }),
+        ...(options.failureTtl !== undefined && { failureTtl: parseDuration(options.failureTtl, 'failureTtl') }),
+        ...(ttl !== undefined && { ttl }),
+        ...(options.meta !== undefined && { meta: options.meta }),
+        ...(options.jobId !== undefined && { id: options.jobId }),
+      },
+      { connection: this.connection, serializer: this.serializer },
+    );
+  }
+
+  /** Number of jobs waiting in the queue (`LLEN`). */
+  count(): Promise<number> {
+    return this.connection.llen(this.key);
+  }
+
+  /**
+   * Ids of waiting jobs, from the head, `length` of them from `offset` (all when `length` is -1).
+   */
+  getJobIds(offset = 0, length = -1): Promise<string[]> {
+    const end = length < 0 ? -1 : offset + length - 1;
+    return this.connection.lrange(this.key, offset, end);
+  }
+
+  /**
+   * Job `id`, or null when its hash is gone; as RQ does, an id whose hash is gone is then
+   * removed from this queue.
+   */
+  async fetchJob(id: string): Promise<Job | null> {
+    const hash = await this.connection.hgetallBuffer(JOB_KEY_PREFIX + id);
+    if (Object.keys(hash).length === 0) {
+      await this.connection.lrem(this.key, 1, id);
+      return null;
+    }
+    return Job.fromHash(id, hash, this.connection, this.serializer);
+  }
+
+  /**
+   * Removes every waiting job: its id from the list, its hash and its dependents set, atomically.
+   * Registries are untouched, as in RQ. Returns the number of jobs removed.
+   */
+  async empty(): Promise<number> {
+    return (await scripts(this.connection).emptyQueue([this.key], [JOB_KEY_PREFIX])) as number;
+  }
+}
+
+/** Awaits a MULTI's EXEC and throws the first command error instead of returning it. */
+async function execOrThrow(exec: Promise<[Error | null, unknown][] | null>): Promise<unknown[]> {
+  const replies = await exec;
+  if (replies === null) throw new Error('Redis aborted the transaction (EXEC returned null).');
+  for (const [error] of replies) if (error) throw error;
+  return replies.map(([, value]) => value);
+}

@@ -1,0 +1,52 @@
+/**
+ * The Lua scripts, one per atomic transition, registered on a connection with ioredis'
+ * `defineCommand` (EVALSHA, falling back to EVAL after a SCRIPT FLUSH or a restart). Each `.lua`
+ * file documents its KEYS, ARGV and reply; the build copies them next to this module.
+ */
+import { readFileSync } from 'node:fs';
+import type { RedisConnection } from '../connection.js';
+
+interface ScriptSpec {
+  readonly file: string;
+  readonly numberOfKeys: number;
+}
+
+const SCRIPTS = {
+  emptyQueue: { file: 'empty-queue.lua', numberOfKeys: 1 },
+} as const satisfies Record<string, ScriptSpec>;
+
+/** The name of a script registered by {@link scripts}. */
+export type ScriptName = keyof typeof SCRIPTS;
+
+const sources = new Map<ScriptName, string>();
+const registered = new WeakSet<RedisConnection>();
+
+function source(name: ScriptName): string {
+  let text = sources.get(name);
+  if (text === undefined) {
+    text = readFileSync(new URL(SCRIPTS[name].file, import.meta.url), 'utf8');
+    sources.set(name, text);
+  }
+  return text;
+}
+
+type ScriptCall = (keys: readonly string[], args: readonly (string | number | Buffer)[]) => Promise<unknown>;
+
+/**
+ * The scripts, callable on `connection`: `await scripts(redis).emptyQueue([key], [prefix])`.
+ * Registers them on the connection the first time.
+ */
+export function scripts(connection: RedisConnection): Record<ScriptName, ScriptCall> {
+  if (!registered.has(connection)) {
+    for (const name of Object.keys(SCRIPTS) as ScriptName[]) {
+      connection.defineCommand(`rq_${name}`, { numberOfKeys: SCRIPTS[name].numberOfKeys, lua: source(name) });
+    }
+    registered.add(connection);
+  }
+  const commands = connection as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+  const calls = {} as Record<ScriptName, ScriptCall>;
+  for (const name of Object.keys(SCRIPTS) as ScriptName[]) {
+    calls[name] = (keys, args) => commands[`rq_${name}`]!.call(connection, ...keys, ...args);
+  }
+  return calls;
+}

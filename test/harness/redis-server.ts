@@ -1,0 +1,270 @@
+/**
+ * Starts and stops real `redis-server` and `redis-sentinel` processes for tests, on free loopback
+ * ports, each with its own temporary directory and no persistence. Never touches the machine's
+ * Redis on 6379. Every process started here is killed when the test process exits, even after a
+ * failed test or an uncaught error.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, createConnection } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+
+/** A running redis-server (or sentinel) started by the harness. */
+export interface RedisProcess {
+  readonly host: '127.0.0.1';
+  readonly port: number;
+  /** `redis://127.0.0.1:<port>` (with the password when one is set). */
+  readonly url: string;
+  readonly pid: number;
+  /** Stops the server and removes its directory. Safe to call twice. */
+  stop(): Promise<void>;
+  /** Sends a signal (SIGKILL by default) and waits for the process to exit. */
+  kill(signal?: NodeJS.Signals): Promise<void>;
+}
+
+const running = new Set<ChildProcess>();
+let exitHookInstalled = false;
+
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  const killAll = () => {
+    for (const child of running) child.kill('SIGKILL');
+  };
+  process.on('exit', killAll);
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      killAll();
+      process.exit(130);
+    });
+  }
+}
+
+/** Fails at once, with what to install, when a Redis binary is missing. */
+export function requireBinary(name: 'redis-server' | 'redis-sentinel'): void {
+  const probe = spawnSync(name, ['--version'], { encoding: 'utf8' });
+  if (probe.error || probe.status !== 0) {
+    const pkg = name === 'redis-sentinel' ? 'redis-sentinel' : 'redis-server';
+    throw new Error(`${name} is not installed, and rq-ts tests run against real Redis servers: apt-get install -y ${pkg} redis-tools`);
+  }
+}
+
+/** A TCP port free on 127.0.0.1 right now. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+/** Options of {@link startRedis}. */
+export interface StartRedisOptions {
+  /** `requirepass` for the server. */
+  password?: string;
+  /** More `redis-server` arguments, e.g. `['--replicaof', '127.0.0.1', '1234']`. */
+  args?: string[];
+  /** Start a sentinel from this config text (`port` and `bind` are added). */
+  sentinelConfig?: string;
+}
+
+/**
+ * Starts a redis-server (or, with `sentinelConfig`, a sentinel) on a free loopback port and
+ * waits until it answers PING.
+ */
+export async function startRedis(options: StartRedisOptions = {}): Promise<RedisProcess> {
+  requireBinary(options.sentinelConfig === undefined ? 'redis-server' : 'redis-sentinel');
+  installExitHook();
+  let lastError: unknown;
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const port = await freePort();
+    try {
+      return await launch(port, options);
+    } catch (error) {
+      lastError = error; // most likely another process took the port between probe and bind
+    }
+  }
+  throw new Error(`Could not start redis-server: ${(lastError as Error).message}`);
+}
+
+async function launch(port: number, options: StartRedisOptions): Promise<RedisProcess> {
+  const dir = mkdtempSync(join(tmpdir(), `rqts-redis-${port}-`));
+  const common = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no'];
+  let child: ChildProcess;
+  if (options.sentinelConfig !== undefined) {
+    const file = join(dir, 'sentinel.conf');
+    writeFileSync(file, `port ${port}\nbind 127.0.0.1\ndir ${dir}\n${options.sentinelConfig}\n`);
+    child = spawn('redis-sentinel', [file], { stdio: ['ignore', 'ignore', 'pipe'] });
+  } else {
+    const auth = options.password ? ['--requirepass', options.password] : [];
+    child = spawn('redis-server', [...common, '--repl-diskless-sync-delay', '0', ...auth, ...(options.args ?? [])], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+  }
+  running.add(child);
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.once('exit', () => running.delete(child));
+  try {
+    await waitForPing(port, options.password, child);
+  } catch (error) {
+    child.kill('SIGKILL');
+    await exited;
+    rmSync(dir, { recursive: true, force: true });
+    throw new Error(`${(error as Error).message}${stderr ? `: ${stderr.trim()}` : ''}`);
+  }
+  const auth = options.password ? `:${encodeURIComponent(options.password)}@` : '';
+  let stopped = false;
+  const kill = async (signal: NodeJS.Signals = 'SIGKILL') => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill(signal);
+      await exited;
+    }
+  };
+  return {
+    host: '127.0.0.1',
+    port,
+    url: `redis://${auth}127.0.0.1:${port}`,
+    pid: child.pid ?? -1,
+    kill,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function waitForPing(port: number, password: string | undefined, child: ChildProcess): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`redis on port ${port} exited with code ${child.exitCode}`);
+    if (await pings(port, password)) return;
+    await sleep(20);
+  }
+  throw new Error(`redis on port ${port} did not answer PING within 10 s`);
+}
+
+function pings(port: number, password: string | undefined): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ host: '127.0.0.1', port });
+    let reply = '';
+    socket.setTimeout(500, () => socket.destroy());
+    socket.on('error', () => resolve(false));
+    socket.on('close', () => resolve(/\+PONG/.test(reply)));
+    socket.on('connect', () => socket.write(`${password ? `AUTH ${password}\r\n` : ''}PING\r\n`));
+    socket.on('data', (chunk) => {
+      reply += chunk.toString();
+      if (reply.includes('PONG') || reply.includes('-')) socket.end();
+    });
+  });
+}
+
+/** Waits `ms` milliseconds. */
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** An admin client to a harness server, for assertions; not the client under test. */
+export function adminClient(server: Pick<RedisProcess, 'port'>, password?: string): Redis {
+  return new Redis({ host: '127.0.0.1', port: server.port, ...(password ? { password } : {}), maxRetriesPerRequest: 1, connectionName: 'rqts-test-admin' });
+}
+
+/** A Sentinel group: one primary, one replica, three sentinels, all on free loopback ports. */
+export interface SentinelGroup {
+  readonly masterName: string;
+  readonly password: string | undefined;
+  readonly primary: RedisProcess;
+  readonly replica: RedisProcess;
+  readonly sentinels: readonly RedisProcess[];
+  /** `[['127.0.0.1', port], ...]`, as RQ's `SENTINEL.INSTANCES`. */
+  readonly instances: Array<[string, number]>;
+  /** Port of the server the sentinels currently name as master. */
+  currentMasterPort(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the Sentinel recipe of RELIABILITY.md §3.5 on free ports (down-after 1000 ms,
+ * failover-timeout 5000 ms) and waits until the sentinels see each other and the replica is in sync.
+ * With `password`, the servers and the sentinels all require it (as RQ 1.13 sends one password
+ * to both).
+ */
+export async function startSentinelGroup(options: { masterName?: string; password?: string } = {}): Promise<SentinelGroup> {
+  const masterName = options.masterName ?? 'mymaster';
+  const password = options.password;
+  const auth = password ? { password } : {};
+  const primary = await startRedis({ ...auth, args: password ? ['--masterauth', password] : [] });
+  const replica = await startRedis({
+    ...auth,
+    args: ['--replicaof', '127.0.0.1', String(primary.port), ...(password ? ['--masterauth', password] : [])],
+  });
+  const sentinelConfig = [
+    `sentinel monitor ${masterName} 127.0.0.1 ${primary.port} 2`,
+    `sentinel down-after-milliseconds ${masterName} 1000`,
+    `sentinel failover-timeout ${masterName} 5000`,
+    `sentinel parallel-syncs ${masterName} 1`,
+    ...(password ? [`sentinel auth-pass ${masterName} ${password}`, `requirepass ${password}`] : []),
+  ].join('\n');
+  const sentinels: RedisProcess[] = [];
+  for (let i = 0; i < 3; i++) sentinels.push(await startRedis({ ...auth, sentinelConfig }));
+  const stop = async () => {
+    await Promise.all([...sentinels, replica, primary].map((server) => server.stop()));
+  };
+  const probe = adminClient(sentinels[0]!, password);
+  const replicaAdmin = adminClient(replica, password);
+  try {
+    await waitUntil(async () => {
+      const fields = (await probe.call('SENTINEL', 'master', masterName)) as string[];
+      const field = (name: string) => fields[fields.indexOf(name) + 1];
+      return field('num-other-sentinels') === '2' && field('num-slaves') === '1';
+    }, 20_000, 'sentinels to see each other and the replica');
+    await waitUntil(async () => (await replicaAdmin.info('replication')).includes('master_link_status:up'), 20_000, 'the replica to sync');
+  } catch (error) {
+    await stop();
+    throw error;
+  } finally {
+    probe.disconnect();
+    replicaAdmin.disconnect();
+  }
+  return {
+    masterName,
+    password,
+    primary,
+    replica,
+    sentinels,
+    instances: sentinels.map((s) => ['127.0.0.1', s.port]),
+    async currentMasterPort() {
+      const client = adminClient(sentinels[1]!, password);
+      try {
+        const [, port] = (await client.call('SENTINEL', 'get-master-addr-by-name', masterName)) as [string, string];
+        return Number(port);
+      } finally {
+        client.disconnect();
+      }
+    },
+    stop,
+  };
+}
+
+/** Polls `condition` every 50 ms until it holds, or throws after `timeoutMs` saying what it waited for. */
+export async function waitUntil(condition: () => Promise<boolean> | boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      if (await condition()) return;
+    } catch {
+      // not yet: the server may be restarting
+    }
+    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(50);
+  }
+}

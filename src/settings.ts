@@ -187,6 +187,17 @@ export function redisOptionsFromSettings(settings: RQSettings): RedisOptions {
   return options;
 }
 
+function unixCredentialsToQuery(url: string): string {
+  const match = /^unix:\/\/([^@/]*)@(\/[^?]*)(?:\?(.*))?$/i.exec(url);
+  if (!match) return url;
+  const [, credentials = '', path, query] = match;
+  const [username = '', password] = credentials.split(/:(.*)/s);
+  const params = new URLSearchParams(query ?? '');
+  if (username) params.set('username', decodeURIComponent(username));
+  if (password) params.set('password', decodeURIComponent(password));
+  return `unix://${path}?${params.toString()}`;
+}
+
 /**
  * ioredis options for a Redis URL, read as redis-py's `from_url` reads it:
  * `redis://[user[:password]@]host[:port][/db]`, `rediss://...` (TLS), and
@@ -196,13 +207,15 @@ export function redisOptionsFromSettings(settings: RQSettings): RedisOptions {
 export function redisOptionsFromUrl(url: string): RedisOptions {
   let parsed: URL;
   try {
-    parsed = new URL(url);
+    // WHATWG URLs refuse credentials without a host, which redis-py's unix://user:pw@/path allows:
+    // move them into the query so that one parser reads every scheme.
+    parsed = new URL(unixCredentialsToQuery(url));
   } catch {
     throw new ConfigurationError(`Not a valid Redis URL: '${maskUrl(url)}'. Use redis://[user:password@]host:port/db, rediss://... or unix:///path/to/socket.`);
   }
   const query = parsed.searchParams;
   const options: RedisOptions = {};
-  const username = decodeURIComponent(parsed.username);
+  const username = decodeURIComponent(parsed.username) || query.get('username') || '';
   const password = decodeURIComponent(parsed.password) || query.get('password') || '';
   if (username) options.username = username;
   if (password) options.password = password;

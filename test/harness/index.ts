@@ -15,7 +15,10 @@ export interface RedisFixture {
   readonly server: RedisProcess;
   /** An admin client for assertions; excluded from the leak check. */
   readonly admin: Redis;
-  /** A new client to the server, for the code under test; the test must close it. */
+  /**
+   * A new client to the server, for the code under test. The fixture closes it after the test,
+   * before the leak check, which so catches only connections that rq-ts itself left open.
+   */
   connect(options?: RedisOptions): Redis;
 }
 
@@ -23,6 +26,7 @@ export interface RedisFixture {
 export function useRedis(options: StartRedisOptions = {}): RedisFixture {
   let server: RedisProcess | undefined;
   let admin: Redis | undefined;
+  const clients: Redis[] = [];
   before(async () => {
     server = await startRedis(options);
     admin = adminClient(server, options.password);
@@ -36,6 +40,7 @@ export function useRedis(options: StartRedisOptions = {}): RedisFixture {
     await admin!.script('FLUSH');
   });
   afterEach(async () => {
+    for (const client of clients.splice(0)) client.disconnect();
     await assertNoLeakedConnections(admin!);
   });
   return {
@@ -46,7 +51,9 @@ export function useRedis(options: StartRedisOptions = {}): RedisFixture {
       return admin!;
     },
     connect(extra: RedisOptions = {}) {
-      return new Redis({ host: '127.0.0.1', port: server!.port, ...(options.password ? { password: options.password } : {}), ...extra });
+      const client = new Redis({ host: '127.0.0.1', port: server!.port, ...(options.password ? { password: options.password } : {}), ...extra });
+      clients.push(client);
+      return client;
     },
   };
 }

@@ -34,7 +34,11 @@ export type { RQSettings, SentinelSettings, SettingsSource, OpenConnectionOption
 export { Queue } from './queue.js';
 export type { QueueOptions, EnqueueOptions } from './queue.js';
 export { Job, validateJobId } from './job.js';
-export type { JobData, JobOptions, JobStatus, Kwargs } from './job.js';
+export type { JobData, JobOptions, JobResult, JobStatus, Kwargs } from './job.js';
+
+// Workers
+export { Worker } from './worker.js';
+export type { WorkerOptions, WorkOptions, TaskFunction } from './worker.js';
 export { parseDuration, parseJobTimeout } from './timeouts.js';
 export type { Duration } from './timeouts.js';
 export { JSONSerializer } from './serializers/index.js';

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { deflateSync, inflateSync } from 'node:zlib';
 import { resolveConnection, type ConnectionOptions, type RedisConnection } from './connection.js';
 import { DeserializationError, InvalidArgumentError, NoSuchJobError } from './errors.js';
-import { jobKey } from './keys.js';
+import { jobKey, resultsKey } from './keys.js';
 import { JSONSerializer, type Serializer } from './serializers/index.js';
 import { formatTimestamp, parseTimestamp } from './timestamps.js';
 
@@ -45,6 +45,20 @@ export interface JobData {
   ttl?: number;
   /** Free-form metadata, saved as its own field. */
   meta?: Record<string, unknown>;
+}
+
+/** One entry of a job's results stream (`rq:results:<id>`), as RQ's `Result`. */
+export interface JobResult {
+  /** The stream entry id. */
+  id: string;
+  /** 1 successful, 2 failed (RQ's `Result.Type`). */
+  type: 1 | 2 | 3 | 4 | 5;
+  /** When the result was written (from the entry id). */
+  createdAt: Date;
+  /** What the job returned (null when it returned nothing, or failed). */
+  returnValue: unknown;
+  /** The error text of a failure. */
+  excString: string | undefined;
 }
 
 /** Options of {@link Job.fetch} and {@link Job.create}. */
@@ -189,6 +203,41 @@ export class Job {
   /** The Redis key of this job's hash. */
   get key(): string {
     return jobKey(this.id);
+  }
+
+  /** Reads the job's status from Redis (undefined when the job is gone), and keeps it in `status`. */
+  async getStatus(): Promise<JobStatus | undefined> {
+    this.status = ((await this.connection.hget(this.key, 'status')) || undefined) as JobStatus | undefined;
+    return this.status;
+  }
+
+  /**
+   * The newest entry of the job's results stream, as RQ's `latest_result()`: what the job
+   * returned or the error text it failed with. Undefined when the job has no result yet.
+   */
+  async latestResult(): Promise<JobResult | undefined> {
+    const entries = await this.connection.xrevrangeBuffer(resultsKey(this.id), '+', '-', 'COUNT', 1);
+    const entry = entries[0];
+    if (!entry) return undefined;
+    const [entryId, flat] = entry;
+    const fields = new Map<string, Buffer>();
+    for (let i = 0; i < flat.length; i += 2) fields.set(flat[i]!.toString(), flat[i + 1]!);
+    const returnValue = fields.get('return_value');
+    const excString = fields.get('exc_string');
+    const id = entryId.toString();
+    return {
+      id,
+      type: Number(fields.get('type')?.toString()) as JobResult['type'],
+      createdAt: new Date(Number(id.split('-')[0])),
+      returnValue: returnValue ? this.serializer.loads(Buffer.from(returnValue.toString(), 'base64')) : null,
+      excString: excString ? inflateSync(Buffer.from(excString.toString(), 'base64')).toString('utf8') : undefined,
+    };
+  }
+
+  /** What the job returned, from its latest successful result; null when none (or it returned nothing). */
+  async returnValue(): Promise<unknown> {
+    const result = await this.latestResult();
+    return result?.type === 1 ? result.returnValue : null;
   }
 
   /**

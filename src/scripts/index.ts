@@ -8,11 +8,16 @@ import type { RedisConnection } from '../connection.js';
 
 interface ScriptSpec {
   readonly file: string;
-  readonly numberOfKeys: number;
+  /** Fixed number of KEYS, or null when the caller passes the count first. */
+  readonly numberOfKeys: number | null;
 }
 
 const SCRIPTS = {
   emptyQueue: { file: 'empty-queue.lua', numberOfKeys: 1 },
+  finishJob: { file: 'finish-job.lua', numberOfKeys: 7 },
+  heartbeatJob: { file: 'heartbeat-job.lua', numberOfKeys: 3 },
+  // start-job takes a variable number of queue keys: called with numberOfKeys as first argument.
+  startJob: { file: 'start-job.lua', numberOfKeys: null },
 } as const satisfies Record<string, ScriptSpec>;
 
 /** The name of a script registered by {@link scripts}. */
@@ -34,19 +39,23 @@ type ScriptCall = (keys: readonly string[], args: readonly (string | number | Bu
 
 /**
  * The scripts, callable on `connection`: `await scripts(redis).emptyQueue([key], [prefix])`.
- * Registers them on the connection the first time.
+ * Registers them on the connection the first time. With `binary`, replies come as Buffers
+ * (for scripts that return job data, which is zlib bytes).
  */
-export function scripts(connection: RedisConnection): Record<ScriptName, ScriptCall> {
+export function scripts(connection: RedisConnection, binary = false): Record<ScriptName, ScriptCall> {
   if (!registered.has(connection)) {
     for (const name of Object.keys(SCRIPTS) as ScriptName[]) {
-      connection.defineCommand(`rq_${name}`, { numberOfKeys: SCRIPTS[name].numberOfKeys, lua: source(name) });
+      const { numberOfKeys } = SCRIPTS[name];
+      connection.defineCommand(`rq_${name}`, { ...(numberOfKeys !== null && { numberOfKeys }), lua: source(name) });
     }
     registered.add(connection);
   }
   const commands = connection as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
   const calls = {} as Record<ScriptName, ScriptCall>;
   for (const name of Object.keys(SCRIPTS) as ScriptName[]) {
-    calls[name] = (keys, args) => commands[`rq_${name}`]!.call(connection, ...keys, ...args);
+    const counted = SCRIPTS[name].numberOfKeys === null;
+    const command = commands[binary ? `rq_${name}Buffer` : `rq_${name}`]!;
+    calls[name] = (keys, args) => command.call(connection, ...(counted ? [keys.length] : []), ...keys, ...args);
   }
   return calls;
 }

@@ -38,7 +38,9 @@ export type { JobData, JobOptions, JobResult, JobStatus, Kwargs } from './job.js
 
 // Workers
 export { Worker } from './worker.js';
-export type { WorkerOptions, WorkOptions, TaskFunction } from './worker.js';
+export type { WorkerOptions, WorkOptions, WorkerEvents } from './worker.js';
+export { importFunction } from './functions.js';
+export type { TaskFunction } from './functions.js';
 export { parseDuration, parseJobTimeout } from './timeouts.js';
 export type { Duration } from './timeouts.js';
 export { JSONSerializer } from './serializers/index.js';

@@ -399,19 +399,29 @@ export async function openConnection(settings: RQSettings | string, options: Ope
   const timeoutMs = options.timeout !== undefined ? options.timeout * 1000 : redisOptions.connectTimeout ?? DEFAULT_CONNECT_BUDGET_MS;
   const client = createClient({ ...redisOptions, lazyConnect: true });
   let lastError: Error | undefined;
+  let failFast: ((error: Error) => void) | undefined;
   const onError = (error: Error) => {
     lastError = error;
+    // A plain server that refuses us now will not answer within the timeout either; with
+    // Sentinel, keep trying for the whole timeout (a failover may be under way).
+    if (!redisOptions.sentinels) failFast?.(error);
   };
   client.on('error', onError);
   try {
-    await withTimeout(client.connect(), timeoutMs);
+    const failed = new Promise<never>((_, reject) => {
+      failFast = reject;
+    });
+    await withTimeout(Promise.race([client.connect(), failed]), timeoutMs);
     return client;
   } catch (error) {
     client.disconnect();
     const reason = lastError?.message ?? (error as Error).message;
     const where = describeConnection(redisOptions);
-    const detail = redisOptions.sentinels ? await diagnoseSentinels(redisOptions) : reason;
-    throw new ConfigurationError(`Cannot connect to Redis at ${where} within ${timeoutMs / 1000} s: ${detail}`);
+    if (redisOptions.sentinels) {
+      const detail = await diagnoseSentinels(redisOptions);
+      throw new ConfigurationError(`Cannot connect to Redis at ${where} within ${timeoutMs / 1000} s: ${detail}`);
+    }
+    throw new ConfigurationError(`Cannot connect to Redis at ${where}: ${reason}. Is redis-server running there? Give another address with -u/--url, REDIS_URL or a config file.`);
   } finally {
     client.off('error', onError);
   }

@@ -23,6 +23,8 @@ import {
   HEARTBEAT_GRACE,
 } from './defaults.js';
 import { InvalidArgumentError, JobTimeoutError, UnknownFunctionError } from './errors.js';
+import { EventEmitter } from 'node:events';
+import { importFunction, type TaskFunction } from './functions.js';
 import { Job } from './job.js';
 import {
   JOB_KEY_PREFIX,
@@ -44,9 +46,6 @@ import { scripts } from './scripts/index.js';
 import { JSONSerializer, type Serializer } from './serializers/index.js';
 import { formatTimestamp } from './timestamps.js';
 
-/** A job function. It receives the job's args (and, for Python kwargs, a trailing object). */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type TaskFunction = (...args: any[]) => unknown;
 
 /** The version written to the worker hash's `version` field. */
 const RQ_TS_VERSION = '0.1.0';
@@ -55,6 +54,11 @@ const RQ_TS_VERSION = '0.1.0';
 export interface WorkerOptions extends ConnectionOptions {
   /** Functions this worker runs, by the dotted name jobs use (`{ 'tasks.add': add }`). */
   tasks?: Record<string, TaskFunction>;
+  /**
+   * Directories where a job's dotted function name is looked up as a module (`tasks.add` is the
+   * export `add` of `tasks.js`) when it is not in `tasks`. @default none: registered tasks only
+   */
+  paths?: readonly string[];
   /** Worker name, unique among live workers. @default 32 hex characters, as RQ */
   name?: string;
   /** How job data and results are encoded. @default JSONSerializer */
@@ -85,7 +89,16 @@ export interface WorkOptions {
  * await worker.work({ burst: true });
  * await worker.close();
  */
-export class Worker {
+/** Events a worker emits, with their arguments. */
+export interface WorkerEvents {
+  'job:started': [job: Job, queue: string];
+  'job:finished': [job: Job, queue: string, seconds: number];
+  'job:failed': [job: Job | undefined, queue: string, error: Error, seconds: number];
+  'worker:started': [];
+  'worker:stopped': [jobs: number];
+}
+
+export class Worker extends EventEmitter<WorkerEvents> {
   /** The worker name (`rq:worker:<name>`). */
   readonly name: string;
   /** The connection used for life. */
@@ -93,6 +106,7 @@ export class Worker {
   /** Queue names, highest priority first. */
   readonly queueNames: readonly string[];
   readonly #tasks = new Map<string, TaskFunction>();
+  readonly #paths: readonly string[];
   readonly #serializer: Serializer;
   readonly #defaultResultTtl: number;
   readonly #workerTtl: number;
@@ -108,6 +122,8 @@ export class Worker {
    * or the connection stack's).
    */
   constructor(queues: ReadonlyArray<string | Queue> | string | Queue, options: WorkerOptions = {}) {
+    super();
+    this.#paths = options.paths ?? [];
     const list = Array.isArray(queues) ? queues : [queues as string | Queue];
     if (list.length === 0) throw new InvalidArgumentError('A worker needs at least one queue.');
     const firstQueue = list.find((queue): queue is Queue => queue instanceof Queue);
@@ -140,6 +156,7 @@ export class Worker {
    */
   async work(options: WorkOptions = {}): Promise<number> {
     await this.#register();
+    this.emit('worker:started');
     let done = 0;
     try {
       while (!this.#stopping && (options.maxJobs === undefined || done < options.maxJobs)) {
@@ -161,6 +178,7 @@ export class Worker {
       }
     } finally {
       await this.#unregister();
+      this.emit('worker:stopped', done);
     }
     return done;
   }
@@ -230,6 +248,7 @@ export class Worker {
     } catch (error) {
       // A job whose data cannot be read fails alone; the worker goes on.
       await this.#end(queue, id, undefined, { ok: false, error: toError(error) }, 0);
+      this.emit('job:failed', undefined, queue, toError(error), 0);
       return this.#startNext();
     }
   }
@@ -254,6 +273,7 @@ export class Worker {
 
   async #perform(queue: string, job: Job): Promise<void> {
     const startedAt = Date.now();
+    this.emit('job:started', job, queue);
     const heartbeatTtl = this.#monitoringInterval + HEARTBEAT_GRACE;
     const heartbeat = setInterval(() => {
       void scripts(this.connection)
@@ -271,17 +291,14 @@ export class Worker {
     } finally {
       clearInterval(heartbeat);
     }
-    await this.#end(queue, job.id, job, outcome, (Date.now() - startedAt) / 1000);
+    const seconds = (Date.now() - startedAt) / 1000;
+    await this.#end(queue, job.id, job, outcome, seconds);
+    if (outcome.ok) this.emit('job:finished', job, queue, seconds);
+    else this.emit('job:failed', job, queue, outcome.error, seconds);
   }
 
   async #call(job: Job): Promise<unknown> {
-    const fn = this.#tasks.get(job.funcName);
-    if (!fn) {
-      throw new UnknownFunctionError(
-        `Job ${job.id} calls '${job.funcName}', which this worker does not know: register it with ` +
-          `new Worker(queues, { tasks: { '${job.funcName}': fn } }) or worker.register('${job.funcName}', fn).`,
-      );
-    }
+    const fn = this.#tasks.get(job.funcName) ?? (await this.#import(job));
     const args = Object.keys(job.kwargs).length > 0 ? [...job.args, job.kwargs] : job.args;
     const timeout = job.timeout ?? 180;
     if (timeout < 0) return fn(...args);
@@ -294,6 +311,18 @@ export class Worker {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  async #import(job: Job): Promise<TaskFunction> {
+    if (this.#paths.length === 0) {
+      throw new UnknownFunctionError(
+        `Job ${job.id} calls '${job.funcName}', which this worker does not know: register it with ` +
+          `new Worker(queues, { tasks: { '${job.funcName}': fn } }) or worker.register('${job.funcName}', fn), or give the worker paths to import it from.`,
+      );
+    }
+    const fn = await importFunction(job.funcName, this.#paths);
+    this.#tasks.set(job.funcName, fn);
+    return fn;
   }
 
   async #end(queue: string, id: string, job: Job | undefined, outcome: Outcome, seconds: number): Promise<void> {

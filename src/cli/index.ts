@@ -1,0 +1,106 @@
+#!/usr/bin/env node
+/**
+ * The `rq` command line, as RQ users know it (RQ-REFERENCE.md §1.12). This first version has
+ * `rq worker`; `info`, `enqueue`, `requeue`, `empty`, `suspend`, `resume` and `worker-pool`
+ * follow (issue #6). Exit codes: 0 success, 1 failure, 2 bad usage. Uses only the public API.
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { resolve } from 'node:path';
+import { RQError, Worker, loadSettings, openConnection, type Job } from '../index.js';
+
+const program = new Command('rq')
+  .description('RQ (Redis Queue) for Node.js: run workers on RQ queues, with Python RQ\'s Redis layout.')
+  .version('0.1.0')
+  .exitOverride()
+  .configureOutput({ outputError: (text, write) => write(text) });
+
+/** The options every command shares, as RQ's CLI has them. */
+function withSharedOptions(command: Command): Command {
+  return command
+    .addOption(new Option('-u, --url <url>', 'Redis URL (redis://, rediss://, unix://)').env('RQ_REDIS_URL'))
+    .addOption(new Option('-c, --config <module>', 'config file or module with RQ settings (REDIS_URL, SENTINEL, QUEUES...)').env('RQ_CONFIG'))
+    .option('-P, --path <dir>', 'directory to import job functions and the config from (repeatable)', collect, [] as string[]);
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+interface WorkerFlags {
+  url?: string;
+  config?: string;
+  path: string[];
+  burst?: boolean;
+  name?: string;
+  maxJobs?: string;
+  quiet?: boolean;
+}
+
+withSharedOptions(program.command('worker'))
+  .description('Start a worker on QUEUES, highest priority first (default: QUEUES from the config, else "default").')
+  .argument('[queues...]', 'queue names')
+  .option('-b, --burst', 'run until the queues are empty, then quit')
+  .option('-n, --name <name>', 'worker name (default: random, as RQ)')
+  .option('--max-jobs <n>', 'quit after running this many jobs')
+  .option('-q, --quiet', 'print warnings and errors only')
+  .action(async (queues: string[], flags: WorkerFlags) => {
+    const paths = (flags.path.length > 0 ? flags.path : ['.']).map((dir) => resolve(dir));
+    const settings = await loadSettings({ url: flags.url, config: flags.config, paths });
+    const connection = await openConnection(settings);
+    const queueNames = queues.length > 0 ? queues : (settings.QUEUES ?? ['default']);
+    const worker = new Worker(queueNames, {
+      connection,
+      paths,
+      ...((flags.name ?? settings.NAME) !== undefined && { name: String(flags.name ?? settings.NAME) }),
+    });
+    const log = (line: string) => {
+      if (!flags.quiet) console.log(`${new Date().toTimeString().slice(0, 8)} ${line}`);
+    };
+    worker.on('worker:started', () => {
+      log(`Worker ${worker.key} started with PID ${process.pid}, rq-ts 0.1.0`);
+      log(`*** Listening on ${queueNames.join(', ')}...`);
+    });
+    worker.on('job:started', (job: Job, queue: string) => log(`${queue}: ${job.description} (${job.id})`));
+    worker.on('job:finished', (job: Job, queue: string, seconds: number) => log(`${queue}: Job OK (${job.id}) in ${formatSeconds(seconds)}`));
+    worker.on('job:failed', (job: Job | undefined, queue: string, error: Error, seconds: number) =>
+      console.error(`${new Date().toTimeString().slice(0, 8)} ${queue}: Job failed (${job?.id ?? 'unreadable job'}) in ${formatSeconds(seconds)}: ${error.name}: ${error.message}`),
+    );
+    let signals = 0;
+    const onSignal = (signal: NodeJS.Signals) => {
+      signals += 1;
+      if (signals === 1) {
+        log(`${signal} received: warm shut down requested, finishing the current job (send it again to quit now)`);
+        worker.stop();
+      } else {
+        console.error(`${signal} received again: cold shut down`);
+        process.exit(1);
+      }
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    try {
+      await worker.work({ burst: flags.burst ?? false, ...(flags.maxJobs !== undefined && { maxJobs: Number(flags.maxJobs) }) });
+      log(`Worker ${worker.name} done, quitting`);
+    } finally {
+      await worker.close();
+      await connection.quit();
+    }
+  });
+
+function formatSeconds(seconds: number): string {
+  return seconds < 1 ? `${Math.round(seconds * 1000)} ms` : `${seconds.toFixed(2)} s`;
+}
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof CommanderError) {
+    process.exitCode = error.exitCode === 0 ? 0 : 2;
+  } else if (error instanceof RQError) {
+    console.error(`Error: ${error.message}`);
+    process.exitCode = 1;
+  } else {
+    console.error(`Error: ${(error as Error).message}`);
+    process.exitCode = 1;
+  }
+}

@@ -1,0 +1,138 @@
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { after, before, beforeEach, describe, test } from 'node:test';
+import type { Redis } from 'ioredis';
+import { Queue } from '../src/index.js';
+import { freePort, useRedis, waitUntil } from './harness/index.js';
+
+// The built bin, run as a user runs it, from the repository root.
+const ROOT = resolve(import.meta.dirname, '..', '..');
+const BIN = join(ROOT, 'dist', 'cli', 'index.js');
+
+const redis = useRedis();
+let connection: Redis;
+let dir: string;
+beforeEach(() => {
+  connection = redis.connect();
+});
+before(() => {
+  dir = mkdtempSync(join(tmpdir(), 'rqts-cli-'));
+});
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+function rq(args: string[], env: Record<string, string> = {}) {
+  const result = spawnSync(process.execPath, [BIN, ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    env: { PATH: process.env['PATH'] ?? '', ...env },
+    timeout: 30_000,
+  });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+describe('rq', () => {
+  test('--help lists the worker command; a bad option is a usage error (exit 2)', () => {
+    const help = rq(['--help']);
+    assert.equal(help.code, 0);
+    assert.match(help.stdout, /worker \[options\] \[queues\.\.\.\]/);
+    const workerHelp = rq(['worker', '--help']);
+    assert.match(workerHelp.stdout, /--burst/);
+    assert.match(workerHelp.stdout, /RQ_REDIS_URL/);
+    const bad = rq(['worker', '--bogus']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /unknown option '--bogus'/);
+  });
+
+  test('an unreachable Redis is exit 1 and one line naming the address, without the password', async () => {
+    const port = await freePort();
+    const result = rq(['worker', '--burst', '-u', `redis://:topsecret@127.0.0.1:${port}/0`]);
+    assert.equal(result.code, 1);
+    assert.equal(result.stderr.trim().split('\n').length, 1);
+    assert.match(result.stderr, new RegExp(`Cannot connect to Redis at redis://:\\*\\*\\*@127\\.0\\.0\\.1:${port}/0`));
+    assert.doesNotMatch(result.stderr + result.stdout, /topsecret/);
+  });
+
+  test('worker --burst runs the queues dry with functions from --path, logging each job', async () => {
+    const queue = new Queue('default', { connection });
+    const ok = await queue.enqueue('tasks.add', 2, 3);
+    const bad = await queue.enqueue('tasks.fail', 'on purpose');
+    const result = rq(['worker', '--burst', '-u', redis.server.url, '-P', 'test/fixtures', '--name', 'cli-w']);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /Worker rq:worker:cli-w started/);
+    assert.match(result.stdout, new RegExp(`default: tasks\\.add\\(2, 3\\) \\(${ok.id}\\)`));
+    assert.match(result.stdout, new RegExp(`default: Job OK \\(${ok.id}\\) in \\d+ ms`));
+    assert.match(result.stderr, new RegExp(`default: Job failed \\(${bad.id}\\) in \\d+ ms: Error: on purpose`));
+    assert.equal(await ok.returnValue(), 5);
+    assert.equal(await bad.getStatus(), 'failed');
+    assert.equal(await redis.admin.hget('rq:worker:cli-w', 'successful_job_count'), '1');
+  });
+
+  test('settings: a config file (-c or RQ_CONFIG) gives REDIS_URL and QUEUES; --url wins over it; REDIS_* env without one', async () => {
+    writeFileSync(join(dir, 'settings.mjs'), `export const REDIS_URL = '${redis.server.url}';\nexport const QUEUES = ['high', 'low'];\n`);
+    const port = await freePort();
+    writeFileSync(join(dir, 'wrong.json'), JSON.stringify({ REDIS_URL: `redis://127.0.0.1:${port}` }));
+    const high = new Queue('high', { connection });
+    const low = new Queue('low', { connection });
+
+    await high.enqueue('tasks.add', 1, 1);
+    await low.enqueue('tasks.add', 1, 2);
+    const byFlag = rq(['worker', '--burst', '-c', join(dir, 'settings.mjs'), '-P', 'test/fixtures']);
+    assert.equal(byFlag.code, 0, byFlag.stderr);
+    assert.match(byFlag.stdout, /Listening on high, low/);
+    assert.ok(byFlag.stdout.indexOf('high: tasks.add(1, 1)') < byFlag.stdout.indexOf('low: tasks.add(1, 2)'), 'high before low');
+
+    await high.enqueue('tasks.add', 2, 2);
+    const byEnv = rq(['worker', '--burst', '-P', 'test/fixtures'], { RQ_CONFIG: join(dir, 'settings.mjs') });
+    assert.equal(byEnv.code, 0, byEnv.stderr);
+    assert.match(byEnv.stdout, /high: tasks\.add\(2, 2\)/);
+
+    await high.enqueue('tasks.add', 3, 3);
+    const urlWins = rq(['worker', '--burst', 'high', '-c', join(dir, 'wrong.json'), '-u', redis.server.url, '-P', 'test/fixtures']);
+    assert.equal(urlWins.code, 0, urlWins.stderr);
+    assert.match(urlWins.stdout, /high: tasks\.add\(3, 3\)/);
+    assert.equal(rq(['worker', '--burst', '-c', join(dir, 'wrong.json')]).code, 1);
+
+    await low.enqueue('tasks.add', 4, 4);
+    const byRedisEnv = rq(['worker', '--burst', 'low', '-P', 'test/fixtures'], { REDIS_HOST: '127.0.0.1', REDIS_PORT: String(redis.server.port) });
+    assert.equal(byRedisEnv.code, 0, byRedisEnv.stderr);
+    assert.match(byRedisEnv.stdout, /low: tasks\.add\(4, 4\)/);
+
+    const missing = rq(['worker', '--burst', '-c', join(dir, 'nope.mjs')]);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /Config file '.*nope\.mjs' not found/);
+  });
+
+  test('SIGTERM is a warm shutdown: the running job finishes, the worker deregisters and exits 0', async () => {
+    const job = await new Queue('default', { connection }).enqueue('tasks.sleepThenReturn', 1500, 'done');
+    const child = spawn(process.execPath, [BIN, 'worker', '-u', redis.server.url, '-P', 'test/fixtures', '--name', 'warm'], { cwd: ROOT });
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
+    await waitUntil(async () => (await job.getStatus()) === 'started', 10_000, 'the job to start');
+    child.kill('SIGTERM');
+    assert.equal(await exited, 0);
+    assert.match(stdout, /warm shut down/);
+    assert.equal(await job.getStatus(), 'finished');
+    assert.equal(await job.returnValue(), 'done');
+    assert.equal(await redis.admin.sismember('rq:workers', 'rq:worker:warm'), 0);
+    assert.ok(await redis.admin.hget('rq:worker:warm', 'death'));
+  });
+});
+
+describe('npm run quickstart', () => {
+  test('runs a real worker on real jobs against the Redis in REDIS_URL', () => {
+    const result = spawnSync(process.execPath, [join(ROOT, 'tools', 'quickstart.mjs')], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: { PATH: process.env['PATH'] ?? '', REDIS_URL: redis.server.url },
+      timeout: 120_000,
+    });
+    assert.equal(result.status, 0, result.stderr);
+    assert.match(result.stdout, /tasks\.countWords\('The quick brown fox jumps over the lazy dog'\) -> finished, returned 9/);
+    assert.match(result.stdout, /tasks\.greet\('Ada', greeting='Welcome'\) -> finished, returned "Welcome, Ada!"/);
+    assert.match(result.stdout, /Job OK/);
+  });
+});

@@ -13,3 +13,8 @@ mkdirSync(join(to, 'scripts'), { recursive: true });
 for (const name of readdirSync(dir)) {
   if (name.endsWith('.lua')) cpSync(join(dir, name), join(to, 'scripts', name));
 }
+
+// The `rq` bin must be executable when run from a checkout (npm sets the bit only on install).
+import { chmodSync, existsSync } from 'node:fs';
+const bin = join(to, 'cli', 'index.js');
+if (existsSync(bin)) chmodSync(bin, 0o755);

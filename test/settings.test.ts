@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
@@ -16,7 +16,7 @@ import {
   redisOptionsFromSettings,
   redisOptionsFromUrl,
 } from '../src/index.js';
-import { adminClient, freePort, startRedis, type RedisProcess } from './harness/index.js';
+import { adminClient, freePort, makeTlsFiles, startRedis, type RedisProcess, type TlsFiles } from './harness/index.js';
 
 describe('URLs, read as redis-py reads them', () => {
   const cases: Array<[string, Record<string, unknown>]> = [
@@ -272,5 +272,46 @@ describe('connecting for real', () => {
       assert.doesNotMatch(inspect(error, { depth: 10 }), /wrong-pw-123/);
       return true;
     });
+  });
+});
+
+describe('TLS, for real', () => {
+  let tlsDir: string;
+  let server: RedisProcess;
+  let files: TlsFiles;
+  before(async () => {
+    tlsDir = mkdtempSync(join(tmpdir(), 'rqts-tls-'));
+    files = makeTlsFiles(tlsDir);
+    server = await startRedis({ tls: files });
+  });
+  after(async () => {
+    await server.stop();
+    rmSync(tlsDir, { recursive: true, force: true });
+  });
+
+  async function roundTrip(connection: Redis): Promise<void> {
+    try {
+      await new Queue('tls', { connection }).enqueue('tasks.secure');
+      assert.equal(await connection.llen('rq:queue:tls'), 1);
+      await connection.del('rq:queue:tls');
+    } finally {
+      connection.disconnect();
+    }
+  }
+
+  test('rediss:// with ssl_ca_certs, and REDIS_SSL with REDIS_SSL_CA_CERTS or REDIS_SSL_CA_DATA', async () => {
+    await roundTrip(await openConnection(`rediss://127.0.0.1:${server.port}/0?ssl_ca_certs=${encodeURIComponent(files.ca)}`));
+    await roundTrip(await openConnection({ REDIS_HOST: '127.0.0.1', REDIS_PORT: server.port, REDIS_SSL: 'true', REDIS_SSL_CA_CERTS: files.ca }));
+    await roundTrip(await openConnection({ REDIS_HOST: '127.0.0.1', REDIS_PORT: server.port, REDIS_SSL: true, REDIS_SSL_CA_DATA: readFileSync(files.ca, 'utf8') }));
+  });
+
+  test('a certificate that is not trusted fails clearly, unless REDIS_SSL_CERT_REQS is none', async () => {
+    await assert.rejects(openConnection(`rediss://127.0.0.1:${server.port}`, { timeout: 3 }), (error: Error) => {
+      assert.ok(error instanceof ConfigurationError);
+      assert.match(error.message, /Cannot connect to Redis at rediss:\/\/127\.0\.0\.1/);
+      assert.match(error.message, /certificate/i);
+      return true;
+    });
+    await roundTrip(await openConnection({ REDIS_HOST: '127.0.0.1', REDIS_PORT: server.port, REDIS_SSL: 'yes', REDIS_SSL_CERT_REQS: 'none' }));
   });
 });

@@ -5,8 +5,9 @@
  * failed test or an uncaught error.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, createConnection } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -15,7 +16,7 @@ import { Redis } from 'ioredis';
 export interface RedisProcess {
   readonly host: '127.0.0.1';
   readonly port: number;
-  /** `redis://127.0.0.1:<port>` (with the password when one is set). */
+  /** `redis://127.0.0.1:<port>` (`rediss://` with TLS; with the password when one is set). */
   readonly url: string;
   readonly pid: number;
   /** Stops the server and removes its directory. Safe to call twice. */
@@ -72,6 +73,29 @@ export interface StartRedisOptions {
   args?: string[];
   /** Start a sentinel from this config text (`port` and `bind` are added). */
   sentinelConfig?: string;
+  /** Serve TLS only, on the port, with these PEM files (see {@link makeTlsFiles}). */
+  tls?: TlsFiles;
+}
+
+/** PEM files for a TLS server: a CA, and a server certificate it signed for 127.0.0.1. */
+export interface TlsFiles {
+  ca: string;
+  cert: string;
+  key: string;
+}
+
+/** Makes a throw-away CA and a server certificate for IP 127.0.0.1 in `dir`, with openssl. */
+export function makeTlsFiles(dir: string): TlsFiles {
+  const files = { ca: join(dir, 'ca.pem'), caKey: join(dir, 'ca.key'), cert: join(dir, 'server.pem'), key: join(dir, 'server.key'), csr: join(dir, 'server.csr'), ext: join(dir, 'san.ext') };
+  const openssl = (...args: string[]) => {
+    const result = spawnSync('openssl', args, { encoding: 'utf8' });
+    if (result.error || result.status !== 0) throw new Error(`openssl ${args[0]} failed (apt-get install -y openssl): ${result.stderr ?? result.error?.message}`);
+  };
+  openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=rq-ts test CA', '-keyout', files.caKey, '-out', files.ca);
+  openssl('req', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=127.0.0.1', '-keyout', files.key, '-out', files.csr);
+  writeFileSync(files.ext, 'subjectAltName=IP:127.0.0.1\n');
+  openssl('x509', '-req', '-in', files.csr, '-CA', files.ca, '-CAkey', files.caKey, '-CAcreateserial', '-days', '2', '-extfile', files.ext, '-out', files.cert);
+  return { ca: files.ca, cert: files.cert, key: files.key };
 }
 
 /**
@@ -95,7 +119,10 @@ export async function startRedis(options: StartRedisOptions = {}): Promise<Redis
 
 async function launch(port: number, options: StartRedisOptions): Promise<RedisProcess> {
   const dir = mkdtempSync(join(tmpdir(), `rqts-redis-${port}-`));
-  const common = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no'];
+  const ports = options.tls
+    ? ['--port', '0', '--tls-port', String(port), '--tls-cert-file', options.tls.cert, '--tls-key-file', options.tls.key, '--tls-ca-cert-file', options.tls.ca, '--tls-auth-clients', 'no']
+    : ['--port', String(port)];
+  const common = [...ports, '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no'];
   let child: ChildProcess;
   if (options.sentinelConfig !== undefined) {
     const file = join(dir, 'sentinel.conf');
@@ -113,7 +140,7 @@ async function launch(port: number, options: StartRedisOptions): Promise<RedisPr
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   child.once('exit', () => running.delete(child));
   try {
-    await waitForPing(port, options.password, child);
+    await waitForPing(port, options.password, child, options.tls);
   } catch (error) {
     child.kill('SIGKILL');
     await exited;
@@ -121,6 +148,7 @@ async function launch(port: number, options: StartRedisOptions): Promise<RedisPr
     throw new Error(`${(error as Error).message}${stderr ? `: ${stderr.trim()}` : ''}`);
   }
   const auth = options.password ? `:${encodeURIComponent(options.password)}@` : '';
+  const scheme = options.tls ? 'rediss' : 'redis';
   let stopped = false;
   const kill = async (signal: NodeJS.Signals = 'SIGKILL') => {
     if (child.exitCode === null && child.signalCode === null) {
@@ -131,7 +159,7 @@ async function launch(port: number, options: StartRedisOptions): Promise<RedisPr
   return {
     host: '127.0.0.1',
     port,
-    url: `redis://${auth}127.0.0.1:${port}`,
+    url: `${scheme}://${auth}127.0.0.1:${port}`,
     pid: child.pid ?? -1,
     kill,
     async stop() {
@@ -143,24 +171,24 @@ async function launch(port: number, options: StartRedisOptions): Promise<RedisPr
   };
 }
 
-async function waitForPing(port: number, password: string | undefined, child: ChildProcess): Promise<void> {
+async function waitForPing(port: number, password: string | undefined, child: ChildProcess, tls?: TlsFiles): Promise<void> {
   const deadline = Date.now() + 10_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`redis on port ${port} exited with code ${child.exitCode}`);
-    if (await pings(port, password)) return;
+    if (await pings(port, password, tls)) return;
     await sleep(20);
   }
   throw new Error(`redis on port ${port} did not answer PING within 10 s`);
 }
 
-function pings(port: number, password: string | undefined): Promise<boolean> {
+function pings(port: number, password: string | undefined, tls?: TlsFiles): Promise<boolean> {
   return new Promise((resolve) => {
-    const socket = createConnection({ host: '127.0.0.1', port });
+    const socket = tls ? tlsConnect({ host: '127.0.0.1', port, ca: readFileSync(tls.ca) }) : createConnection({ host: '127.0.0.1', port });
     let reply = '';
     socket.setTimeout(500, () => socket.destroy());
     socket.on('error', () => resolve(false));
     socket.on('close', () => resolve(/\+PONG/.test(reply)));
-    socket.on('connect', () => socket.write(`${password ? `AUTH ${password}\r\n` : ''}PING\r\n`));
+    socket.on(tls ? 'secureConnect' : 'connect', () => socket.write(`${password ? `AUTH ${password}\r\n` : ''}PING\r\n`));
     socket.on('data', (chunk) => {
       reply += chunk.toString();
       if (reply.includes('PONG') || reply.includes('-')) socket.end();

@@ -37,7 +37,7 @@ export { Job, validateJobId } from './job.js';
 export type { JobData, JobOptions, JobResult, JobStatus, Kwargs } from './job.js';
 
 // Workers
-export { Worker } from './worker.js';
+export { Worker, getCurrentJob } from './worker.js';
 export type { WorkerOptions, WorkOptions, WorkerEvents } from './worker.js';
 export { importFunction } from './functions.js';
 export type { TaskFunction } from './functions.js';

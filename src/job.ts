@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { deflateSync, inflateSync } from 'node:zlib';
 import { resolveConnection, type ConnectionOptions, type RedisConnection } from './connection.js';
 import { DeserializationError, InvalidArgumentError, NoSuchJobError } from './errors.js';
-import { jobKey, resultsKey } from './keys.js';
+import { jobKey, queueKey, resultsKey } from './keys.js';
 import { JSONSerializer, type Serializer } from './serializers/index.js';
 import { formatTimestamp, parseTimestamp } from './timestamps.js';
 
@@ -123,8 +123,8 @@ export class Job {
   lastHeartbeat: Date | undefined;
   /** Name of the worker that ran it. */
   workerName: string | undefined;
-  /** Every field as read from Redis, so that fields rq-ts does not model survive a re-save. */
-  #raw: Record<string, string> = {};
+  /** Fields read from Redis that rq-ts does not model (callbacks, retries...), kept as they were on re-save. */
+  #extra: Record<string, Buffer> = {};
 
   private constructor(id: string, connection: RedisConnection, serializer: Serializer, data: JobData) {
     this.id = id;
@@ -177,27 +177,126 @@ export class Job {
 
   /** Builds a job from the fields of its hash, as HGETALL returned them. */
   static fromHash(id: string, hash: Record<string, Buffer>, connection: RedisConnection, serializer: Serializer = JSONSerializer): Job {
+    const job = new Job(id, connection, serializer, { funcName: '' });
+    job.#load(hash);
+    return job;
+  }
+
+  /**
+   * Reads several jobs in one round trip (pipelined HGETALL); null for each id whose job is gone.
+   * @throws {DeserializationError} when one of them cannot be read.
+   */
+  static async fetchMany(ids: readonly string[], options: JobOptions = {}): Promise<Array<Job | null>> {
+    const connection = resolveConnection(options.connection, 'Job.fetchMany()');
+    const pipeline = connection.pipeline();
+    for (const id of ids) pipeline.hgetallBuffer(jobKey(id));
+    const replies = (await pipeline.exec()) ?? [];
+    return ids.map((id, index) => {
+      const [error, hash] = replies[index] ?? [null, {}];
+      if (error) throw error;
+      const fields = hash as Record<string, Buffer>;
+      return Object.keys(fields).length === 0 ? null : Job.fromHash(id, fields, connection, options.serializer ?? JSONSerializer);
+    });
+  }
+
+  /** Whether job `id` exists in Redis. */
+  static async exists(id: string, options: ConnectionOptions = {}): Promise<boolean> {
+    const connection = resolveConnection(options.connection, `Job.exists('${id}')`);
+    return (await connection.exists(jobKey(id))) === 1;
+  }
+
+  #load(hash: Record<string, Buffer>): void {
     const text = (field: string) => hash[field]?.toString('utf8');
     const data = hash['data'];
-    if (data === undefined) throw new DeserializationError(`Job ${jobKey(id)} has no 'data' field: it is not a job RQ wrote.`);
-    const [funcName, args, kwargs] = decodeData(id, data, serializer);
-    const job = new Job(id, connection, serializer, { funcName, args, kwargs });
-    job.#raw = Object.fromEntries(Object.entries(hash).map(([key, value]) => [key, value.toString('utf8')]));
-    job.description = text('description') ?? '';
-    job.origin = text('origin') || undefined;
-    job.status = (text('status') || undefined) as JobStatus | undefined;
-    job.timeout = optionalInteger(text('timeout'));
-    job.resultTtl = optionalInteger(text('result_ttl'));
-    job.failureTtl = optionalInteger(text('failure_ttl'));
-    job.ttl = optionalInteger(text('ttl'));
-    job.meta = hash['meta'] ? decodeMeta(id, hash['meta'], serializer) : {};
-    job.createdAt = parseTimestamp(text('created_at')) ?? new Date(0);
-    job.enqueuedAt = parseTimestamp(text('enqueued_at'));
-    job.startedAt = parseTimestamp(text('started_at'));
-    job.endedAt = parseTimestamp(text('ended_at'));
-    job.lastHeartbeat = parseTimestamp(text('last_heartbeat'));
-    job.workerName = text('worker_name') || undefined;
-    return job;
+    if (data === undefined) throw new DeserializationError(`Job ${jobKey(this.id)} has no 'data' field: it is not a job RQ wrote.`);
+    [this.funcName, this.args, this.kwargs] = decodeData(this.id, data, this.serializer);
+    this.#extra = Object.fromEntries(Object.entries(hash).filter(([field]) => !MODELED_FIELDS.has(field)));
+    this.description = text('description') ?? '';
+    this.origin = text('origin') || undefined;
+    this.status = (text('status') || undefined) as JobStatus | undefined;
+    this.timeout = optionalInteger(text('timeout'));
+    this.resultTtl = optionalInteger(text('result_ttl'));
+    this.failureTtl = optionalInteger(text('failure_ttl'));
+    this.ttl = optionalInteger(text('ttl'));
+    this.meta = hash['meta'] ? decodeMeta(this.id, hash['meta'], this.serializer) : {};
+    this.createdAt = parseTimestamp(text('created_at')) ?? new Date(0);
+    this.enqueuedAt = parseTimestamp(text('enqueued_at'));
+    this.startedAt = parseTimestamp(text('started_at'));
+    this.endedAt = parseTimestamp(text('ended_at'));
+    this.lastHeartbeat = parseTimestamp(text('last_heartbeat'));
+    this.workerName = text('worker_name') || undefined;
+  }
+
+  /**
+   * Reads the job again from Redis.
+   * @throws {NoSuchJobError} when it is gone.
+   */
+  async refresh(): Promise<this> {
+    const hash = await this.connection.hgetallBuffer(this.key);
+    if (Object.keys(hash).length === 0) throw new NoSuchJobError(`No such job: ${this.key}`);
+    this.#load(hash);
+    return this;
+  }
+
+  /** Writes every field of the job (HSET), as RQ's `save()`. Optional fields left unset are removed. */
+  async save(): Promise<void> {
+    const fields = this.toHash();
+    const unset = OPTIONAL_FIELDS.filter((field) => !(field in fields));
+    const transaction = this.connection.multi().hset(this.key, fields);
+    if (unset.length > 0) transaction.hdel(this.key, ...unset);
+    await transaction.exec();
+  }
+
+  /** Writes only the `meta` field, as RQ's `save_meta()`, so a running job's meta is not overwritten by other fields. */
+  async saveMeta(): Promise<void> {
+    if (Object.keys(this.meta).length === 0) await this.connection.hdel(this.key, 'meta');
+    else await this.connection.hset(this.key, 'meta', Buffer.from(this.serializer.dumps(this.meta)));
+  }
+
+  /** Whether the status last read or written is `queued` (call `refresh()` or `getStatus()` to read it anew). */
+  get isQueued(): boolean {
+    return this.status === 'queued';
+  }
+
+  /** Whether the status last read is `started`. */
+  get isStarted(): boolean {
+    return this.status === 'started';
+  }
+
+  /** Whether the status last read is `finished`. */
+  get isFinished(): boolean {
+    return this.status === 'finished';
+  }
+
+  /** Whether the status last read is `failed`. */
+  get isFailed(): boolean {
+    return this.status === 'failed';
+  }
+
+  /** Whether the status last read is `deferred` (waiting on dependencies). */
+  get isDeferred(): boolean {
+    return this.status === 'deferred';
+  }
+
+  /** Whether the status last read is `scheduled`. */
+  get isScheduled(): boolean {
+    return this.status === 'scheduled';
+  }
+
+  /** Whether the status last read is `stopped`. */
+  get isStopped(): boolean {
+    return this.status === 'stopped';
+  }
+
+  /** Whether the status last read is `canceled`. */
+  get isCanceled(): boolean {
+    return this.status === 'canceled';
+  }
+
+  /** The job's place in its queue, from the head (0), or null when it is not waiting there (`LPOS`). */
+  async getPosition(): Promise<number | null> {
+    if (this.origin === undefined) return null;
+    return this.connection.lpos(queueKey(this.origin), this.id);
   }
 
   /** The Redis key of this job's hash. */
@@ -211,27 +310,42 @@ export class Job {
     return this.status;
   }
 
+  /** Every result of the job, newest first (RQ keeps about ten), as RQ's `results()`. */
+  async results(): Promise<JobResult[]> {
+    return this.#readResults(await this.connection.xrevrangeBuffer(resultsKey(this.id), '+', '-'));
+  }
+
   /**
    * The newest entry of the job's results stream, as RQ's `latest_result()`: what the job
    * returned or the error text it failed with. Undefined when the job has no result yet.
    */
   async latestResult(): Promise<JobResult | undefined> {
-    const entries = await this.connection.xrevrangeBuffer(resultsKey(this.id), '+', '-', 'COUNT', 1);
-    const entry = entries[0];
-    if (!entry) return undefined;
-    const [entryId, flat] = entry;
-    const fields = new Map<string, Buffer>();
-    for (let i = 0; i < flat.length; i += 2) fields.set(flat[i]!.toString(), flat[i + 1]!);
-    const returnValue = fields.get('return_value');
-    const excString = fields.get('exc_string');
-    const id = entryId.toString();
-    return {
-      id,
-      type: Number(fields.get('type')?.toString()) as JobResult['type'],
-      createdAt: new Date(Number(id.split('-')[0])),
-      returnValue: returnValue ? this.serializer.loads(Buffer.from(returnValue.toString(), 'base64')) : null,
-      excString: excString ? inflateSync(Buffer.from(excString.toString(), 'base64')).toString('utf8') : undefined,
-    };
+    return this.#readResults(await this.connection.xrevrangeBuffer(resultsKey(this.id), '+', '-', 'COUNT', 1))[0];
+  }
+
+  #readResults(entries: Array<[Buffer, Buffer[]]>): JobResult[] {
+    return entries.map(([entryId, flat]) => {
+      const fields = new Map<string, Buffer>();
+      for (let i = 0; i < flat.length; i += 2) fields.set(flat[i]!.toString(), flat[i + 1]!);
+      const returnValue = fields.get('return_value');
+      const excString = fields.get('exc_string');
+      const id = entryId.toString();
+      return {
+        id,
+        type: Number(fields.get('type')?.toString()) as JobResult['type'],
+        createdAt: new Date(Number(id.split('-')[0])),
+        returnValue: returnValue ? this.serializer.loads(Buffer.from(returnValue.toString(), 'base64')) : null,
+        excString: excString ? inflateText(Buffer.from(excString.toString(), 'base64')) : undefined,
+      };
+    });
+  }
+
+  /** The error text of the job's latest failure, as RQ's `exc_info`; undefined when it has not failed. */
+  async excInfo(): Promise<string | undefined> {
+    const result = await this.latestResult();
+    if (result?.type === 2) return result.excString;
+    const legacy = this.#extra['exc_info']; // written by RQ on Redis < 5, and by its abandoned-job cleanup
+    return legacy && legacy.length > 0 ? inflateText(legacy) : undefined;
   }
 
   /** What the job returned, from its latest successful result; null when none (or it returned nothing). */
@@ -247,11 +361,11 @@ export class Job {
   toHash(): Record<string, string | Buffer> {
     const payload = Buffer.from(this.serializer.dumps([this.funcName, null, this.args, this.kwargs]));
     const fields: Record<string, string | Buffer> = {
-      ...this.#raw,
+      ...this.#extra,
       created_at: formatTimestamp(this.createdAt),
       data: deflateSync(payload),
-      success_callback_name: this.#raw['success_callback_name'] ?? '',
-      failure_callback_name: this.#raw['failure_callback_name'] ?? '',
+      success_callback_name: this.#extra['success_callback_name'] ?? '',
+      failure_callback_name: this.#extra['failure_callback_name'] ?? '',
       started_at: this.startedAt ? formatTimestamp(this.startedAt) : '',
       ended_at: this.endedAt ? formatTimestamp(this.endedAt) : '',
       last_heartbeat: this.lastHeartbeat ? formatTimestamp(this.lastHeartbeat) : '',
@@ -267,6 +381,24 @@ export class Job {
     if (this.ttl !== undefined) fields['ttl'] = String(this.ttl);
     if (Object.keys(this.meta).length > 0) fields['meta'] = Buffer.from(this.serializer.dumps(this.meta));
     return fields;
+  }
+}
+
+/** Fields the Job class reads and writes itself; any other field is carried over untouched. */
+const MODELED_FIELDS = new Set([
+  'data', 'created_at', 'started_at', 'ended_at', 'last_heartbeat', 'worker_name', 'description', 'origin',
+  'enqueued_at', 'status', 'timeout', 'result_ttl', 'failure_ttl', 'ttl', 'meta',
+]);
+
+/** Modeled fields RQ writes only when set: `save()` removes them when unset. */
+const OPTIONAL_FIELDS = ['origin', 'enqueued_at', 'status', 'timeout', 'result_ttl', 'failure_ttl', 'ttl', 'meta'];
+
+/** zlib-inflated UTF-8 text, or the bytes as text when they are not zlib (RQ readers do the same). */
+function inflateText(data: Buffer): string {
+  try {
+    return inflateSync(data, { maxOutputLength: MAX_INFLATED_BYTES }).toString('utf8');
+  } catch {
+    return data.toString('utf8');
   }
 }
 

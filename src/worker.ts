@@ -9,6 +9,7 @@
  * step (no id held only in memory); an idle worker blocks, with a finite timeout, on a duplicated
  * connection until a queue has work.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { deflateSync } from 'node:zlib';
@@ -46,6 +47,16 @@ import { scripts } from './scripts/index.js';
 import { JSONSerializer, type Serializer } from './serializers/index.js';
 import { formatTimestamp } from './timestamps.js';
 
+
+const runningJob = new AsyncLocalStorage<Job>();
+
+/**
+ * The job being run, when called from inside a job function (or anything it awaits), as RQ's
+ * `get_current_job()`; undefined elsewhere.
+ */
+export function getCurrentJob(): Job | undefined {
+  return runningJob.getStore();
+}
 
 /** The version written to the worker hash's `version` field. */
 const RQ_TS_VERSION = '0.1.0';
@@ -301,13 +312,14 @@ export class Worker extends EventEmitter<WorkerEvents> {
     const fn = this.#tasks.get(job.funcName) ?? (await this.#import(job));
     const args = Object.keys(job.kwargs).length > 0 ? [...job.args, job.kwargs] : job.args;
     const timeout = job.timeout ?? 180;
-    if (timeout < 0) return fn(...args);
+    const run = () => runningJob.run(job, () => fn(...args));
+    if (timeout < 0) return run();
     let timer: NodeJS.Timeout | undefined;
     const expired = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new JobTimeoutError(`Job ${job.id} exceeded its timeout of ${timeout} s.`)), timeout * 1000);
     });
     try {
-      return await Promise.race([Promise.resolve(fn(...args)), expired]);
+      return await Promise.race([Promise.resolve(run()), expired]);
     } finally {
       clearTimeout(timer);
     }

@@ -53,3 +53,6 @@ export class UnknownFunctionError extends RQError {}
 
 /** A job ran longer than its `jobTimeout`. */
 export class JobTimeoutError extends RQError {}
+
+/** The operation is not valid for the job in its current state (RQ's `InvalidJobOperation`). */
+export class InvalidJobOperationError extends RQError {}

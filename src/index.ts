@@ -36,6 +36,18 @@ export type { QueueOptions, EnqueueOptions } from './queue.js';
 export { Job, validateJobId } from './job.js';
 export type { JobData, JobOptions, JobResult, JobStatus, Kwargs } from './job.js';
 
+// Registries
+export {
+  JobRegistry,
+  StartedJobRegistry,
+  FinishedJobRegistry,
+  FailedJobRegistry,
+  DeferredJobRegistry,
+  ScheduledJobRegistry,
+  CanceledJobRegistry,
+} from './registries/index.js';
+export type { RegistryOptions, QueueRef, JobRef, StartedCleanup } from './registries/index.js';
+
 // Workers
 export { Worker, getCurrentJob } from './worker.js';
 export type { WorkerOptions, WorkOptions, WorkerEvents } from './worker.js';
@@ -58,4 +70,5 @@ export {
   DeserializationError,
   UnknownFunctionError,
   JobTimeoutError,
+  InvalidJobOperationError,
 } from './errors.js';

@@ -9,6 +9,14 @@ import { DEFAULT_JOB_TIMEOUT, DEFAULT_QUEUE_NAME } from './defaults.js';
 import { InvalidArgumentError } from './errors.js';
 import { Job, type Kwargs } from './job.js';
 import { JOB_KEY_PREFIX, QUEUES_KEY, dependenciesKey, dependentsKey, queueKey } from './keys.js';
+import {
+  CanceledJobRegistry,
+  DeferredJobRegistry,
+  FailedJobRegistry,
+  FinishedJobRegistry,
+  ScheduledJobRegistry,
+  StartedJobRegistry,
+} from './registries/index.js';
 import { scripts } from './scripts/index.js';
 import { JSONSerializer, type Serializer } from './serializers/index.js';
 import { parseDuration, parseJobTimeout, type Duration } from './timeouts.js';
@@ -125,6 +133,36 @@ export class Queue {
       },
       { connection: this.connection, serializer: this.serializer },
     );
+  }
+
+  /** Jobs of this queue being run. */
+  get startedJobRegistry(): StartedJobRegistry {
+    return new StartedJobRegistry(this);
+  }
+
+  /** Jobs of this queue that finished, kept for their result TTL. */
+  get finishedJobRegistry(): FinishedJobRegistry {
+    return new FinishedJobRegistry(this);
+  }
+
+  /** Jobs of this queue that failed or were stopped. */
+  get failedJobRegistry(): FailedJobRegistry {
+    return new FailedJobRegistry(this);
+  }
+
+  /** Jobs of this queue waiting on dependencies. */
+  get deferredJobRegistry(): DeferredJobRegistry {
+    return new DeferredJobRegistry(this);
+  }
+
+  /** Jobs of this queue waiting for their time. */
+  get scheduledJobRegistry(): ScheduledJobRegistry {
+    return new ScheduledJobRegistry(this);
+  }
+
+  /** Jobs of this queue that were canceled. */
+  get canceledJobRegistry(): CanceledJobRegistry {
+    return new CanceledJobRegistry(this);
   }
 
   /** Number of jobs waiting in the queue (`LLEN`). */

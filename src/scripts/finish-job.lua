@@ -44,7 +44,8 @@ else
   if ttl == -1 then
     redis.call('PERSIST', KEYS[1])
     redis.call('PERSIST', KEYS[4])
-    redis.call('ZADD', KEYS[3], '+inf', id)
+    -- RQ scores "forever" as +inf in the finished registry but as -1 in the failed one.
+    redis.call('ZADD', KEYS[3], finished and '+inf' or '-1', id)
   else
     redis.call('EXPIRE', KEYS[1], ttl)
     redis.call('EXPIRE', KEYS[6], ttl)

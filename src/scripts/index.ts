@@ -13,7 +13,9 @@ interface ScriptSpec {
 }
 
 const SCRIPTS = {
+  cleanStartedRegistry: { file: 'clean-started-registry.lua', numberOfKeys: 5 },
   emptyQueue: { file: 'empty-queue.lua', numberOfKeys: 1 },
+  requeueJob: { file: 'requeue-job.lua', numberOfKeys: 3 },
   finishJob: { file: 'finish-job.lua', numberOfKeys: 7 },
   heartbeatJob: { file: 'heartbeat-job.lua', numberOfKeys: 3 },
   // start-job takes a variable number of queue keys: called with numberOfKeys as first argument.

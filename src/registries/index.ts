@@ -1,0 +1,96 @@
+/**
+ * RQ's six registries, one per job state, each a sorted set per queue (RQ-REFERENCE.md §1.4):
+ * `rq:wip:<q>` started, `rq:finished:<q>`, `rq:failed:<q>`, `rq:deferred:<q>`,
+ * `rq:scheduled:<q>` (score: due time), `rq:canceled:<q>`.
+ */
+import { deflateSync } from 'node:zlib';
+import { DEFAULT_FAILURE_TTL } from '../defaults.js';
+import {
+  QUEUES_KEY,
+  JOB_KEY_PREFIX,
+  canceledRegistryKey,
+  deferredRegistryKey,
+  failedRegistryKey,
+  finishedRegistryKey,
+  queueKey,
+  scheduledRegistryKey,
+  startedRegistryKey,
+} from '../keys.js';
+import { scripts } from '../scripts/index.js';
+import { formatTimestamp } from '../timestamps.js';
+import { ExpiringJobRegistry, PermanentJobRegistry, JobRegistry } from './base.js';
+
+export { JobRegistry } from './base.js';
+export type { RegistryOptions, QueueRef, JobRef } from './base.js';
+
+/** What a started-registry cleanup did with the abandoned jobs it found. */
+export interface StartedCleanup {
+  /** Jobs without retries left, now failed. */
+  failed: string[];
+  /** Jobs with retries left, now scheduled or queued again. */
+  retried: string[];
+}
+
+/**
+ * Jobs being run. A worker keeps each entry's score at now + heartbeat TTL; an entry past its
+ * score belongs to a worker that died: an abandoned job.
+ */
+export class StartedJobRegistry extends JobRegistry {
+  protected keyFor(name: string): string {
+    return startedRegistryKey(name);
+  }
+
+  /**
+   * Handles abandoned jobs (score at or below `timestamp`, default Redis server time), atomically,
+   * as RQ 1.13: retried when retries are left, else failed with exc_info
+   * "Moved to FailedJobRegistry at <time>" and kept for their failure TTL.
+   */
+  async cleanup(timestamp?: number): Promise<StartedCleanup> {
+    const excInfo = deflateSync(Buffer.from(`Moved to FailedJobRegistry at ${new Date().toISOString()}`));
+    const [failed, retried] = (await scripts(this.connection).cleanStartedRegistry(
+      [this.key, failedRegistryKey(this.name), scheduledRegistryKey(this.name), queueKey(this.name), QUEUES_KEY],
+      [JOB_KEY_PREFIX, timestamp === undefined ? '' : String(timestamp), excInfo, formatTimestamp(new Date()), DEFAULT_FAILURE_TTL],
+    )) as [string[], string[]];
+    return { failed, retried };
+  }
+}
+
+/** Jobs that finished, kept for their result TTL. */
+export class FinishedJobRegistry extends ExpiringJobRegistry {
+  protected keyFor(name: string): string {
+    return finishedRegistryKey(name);
+  }
+}
+
+/** Jobs that failed or were stopped, kept for their failure TTL. */
+export class FailedJobRegistry extends ExpiringJobRegistry {
+  protected keyFor(name: string): string {
+    return failedRegistryKey(name);
+  }
+}
+
+/** Jobs waiting for the jobs they depend on. */
+export class DeferredJobRegistry extends PermanentJobRegistry {
+  protected keyFor(name: string): string {
+    return deferredRegistryKey(name);
+  }
+}
+
+/** Jobs waiting for their time; the score is the due time in epoch seconds. */
+export class ScheduledJobRegistry extends PermanentJobRegistry {
+  protected keyFor(name: string): string {
+    return scheduledRegistryKey(name);
+  }
+
+  /** When the job is due, or null when it is not scheduled here. */
+  getScheduledTime(job: string | { id: string }): Promise<Date | null> {
+    return this.getExpirationTime(typeof job === 'string' ? job : job.id);
+  }
+}
+
+/** Jobs that were canceled. */
+export class CanceledJobRegistry extends PermanentJobRegistry {
+  protected keyFor(name: string): string {
+    return canceledRegistryKey(name);
+  }
+}

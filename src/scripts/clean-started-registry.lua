@@ -1,0 +1,58 @@
+--[[
+  Handles the abandoned jobs of a started registry (entries whose heartbeat score has expired),
+  as RQ 1.13's StartedJobRegistry.cleanup(): a job with retries left is retried (scheduled after
+  its retry interval, or enqueued at once when the interval is 0); any other job is failed:
+  status failed, exc_info set, the key kept for its failure_ttl, and added to the failed registry.
+
+  KEYS[1]  the started registry, rq:wip:<queue>
+  KEYS[2]  the failed registry, rq:failed:<queue>
+  KEYS[3]  the scheduled registry, rq:scheduled:<queue>
+  KEYS[4]  the queue list, rq:queue:<queue>
+  KEYS[5]  rq:queues
+  ARGV[1]  the job key prefix, "rq:job:"
+  ARGV[2]  cutoff score: entries at or below it are abandoned (epoch seconds; "" for server time)
+  ARGV[3]  exc_info for failed jobs (zlib-compressed text, as RQ stores it)
+  ARGV[4]  now, as RQ timestamp text (enqueued_at of retried jobs)
+  ARGV[5]  default failure TTL in seconds
+  Returns  { ids failed, ids retried }
+]]
+local now = tonumber(redis.call('TIME')[1])
+local cutoff = ARGV[2] ~= '' and tonumber(ARGV[2]) or now
+local ids = redis.call('ZRANGEBYSCORE', KEYS[1], 0, cutoff)
+local failed, retried = {}, {}
+for _, id in ipairs(ids) do
+  local job = ARGV[1] .. id
+  if redis.call('EXISTS', job) == 1 then
+    local retries = tonumber(redis.call('HGET', job, 'retries_left') or '0') or 0
+    if retries > 0 then
+      -- RQ 1.13's interval rule: index = max(#intervals - retries_left, 0), before decrementing.
+      local ok, intervals = pcall(cjson.decode, redis.call('HGET', job, 'retry_intervals') or '[]')
+      if not ok or type(intervals) ~= 'table' then intervals = {} end
+      local interval = 0
+      if #intervals > 0 then interval = tonumber(intervals[math.max(#intervals - retries, 0) + 1]) or 0 end
+      redis.call('HSET', job, 'retries_left', retries - 1)
+      if interval > 0 then
+        redis.call('HSET', job, 'status', 'scheduled')
+        redis.call('ZADD', KEYS[3], now + interval, id)
+      else
+        redis.call('HSET', job, 'status', 'queued', 'enqueued_at', ARGV[4])
+        redis.call('SADD', KEYS[5], KEYS[4])
+        redis.call('RPUSH', KEYS[4], id)
+      end
+      table.insert(retried, id)
+    else
+      local ttl = tonumber(redis.call('HGET', job, 'failure_ttl') or '') or tonumber(ARGV[5])
+      redis.call('HSET', job, 'status', 'failed', 'exc_info', ARGV[3])
+      if ttl < 0 then
+        redis.call('PERSIST', job)
+        redis.call('ZADD', KEYS[2], ttl, id) -- RQ's FailedJobRegistry.add scores a negative TTL as itself
+      else
+        redis.call('EXPIRE', job, ttl)
+        redis.call('ZADD', KEYS[2], now + ttl, id)
+      end
+      table.insert(failed, id)
+    end
+  end
+end
+redis.call('ZREMRANGEBYSCORE', KEYS[1], 0, cutoff)
+return { failed, retried }

@@ -1,0 +1,23 @@
+--[[
+  Moves a job from a registry (usually the failed one) back onto its origin queue, as RQ's
+  registry.requeue(): ZREM from the registry (refused when the job is not in it), clear
+  started_at, ended_at and exc_info, then enqueue it (status queued, enqueued_at, RPUSH or LPUSH).
+
+  KEYS[1]  the registry, e.g. rq:failed:<queue>
+  KEYS[2]  the job hash, rq:job:<id>
+  KEYS[3]  rq:queues
+  ARGV[1]  the job id
+  ARGV[2]  enqueued_at, as RQ timestamp text
+  ARGV[3]  "1" to put the job at the head of its queue
+  ARGV[4]  the queue key prefix, "rq:queue:"
+  Returns  1 when requeued; -1 when the job is not in the registry; -2 when its hash is gone
+]]
+if redis.call('ZSCORE', KEYS[1], ARGV[1]) == false then return -1 end
+redis.call('ZREM', KEYS[1], ARGV[1])
+local origin = redis.call('HGET', KEYS[2], 'origin')
+if not origin then return -2 end
+local queue = ARGV[4] .. origin
+redis.call('HSET', KEYS[2], 'status', 'queued', 'started_at', '', 'ended_at', '', 'exc_info', '', 'enqueued_at', ARGV[2])
+redis.call('SADD', KEYS[3], queue)
+if ARGV[3] == '1' then redis.call('LPUSH', queue, ARGV[1]) else redis.call('RPUSH', queue, ARGV[1]) end
+return 1

@@ -32,7 +32,9 @@ export type { RQSettings, SentinelSettings, SettingsSource, OpenConnectionOption
 
 // Queues and jobs
 export { Queue } from './queue.js';
-export type { QueueOptions, EnqueueOptions } from './queue.js';
+export type { QueueOptions, EnqueueOptions, EnqueueData } from './queue.js';
+export { defineTask } from './task.js';
+export type { Task } from './task.js';
 export { Job, validateJobId } from './job.js';
 export type { JobData, JobOptions, JobResult, JobStatus, Kwargs } from './job.js';
 

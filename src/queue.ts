@@ -8,7 +8,8 @@ import { callString } from './call-string.js';
 import { DEFAULT_JOB_TIMEOUT, DEFAULT_QUEUE_NAME } from './defaults.js';
 import { InvalidArgumentError } from './errors.js';
 import { Job, type Kwargs } from './job.js';
-import { JOB_KEY_PREFIX, QUEUES_KEY, dependenciesKey, dependentsKey, queueKey } from './keys.js';
+import { JOB_KEY_PREFIX, QUEUES_KEY, dependenciesKey, dependentsKey, queueKey, queueNameFromKey } from './keys.js';
+import { taskName, type Task } from './task.js';
 import {
   CanceledJobRegistry,
   DeferredJobRegistry,
@@ -29,10 +30,10 @@ export interface QueueOptions extends ConnectionOptions {
   serializer?: Serializer;
 }
 
-/** Options of one enqueue: RQ's `enqueue_call` keyword arguments, in camelCase. */
-export interface EnqueueOptions {
+/** Options of one enqueue: RQ's `enqueue_call` keyword arguments, in camelCase. `A` types `args` for a typed task. */
+export interface EnqueueOptions<A extends readonly unknown[] = readonly unknown[]> {
   /** Positional arguments of the function. @default [] */
-  args?: readonly unknown[];
+  args?: A;
   /** Keyword arguments, for a Python function (a JS function gets them as a trailing object). */
   kwargs?: Kwargs;
   /** Longest the job may run, in seconds or as `"10s"`, `"5m"`, `"1h"`, `"2d"`; -1 for none. @default the queue's, 180 */
@@ -51,6 +52,12 @@ export interface EnqueueOptions {
   atFront?: boolean;
   /** Metadata stored with the job. */
   meta?: Record<string, unknown>;
+}
+
+/** One job of {@link Queue.enqueueMany}, made by {@link Queue.prepareData}. */
+export interface EnqueueData {
+  readonly funcName: string;
+  readonly options: EnqueueOptions;
 }
 
 /**
@@ -85,11 +92,14 @@ export class Queue {
   }
 
   /**
-   * Enqueues a call of `funcName` with `args`, every one passed to the function. For RQ's
-   * options (job id, TTLs, meta...) use {@link Queue.enqueueCall}.
+   * Enqueues a call of a task (typed: its arguments are checked) or of a function by name, with
+   * `args`, every one passed to the function. For RQ's options (job id, TTLs, meta...) use
+   * {@link Queue.enqueueCall}.
    */
-  enqueue(funcName: string, ...args: unknown[]): Promise<Job> {
-    return this.enqueueCall(funcName, { args });
+  enqueue<A extends unknown[]>(task: Task<A, unknown>, ...args: A): Promise<Job>;
+  enqueue(funcName: string, ...args: unknown[]): Promise<Job>;
+  enqueue(task: Task<any[], unknown> | string, ...args: unknown[]): Promise<Job> {
+    return this.enqueueCall(taskName(task), { args });
   }
 
   /**
@@ -97,19 +107,45 @@ export class Queue {
    * the TTLs if `ttl` is set, then `RPUSH` (or `LPUSH` with `atFront`) of the id.
    * @throws {InvalidArgumentError} or {@link TimeoutFormatError} for a bad option; nothing is written then.
    */
-  async enqueueCall(funcName: string, options: EnqueueOptions = {}): Promise<Job> {
-    const job = this.#createJob(funcName, options);
-    job.origin = this.name;
-    job.status = 'queued';
-    job.enqueuedAt = new Date();
-    const transaction = this.connection.multi().sadd(QUEUES_KEY, this.key).hset(job.key, job.toHash());
-    if (job.ttl !== undefined) {
-      transaction.expire(job.key, job.ttl).expire(dependentsKey(job.id), job.ttl).expire(dependenciesKey(job.id), job.ttl);
-    }
-    if (options.atFront) transaction.lpush(this.key, job.id);
-    else transaction.rpush(this.key, job.id);
+  enqueueCall<A extends unknown[]>(task: Task<A, unknown>, options: EnqueueOptions<A>): Promise<Job>;
+  enqueueCall(funcName: string, options?: EnqueueOptions): Promise<Job>;
+  async enqueueCall(task: Task<any[], unknown> | string, options: EnqueueOptions = {}): Promise<Job> {
+    return (await this.enqueueMany([Queue.prepareData(taskName(task), options)]))[0]!;
+  }
+
+  /**
+   * Describes one job for {@link Queue.enqueueMany}, as RQ's `Queue.prepare_data`: the same
+   * options as {@link Queue.enqueueCall}.
+   */
+  static prepareData<A extends unknown[]>(task: Task<A, unknown>, options: EnqueueOptions<A>): EnqueueData;
+  static prepareData(funcName: string, options?: EnqueueOptions): EnqueueData;
+  static prepareData(task: Task<any[], unknown> | string, options: EnqueueOptions = {}): EnqueueData {
+    return { funcName: taskName(task), options };
+  }
+
+  /**
+   * Enqueues many jobs in one round trip (one MULTI for the whole batch), as RQ's
+   * `enqueue_many`. Every job is checked before anything is written.
+   * @throws {InvalidArgumentError} or {@link TimeoutFormatError} for a bad job; nothing is written then.
+   */
+  async enqueueMany(jobs: readonly EnqueueData[]): Promise<Job[]> {
+    const created = jobs.map(({ funcName, options }) => this.#createJob(funcName, options));
+    if (created.length === 0) return [];
+    const transaction = this.connection.multi().sadd(QUEUES_KEY, this.key);
+    const enqueuedAt = new Date();
+    created.forEach((job, index) => {
+      job.origin = this.name;
+      job.status = 'queued';
+      job.enqueuedAt = enqueuedAt;
+      transaction.hset(job.key, job.toHash());
+      if (job.ttl !== undefined) {
+        transaction.expire(job.key, job.ttl).expire(dependentsKey(job.id), job.ttl).expire(dependenciesKey(job.id), job.ttl);
+      }
+      if (jobs[index]!.options.atFront) transaction.lpush(this.key, job.id);
+      else transaction.rpush(this.key, job.id);
+    });
     await execOrThrow(transaction.exec());
-    return job;
+    return created;
   }
 
   #createJob(funcName: string, options: EnqueueOptions): Job {
@@ -168,6 +204,47 @@ export class Queue {
   /** Number of jobs waiting in the queue (`LLEN`). */
   count(): Promise<number> {
     return this.connection.llen(this.key);
+  }
+
+  /** Whether no job is waiting. */
+  async isEmpty(): Promise<boolean> {
+    return (await this.count()) === 0;
+  }
+
+  /** The waiting jobs, from the head, `length` of them from `offset`; ids whose job is gone are skipped. */
+  async getJobs(offset = 0, length = -1): Promise<Job[]> {
+    const jobs = await Job.fetchMany(await this.getJobIds(offset, length), { connection: this.connection, serializer: this.serializer });
+    return jobs.filter((job): job is Job => job !== null);
+  }
+
+  /** A job's place in the queue from the head (0), or null when it is not waiting here (`LPOS`). */
+  getJobPosition(job: Job | string): Promise<number | null> {
+    return this.connection.lpos(this.key, typeof job === 'string' ? job : job.id);
+  }
+
+  /** Takes a job off the queue (`LREM` once) without deleting it; resolves to whether it was there. */
+  async remove(job: Job | string): Promise<boolean> {
+    return (await this.connection.lrem(this.key, 1, typeof job === 'string' ? job : job.id)) === 1;
+  }
+
+  /**
+   * Deletes the queue: its list and its entry in `rq:queues`, and with `deleteJobs` (the default,
+   * as RQ) every waiting job's hash too.
+   */
+  async delete(options: { deleteJobs?: boolean } = {}): Promise<void> {
+    if (options.deleteJobs ?? true) await this.empty();
+    await this.connection.multi().srem(QUEUES_KEY, this.key).del(this.key).exec();
+  }
+
+  /** Every queue known to Redis (the set `rq:queues`), sorted by name. */
+  static async all(options: QueueOptions = {}): Promise<Queue[]> {
+    const connection = resolveConnection(options.connection, 'Queue.all()');
+    const keys = await connection.smembers(QUEUES_KEY);
+    return keys
+      .map((key) => queueNameFromKey(key))
+      .filter((name): name is string => name !== undefined && name !== '')
+      .sort()
+      .map((name) => new Queue(name, { ...options, connection }));
   }
 
   /**

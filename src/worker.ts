@@ -26,6 +26,7 @@ import {
 import { InvalidArgumentError, JobTimeoutError, UnknownFunctionError } from './errors.js';
 import { EventEmitter } from 'node:events';
 import { importFunction, type TaskFunction } from './functions.js';
+import { definedTask, type Task } from './task.js';
 import { Job } from './job.js';
 import {
   JOB_KEY_PREFIX,
@@ -63,8 +64,12 @@ const RQ_TS_VERSION = '0.1.0';
 
 /** Options of a {@link Worker}. */
 export interface WorkerOptions extends ConnectionOptions {
-  /** Functions this worker runs, by the dotted name jobs use (`{ 'tasks.add': add }`). */
-  tasks?: Record<string, TaskFunction>;
+  /**
+   * Functions this worker runs: by the dotted name jobs use (`{ 'tasks.add': add }`), or task
+   * handles from {@link defineTask}. Tasks defined with `defineTask` in this process are found
+   * without being listed.
+   */
+  tasks?: Record<string, TaskFunction> | ReadonlyArray<Task<any[], unknown>>;
   /**
    * Directories where a job's dotted function name is looked up as a module (`tasks.add` is the
    * export `add` of `tasks.js`) when it is not in `tasks`. @default none: registered tasks only
@@ -146,7 +151,9 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.#workerTtl = options.workerTtl ?? DEFAULT_WORKER_TTL;
     this.#monitoringInterval = options.jobMonitoringInterval ?? DEFAULT_JOB_MONITORING_INTERVAL;
     this.#dequeueTimeout = options.dequeueTimeout ?? DEFAULT_DEQUEUE_TIMEOUT;
-    for (const [name, fn] of Object.entries(options.tasks ?? {})) this.register(name, fn);
+    const tasks = options.tasks ?? {};
+    const entries = Array.isArray(tasks) ? tasks.map((task: Task<any[], unknown>) => [task.name, task.fn] as const) : Object.entries(tasks);
+    for (const [name, fn] of entries) this.register(name, fn as TaskFunction);
   }
 
   /** Registers `fn` under the dotted name jobs call it by. */
@@ -309,7 +316,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
   }
 
   async #call(job: Job): Promise<unknown> {
-    const fn = this.#tasks.get(job.funcName) ?? (await this.#import(job));
+    const fn = this.#tasks.get(job.funcName) ?? definedTask(job.funcName) ?? (await this.#import(job));
     const args = Object.keys(job.kwargs).length > 0 ? [...job.args, job.kwargs] : job.args;
     const timeout = job.timeout ?? 180;
     const run = () => runningJob.run(job, () => fn(...args));

@@ -24,6 +24,9 @@ export const DEFAULT_JOB_MONITORING_INTERVAL = 30;
  */
 export const HEARTBEAT_GRACE = 60;
 
+/** Seconds between a worker's registry cleanups of its queues (RQ's `--maintenance-interval`). */
+export const DEFAULT_MAINTENANCE_INTERVAL = 600;
+
 /** TTL of a dead worker's key, in seconds, so that `rq info` shows it briefly (RQ: 60). */
 export const DEAD_WORKER_TTL = 60;
 

@@ -56,3 +56,9 @@ export class JobTimeoutError extends RQError {}
 
 /** The operation is not valid for the job in its current state (RQ's `InvalidJobOperation`). */
 export class InvalidJobOperationError extends RQError {}
+
+/** A running job was stopped by a `stop-job` command (RQ: "Job stopped by user"). */
+export class JobStoppedError extends RQError {}
+
+/** A running job was interrupted by a cold shutdown of its worker. */
+export class ShutDownImminentError extends RQError {}

@@ -51,8 +51,10 @@ export {
 export type { RegistryOptions, QueueRef, JobRef, StartedCleanup } from './registries/index.js';
 
 // Workers
-export { Worker, getCurrentJob } from './worker.js';
-export type { WorkerOptions, WorkOptions, WorkerEvents } from './worker.js';
+export { Worker, getCurrentJob } from './worker/index.js';
+export type { WorkerOptions, WorkOptions, WorkerEvents, DequeueStrategy } from './worker/index.js';
+export { sendCommand, sendShutdownCommand, sendKillHorseCommand, sendStopJobCommand } from './commands.js';
+export type { WorkerCommand } from './commands.js';
 export { importFunction } from './functions.js';
 export type { TaskFunction } from './functions.js';
 export { parseDuration, parseJobTimeout } from './timeouts.js';
@@ -73,4 +75,6 @@ export {
   UnknownFunctionError,
   JobTimeoutError,
   InvalidJobOperationError,
+  JobStoppedError,
+  ShutDownImminentError,
 } from './errors.js';

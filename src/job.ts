@@ -123,6 +123,11 @@ export class Job {
   lastHeartbeat: Date | undefined;
   /** Name of the worker that ran it. */
   workerName: string | undefined;
+  /**
+   * While a worker runs the job in this process: aborted at the job's timeout, on a stop-job
+   * command, or on a cold shutdown. Long jobs should pass it on (`fetch(url, { signal })`) or check it.
+   */
+  signal: AbortSignal | undefined = undefined;
   /** Fields read from Redis that rq-ts does not model (callbacks, retries...), kept as they were on re-save. */
   #extra: Record<string, Buffer> = {};
 

@@ -1,7 +1,8 @@
 --[[
   Handles the abandoned jobs of a started registry (entries whose heartbeat score has expired),
   as RQ 1.13's StartedJobRegistry.cleanup(): a job with retries left is retried (scheduled after
-  its retry interval, or enqueued at once when the interval is 0); any other job is failed:
+  its retry interval, or enqueued at once when the interval is 0: see retry-job.lib.lua); any
+  other job is failed:
   status failed, exc_info set, the key kept for its failure_ttl, and added to the failed registry.
 
   KEYS[1]  the started registry, rq:wip:<queue>
@@ -23,22 +24,7 @@ local failed, retried = {}, {}
 for _, id in ipairs(ids) do
   local job = ARGV[1] .. id
   if redis.call('EXISTS', job) == 1 then
-    local retries = tonumber(redis.call('HGET', job, 'retries_left') or '0') or 0
-    if retries > 0 then
-      -- RQ 1.13's interval rule: index = max(#intervals - retries_left, 0), before decrementing.
-      local ok, intervals = pcall(cjson.decode, redis.call('HGET', job, 'retry_intervals') or '[]')
-      if not ok or type(intervals) ~= 'table' then intervals = {} end
-      local interval = 0
-      if #intervals > 0 then interval = tonumber(intervals[math.max(#intervals - retries, 0) + 1]) or 0 end
-      redis.call('HSET', job, 'retries_left', retries - 1)
-      if interval > 0 then
-        redis.call('HSET', job, 'status', 'scheduled')
-        redis.call('ZADD', KEYS[3], now + interval, id)
-      else
-        redis.call('HSET', job, 'status', 'queued', 'enqueued_at', ARGV[4])
-        redis.call('SADD', KEYS[5], KEYS[4])
-        redis.call('RPUSH', KEYS[4], id)
-      end
+    if retry_job(job, id, KEYS[4], KEYS[3], KEYS[5], now, ARGV[4]) then
       table.insert(retried, id)
     else
       local ttl = tonumber(redis.call('HGET', job, 'failure_ttl') or '') or tonumber(ARGV[5])

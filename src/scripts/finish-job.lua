@@ -1,8 +1,13 @@
 --[[
-  Ends a started job, as RQ 1.13's worker does on success or failure (RQ-REFERENCE.md §2.6, §2.7):
-  status and ended_at, a results-stream entry, the finished or failed registry with its TTLs, the
-  job out of the started registry, and the worker's counters. Fenced: a job no longer started by
-  this worker (declared abandoned and handed to another meanwhile) is left alone.
+  Ends a started job as RQ 1.13's worker does (RQ-REFERENCE.md §2.6, §2.7), in one step:
+  - finished: status and ended_at, a results entry (type 1), the finished registry and the TTLs
+    of result_ttl (-1 keeps everything, 0 deletes the job and writes no result);
+  - failed: retried when retries are left (see retry-job.lib.lua: no result entry, no failed
+    registry), else status failed, a results entry (type 2), the failed registry, failure_ttl;
+  - stopped (stop-job command): as failed, with status stopped and never retried.
+  Then the job leaves the started registry and the worker hash counts it and goes idle.
+  Fenced: a job that is no longer this execution's (not started, another worker, another start
+  time: it was declared abandoned and handed on meanwhile) is left alone.
 
   KEYS[1]  the job hash, rq:job:<id>
   KEYS[2]  the started registry, rq:wip:<queue>
@@ -11,36 +16,45 @@
   KEYS[5]  the worker hash, rq:worker:<name>
   KEYS[6]  rq:job:<id>:dependents
   KEYS[7]  rq:job::<id>:dependencies
+  KEYS[8]  the queue list, rq:queue:<queue> (for a retry)
+  KEYS[9]  the scheduled registry, rq:scheduled:<queue> (for a retry)
+  KEYS[10] rq:queues
   ARGV[1]  the job id
   ARGV[2]  the worker name
-  ARGV[3]  outcome: "finished" or "failed"
-  ARGV[4]  ended_at, as RQ timestamp text
-  ARGV[5]  TTL in seconds: result_ttl when finished (-1 forever, 0 delete), failure_ttl when failed
-  ARGV[6]  1 when the TTL came from the job itself (a failed job's stream then expires with it)
+  ARGV[3]  outcome: "finished", "failed" or "stopped"
+  ARGV[4]  now, as RQ timestamp text (ended_at; enqueued_at of a retry)
+  ARGV[5]  TTL in seconds: result_ttl when finished (-1 forever, 0 delete), failure_ttl otherwise
+  ARGV[6]  1 when the failure TTL came from the job itself (the results stream then expires too)
   ARGV[7]  the result field name ("return_value" or "exc_string"), or "" for none
   ARGV[8]  the result field value (base64)
   ARGV[9]  seconds the job ran (for total_working_time)
   ARGV[10] the worker key TTL in seconds once idle
-  Returns  1 when done, 0 when fenced off
+  ARGV[11] started_at of this execution, as written when it started
+  Returns  "finished", "failed", "stopped" or "retried"; "fenced" when the job was not this execution's
 ]]
-local id, worker = ARGV[1], ARGV[2]
-if redis.call('HGET', KEYS[1], 'worker_name') ~= worker or redis.call('HGET', KEYS[1], 'status') ~= 'started' then
-  return 0
+local id, worker, outcome = ARGV[1], ARGV[2], ARGV[3]
+local current = redis.call('HMGET', KEYS[1], 'worker_name', 'status', 'started_at')
+if current[1] ~= worker or current[2] ~= 'started' or current[3] ~= ARGV[11] then
+  return 'fenced'
 end
-local finished = ARGV[3] == 'finished'
+local finished = outcome == 'finished'
 local ttl = tonumber(ARGV[5])
 local now = tonumber(redis.call('TIME')[1])
 
 redis.call('ZREM', KEYS[2], id)
-if finished and ttl == 0 then
+if outcome == 'failed' and retry_job(KEYS[1], id, KEYS[8], KEYS[9], KEYS[10], now, ARGV[4]) then
+  redis.call('HSET', KEYS[1], 'ended_at', ARGV[4])
+  outcome = 'retried'
+elseif finished and ttl == 0 then
   redis.call('DEL', KEYS[1], KEYS[6], KEYS[7])
 else
-  redis.call('HSET', KEYS[1], 'status', ARGV[3], 'ended_at', ARGV[4])
+  redis.call('HSET', KEYS[1], 'status', outcome, 'ended_at', ARGV[4])
+  local entry = { 'XADD', KEYS[4], 'MAXLEN', '~', '10', '*', 'type', finished and '1' or '2' }
   if ARGV[7] ~= '' then
-    redis.call('XADD', KEYS[4], 'MAXLEN', '~', '10', '*', 'type', finished and '1' or '2', ARGV[7], ARGV[8])
-  else
-    redis.call('XADD', KEYS[4], 'MAXLEN', '~', '10', '*', 'type', finished and '1' or '2')
+    table.insert(entry, ARGV[7])
+    table.insert(entry, ARGV[8])
   end
+  redis.call(unpack(entry))
   if ttl == -1 then
     redis.call('PERSIST', KEYS[1])
     redis.call('PERSIST', KEYS[4])
@@ -60,4 +74,4 @@ redis.call('HINCRBYFLOAT', KEYS[5], 'total_working_time', ARGV[9])
 redis.call('HDEL', KEYS[5], 'current_job', 'current_job_working_time')
 redis.call('HSET', KEYS[5], 'state', 'idle', 'last_heartbeat', ARGV[4])
 redis.call('EXPIRE', KEYS[5], ARGV[10])
-return 1
+return outcome

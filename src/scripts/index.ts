@@ -10,13 +10,15 @@ interface ScriptSpec {
   readonly file: string;
   /** Fixed number of KEYS, or null when the caller passes the count first. */
   readonly numberOfKeys: number | null;
+  /** Library files whose functions the script calls; prepended to it. */
+  readonly includes?: readonly string[];
 }
 
 const SCRIPTS = {
-  cleanStartedRegistry: { file: 'clean-started-registry.lua', numberOfKeys: 5 },
+  cleanStartedRegistry: { file: 'clean-started-registry.lua', numberOfKeys: 5, includes: ['retry-job.lib.lua'] },
   emptyQueue: { file: 'empty-queue.lua', numberOfKeys: 1 },
   requeueJob: { file: 'requeue-job.lua', numberOfKeys: 3 },
-  finishJob: { file: 'finish-job.lua', numberOfKeys: 7 },
+  finishJob: { file: 'finish-job.lua', numberOfKeys: 10, includes: ['retry-job.lib.lua'] },
   heartbeatJob: { file: 'heartbeat-job.lua', numberOfKeys: 3 },
   // start-job takes a variable number of queue keys: called with numberOfKeys as first argument.
   startJob: { file: 'start-job.lua', numberOfKeys: null },
@@ -31,7 +33,9 @@ const registered = new WeakSet<RedisConnection>();
 function source(name: ScriptName): string {
   let text = sources.get(name);
   if (text === undefined) {
-    text = readFileSync(new URL(SCRIPTS[name].file, import.meta.url), 'utf8');
+    const spec: ScriptSpec = SCRIPTS[name];
+    const read = (file: string) => readFileSync(new URL(file, import.meta.url), 'utf8');
+    text = [...(spec.includes ?? []).map(read), read(spec.file)].join('\n');
     sources.set(name, text);
   }
   return text;

@@ -122,6 +122,36 @@ describe('rq', () => {
   });
 });
 
+describe('rq worker options', () => {
+  test('--concurrency runs jobs side by side; a bad number is a usage error', async () => {
+    const queue = new Queue('default', { connection });
+    const jobs = await queue.enqueueMany([Queue.prepareData('tasks.sleepThenReturn', { args: [800, 'a'] }), Queue.prepareData('tasks.sleepThenReturn', { args: [800, 'b'] })]);
+    const started = Date.now();
+    const result = rq(['worker', '--burst', '--concurrency', '2', '-u', redis.server.url, '-P', 'test/fixtures', '--name', 'duo']);
+    assert.equal(result.code, 0, result.stderr);
+    assert.ok(Date.now() - started < 1600 + 1500, 'the two 800 ms jobs overlapped'); // generous: process start included
+    for (const job of jobs) assert.equal(await job.getStatus(), 'finished');
+    const bad = rq(['worker', '--concurrency', 'many']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--concurrency must be a whole number/);
+  });
+
+  test('a second SIGTERM is a cold shutdown: the running job is interrupted and failed, exit 1', async () => {
+    const job = await new Queue('default', { connection }).enqueue('tasks.sleepThenReturn', 20_000, 'never');
+    const child = spawn(process.execPath, [BIN, 'worker', '-u', redis.server.url, '-P', 'test/fixtures'], { cwd: ROOT });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
+    await waitUntil(async () => (await job.getStatus()) === 'started', 10_000, 'the job to start');
+    child.kill('SIGTERM');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    child.kill('SIGTERM');
+    assert.equal(await exited, 1);
+    assert.match(stderr, /cold shut down/);
+    assert.equal(await job.getStatus(), 'failed');
+  });
+});
+
 describe('npm run quickstart', () => {
   test('runs a real worker on real jobs against the Redis in REDIS_URL', () => {
     const result = spawnSync(process.execPath, [join(ROOT, 'tools', 'quickstart.mjs')], {

@@ -6,7 +6,7 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { resolve } from 'node:path';
-import { RQError, Worker, loadSettings, openConnection, type Job } from '../index.js';
+import { RQError, Worker, loadSettings, openConnection, type DequeueStrategy, type Job } from '../index.js';
 
 const program = new Command('rq')
   .description('RQ (Redis Queue) for Node.js: run workers on RQ queues, with Python RQ\'s Redis layout.')
@@ -33,6 +33,13 @@ interface WorkerFlags {
   burst?: boolean;
   name?: string;
   maxJobs?: string;
+  maxIdleTime?: string;
+  concurrency?: string;
+  resultsTtl?: string;
+  workerTtl?: string;
+  jobMonitoringInterval?: string;
+  maintenanceInterval?: string;
+  dequeueStrategy?: DequeueStrategy;
   quiet?: boolean;
 }
 
@@ -42,15 +49,36 @@ withSharedOptions(program.command('worker'))
   .option('-b, --burst', 'run until the queues are empty, then quit')
   .option('-n, --name <name>', 'worker name (default: random, as RQ)')
   .option('--max-jobs <n>', 'quit after running this many jobs')
+  .option('--max-idle-time <seconds>', 'quit after this long without a job')
+  .option('--concurrency <n>', 'jobs run at the same time (each slot shows as a worker in rq info)', '1')
+  .option('--results-ttl <seconds>', 'keep results of jobs without their own result TTL this long', '500')
+  .option('--worker-ttl <seconds>', 'worker key TTL, refreshed by heartbeats', '420')
+  .option('--job-monitoring-interval <seconds>', 'seconds between heartbeats', '30')
+  .option('--maintenance-interval <seconds>', 'seconds between registry cleanups', '600')
+  .addOption(new Option('--dequeue-strategy <strategy>', 'queue order').choices(['default', 'round_robin', 'random']).default('default'))
   .option('-q, --quiet', 'print warnings and errors only')
   .action(async (queues: string[], flags: WorkerFlags) => {
     const paths = (flags.path.length > 0 ? flags.path : ['.']).map((dir) => resolve(dir));
+    const tuning = {
+      concurrency: wholeNumber(flags.concurrency, '--concurrency'),
+      defaultResultTtl: wholeNumber(flags.resultsTtl, '--results-ttl'),
+      workerTtl: wholeNumber(flags.workerTtl, '--worker-ttl'),
+      jobMonitoringInterval: wholeNumber(flags.jobMonitoringInterval, '--job-monitoring-interval'),
+      maintenanceInterval: wholeNumber(flags.maintenanceInterval, '--maintenance-interval'),
+      dequeueStrategy: flags.dequeueStrategy ?? 'default',
+    } as const;
+    const limits = {
+      burst: flags.burst ?? false,
+      ...(flags.maxJobs !== undefined && { maxJobs: wholeNumber(flags.maxJobs, '--max-jobs') }),
+      ...(flags.maxIdleTime !== undefined && { maxIdleTime: wholeNumber(flags.maxIdleTime, '--max-idle-time') }),
+    };
     const settings = await loadSettings({ url: flags.url, config: flags.config, paths });
     const connection = await openConnection(settings);
     const queueNames = queues.length > 0 ? queues : (settings.QUEUES ?? ['default']);
     const worker = new Worker(queueNames, {
       connection,
       paths,
+      ...tuning,
       ...((flags.name ?? settings.NAME) !== undefined && { name: String(flags.name ?? settings.NAME) }),
     });
     const log = (line: string) => {
@@ -69,23 +97,32 @@ withSharedOptions(program.command('worker'))
     const onSignal = (signal: NodeJS.Signals) => {
       signals += 1;
       if (signals === 1) {
-        log(`${signal} received: warm shut down requested, finishing the current job (send it again to quit now)`);
+        log(`${signal} received: warm shut down requested, finishing the running jobs (send it again to stop them now)`);
         worker.stop();
       } else {
-        console.error(`${signal} received again: cold shut down`);
-        process.exit(1);
+        console.error(`${signal} received again: cold shut down, interrupting the running jobs`);
+        process.exitCode = 1;
+        worker.stop({ cold: true });
       }
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
     try {
-      await worker.work({ burst: flags.burst ?? false, ...(flags.maxJobs !== undefined && { maxJobs: Number(flags.maxJobs) }) });
+      await worker.work(limits);
       log(`Worker ${worker.name} done, quitting`);
     } finally {
       await worker.close();
       await connection.quit();
     }
   });
+
+function wholeNumber(text: string | undefined, flag: string): number {
+  if (text === undefined || !/^\d+$/.test(text)) throw new UsageError(`${flag} must be a whole number, got '${text}'.`);
+  return Number(text);
+}
+
+/** A bad argument found after parsing: exit code 2, as commander's own usage errors. */
+class UsageError extends Error {}
 
 function formatSeconds(seconds: number): string {
   return seconds < 1 ? `${Math.round(seconds * 1000)} ms` : `${seconds.toFixed(2)} s`;
@@ -96,6 +133,9 @@ try {
 } catch (error) {
   if (error instanceof CommanderError) {
     process.exitCode = error.exitCode === 0 ? 0 : 2;
+  } else if (error instanceof UsageError) {
+    console.error(`error: ${error.message}`);
+    process.exitCode = 2;
   } else if (error instanceof RQError) {
     console.error(`Error: ${error.message}`);
     process.exitCode = 1;

@@ -48,7 +48,7 @@ export {
   ScheduledJobRegistry,
   CanceledJobRegistry,
 } from './registries/index.js';
-export type { RegistryOptions, QueueRef, JobRef, StartedCleanup } from './registries/index.js';
+export type { RegistryOptions, QueueRef, JobRef, StartedCleanup, StartedCleanupOptions } from './registries/index.js';
 
 // Workers
 export { Worker, getCurrentJob } from './worker/index.js';

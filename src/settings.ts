@@ -380,6 +380,15 @@ function createClient(options: RedisOptions): RedisConnection {
   client.once('ready', () => {
     everReady = true;
   });
+  if (result.sentinels && result.failoverDetector) {
+    // ioredis 5 closes the failover detector's subscriptions to the sentinels only in
+    // disconnect(): after quit(), or once reconnecting gives up, they stay open and keep the
+    // process alive (redis/ioredis#1362, fixed upstream by #2198). Close them when the client ends.
+    client.on('end', () => {
+      const internals = client as unknown as { connector?: { failoverDetector?: { cleanup(): void } } };
+      internals.connector?.failoverDetector?.cleanup();
+    });
+  }
   return client;
 }
 
@@ -418,7 +427,7 @@ export async function openConnection(settings: RQSettings | string, options: Ope
     const reason = lastError?.message ?? (error as Error).message;
     const where = describeConnection(redisOptions);
     if (redisOptions.sentinels) {
-      const detail = await diagnoseSentinels(redisOptions);
+      const detail = await diagnoseSentinels(redisOptions, timeoutMs, lastError);
       throw new ConfigurationError(`Cannot connect to Redis at ${where} within ${timeoutMs / 1000} s: ${detail}`);
     }
     throw new ConfigurationError(`Cannot connect to Redis at ${where}: ${reason}. Is redis-server running there? Give another address with -u/--url, REDIS_URL or a config file.`);
@@ -435,40 +444,72 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-/** Asks each sentinel once about the master, to say why no master could be reached. */
-async function diagnoseSentinels(options: RedisOptions): Promise<string> {
+/**
+ * Asks every sentinel about the master, to say why no master could be reached. The sentinels are
+ * asked at once, each for at most the connect budget (and 2 s): asked one by one, hung sentinels
+ * added 2 s each after the budget had already run out. `lastError`, the client's last error, tells
+ * a master that refused our credentials from one that did not answer.
+ */
+async function diagnoseSentinels(options: RedisOptions, budgetMs: number, lastError: Error | undefined): Promise<string> {
   const name = options.name ?? DEFAULT_SENTINEL_MASTER_NAME;
-  const answers: string[] = [];
-  for (const sentinel of options.sentinels ?? []) {
-    const address = `${sentinel.host ?? 'localhost'}:${sentinel.port ?? DEFAULT_SENTINEL_PORT}`;
-    const probe = new Redis({
-      host: sentinel.host ?? 'localhost',
-      port: sentinel.port ?? DEFAULT_SENTINEL_PORT,
-      ...(options.sentinelPassword ? { password: options.sentinelPassword } : {}),
-      ...(options.sentinelUsername ? { username: options.sentinelUsername } : {}),
-      lazyConnect: true,
-      enableReadyCheck: false,
-      enableOfflineQueue: false,
-      retryStrategy: () => null,
-      connectTimeout: 2000,
-      maxRetriesPerRequest: 0,
-    });
-    probe.on('error', () => {});
-    try {
-      await withTimeout(probe.connect(), 2000);
-      const master = (await withTimeout(probe.call('SENTINEL', 'get-master-addr-by-name', name), 2000)) as string[] | null;
-      if (master) answers.push(`sentinel ${address} names ${master[0]}:${master[1]} as master '${name}', which did not answer`);
-      else {
-        const known = ((await probe.call('SENTINEL', 'masters')) as string[][]).map((fields) => fields[fields.indexOf('name') + 1]);
-        answers.push(`sentinel ${address} knows no master named '${name}' (it knows: ${known.join(', ') || 'none'})`);
-      }
-    } catch (error) {
-      answers.push(`sentinel ${address} is unreachable (${(error as Error).message})`);
-    } finally {
-      probe.disconnect();
+  const probeMs = Math.min(2000, budgetMs);
+  const answers = await Promise.all((options.sentinels ?? []).map((sentinel) => askSentinel(sentinel, name, options, probeMs, lastError)));
+  const check = answers.some((answer) => answer.includes('refused the credentials'))
+    ? "SENTINEL.PASSWORD and SENTINEL.USERNAME (and SENTINEL_KWARGS for the sentinels' own)"
+    : 'SENTINEL.INSTANCES and SENTINEL.MASTER_NAME';
+  return `${answers.join('; ')}. Check ${check}.`;
+}
+
+/** What one sentinel says about master `name`, as a phrase of {@link diagnoseSentinels}' message. */
+async function askSentinel(
+  sentinel: NonNullable<RedisOptions['sentinels']>[number],
+  name: string,
+  options: RedisOptions,
+  probeMs: number,
+  lastError: Error | undefined,
+): Promise<string> {
+  const address = `${sentinel.host ?? 'localhost'}:${sentinel.port ?? DEFAULT_SENTINEL_PORT}`;
+  const probe = new Redis({
+    host: sentinel.host ?? 'localhost',
+    port: sentinel.port ?? DEFAULT_SENTINEL_PORT,
+    ...(options.sentinelPassword ? { password: options.sentinelPassword } : {}),
+    ...(options.sentinelUsername ? { username: options.sentinelUsername } : {}),
+    lazyConnect: true,
+    enableReadyCheck: false,
+    enableOfflineQueue: false,
+    retryStrategy: () => null,
+    connectTimeout: probeMs,
+    maxRetriesPerRequest: 0,
+  });
+  // ioredis reports a refused AUTH (or a refused connection) as an 'error' event, then fails the
+  // next command with "Stream isn't writeable" or "Connection is closed.": the event says why.
+  let probeError: Error | undefined;
+  probe.on('error', (error: Error) => {
+    probeError ??= error;
+  });
+  try {
+    await withTimeout(probe.connect(), probeMs);
+    const master = (await withTimeout(probe.call('SENTINEL', 'get-master-addr-by-name', name), probeMs)) as string[] | null;
+    if (master) {
+      const named = `sentinel ${address} names ${master[0]}:${master[1]} as master '${name}'`;
+      return isAuthError(lastError) ? `${named}, which refused the credentials (${lastError?.message})` : `${named}, which did not answer`;
     }
+    const known = ((await probe.call('SENTINEL', 'masters')) as string[][]).map((fields) => fields[fields.indexOf('name') + 1]);
+    return `sentinel ${address} knows no master named '${name}' (it knows: ${known.join(', ') || 'none'})`;
+  } catch (error) {
+    const reason = probeError ?? (error as Error);
+    return isAuthError(reason) ? `sentinel ${address} refused the credentials (${reason.message})` : `sentinel ${address} is unreachable (${reason.message})`;
+  } finally {
+    probe.disconnect();
   }
-  return `${answers.join('; ')}. Check SENTINEL.INSTANCES and SENTINEL.MASTER_NAME.`;
+}
+
+/**
+ * Whether Redis refused a password or user. Only the server's reply text is used in messages:
+ * ioredis' error objects also carry the AUTH command's arguments, the password among them.
+ */
+function isAuthError(error: Error | undefined): boolean {
+  return error !== undefined && /^(WRONGPASS|NOAUTH|NOPERM|ERR invalid password)/.test(error.message);
 }
 
 /**

@@ -215,24 +215,48 @@ describe('failures and retries', () => {
 });
 
 describe('abandoned jobs and dead workers', () => {
-  test('a job whose worker died is handled within seconds by a live worker on its queue', async () => {
+  /** A dead worker's job: started, its started-registry score already past. */
+  async function orphan(id: string, extra: Record<string, string> = {}): Promise<void> {
+    await redis.admin.hset(`rq:job:${id}`, { data: '["tasks.wait", null, [1], {}]', status: 'started', origin: 'default', worker_name: 'dead-one', ...extra });
+    await redis.admin.zadd('rq:wip:default', Math.floor(Date.now() / 1000) - 1, id);
+  }
+
+  test('a job whose worker died is put back on its queue within seconds, and runs', async () => {
     const { tasks } = makeTasks();
     const queue = new Queue('default', { connection });
-    // A dead worker's job: started, its started-registry score already past.
-    await redis.admin.hset('rq:job:orphan', { data: '["tasks.wait", null, [1], {}]', status: 'started', origin: 'default', worker_name: 'dead-one' });
-    await redis.admin.zadd('rq:wip:default', Math.floor(Date.now() / 1000) - 1, 'orphan');
+    await orphan('orphan');
     await redis.admin.sadd('rq:workers', 'rq:worker:dead-one');
     await redis.admin.sadd('rq:workers:default', 'rq:worker:dead-one');
     const worker = new Worker([queue], { tasks });
     const working = worker.work();
-    await waitUntil(async () => (await redis.admin.hget('rq:job:orphan', 'status')) === 'failed', 10_000, 'the abandoned job to be failed');
-    assert.equal(await queue.failedJobRegistry.contains('orphan'), true);
+    await waitUntil(async () => (await redis.admin.hget('rq:job:orphan', 'status')) === 'finished', 10_000, 'the abandoned job to run again');
+    assert.equal(await redis.admin.hget('rq:job:orphan', 'abandoned_count'), '1');
     // Maintenance at start pruned the dead worker (its key does not exist) from both sets.
     assert.equal(await redis.admin.sismember('rq:workers', 'rq:worker:dead-one'), 0);
     assert.equal(await redis.admin.sismember('rq:workers:default', 'rq:worker:dead-one'), 0);
     assert.equal(await redis.admin.get('rq:clean_registries:default'), '1');
     worker.stop();
     await working;
+  });
+
+  test('a job abandoned more than maxAbandonedCount times fails with AbandonedJobError; onAbandoned fail is RQ\'s way', async () => {
+    const { tasks } = makeTasks();
+    const queue = new Queue('default', { connection });
+    await orphan('poison', { abandoned_count: '1' });
+    const worker = new Worker([queue], { tasks });
+    const working = worker.work();
+    await waitUntil(async () => (await redis.admin.hget('rq:job:poison', 'status')) === 'failed', 10_000, 'the poison job to fail');
+    assert.match((await (await Job.fetch('poison', { connection })).excInfo()) ?? '', /^AbandonedJobError: .*abandoned 2 times/);
+    worker.stop();
+    await working;
+
+    await orphan('rq-style');
+    const rqWorker = new Worker([queue], { tasks, onAbandoned: 'fail' });
+    const rqWorking = rqWorker.work();
+    await waitUntil(async () => (await redis.admin.hget('rq:job:rq-style', 'status')) === 'failed', 10_000, 'the abandoned job to fail');
+    assert.match((await (await Job.fetch('rq-style', { connection })).excInfo()) ?? '', /^Moved to FailedJobRegistry at /);
+    rqWorker.stop();
+    await rqWorking;
   });
 
   test('a worker keeps its key alive while idle, and its job\'s started entry while busy', async () => {

@@ -54,7 +54,7 @@ export abstract class JobRegistry {
   protected abstract keyFor(name: string): string;
 
   /** Removes or handles expired entries, as the RQ registry of the same name does. */
-  abstract cleanup(timestamp?: number): Promise<unknown>;
+  abstract cleanup(): Promise<unknown>;
 
   /** Number of jobs in the registry, after a cleanup (as RQ's `count`). */
   async count(): Promise<number> {

@@ -29,6 +29,19 @@ export interface StartedCleanup {
   failed: string[];
   /** Jobs with retries left, now scheduled or queued again. */
   retried: string[];
+  /** Jobs put back on their queue by the `maxAbandonedRequeues` policy. */
+  requeued: string[];
+}
+
+/** Options of {@link StartedJobRegistry.cleanup}. */
+export interface StartedCleanupOptions {
+  /** Entries scored at or below this (epoch seconds) are abandoned. @default Redis server time */
+  timestamp?: number;
+  /**
+   * Times an abandoned job without retries is put back on its queue before it fails with
+   * `AbandonedJobError` (counted in the job's `abandoned_count` field). @default 0: fail at once, as RQ
+   */
+  maxAbandonedRequeues?: number;
 }
 
 /**
@@ -41,17 +54,21 @@ export class StartedJobRegistry extends JobRegistry {
   }
 
   /**
-   * Handles abandoned jobs (score at or below `timestamp`, default Redis server time), atomically,
-   * as RQ 1.13: retried when retries are left, else failed with exc_info
-   * "Moved to FailedJobRegistry at <time>" and kept for their failure TTL.
+   * Handles abandoned jobs, atomically, as RQ 1.13: retried when retries are left, else failed
+   * with exc_info "Moved to FailedJobRegistry at <time>" and kept for their failure TTL. With
+   * `maxAbandonedRequeues`, put back on their queue that many times first.
    */
-  async cleanup(timestamp?: number): Promise<StartedCleanup> {
-    const excInfo = deflateSync(Buffer.from(`Moved to FailedJobRegistry at ${new Date().toISOString()}`));
-    const [failed, retried] = (await scripts(this.connection).cleanStartedRegistry(
+  async cleanup(options: StartedCleanupOptions = {}): Promise<StartedCleanup> {
+    const maxRequeues = options.maxAbandonedRequeues ?? 0;
+    const when = new Date().toISOString();
+    const reason = maxRequeues > 0
+      ? `AbandonedJobError: the job's worker stopped sending heartbeats, and the job was abandoned ${maxRequeues + 1} times. Moved to FailedJobRegistry at ${when}`
+      : `Moved to FailedJobRegistry at ${when}`;
+    const [failed, retried, requeued] = (await scripts(this.connection).cleanStartedRegistry(
       [this.key, failedRegistryKey(this.name), scheduledRegistryKey(this.name), queueKey(this.name), QUEUES_KEY],
-      [JOB_KEY_PREFIX, timestamp === undefined ? '' : String(timestamp), excInfo, formatTimestamp(new Date()), DEFAULT_FAILURE_TTL],
-    )) as [string[], string[]];
-    return { failed, retried };
+      [JOB_KEY_PREFIX, options.timestamp === undefined ? '' : String(options.timestamp), deflateSync(Buffer.from(reason)), formatTimestamp(new Date()), DEFAULT_FAILURE_TTL, maxRequeues],
+    )) as [string[], string[], string[]];
+    return { failed, retried, requeued };
   }
 }
 

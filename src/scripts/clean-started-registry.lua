@@ -1,8 +1,9 @@
 --[[
   Handles the abandoned jobs of a started registry (entries whose heartbeat score has expired),
   as RQ 1.13's StartedJobRegistry.cleanup(): a job with retries left is retried (scheduled after
-  its retry interval, or enqueued at once when the interval is 0: see retry-job.lib.lua); any
-  other job is failed:
+  its retry interval, or enqueued at once when the interval is 0: see retry-job.lib.lua); with
+  ARGV[6] > 0, a job abandoned fewer times than that is put back on its queue; any other job is
+  failed:
   status failed, exc_info set, the key kept for its failure_ttl, and added to the failed registry.
 
   KEYS[1]  the started registry, rq:wip:<queue>
@@ -15,17 +16,26 @@
   ARGV[3]  exc_info for failed jobs (zlib-compressed text, as RQ stores it)
   ARGV[4]  now, as RQ timestamp text (enqueued_at of retried jobs)
   ARGV[5]  default failure TTL in seconds
-  Returns  { ids failed, ids retried }
+  ARGV[6]  how many times an abandoned job without retries is put back on its queue before it
+           fails (its count is kept in the job's `abandoned_count` field); 0 is RQ's behaviour
+  Returns  { ids failed, ids retried, ids requeued }
 ]]
 local now = tonumber(redis.call('TIME')[1])
 local cutoff = ARGV[2] ~= '' and tonumber(ARGV[2]) or now
 local ids = redis.call('ZRANGEBYSCORE', KEYS[1], 0, cutoff)
-local failed, retried = {}, {}
+local max_requeues = tonumber(ARGV[6]) or 0
+local failed, retried, requeued = {}, {}, {}
 for _, id in ipairs(ids) do
   local job = ARGV[1] .. id
   if redis.call('EXISTS', job) == 1 then
     if retry_job(job, id, KEYS[4], KEYS[3], KEYS[5], now, ARGV[4]) then
       table.insert(retried, id)
+    elseif (tonumber(redis.call('HGET', job, 'abandoned_count') or '0') or 0) < max_requeues then
+      redis.call('HINCRBY', job, 'abandoned_count', 1)
+      redis.call('HSET', job, 'status', 'queued', 'enqueued_at', ARGV[4])
+      redis.call('SADD', KEYS[5], KEYS[4])
+      redis.call('RPUSH', KEYS[4], id)
+      table.insert(requeued, id)
     else
       local ttl = tonumber(redis.call('HGET', job, 'failure_ttl') or '') or tonumber(ARGV[5])
       redis.call('HSET', job, 'status', 'failed', 'exc_info', ARGV[3])
@@ -41,4 +51,4 @@ for _, id in ipairs(ids) do
   end
 end
 redis.call('ZREMRANGEBYSCORE', KEYS[1], 0, cutoff)
-return { failed, retried }
+return { failed, retried, requeued }

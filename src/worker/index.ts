@@ -104,6 +104,15 @@ export interface WorkerOptions extends ConnectionOptions {
   dequeueTimeout?: number;
   /** Queue order: priority (`default`), `round_robin` or `random`. @default 'default' */
   dequeueStrategy?: DequeueStrategy;
+  /**
+   * What becomes of a job whose worker died (its heartbeat expired) and that has no retries left:
+   * `'requeue'` puts it back on its queue up to `maxAbandonedCount` times, then fails it with
+   * AbandonedJobError (at least once delivery, no poison loop); `'fail'` fails it at once, as RQ.
+   * @default 'requeue'
+   */
+  onAbandoned?: 'requeue' | 'fail';
+  /** With `onAbandoned: 'requeue'`, how many times an abandoned job is put back. @default 1 */
+  maxAbandonedCount?: number;
 }
 
 /** Options of {@link Worker.work}. */
@@ -179,6 +188,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
   readonly #maintenanceInterval: number;
   readonly #dequeueTimeout: number;
   readonly #strategy: DequeueStrategy;
+  readonly #maxAbandonedRequeues: number;
   readonly #slots: Slot[];
   #waiter: QueueWaiter | undefined;
   #subscriber: RedisConnection | undefined;
@@ -210,6 +220,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.#maintenanceInterval = positiveNumber(options.maintenanceInterval ?? DEFAULT_MAINTENANCE_INTERVAL, 'maintenanceInterval');
     this.#dequeueTimeout = positiveNumber(options.dequeueTimeout ?? DEFAULT_DEQUEUE_TIMEOUT, 'dequeueTimeout');
     this.#strategy = options.dequeueStrategy ?? 'default';
+    this.#maxAbandonedRequeues = options.onAbandoned === 'fail' ? 0 : (options.maxAbandonedCount ?? 1);
     if (!['default', 'round_robin', 'random'].includes(this.#strategy)) {
       throw new InvalidArgumentError(`Unknown dequeue strategy '${this.#strategy}': use default, round_robin or random.`);
     }
@@ -542,7 +553,10 @@ export class Worker extends EventEmitter<WorkerEvents> {
 
   /** Handles jobs whose heartbeat expired in this worker's queues (see {@link StartedJobRegistry.cleanup}). */
   async #sweepAbandoned(): Promise<void> {
-    for (const queue of this.queueNames) await new StartedJobRegistry(queue, { connection: this.connection, serializer: this.#serializer }).cleanup();
+    for (const queue of this.queueNames) {
+      const registry = new StartedJobRegistry(queue, { connection: this.connection, serializer: this.#serializer });
+      await registry.cleanup({ maxAbandonedRequeues: this.#maxAbandonedRequeues });
+    }
   }
 
   /**
@@ -555,7 +569,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       if (locked !== 'OK') continue;
       const options = { connection: this.connection, serializer: this.#serializer };
       await new FinishedJobRegistry(queue, options).cleanup();
-      await new StartedJobRegistry(queue, options).cleanup();
+      await new StartedJobRegistry(queue, options).cleanup({ maxAbandonedRequeues: this.#maxAbandonedRequeues });
       await new FailedJobRegistry(queue, options).cleanup();
       await this.#pruneDeadWorkers(queueWorkersKey(queue));
     }

@@ -51,8 +51,8 @@ export {
 export type { RegistryOptions, QueueRef, JobRef, StartedCleanup, StartedCleanupOptions } from './registries/index.js';
 
 // Workers
-export { Worker, getCurrentJob } from './worker/index.js';
-export type { WorkerOptions, WorkOptions, WorkerEvents, DequeueStrategy } from './worker/index.js';
+export { Worker, getCurrentJob, WorkHorseTerminatedError } from './worker/index.js';
+export type { WorkerOptions, WorkOptions, WorkerEvents, DequeueStrategy, IsolationOptions } from './worker/index.js';
 export { sendCommand, sendShutdownCommand, sendKillHorseCommand, sendStopJobCommand } from './commands.js';
 export type { WorkerCommand } from './commands.js';
 export { importFunction } from './functions.js';

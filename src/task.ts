@@ -14,7 +14,8 @@ export interface Task<A extends unknown[] = never[], R = unknown> {
   readonly fn: (...args: A) => R;
 }
 
-const defined = new Map<string, Task<any[], unknown>>();
+// Kept on globalThis so that two copies of rq-ts in one process share the tasks defined.
+const defined: Map<string, Task<any[], unknown>> = ((globalThis as Record<symbol, unknown>)[Symbol.for('rq-ts:defined-tasks')] ??= new Map()) as Map<string, Task<any[], unknown>>;
 
 /**
  * Names `fn` for jobs, and registers it with every worker of this process.

@@ -40,6 +40,7 @@ interface WorkerFlags {
   jobMonitoringInterval?: string;
   maintenanceInterval?: string;
   dequeueStrategy?: DequeueStrategy;
+  isolated?: boolean;
   quiet?: boolean;
 }
 
@@ -51,6 +52,7 @@ withSharedOptions(program.command('worker'))
   .option('--max-jobs <n>', 'quit after running this many jobs')
   .option('--max-idle-time <seconds>', 'quit after this long without a job')
   .option('--concurrency <n>', 'jobs run at the same time (each slot shows as a worker in rq info)', '1')
+  .option('--isolated', 'run each job in a reused child process (a work horse), killed at its timeout')
   .option('--results-ttl <seconds>', 'keep results of jobs without their own result TTL this long', '500')
   .option('--worker-ttl <seconds>', 'worker key TTL, refreshed by heartbeats', '420')
   .option('--job-monitoring-interval <seconds>', 'seconds between heartbeats', '30')
@@ -66,6 +68,7 @@ withSharedOptions(program.command('worker'))
       jobMonitoringInterval: wholeNumber(flags.jobMonitoringInterval, '--job-monitoring-interval'),
       maintenanceInterval: wholeNumber(flags.maintenanceInterval, '--maintenance-interval'),
       dequeueStrategy: flags.dequeueStrategy ?? 'default',
+      isolated: flags.isolated ?? false,
     } as const;
     const limits = {
       burst: flags.burst ?? false,

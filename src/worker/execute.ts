@@ -9,7 +9,9 @@ import { JobTimeoutError } from '../errors.js';
 import type { TaskFunction } from '../functions.js';
 import type { Job } from '../job.js';
 
-const runningJob = new AsyncLocalStorage<Job>();
+// Kept on globalThis so that two copies of rq-ts in one process (a monorepo, a bundled CLI)
+// still agree on the running job.
+const runningJob: AsyncLocalStorage<Job> = ((globalThis as Record<symbol, unknown>)[Symbol.for('rq-ts:running-job')] ??= new AsyncLocalStorage<Job>()) as AsyncLocalStorage<Job>;
 
 /**
  * The job being run, when called from inside a job function (or anything it awaits), as RQ's

@@ -28,7 +28,7 @@ import {
   DEFAULT_WORKER_TTL,
   HEARTBEAT_GRACE,
 } from '../defaults.js';
-import { InvalidArgumentError, JobStoppedError, ShutDownImminentError, UnknownFunctionError } from '../errors.js';
+import { InvalidArgumentError, JobStoppedError, JobTimeoutError, ShutDownImminentError, UnknownFunctionError } from '../errors.js';
 import { importFunction, type TaskFunction } from '../functions.js';
 import { Job } from '../job.js';
 import {
@@ -57,9 +57,11 @@ import { JSONSerializer, type Serializer } from '../serializers/index.js';
 import { definedTask, type Task } from '../task.js';
 import { formatTimestamp } from '../timestamps.js';
 import { execute } from './execute.js';
+import { HorsePool, type IsolationOptions } from './isolated.js';
 import { QueueWaiter } from './wait.js';
 
 export { getCurrentJob } from './execute.js';
+export { WorkHorseTerminatedError, type IsolationOptions } from './isolated.js';
 
 /** The version written to the worker hash's `version` field. */
 const RQ_TS_VERSION = '0.1.0';
@@ -113,6 +115,13 @@ export interface WorkerOptions extends ConnectionOptions {
   onAbandoned?: 'requeue' | 'fail';
   /** With `onAbandoned: 'requeue'`, how many times an abandoned job is put back. @default 1 */
   maxAbandonedCount?: number;
+  /**
+   * Run each job in a reused child process (a "work horse", one per slot) instead of this
+   * process: a timeout or stop-job kills CPU-bound code, and a job that crashes its process fails
+   * alone. Children find functions through `paths` and through `modules` they import first
+   * (those calling `defineTask`); `tasks` given as functions cannot cross to them. @default false
+   */
+  isolated?: boolean | IsolationOptions;
 }
 
 /** Options of {@link Worker.work}. */
@@ -150,11 +159,13 @@ interface Execution {
 
 interface Running extends Execution {
   readonly job: Job;
+  readonly hash: Record<string, Buffer>;
   readonly controller: AbortController;
   done?: Promise<void>;
 }
 
 interface Slot {
+  readonly index: number;
   readonly name: string;
   readonly key: string;
   running: Running | undefined;
@@ -189,6 +200,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
   readonly #dequeueTimeout: number;
   readonly #strategy: DequeueStrategy;
   readonly #maxAbandonedRequeues: number;
+  readonly #pool: HorsePool | undefined;
   readonly #slots: Slot[];
   #waiter: QueueWaiter | undefined;
   #subscriber: RedisConnection | undefined;
@@ -221,12 +233,13 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.#dequeueTimeout = positiveNumber(options.dequeueTimeout ?? DEFAULT_DEQUEUE_TIMEOUT, 'dequeueTimeout');
     this.#strategy = options.dequeueStrategy ?? 'default';
     this.#maxAbandonedRequeues = options.onAbandoned === 'fail' ? 0 : (options.maxAbandonedCount ?? 1);
+    this.#pool = options.isolated ? new HorsePool(this.connection, this.#paths, options.isolated === true ? {} : options.isolated) : undefined;
     if (!['default', 'round_robin', 'random'].includes(this.#strategy)) {
       throw new InvalidArgumentError(`Unknown dequeue strategy '${this.#strategy}': use default, round_robin or random.`);
     }
     this.#slots = Array.from({ length: this.concurrency }, (_, index) => {
       const name = index === 0 ? this.name : `${this.name}-${index + 1}`;
-      return { name, key: workerKey(name), running: undefined };
+      return { index, name, key: workerKey(name), running: undefined };
     });
     const tasks = options.tasks ?? {};
     const entries = Array.isArray(tasks) ? tasks.map((task: Task<any[], unknown>) => [task.name, task.fn] as const) : Object.entries(tasks);
@@ -275,6 +288,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       await Promise.allSettled(this.#slots.map((slot) => slot.running?.done));
       this.#waiter?.close();
       this.#waiter = undefined;
+      this.#pool?.close();
       this.#subscriber?.disconnect();
       this.#subscriber = undefined;
       await this.#unregister();
@@ -361,7 +375,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       this.emit('job:failed', undefined, queue, toError(error), 0);
       return true;
     }
-    const running: Running = { id, job, queue, startedAtText, startedAtMs: Date.now(), controller: new AbortController() };
+    const running: Running = { id, job, hash, queue, startedAtText, startedAtMs: Date.now(), controller: new AbortController() };
     slot.running = running;
     running.done = this.#run(slot, running).finally(() => {
       slot.running = undefined;
@@ -385,8 +399,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.emit('job:started', job, queue);
     let outcome: Outcome;
     try {
-      const fn = this.#tasks.get(job.funcName) ?? definedTask(job.funcName) ?? (await this.#import(job));
-      outcome = { kind: 'finished', value: await execute(fn, job, running.controller, job.timeout ?? DEFAULT_JOB_TIMEOUT) };
+      outcome = { kind: 'finished', value: await this.#execute(slot, running) };
     } catch (error) {
       outcome = { kind: error instanceof JobStoppedError ? 'stopped' : 'failed', error: toError(error) };
     }
@@ -401,6 +414,22 @@ export class Worker extends EventEmitter<WorkerEvents> {
       // Redis unreachable at the end of a job: the job stays in the started registry, and the
       // abandoned-job sweep of any worker handles it once its heartbeat expires.
       this.#backgroundError(error);
+    }
+  }
+
+  /** Runs the job's function: in a work horse when isolated, else in this process. */
+  async #execute(slot: Slot, running: Running): Promise<unknown> {
+    const { job, controller } = running;
+    const timeout = job.timeout ?? DEFAULT_JOB_TIMEOUT;
+    if (!this.#pool) {
+      const fn = this.#tasks.get(job.funcName) ?? definedTask(job.funcName) ?? (await this.#import(job));
+      return execute(fn, job, controller, timeout);
+    }
+    const timer = timeout >= 0 ? setTimeout(() => controller.abort(new JobTimeoutError(`Job ${job.id} exceeded its timeout of ${timeout} s; its work horse was killed.`)), timeout * 1000) : undefined;
+    try {
+      return await this.#pool.run(slot.index, job.id, running.hash, controller);
+    } finally {
+      clearTimeout(timer);
     }
   }
 

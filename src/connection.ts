@@ -13,7 +13,7 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { Redis } from 'ioredis';
-import { ConnectionStackEmptyError, NoRedisConnectionError, RQError } from './errors.js';
+import { ConfigurationError, ConnectionStackEmptyError, NoRedisConnectionError, RQError } from './errors.js';
 
 /** A Redis client rq-ts can use: an ioredis `Redis` instance (standalone or Sentinel-managed). */
 export type RedisConnection = Redis;
@@ -125,6 +125,14 @@ export function useConnection(connection?: RedisConnection): RedisConnection {
 export function resolveConnection(explicit: RedisConnection | undefined, what: string): RedisConnection {
   const connection = explicit ?? getCurrentConnection();
   if (connection === undefined) throw new NoRedisConnectionError(what);
+  if (connection.options.keyPrefix) {
+    // ioredis prefixes the keys it sees, not those our Lua scripts derive from job ids: the data
+    // would end up half prefixed, and invisible to Python RQ.
+    throw new ConfigurationError(
+      `${what}: its Redis client has keyPrefix '${connection.options.keyPrefix}', which rq-ts cannot use (RQ's key layout has no prefix). ` +
+        'Use a client without keyPrefix, or a separate database (redis://host:6379/1).',
+    );
+  }
   return connection;
 }
 

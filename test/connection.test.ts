@@ -60,6 +60,12 @@ describe('explicit connection', () => {
     assert.equal(await adminA.llen('rq:queue:default'), 0);
   });
 
+  test('a client with keyPrefix is refused with a clear error', () => {
+    const prefixed = new Redis({ port: serverA.port, keyPrefix: 'app:', lazyConnect: true });
+    clients.push(prefixed);
+    assert.throws(() => new Queue('q', { connection: prefixed }), /keyPrefix 'app:'.*cannot use/);
+  });
+
   test('without a connection anywhere, construction throws NoRedisConnectionError saying how to pass one', () => {
     assert.throws(() => new Queue('emails'), (error: unknown) => {
       assert.ok(error instanceof NoRedisConnectionError);

@@ -36,7 +36,7 @@ export type { QueueOptions, EnqueueOptions, EnqueueData } from './queue.js';
 export { defineTask } from './task.js';
 export type { Task } from './task.js';
 export { Job, validateJobId } from './job.js';
-export type { JobData, JobOptions, JobResult, JobStatus, Kwargs } from './job.js';
+export type { JobData, JobOptions, JobResult, JobStatus, Kwargs, DeleteOptions } from './job.js';
 
 // Registries
 export {

@@ -7,7 +7,20 @@ import { randomUUID } from 'node:crypto';
 import { deflateSync, inflateSync } from 'node:zlib';
 import { resolveConnection, type ConnectionOptions, type RedisConnection } from './connection.js';
 import { DeserializationError, InvalidArgumentError, NoSuchJobError } from './errors.js';
-import { jobKey, queueKey, resultsKey } from './keys.js';
+import {
+  JOB_KEY_PREFIX,
+  QUEUE_KEY_PREFIX,
+  canceledRegistryKey,
+  deferredRegistryKey,
+  failedRegistryKey,
+  finishedRegistryKey,
+  jobKey,
+  queueKey,
+  resultsKey,
+  scheduledRegistryKey,
+  startedRegistryKey,
+} from './keys.js';
+import { scripts } from './scripts/index.js';
 import { JSONSerializer, type Serializer } from './serializers/index.js';
 import { formatTimestamp, parseTimestamp } from './timestamps.js';
 
@@ -298,6 +311,16 @@ export class Job {
     return this.status === 'canceled';
   }
 
+  /**
+   * Deletes the job, as RQ's `job.delete()`: out of its queue or the registry of its status
+   * (`removeFromQueue`, default true), its hash and dependency sets deleted, and with
+   * `deleteDependents` the jobs waiting on it too. The results stream is kept, as RQ keeps it.
+   * Atomic. Resolves to whether the job existed.
+   */
+  delete(options: DeleteOptions = {}): Promise<boolean> {
+    return deleteJob(this.connection, this.id, options);
+  }
+
   /** The job's place in its queue, from the head (0), or null when it is not waiting there (`LPOS`). */
   async getPosition(): Promise<number | null> {
     if (this.origin === undefined) return null;
@@ -387,6 +410,24 @@ export class Job {
     if (Object.keys(this.meta).length > 0) fields['meta'] = Buffer.from(this.serializer.dumps(this.meta));
     return fields;
   }
+}
+
+/** Options of {@link Job.delete}. */
+export interface DeleteOptions {
+  /** Take the job out of its queue or the registry of its status. @default true */
+  removeFromQueue?: boolean;
+  /** Delete the jobs that depend on it too. @default false */
+  deleteDependents?: boolean;
+}
+
+/** Deletes job `id` (see {@link Job.delete}), in one script. Resolves to whether it existed. */
+export async function deleteJob(connection: RedisConnection, id: string, options: DeleteOptions = {}): Promise<boolean> {
+  const registryPrefixes = [startedRegistryKey, finishedRegistryKey, failedRegistryKey, deferredRegistryKey, scheduledRegistryKey, canceledRegistryKey].map((key) => key(''));
+  const existed = await scripts(connection).deleteJob(
+    [jobKey(id)],
+    [id, options.removeFromQueue === false ? '0' : '1', options.deleteDependents ? '1' : '0', JOB_KEY_PREFIX, QUEUE_KEY_PREFIX, ...registryPrefixes],
+  );
+  return existed === 1;
 }
 
 /** Fields the Job class reads and writes itself; any other field is carried over untouched. */

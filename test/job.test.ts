@@ -85,6 +85,34 @@ describe('Job', () => {
     assert.equal(await job.excInfo(), undefined);
   });
 
+  test('delete takes the job out of its queue or registry and deletes its keys; deleteDependents its dependents too', async () => {
+    const queue = new Queue('default', { connection });
+    const queued = await queue.enqueue('tasks.a');
+    const kept = await queue.enqueue('tasks.b');
+    assert.equal(await queued.delete(), true);
+    assert.deepEqual(await queue.getJobIds(), [kept.id]);
+    assert.equal(await redis.admin.exists(queued.key), 0);
+    assert.equal(await queued.delete(), false);
+
+    await kept.delete({ removeFromQueue: false });
+    assert.deepEqual(await queue.getJobIds(), [kept.id], 'removeFromQueue: false leaves the id');
+
+    const failed = await queue.enqueue('tasks.fail');
+    await queue.remove(kept);
+    await new Worker([queue], { tasks: { 'tasks.fail': () => { throw new Error('x'); } } }).work({ burst: true });
+    const child = await queue.enqueue('tasks.child');
+    await redis.admin.lrem(queue.key, 0, child.id);
+    await redis.admin.hset(child.key, 'status', 'deferred');
+    await redis.admin.zadd('rq:deferred:default', 1, child.id);
+    await redis.admin.sadd(`rq:job:${failed.id}:dependents`, child.id);
+    await redis.admin.sadd(`rq:job::${failed.id}:dependencies`, 'x');
+    await failed.delete({ deleteDependents: true });
+    assert.equal(await queue.failedJobRegistry.contains(failed), false);
+    assert.equal(await redis.admin.exists(failed.key, `rq:job:${failed.id}:dependents`, `rq:job::${failed.id}:dependencies`, child.key), 0);
+    assert.equal(await redis.admin.zcard('rq:deferred:default'), 0);
+    assert.equal(await redis.admin.exists(`rq:results:${failed.id}`), 1, 'the results stream is kept, as RQ keeps it');
+  });
+
   test('Job.create takes the connection of the context it is created in', () => {
     const job = withConnection(connection, () => Job.create({ funcName: 'tasks.a' }));
     assert.equal(job.connection, connection);

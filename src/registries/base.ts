@@ -5,7 +5,7 @@
  */
 import { resolveConnection, type ConnectionOptions, type RedisConnection } from '../connection.js';
 import { InvalidJobOperationError, NoSuchJobError } from '../errors.js';
-import { Job } from '../job.js';
+import { Job, deleteJob } from '../job.js';
 import { QUEUES_KEY, QUEUE_KEY_PREFIX, jobKey } from '../keys.js';
 import { scripts } from '../scripts/index.js';
 import { JSONSerializer, type Serializer } from '../serializers/index.js';
@@ -103,7 +103,7 @@ export abstract class JobRegistry {
   async remove(job: JobRef, options: { deleteJob?: boolean } = {}): Promise<boolean> {
     const id = idOf(job);
     const removed = await this.connection.zrem(this.key, id);
-    if (options.deleteJob) await this.connection.del(jobKey(id));
+    if (options.deleteJob) await deleteJob(this.connection, id);
     return removed === 1;
   }
 

@@ -5,11 +5,14 @@
  */
 import { resolveConnection, type ConnectionOptions, type RedisConnection } from './connection.js';
 import { callString } from './call-string.js';
-import { DEFAULT_JOB_TIMEOUT, DEFAULT_QUEUE_NAME } from './defaults.js';
-import { InvalidArgumentError } from './errors.js';
-import { Job, type Kwargs } from './job.js';
+import { DEFAULT_JOB_TIMEOUT, DEFAULT_QUEUE_NAME, DEFAULT_RESULT_TTL } from './defaults.js';
+import { InvalidArgumentError, UnknownFunctionError } from './errors.js';
+import { Job, type JobStatus, type Kwargs } from './job.js';
 import { JOB_KEY_PREFIX, QUEUES_KEY, dependenciesKey, dependentsKey, queueKey, queueNameFromKey } from './keys.js';
-import { taskName, type Task } from './task.js';
+import { definedTask, taskName, type Task } from './task.js';
+import { formatTimestamp } from './timestamps.js';
+import { execute } from './worker/execute.js';
+import { finishJob, type Outcome } from './worker/finish.js';
 import {
   CanceledJobRegistry,
   DeferredJobRegistry,
@@ -28,6 +31,13 @@ export interface QueueOptions extends ConnectionOptions {
   defaultTimeout?: Duration;
   /** How job data is encoded; every producer and worker of the queue must agree. @default JSONSerializer */
   serializer?: Serializer;
+  /**
+   * `false` runs each job in this process at enqueue time, before `enqueue` resolves, as RQ's
+   * `is_async=False`: for your own tests. The function must be defined with {@link defineTask}.
+   * The job is stored and ends finished or failed in its registry as a worker would leave it.
+   * @default true
+   */
+  isAsync?: boolean;
 }
 
 /** Options of one enqueue: RQ's `enqueue_call` keyword arguments, in camelCase. `A` types `args` for a typed task. */
@@ -54,6 +64,9 @@ export interface EnqueueOptions<A extends readonly unknown[] = readonly unknown[
   meta?: Record<string, unknown>;
 }
 
+/** The worker name a job run with `isAsync: false` records, as RQ's `run_sync`. */
+const SYNC_WORKER_NAME = 'sync';
+
 /** One job of {@link Queue.enqueueMany}, made by {@link Queue.prepareData}. */
 export interface EnqueueData {
   readonly funcName: string;
@@ -78,6 +91,8 @@ export class Queue {
   readonly serializer: Serializer;
   /** Timeout of jobs enqueued without one, in seconds. */
   readonly defaultTimeout: number;
+  /** Whether jobs go to workers (true) or run at enqueue time in this process (false). */
+  readonly isAsync: boolean;
 
   /**
    * @throws {NoRedisConnectionError} without `connection` and outside any connection context.
@@ -89,6 +104,7 @@ export class Queue {
     this.connection = resolveConnection(options.connection, `Queue '${name}'`);
     this.serializer = options.serializer ?? JSONSerializer;
     this.defaultTimeout = parseJobTimeout(options.defaultTimeout ?? DEFAULT_JOB_TIMEOUT);
+    this.isAsync = options.isAsync ?? true;
   }
 
   /**
@@ -141,11 +157,31 @@ export class Queue {
       if (job.ttl !== undefined) {
         transaction.expire(job.key, job.ttl).expire(dependentsKey(job.id), job.ttl).expire(dependenciesKey(job.id), job.ttl);
       }
+      if (!this.isAsync) return; // run below, never seen by a worker
       if (jobs[index]!.options.atFront) transaction.lpush(this.key, job.id);
       else transaction.rpush(this.key, job.id);
     });
     await execOrThrow(transaction.exec());
+    if (!this.isAsync) for (const job of created) await this.#runSync(job);
     return created;
+  }
+
+  /** Runs a job here and now, and ends it in Redis as a worker would (RQ's `run_sync`). */
+  async #runSync(job: Job): Promise<void> {
+    const startedAtMs = Date.now();
+    const startedAtText = formatTimestamp(new Date(startedAtMs));
+    await this.connection.hset(job.key, { status: 'started', started_at: startedAtText, last_heartbeat: startedAtText, worker_name: SYNC_WORKER_NAME });
+    let outcome: Outcome;
+    try {
+      const fn = definedTask(job.funcName);
+      if (!fn) throw new UnknownFunctionError(`Job ${job.id} calls '${job.funcName}', which is not defined in this process: a queue with isAsync false runs only functions defined with defineTask().`);
+      outcome = { kind: 'finished', value: await execute(fn, job, new AbortController(), job.timeout ?? this.defaultTimeout) };
+    } catch (error) {
+      outcome = { kind: 'failed', error: error instanceof Error ? error : new Error(String(error)) };
+    }
+    const runner = { workerName: SYNC_WORKER_NAME, workerKey: undefined, idleTtl: 0, serializer: this.serializer, defaultResultTtl: DEFAULT_RESULT_TTL };
+    const ended = await finishJob(this.connection, runner, { id: job.id, queue: this.name, startedAtText, startedAtMs }, outcome, job);
+    if (ended !== 'retried') job.status = ended as JobStatus;
   }
 
   #createJob(funcName: string, options: EnqueueOptions): Job {

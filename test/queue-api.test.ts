@@ -64,6 +64,32 @@ describe('enqueueMany', () => {
   });
 });
 
+describe('isAsync: false', () => {
+  test('runs the job at enqueue time and leaves it as a worker would: finished, result, registry', async () => {
+    const queue = new Queue('sync', { connection, isAsync: false });
+    const job = await queue.enqueue(square, 7);
+    assert.equal(job.status, 'finished');
+    assert.equal(await job.returnValue(), 49);
+    assert.equal(await queue.count(), 0, 'never pushed on the queue');
+    assert.equal(await queue.finishedJobRegistry.contains(job), true);
+    assert.equal(await redis.admin.hget(job.key, 'worker_name'), 'sync');
+  });
+
+  test('a failing or unknown function ends the job failed, in the failed registry', async () => {
+    const queue = new Queue('sync', { connection, isAsync: false });
+    const boom = defineTask('tasks.boom', () => {
+      throw new RangeError('out of range');
+    });
+    const failed = await queue.enqueue(boom);
+    assert.equal(failed.status, 'failed');
+    assert.match((await failed.excInfo()) ?? '', /RangeError: out of range/);
+    const unknown = await queue.enqueue('tasks.nowhere');
+    assert.equal(unknown.status, 'failed');
+    assert.match((await unknown.excInfo()) ?? '', /not defined in this process/);
+    assert.deepEqual((await queue.failedJobRegistry.getJobIds()).sort(), [failed.id, unknown.id].sort());
+  });
+});
+
 describe('queue inspection', () => {
   test('isEmpty, getJobs, getJobPosition, remove', async () => {
     const queue = new Queue('default', { connection });

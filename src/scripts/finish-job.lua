@@ -30,6 +30,7 @@
   ARGV[9]  seconds the job ran (for total_working_time)
   ARGV[10] the worker key TTL in seconds once idle
   ARGV[11] started_at of this execution, as written when it started
+  ARGV[12] "1" when no worker ran the job (a queue with isAsync false): KEYS[5] is then untouched
   Returns  "finished", "failed", "stopped" or "retried"; "fenced" when the job was not this execution's
 ]]
 local id, worker, outcome = ARGV[1], ARGV[2], ARGV[3]
@@ -69,6 +70,7 @@ else
   end
 end
 
+if ARGV[12] == '1' then return outcome end
 redis.call('HINCRBY', KEYS[5], finished and 'successful_job_count' or 'failed_job_count', 1)
 redis.call('HINCRBYFLOAT', KEYS[5], 'total_working_time', ARGV[9])
 redis.call('HDEL', KEYS[5], 'current_job', 'current_job_working_time')

@@ -14,13 +14,11 @@
 import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
-import { deflateSync } from 'node:zlib';
 import { parseCommand, type WorkerCommand } from '../commands.js';
 import { resolveConnection, type ConnectionOptions, type RedisConnection } from '../connection.js';
 import {
   DEAD_WORKER_TTL,
   DEFAULT_DEQUEUE_TIMEOUT,
-  DEFAULT_FAILURE_TTL,
   DEFAULT_JOB_MONITORING_INTERVAL,
   DEFAULT_JOB_TIMEOUT,
   DEFAULT_MAINTENANCE_INTERVAL,
@@ -33,19 +31,12 @@ import { importFunction, type TaskFunction } from '../functions.js';
 import { Job } from '../job.js';
 import {
   JOB_KEY_PREFIX,
-  QUEUES_KEY,
   QUEUE_KEY_PREFIX,
   SUSPENDED_KEY,
   WORKERS_KEY,
   cleanRegistriesLockKey,
-  dependenciesKey,
-  dependentsKey,
-  failedRegistryKey,
-  finishedRegistryKey,
   queueKey,
   queueWorkersKey,
-  resultsKey,
-  scheduledRegistryKey,
   startedRegistryKey,
   workerCommandsChannel,
   workerKey,
@@ -59,6 +50,7 @@ import { formatTimestamp } from '../timestamps.js';
 import { execute } from './execute.js';
 import { HorsePool, type IsolationOptions } from './isolated.js';
 import { QueueWaiter } from './wait.js';
+import { finishJob, type Execution, type Outcome } from './finish.js';
 
 export { getCurrentJob } from './execute.js';
 export { WorkHorseTerminatedError, type IsolationOptions } from './isolated.js';
@@ -148,15 +140,6 @@ export interface WorkerEvents {
   'worker:error': [error: Error];
 }
 
-/** One execution of a job: what ending it needs. */
-interface Execution {
-  readonly id: string;
-  readonly queue: string;
-  /** started_at as written when the job started: the fence that ending it checks. */
-  readonly startedAtText: string;
-  readonly startedAtMs: number;
-}
-
 interface Running extends Execution {
   readonly job: Job;
   readonly hash: Record<string, Buffer>;
@@ -171,7 +154,6 @@ interface Slot {
   running: Running | undefined;
 }
 
-type Outcome = { kind: 'finished'; value: unknown } | { kind: 'failed' | 'stopped'; error: Error };
 
 /**
  * Takes jobs off queues and runs them.
@@ -446,49 +428,15 @@ export class Worker extends EventEmitter<WorkerEvents> {
   }
 
   /** Ends a job in Redis, in one script; resolves to what became of it. */
-  async #end(slot: Slot, execution: Execution, outcome: Outcome, job: Job | undefined): Promise<string> {
-    const { id, queue } = execution;
-    let ttl: number;
-    let field = '';
-    let value = '';
-    if (outcome.kind === 'finished') {
-      ttl = job?.resultTtl ?? this.#defaultResultTtl;
-      if (outcome.value !== undefined && outcome.value !== null) {
-        field = 'return_value';
-        value = Buffer.from(this.#serializer.dumps(outcome.value)).toString('base64');
-      }
-    } else {
-      ttl = job?.failureTtl ?? DEFAULT_FAILURE_TTL;
-      field = 'exc_string';
-      value = deflateSync(Buffer.from(describeError(outcome.error))).toString('base64');
-    }
-    return (await scripts(this.connection).finishJob(
-      [
-        JOB_KEY_PREFIX + id,
-        startedRegistryKey(queue),
-        outcome.kind === 'finished' ? finishedRegistryKey(queue) : failedRegistryKey(queue),
-        resultsKey(id),
-        slot.key,
-        dependentsKey(id),
-        dependenciesKey(id),
-        queueKey(queue),
-        scheduledRegistryKey(queue),
-        QUEUES_KEY,
-      ],
-      [
-        id,
-        slot.name,
-        outcome.kind,
-        formatTimestamp(new Date()),
-        ttl,
-        job?.failureTtl !== undefined ? 1 : 0,
-        field,
-        value,
-        (Date.now() - execution.startedAtMs) / 1000,
-        this.#workerTtl + HEARTBEAT_GRACE,
-        execution.startedAtText,
-      ],
-    )) as string;
+  #end(slot: Slot, execution: Execution, outcome: Outcome, job: Job | undefined): Promise<string> {
+    const runner = {
+      workerName: slot.name,
+      workerKey: slot.key,
+      idleTtl: this.#workerTtl + HEARTBEAT_GRACE,
+      serializer: this.#serializer,
+      defaultResultTtl: this.#defaultResultTtl,
+    };
+    return finishJob(this.connection, runner, execution, outcome, job);
   }
 
   #nextCompletion(): Promise<void> {
@@ -650,11 +598,6 @@ export class Worker extends EventEmitter<WorkerEvents> {
 
 function toError(thrown: unknown): Error {
   return thrown instanceof Error ? thrown : new Error(String(thrown));
-}
-
-/** The error text stored as the job's exc_string: Python tools show it as the traceback. */
-function describeError(error: Error): string {
-  return error.stack ?? `${error.name}: ${error.message}`;
 }
 
 function positiveInteger(value: number, name: string): number {

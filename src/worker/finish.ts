@@ -1,0 +1,103 @@
+/**
+ * Ending one execution of a job in Redis, in one script (finish-job.lua): its result or error in
+ * RQ's encodings (base64 of the serialized return value; base64 of zlib of the error text), the
+ * TTLs, the registry, a retry, and the worker's counters.
+ */
+import { deflateSync } from 'node:zlib';
+import type { RedisConnection } from '../connection.js';
+import { DEFAULT_FAILURE_TTL } from '../defaults.js';
+import type { Job } from '../job.js';
+import {
+  JOB_KEY_PREFIX,
+  QUEUES_KEY,
+  dependenciesKey,
+  dependentsKey,
+  failedRegistryKey,
+  finishedRegistryKey,
+  queueKey,
+  resultsKey,
+  scheduledRegistryKey,
+  startedRegistryKey,
+} from '../keys.js';
+import { scripts } from '../scripts/index.js';
+import type { Serializer } from '../serializers/index.js';
+import { formatTimestamp } from '../timestamps.js';
+
+/** How a job's function ended. */
+export type Outcome = { kind: 'finished'; value: unknown } | { kind: 'failed' | 'stopped'; error: Error };
+
+/** One execution of a job: what ending it needs. */
+export interface Execution {
+  readonly id: string;
+  readonly queue: string;
+  /** started_at as written when the job started: the fence that ending it checks. */
+  readonly startedAtText: string;
+  readonly startedAtMs: number;
+}
+
+/** Who ran the job: a worker slot, or nobody (a queue with `isAsync: false`). */
+export interface Runner {
+  readonly workerName: string;
+  /** The worker hash to count the job in; undefined for no worker. */
+  readonly workerKey: string | undefined;
+  /** Worker key TTL once idle, in seconds. */
+  readonly idleTtl: number;
+  readonly serializer: Serializer;
+  /** Result TTL of jobs without their own, in seconds. */
+  readonly defaultResultTtl: number;
+}
+
+/**
+ * Ends the execution; resolves to what became of the job: `finished`, `failed`, `stopped`,
+ * `retried`, or `fenced` when the job was no longer this execution's.
+ */
+export async function finishJob(connection: RedisConnection, runner: Runner, execution: Execution, outcome: Outcome, job: Job | undefined): Promise<string> {
+  const { id, queue } = execution;
+  let ttl: number;
+  let field = '';
+  let value = '';
+  if (outcome.kind === 'finished') {
+    ttl = job?.resultTtl ?? runner.defaultResultTtl;
+    if (outcome.value !== undefined && outcome.value !== null) {
+      field = 'return_value';
+      value = Buffer.from(runner.serializer.dumps(outcome.value)).toString('base64');
+    }
+  } else {
+    ttl = job?.failureTtl ?? DEFAULT_FAILURE_TTL;
+    field = 'exc_string';
+    value = deflateSync(Buffer.from(describeError(outcome.error))).toString('base64');
+  }
+  return (await scripts(connection).finishJob(
+    [
+      JOB_KEY_PREFIX + id,
+      startedRegistryKey(queue),
+      outcome.kind === 'finished' ? finishedRegistryKey(queue) : failedRegistryKey(queue),
+      resultsKey(id),
+      runner.workerKey ?? JOB_KEY_PREFIX + id, // unused without a worker (ARGV[12])
+      dependentsKey(id),
+      dependenciesKey(id),
+      queueKey(queue),
+      scheduledRegistryKey(queue),
+      QUEUES_KEY,
+    ],
+    [
+      id,
+      runner.workerName,
+      outcome.kind,
+      formatTimestamp(new Date()),
+      ttl,
+      job?.failureTtl !== undefined ? 1 : 0,
+      field,
+      value,
+      (Date.now() - execution.startedAtMs) / 1000,
+      runner.idleTtl,
+      execution.startedAtText,
+      runner.workerKey === undefined ? '1' : '0',
+    ],
+  )) as string;
+}
+
+/** The error text stored as the job's exc_string: Python tools show it as the traceback. */
+export function describeError(error: Error): string {
+  return error.stack ?? `${error.name}: ${error.message}`;
+}

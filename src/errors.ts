@@ -62,3 +62,6 @@ export class JobStoppedError extends RQError {}
 
 /** A running job was interrupted by a cold shutdown of its worker. */
 export class ShutDownImminentError extends RQError {}
+
+/** A job returned a value its serializer cannot encode (a BigInt, a cycle...). The job fails. */
+export class UnserializableResultError extends RQError {}

@@ -77,4 +77,5 @@ export {
   InvalidJobOperationError,
   JobStoppedError,
   ShutDownImminentError,
+  UnserializableResultError,
 } from './errors.js';

@@ -181,7 +181,7 @@ export class Queue {
     }
     const runner = { workerName: SYNC_WORKER_NAME, workerKey: undefined, idleTtl: 0, serializer: this.serializer, defaultResultTtl: DEFAULT_RESULT_TTL };
     const ended = await finishJob(this.connection, runner, { id: job.id, queue: this.name, startedAtText, startedAtMs }, outcome, job);
-    if (ended !== 'retried') job.status = ended as JobStatus;
+    if (ended.status !== 'retried') job.status = ended.status as JobStatus;
   }
 
   #createJob(funcName: string, options: EnqueueOptions): Job {

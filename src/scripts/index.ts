@@ -21,6 +21,7 @@ const SCRIPTS = {
   requeueJob: { file: 'requeue-job.lua', numberOfKeys: 3 },
   finishJob: { file: 'finish-job.lua', numberOfKeys: 10, includes: ['retry-job.lib.lua'] },
   heartbeatJob: { file: 'heartbeat-job.lua', numberOfKeys: 3 },
+  touchWorker: { file: 'touch-worker.lua', numberOfKeys: 1 },
   // start-job takes a variable number of queue keys: called with numberOfKeys as first argument.
   startJob: { file: 'start-job.lua', numberOfKeys: null },
 } as const satisfies Record<string, ScriptSpec>;

@@ -6,6 +6,7 @@
 import { deflateSync } from 'node:zlib';
 import type { RedisConnection } from '../connection.js';
 import { DEFAULT_FAILURE_TTL } from '../defaults.js';
+import { UnserializableResultError } from '../errors.js';
 import type { Job } from '../job.js';
 import {
   JOB_KEY_PREFIX,
@@ -47,27 +48,36 @@ export interface Runner {
   readonly defaultResultTtl: number;
 }
 
-/**
- * Ends the execution; resolves to what became of the job: `finished`, `failed`, `stopped`,
- * `retried`, or `fenced` when the job was no longer this execution's.
- */
-export async function finishJob(connection: RedisConnection, runner: Runner, execution: Execution, outcome: Outcome, job: Job | undefined): Promise<string> {
+/** What became of a job: `finished`, `failed`, `stopped`, `retried`, or `fenced` when it was no longer this execution's. */
+export interface Ending {
+  readonly status: string;
+  /** The error the job ended with, when it failed (also when its result could not be encoded). */
+  readonly error: Error | undefined;
+}
+
+/** Ends the execution in one script, and says what became of the job. */
+export async function finishJob(connection: RedisConnection, runner: Runner, execution: Execution, outcome: Outcome, job: Job | undefined): Promise<Ending> {
   const { id, queue } = execution;
   let ttl: number;
   let field = '';
   let value = '';
+  if (outcome.kind === 'finished' && outcome.value !== undefined && outcome.value !== null) {
+    try {
+      value = Buffer.from(runner.serializer.dumps(outcome.value)).toString('base64');
+      field = 'return_value';
+    } catch (error) {
+      const reason = new UnserializableResultError(`Job ${id} returned a value the serializer cannot encode (${(error as Error).message}): return plain JSON data.`, { cause: error });
+      return finishJob(connection, runner, execution, { kind: 'failed', error: reason }, job);
+    }
+  }
   if (outcome.kind === 'finished') {
     ttl = job?.resultTtl ?? runner.defaultResultTtl;
-    if (outcome.value !== undefined && outcome.value !== null) {
-      field = 'return_value';
-      value = Buffer.from(runner.serializer.dumps(outcome.value)).toString('base64');
-    }
   } else {
     ttl = job?.failureTtl ?? DEFAULT_FAILURE_TTL;
     field = 'exc_string';
     value = deflateSync(Buffer.from(describeError(outcome.error))).toString('base64');
   }
-  return (await scripts(connection).finishJob(
+  const status = (await scripts(connection).finishJob(
     [
       JOB_KEY_PREFIX + id,
       startedRegistryKey(queue),
@@ -95,6 +105,7 @@ export async function finishJob(connection: RedisConnection, runner: Runner, exe
       runner.workerKey === undefined ? '1' : '0',
     ],
   )) as string;
+  return { status, error: outcome.kind === 'finished' ? undefined : outcome.error };
 }
 
 /** The error text stored as the job's exc_string: Python tools show it as the traceback. */

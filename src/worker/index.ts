@@ -50,7 +50,7 @@ import { formatTimestamp } from '../timestamps.js';
 import { execute } from './execute.js';
 import { HorsePool, type IsolationOptions } from './isolated.js';
 import { QueueWaiter } from './wait.js';
-import { finishJob, type Execution, type Outcome } from './finish.js';
+import { finishJob, type Ending, type Execution, type Outcome } from './finish.js';
 
 export { getCurrentJob } from './execute.js';
 export { WorkHorseTerminatedError, type IsolationOptions } from './isolated.js';
@@ -130,6 +130,8 @@ export interface WorkOptions {
 export interface WorkerEvents {
   'worker:started': [];
   'worker:stopped': [jobs: number];
+  /** No job is running and the queues are empty: the worker waits for work. */
+  'worker:idle': [];
   'job:started': [job: Job, queue: string];
   'job:finished': [job: Job, queue: string, seconds: number];
   'job:failed': [job: Job | undefined, queue: string, error: Error, seconds: number];
@@ -191,6 +193,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
   #suspendedUntil = 0;
   #rotation = 0;
   #wakeLoop: (() => void) | undefined;
+  #address = 'unknown';
 
   /**
    * @param queues queue names or {@link Queue}s, highest priority first.
@@ -261,7 +264,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.emit('worker:started');
     let started = 0;
     try {
-      await this.#maintain();
+      // Neither step may end the worker when Redis blinks at startup: both are retried later.
+      await this.#maintain().catch((error: unknown) => this.#backgroundError(error));
       await this.#subscribe();
       started = await this.#loop(options);
     } finally {
@@ -273,7 +277,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       this.#pool?.close();
       this.#subscriber?.disconnect();
       this.#subscriber = undefined;
-      await this.#unregister();
+      await this.#unregister().catch((error: unknown) => this.#backgroundError(error)); // its keys expire anyway
       this.emit('worker:stopped', started);
     }
     return started;
@@ -300,38 +304,55 @@ export class Worker extends EventEmitter<WorkerEvents> {
   }
 
   async #loop(options: WorkOptions): Promise<number> {
-    let started = 0;
-    let idleSince = Date.now();
+    const progress = { started: 0, idleSince: Date.now() };
+    let backoffMs = 0;
     while (!this.#stopping) {
-      if (options.maxJobs !== undefined && started >= options.maxJobs) break;
-      if (await this.#isSuspended()) {
-        if (options.burst) break;
-        await this.#setState('suspended');
-        await this.#pause(1000);
-        continue;
+      try {
+        if ((await this.#step(options, progress)) === 'stop') break;
+        backoffMs = 0;
+      } catch (error) {
+        // Redis unreachable (restart, failover, killed connection): ioredis reconnects; wait and go on.
+        this.#backgroundError(error);
+        backoffMs = Math.min(Math.max(backoffMs * 2, 250), 5000);
+        await this.#pause(backoffMs);
       }
-      const slot = this.#slots.find((candidate) => candidate.running === undefined);
-      if (!slot) {
-        await this.#nextCompletion();
-        continue;
-      }
-      if (await this.#claim(slot)) {
-        started += 1;
-        idleSince = Date.now();
-        continue;
-      }
-      const busy = this.#slots.some((candidate) => candidate.running !== undefined);
-      if (options.burst) {
-        if (!busy) break;
-        await this.#nextCompletion();
-        continue;
-      }
-      if (!busy && options.maxIdleTime !== undefined && Date.now() - idleSince >= options.maxIdleTime * 1000) break;
-      const timeout = options.maxIdleTime !== undefined ? Math.max(1, Math.min(this.#dequeueTimeout, Math.ceil(options.maxIdleTime))) : this.#dequeueTimeout;
-      this.#waiter ??= new QueueWaiter(this.connection, this.queueNames.map(queueKey), this.name);
-      await this.#waiter.wait(timeout);
     }
-    return started;
+    return progress.started;
+  }
+
+  /** One turn of the loop: claim a job, or wait for one; 'stop' when the work is over. */
+  async #step(options: WorkOptions, progress: { started: number; idleSince: number }): Promise<'go' | 'stop'> {
+    if (options.maxJobs !== undefined && progress.started >= options.maxJobs) return 'stop';
+    if (await this.#isSuspended()) {
+      if (options.burst) return 'stop';
+      await this.#setState('suspended');
+      await this.#pause(1000);
+      return 'go';
+    }
+    const slot = this.#slots.find((candidate) => candidate.running === undefined);
+    if (!slot) {
+      await this.#nextCompletion();
+      return 'go';
+    }
+    if (await this.#claim(slot)) {
+      progress.started += 1;
+      progress.idleSince = Date.now();
+      return 'go';
+    }
+    const busy = this.#slots.some((candidate) => candidate.running !== undefined);
+    if (options.burst) {
+      if (!busy) return 'stop';
+      await this.#nextCompletion();
+      return 'go';
+    }
+    if (!busy) {
+      if (options.maxIdleTime !== undefined && Date.now() - progress.idleSince >= options.maxIdleTime * 1000) return 'stop';
+      this.emit('worker:idle');
+    }
+    const timeout = options.maxIdleTime !== undefined ? Math.max(1, Math.min(this.#dequeueTimeout, Math.ceil(options.maxIdleTime))) : this.#dequeueTimeout;
+    this.#waiter ??= new QueueWaiter(this.connection, this.queueNames.map(queueKey), this.name);
+    await this.#waiter.wait(timeout);
+    return 'go';
   }
 
   /** Claims the next job for `slot` and starts running it; resolves to whether there was one. */
@@ -388,10 +409,10 @@ export class Worker extends EventEmitter<WorkerEvents> {
     try {
       const ended = await this.#end(slot, running, outcome, job);
       const seconds = (Date.now() - running.startedAtMs) / 1000;
-      if (ended === 'finished' && outcome.kind === 'finished') this.emit('job:finished', job, queue, seconds);
-      else if (ended === 'retried' && outcome.kind !== 'finished') this.emit('job:retried', job, queue, outcome.error);
-      else if (ended === 'stopped') this.emit('job:stopped', job, queue);
-      else if (outcome.kind !== 'finished') this.emit('job:failed', job, queue, outcome.error, seconds);
+      if (ended.status === 'finished') this.emit('job:finished', job, queue, seconds);
+      else if (ended.status === 'retried') this.emit('job:retried', job, queue, ended.error!);
+      else if (ended.status === 'stopped') this.emit('job:stopped', job, queue);
+      else if (ended.status === 'failed') this.emit('job:failed', job, queue, ended.error!, seconds);
     } catch (error) {
       // Redis unreachable at the end of a job: the job stays in the started registry, and the
       // abandoned-job sweep of any worker handles it once its heartbeat expires.
@@ -428,7 +449,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
   }
 
   /** Ends a job in Redis, in one script; resolves to what became of it. */
-  #end(slot: Slot, execution: Execution, outcome: Outcome, job: Job | undefined): Promise<string> {
+  #end(slot: Slot, execution: Execution, outcome: Outcome, job: Job | undefined): Promise<Ending> {
     const runner = {
       workerName: slot.name,
       workerKey: slot.key,
@@ -469,15 +490,21 @@ export class Worker extends EventEmitter<WorkerEvents> {
   }
 
   async #setState(state: string): Promise<void> {
-    const pipeline = this.connection.pipeline();
-    for (const slot of this.#slots) if (!slot.running) pipeline.hset(slot.key, 'state', state);
-    await pipeline.exec();
+    await Promise.all(this.#slots.filter((slot) => !slot.running).map((slot) => this.#touch(slot, state)));
   }
 
-  async #register(): Promise<void> {
+  /** Refreshes an idle slot's worker key (and state); registers the slot again when its key is gone. */
+  async #touch(slot: Slot, state = ''): Promise<void> {
+    const alive = await scripts(this.connection).touchWorker([slot.key], [this.#workerTtl + HEARTBEAT_GRACE, formatTimestamp(new Date()), state]);
+    // The key is gone (Redis restarted without persistence, or it expired): register again, whole.
+    if (alive === 0) await this.#register([slot]);
+  }
+
+  async #register(slots: readonly Slot[] = this.#slots): Promise<void> {
+    if (slots === this.#slots) await this.#nameConnection();
     const now = formatTimestamp(new Date());
     const transaction = this.connection.multi();
-    for (const slot of this.#slots) {
+    for (const slot of slots) {
       transaction
         .del(slot.key)
         .hset(slot.key, {
@@ -486,17 +513,28 @@ export class Worker extends EventEmitter<WorkerEvents> {
           queues: this.queueNames.join(','),
           pid: String(process.pid),
           hostname: hostname(),
-          ip_address: 'unknown',
+          ip_address: this.#address,
           version: RQ_TS_VERSION,
           python_version: `Node.js ${process.version} (rq-ts)`,
-          state: 'started',
+          state: slot.running ? 'busy' : 'started',
+          ...(slot.running && { current_job: slot.running.id }),
         })
         .sadd(WORKERS_KEY, slot.key)
         .expire(slot.key, this.#workerTtl + HEARTBEAT_GRACE);
       for (const queue of this.queueNames) transaction.sadd(queueWorkersKey(queue), slot.key);
     }
     await transaction.exec();
-    await this.connection.client('SETNAME', this.name).catch(() => undefined); // best effort: ACLs may forbid it
+  }
+
+  /** CLIENT SETNAME, so RQ's tools can find the worker, and the address it is seen at (CLIENT INFO). */
+  async #nameConnection(): Promise<void> {
+    try {
+      await this.connection.client('SETNAME', this.name);
+      const info = (await this.connection.client('INFO')) as string;
+      this.#address = /\baddr=(\S+)/.exec(info)?.[1] ?? 'unknown';
+    } catch {
+      // best effort: ACLs may forbid CLIENT; the address stays 'unknown'
+    }
   }
 
   async #unregister(): Promise<void> {
@@ -522,7 +560,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
           [running.job.id, now, jobTtl, jobTtl, (Date.now() - running.startedAtMs) / 1000],
         );
       } else {
-        await this.connection.multi().expire(slot.key, this.#workerTtl + HEARTBEAT_GRACE).hset(slot.key, 'last_heartbeat', now).exec();
+        await this.#touch(slot);
       }
     });
     await Promise.all(heartbeats);
@@ -572,7 +610,16 @@ export class Worker extends EventEmitter<WorkerEvents> {
       if (slot && command) this.#obey(command, slot);
     });
     this.#subscriber = subscriber;
-    await subscriber.subscribe(...this.#slots.map((slot) => workerCommandsChannel(slot.name)));
+    const channels = this.#slots.map((slot) => workerCommandsChannel(slot.name));
+    const attempt = async (): Promise<void> => {
+      try {
+        await subscriber.subscribe(...channels); // ioredis subscribes again by itself after a reconnect
+      } catch (error) {
+        this.#backgroundError(error);
+        if (!this.#stopping && this.#subscriber === subscriber) setTimeout(() => void attempt(), 1000).unref();
+      }
+    };
+    await attempt();
   }
 
   #obey(command: WorkerCommand, slot: Slot): void {

@@ -117,6 +117,11 @@ export async function startRedis(options: StartRedisOptions = {}): Promise<Redis
   throw new Error(`Could not start redis-server: ${(lastError as Error).message}`);
 }
 
+/** Starts a redis-server on a given port: to restart one in place after killing it. */
+export function startRedisOnPort(port: number, options: StartRedisOptions = {}): Promise<RedisProcess> {
+  return launch(port, options);
+}
+
 async function launch(port: number, options: StartRedisOptions): Promise<RedisProcess> {
   const dir = mkdtempSync(join(tmpdir(), `rqts-redis-${port}-`));
   const ports = options.tls

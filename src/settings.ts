@@ -32,7 +32,11 @@ export interface SentinelSettings {
   USERNAME?: string;
   /** Password of the master; also sent to the sentinels unless SENTINEL_KWARGS says otherwise (RQ 1.13). */
   PASSWORD?: string;
-  /** Connect and read timeout, in seconds; also the time allowed to find the master at startup. */
+  /**
+   * In seconds: the connect timeout, the timeout of commands to the sentinels, and the time allowed
+   * to find the master at startup. (Unlike redis-py's, it sets no timeout on the master's commands:
+   * a worker's blocking reads wait longer than that.)
+   */
   SOCKET_TIMEOUT?: number | string;
   /** Use TLS to the master and the sentinels. @default false */
   SSL?: boolean | string;
@@ -103,8 +107,8 @@ const ENV_NAMES = [
  */
 export async function loadSettings(source: SettingsSource = {}): Promise<RQSettings> {
   const env = source.env ?? process.env;
-  const url = source.url ?? nonEmpty(env['RQ_REDIS_URL']);
-  const config = source.config ?? nonEmpty(env['RQ_CONFIG']);
+  const url = nonEmpty(source.url) ?? nonEmpty(env['RQ_REDIS_URL']);
+  const config = nonEmpty(source.config) ?? nonEmpty(env['RQ_CONFIG']);
   const settings = config !== undefined ? await loadConfigFile(config, source.paths) : settingsFromEnv(env);
   return url !== undefined ? { ...settings, REDIS_URL: url } : settings;
 }
@@ -278,7 +282,7 @@ function sentinelOptions(sentinel: SentinelSettings): RedisOptions {
     options.enableTLSForSentinelMode = true;
   }
   Object.assign(options, translateKwargs(sentinel.CONNECTION_KWARGS ?? {}, 'SENTINEL.CONNECTION_KWARGS', MASTER_KWARGS));
-  Object.assign(options, translateKwargs(sentinel.SENTINEL_KWARGS ?? {}, 'SENTINEL.SENTINEL_KWARGS', SENTINEL_SIDE_KWARGS));
+  Object.assign(options, translateKwargs(sentinel.SENTINEL_KWARGS ?? {}, 'SENTINEL.SENTINEL_KWARGS', SENTINEL_SIDE_KWARGS, 'sentinel'));
   return options;
 }
 
@@ -304,14 +308,21 @@ const SENTINEL_SIDE_KWARGS: Record<string, Translate> = {
   socket_timeout: (v, where) => ({ sentinelCommandTimeout: seconds(v, where) * 1000 }),
 };
 
-function translateKwargs(kwargs: Record<string, unknown>, where: string, known: Record<string, Translate>): Partial<RedisOptions> {
+/**
+ * Options from redis-py style kwargs: known snake_case names translated, camelCase names taken as
+ * ioredis options (for SENTINEL_KWARGS only ioredis' `sentinel*` options, which are the ones that
+ * apply to the sentinels), anything else refused.
+ */
+function translateKwargs(kwargs: Record<string, unknown>, where: string, known: Record<string, Translate>, ownPrefix?: string): Partial<RedisOptions> {
   if (!isPlainObject(kwargs)) throw new ConfigurationError(`${where} must be an object.`);
   const options: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(kwargs)) {
     const translate = known[key];
     if (translate) Object.assign(options, translate(value, `${where}.${key}`));
-    else if (!key.includes('_')) options[key] = value; // an ioredis option, given by its own name
-    else {
+    else if (!key.includes('_') && (ownPrefix === undefined || key.startsWith(ownPrefix))) options[key] = value; // an ioredis option, by its own name
+    else if (!key.includes('_')) {
+      throw new ConfigurationError(`${where}.${key} would not apply to the sentinels: give ioredis' sentinel options there (sentinelPassword, sentinelTLS...), or master options in CONNECTION_KWARGS.`);
+    } else {
       throw new ConfigurationError(
         `${where}.${key} is a redis-py option rq-ts does not translate. Known: ${Object.keys(known).join(', ')}; ` +
           `or give an ioredis option by its camelCase name.`,
@@ -329,7 +340,7 @@ function tlsFromSettings(settings: RQSettings): TlsOptions {
   if (settings.REDIS_SSL_KEYFILE) tls.key = readPem(settings.REDIS_SSL_KEYFILE, 'REDIS_SSL_KEYFILE');
   const reqs = settings.REDIS_SSL_CERT_REQS ?? 'required';
   if (reqs === 'none') tls.rejectUnauthorized = false;
-  else if (reqs !== 'required' && reqs !== 'optional') {
+  else if (reqs !== 'required') {
     throw new ConfigurationError(`REDIS_SSL_CERT_REQS is '${reqs}': use 'required' or 'none'.`);
   }
   return tls;
@@ -430,7 +441,10 @@ export async function openConnection(settings: RQSettings | string, options: Ope
       const detail = await diagnoseSentinels(redisOptions, timeoutMs, lastError);
       throw new ConfigurationError(`Cannot connect to Redis at ${where} within ${timeoutMs / 1000} s: ${detail}`);
     }
-    throw new ConfigurationError(`Cannot connect to Redis at ${where}: ${reason}. Is redis-server running there? Give another address with -u/--url, REDIS_URL or a config file.`);
+    const hint = isAuthError(lastError)
+      ? 'Check the username and password (the URL, REDIS_PASSWORD or the config file).'
+      : 'Is redis-server running there? Give another address with -u/--url, REDIS_URL or a config file.';
+    throw new ConfigurationError(`Cannot connect to Redis at ${where}: ${reason.replace(/\.+$/, '')}. ${hint}`);
   } finally {
     client.off('error', onError);
   }
@@ -514,7 +528,7 @@ function isAuthError(error: Error | undefined): boolean {
 
 /**
  * A printable description of where a connection goes, with any password masked:
- * `redis://***@host:6379/0`, `unix:///tmp/redis.sock?db=0`, `sentinel://h1:26379,h2:26379/mymaster/0`.
+ * `redis://:***@host:6379/0`, `unix:///tmp/redis.sock?db=0`, `sentinel://h1:26379,h2:26379/mymaster/0`.
  */
 export function describeConnection(options: RedisOptions): string {
   const auth = options.password ? `${options.username ?? ''}:***@` : options.username ? `${options.username}@` : '';
@@ -527,9 +541,22 @@ export function describeConnection(options: RedisOptions): string {
   return `${scheme}://${auth}${options.host ?? 'localhost'}:${options.port ?? DEFAULT_REDIS_PORT}/${options.db ?? 0}`;
 }
 
-/** `url` with any password replaced by `***`, for messages and logs. */
+/**
+ * `url` with any password replaced by `***`, for messages and logs: the `user:password@` part and
+ * a `password=` query parameter. Text that is not a URL at all is reduced to its scheme.
+ */
 export function maskUrl(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*):[^@/]*@/i, '$1:***@');
+  const scheme = /^([a-z][a-z0-9+.-]*:)\/\//i.exec(url);
+  if (!scheme) return '(not a URL)';
+  const at = url.lastIndexOf('@');
+  const masked = at > scheme[0].length ? maskCredentials(url.slice(0, at), scheme[0].length) + url.slice(at) : url;
+  return masked.replace(/([?&]password=)[^&#]*/gi, '$1***');
+}
+
+function maskCredentials(head: string, schemeLength: number): string {
+  const credentials = head.slice(schemeLength);
+  const colon = credentials.indexOf(':');
+  return colon === -1 ? head : `${head.slice(0, schemeLength)}${credentials.slice(0, colon)}:***`;
 }
 
 function integer(value: unknown, name: string): number {
@@ -544,7 +571,7 @@ function seconds(value: unknown, name: string): number {
   return number;
 }
 
-/** RQ's reading of a boolean setting: a boolean, or y/yes/t/true/n/no/f/false/'' (any case). */
+/** RQ's reading of a boolean setting: a boolean, or y/yes/t/true/1 and n/no/f/false/0/'' (any case). */
 function flag(value: unknown, name: string): boolean {
   if (typeof value === 'boolean') return value;
   const text = String(value).toLowerCase();

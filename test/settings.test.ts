@@ -60,6 +60,11 @@ describe('URLs, read as redis-py reads them', () => {
     assert.equal(maskUrl('redis://user:pw@h:1/0'), 'redis://user:***@h:1/0');
     assert.equal(maskUrl('redis://:pw@h:1/0'), 'redis://:***@h:1/0');
     assert.equal(maskUrl('redis://h:1/0'), 'redis://h:1/0');
+    assert.equal(maskUrl('unix:///s.sock?db=x&password=secret'), 'unix:///s.sock?db=x&password=***');
+    assert.equal(maskUrl('redis://:pa/ss@h:1/0x'), 'redis://:***@h:1/0x');
+    assert.equal(maskUrl('redis://u:p@ss@h:1'), 'redis://u:***@h:1');
+    assert.equal(maskUrl('no scheme :secret@x'), '(not a URL)');
+    assert.throws(() => redisOptionsFromUrl('unix:///s.sock?db=x&password=secret'), (error: Error) => !error.message.includes('secret'));
     assert.equal(describeConnection(redisOptionsFromUrl('redis://u:pw@h:1/2')), 'redis://u:***@h:1/2');
     assert.equal(describeConnection(redisOptionsFromUrl('unix://:pw@/tmp/s.sock?db=1')), 'unix://:***@/tmp/s.sock?db=1');
     assert.equal(
@@ -131,6 +136,8 @@ describe("RQ's REDIS_* settings", () => {
       [{ SENTINEL: { INSTANCES: [['h']] } }, /SENTINEL.INSTANCES\[0\] must be a \[host, port\] pair/],
       [{ SENTINEL: { SOCKET_TIMEOUT: 'soon' } }, /SENTINEL.SOCKET_TIMEOUT must be a positive number/],
       [{ SENTINEL: { CONNECTION_KWARGS: { retry_on_timeout: true } } }, /CONNECTION_KWARGS.retry_on_timeout is a redis-py option/],
+      [{ SENTINEL: { SENTINEL_KWARGS: { connectTimeout: 500 } } }, /SENTINEL_KWARGS.connectTimeout would not apply to the sentinels/],
+      [{ REDIS_SSL: true, REDIS_SSL_CERT_REQS: 'optional' }, /REDIS_SSL_CERT_REQS/],
     ];
     for (const [settings, message] of bad) {
       assert.throws(() => redisOptionsFromSettings(settings), (error: Error) => error instanceof ConfigurationError && message.test(error.message), JSON.stringify(settings));
@@ -197,6 +204,7 @@ describe('config files and precedence', () => {
     const fromConfig = await loadSettings({ env: { RQ_CONFIG: join(dir, 'settings.json'), REDIS_HOST: 'from-env' } });
     assert.deepEqual(fromConfig, { REDIS_HOST: 'from-json', REDIS_DB: 3 }); // env REDIS_* ignored with a config file, as in RQ
     assert.deepEqual(await loadSettings({ env: { REDIS_HOST: 'from-env', REDIS_PORT: '1', PATH: '/bin' } }), { REDIS_HOST: 'from-env', REDIS_PORT: '1' });
+    assert.deepEqual(await loadSettings({ url: '', config: '', env: { REDIS_HOST: 'h' } }), { REDIS_HOST: 'h' }); // empty means unset
   });
 });
 
@@ -269,6 +277,8 @@ describe('connecting for real', () => {
     await assert.rejects(openConnection(`redis://:wrong-pw-123@127.0.0.1:${server.port}`, { timeout: 2 }), (error: Error) => {
       assert.ok(error instanceof ConfigurationError);
       assert.match(error.message, /WRONGPASS|invalid password|NOAUTH/i);
+      assert.match(error.message, /Check the username and password/);
+      assert.doesNotMatch(error.message, /\.\./);
       assert.doesNotMatch(inspect(error, { depth: 10 }), /wrong-pw-123/);
       return true;
     });

@@ -136,6 +136,16 @@ describe('rq worker options', () => {
     assert.match(bad.stderr, /--concurrency must be a whole number/);
   });
 
+  test('--exception-handler calls a function by dotted name when a job fails; an unknown one is a clear error', async () => {
+    const job = await new Queue('default', { connection }).enqueue('tasks.fail', 'handled');
+    const result = rq(['worker', '--burst', '-u', redis.server.url, '-P', 'test/fixtures', '--exception-handler', 'tasks.recordFailure']);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(await redis.admin.get(`rqts-test:handled:${job.id}`), 'handled');
+    const unknown = rq(['worker', '--burst', '-u', redis.server.url, '-P', 'test/fixtures', '--exception-handler', 'tasks.nope']);
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.stderr, /tasks\.nope/);
+  });
+
   test('a second SIGTERM is a cold shutdown: the running job is interrupted and failed, exit 1', async () => {
     const job = await new Queue('default', { connection }).enqueue('tasks.sleepThenReturn', 20_000, 'never');
     const child = spawn(process.execPath, [BIN, 'worker', '-u', redis.server.url, '-P', 'test/fixtures'], { cwd: ROOT });

@@ -43,6 +43,60 @@ describe('bad input fails one job, never the worker', () => {
   });
 });
 
+describe('exception handlers, as RQ chains them', () => {
+  const redis = useRedis();
+
+  test('handlers run in order after the job is recorded; false ends the chain; a throwing handler does not stop the worker', async () => {
+    const connection = redis.connect();
+    const queue = new Queue('default', { connection });
+    const job = await queue.enqueue('tasks.fail');
+    const calls: string[] = [];
+    const worker = new Worker([queue], {
+      tasks: { 'tasks.fail': () => { throw new Error('boom'); } },
+      exceptionHandlers: [
+        async (failed, error) => {
+          calls.push(`first ${failed.id} ${error.message} ${await redis.admin.hget(failed.key, 'status')}`);
+        },
+        () => {
+          throw new Error('broken handler');
+        },
+        () => false,
+      ],
+    });
+    worker.pushExcHandler(() => {
+      calls.push('never: the chain ended before');
+    });
+    const logged: string[] = [];
+    const logging = new Worker([queue], { tasks: {}, logger: { debug() {}, info: (m) => logged.push(m), warn: (m) => logged.push(m), error: (m) => logged.push(m) } });
+    assert.equal(await worker.work({ burst: true }), 1);
+    assert.deepEqual(calls, [`first ${job.id} boom failed`]);
+    assert.equal(typeof worker.popExcHandler(), 'function');
+    await logging.work({ burst: true });
+    assert.match(logged.join('\n'), /started, pid \d+, 1 slot\(s\), listening on default/);
+  });
+
+  test('disableDefaultExceptionHandler records only the status, as RQ', async () => {
+    const connection = redis.connect();
+    const queue = new Queue('default', { connection });
+    const job = await queue.enqueue('tasks.fail');
+    await new Worker([queue], { tasks: { 'tasks.fail': () => { throw new Error('x'); } }, disableDefaultExceptionHandler: true }).work({ burst: true });
+    assert.equal(await job.getStatus(), 'failed');
+    assert.equal(await queue.failedJobRegistry.contains(job), false);
+    assert.equal(await redis.admin.exists(`rq:results:${job.id}`), 0);
+    assert.equal(await redis.admin.zcard('rq:wip:default'), 0);
+  });
+
+  test('an id whose job hash is gone is skipped; the next job runs', async () => {
+    const connection = redis.connect();
+    const queue = new Queue('default', { connection });
+    await redis.admin.rpush(queue.key, 'ghost-id');
+    const next = await queue.enqueue('tasks.ok');
+    assert.equal(await new Worker([queue], { tasks: { 'tasks.ok': () => 1 } }).work({ burst: true }), 1);
+    assert.equal(await next.returnValue(), 1);
+    assert.equal(await queue.count(), 0);
+  });
+});
+
 describe('Redis going away', () => {
   let server: RedisProcess;
   before(async () => {

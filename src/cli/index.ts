@@ -6,7 +6,7 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { resolve } from 'node:path';
-import { RQError, Worker, loadSettings, openConnection, type DequeueStrategy, type Job } from '../index.js';
+import { RQError, Worker, importFunction, loadSettings, openConnection, type DequeueStrategy, type ExceptionHandler, type Job } from '../index.js';
 
 const program = new Command('rq')
   .description('RQ (Redis Queue) for Node.js: run workers on RQ queues, with Python RQ\'s Redis layout.')
@@ -41,6 +41,8 @@ interface WorkerFlags {
   maintenanceInterval?: string;
   dequeueStrategy?: DequeueStrategy;
   isolated?: boolean;
+  exceptionHandler: string[];
+  disableDefaultExceptionHandler?: boolean;
   quiet?: boolean;
 }
 
@@ -53,6 +55,8 @@ withSharedOptions(program.command('worker'))
   .option('--max-idle-time <seconds>', 'quit after this long without a job')
   .option('--concurrency <n>', 'jobs run at the same time (each slot shows as a worker in rq info)', '1')
   .option('--isolated', 'run each job in a reused child process (a work horse), killed at its timeout')
+  .option('--exception-handler <function>', 'dotted name of a function called with (job, error) when a job fails (repeatable)', collect, [] as string[])
+  .option('-d, --disable-default-exception-handler', 'record failed jobs by status only: no failed registry, no result')
   .option('--results-ttl <seconds>', 'keep results of jobs without their own result TTL this long', '500')
   .option('--worker-ttl <seconds>', 'worker key TTL, refreshed by heartbeats', '420')
   .option('--job-monitoring-interval <seconds>', 'seconds between heartbeats', '30')
@@ -69,7 +73,9 @@ withSharedOptions(program.command('worker'))
       maintenanceInterval: wholeNumber(flags.maintenanceInterval, '--maintenance-interval'),
       dequeueStrategy: flags.dequeueStrategy ?? 'default',
       isolated: flags.isolated ?? false,
+      disableDefaultExceptionHandler: flags.disableDefaultExceptionHandler ?? false,
     } as const;
+    const exceptionHandlers = (await Promise.all(flags.exceptionHandler.map((name) => importFunction(name, paths)))) as ExceptionHandler[];
     const limits = {
       burst: flags.burst ?? false,
       ...(flags.maxJobs !== undefined && { maxJobs: wholeNumber(flags.maxJobs, '--max-jobs') }),
@@ -82,6 +88,7 @@ withSharedOptions(program.command('worker'))
       connection,
       paths,
       ...tuning,
+      exceptionHandlers,
       ...((flags.name ?? settings.NAME) !== undefined && { name: String(flags.name ?? settings.NAME) }),
     });
     const log = (line: string) => {

@@ -31,6 +31,8 @@
   ARGV[10] the worker key TTL in seconds once idle
   ARGV[11] started_at of this execution, as written when it started
   ARGV[12] "1" when no worker ran the job (a queue with isAsync false): KEYS[5] is then untouched
+  ARGV[13] "1" when the worker's default exception handler is disabled: a failed or stopped job
+           gets its status and ended_at only (no result entry, no failed registry, no TTL), as RQ
   Returns  "finished", "failed", "stopped" or "retried"; "fenced" when the job was not this execution's
 ]]
 local id, worker, outcome = ARGV[1], ARGV[2], ARGV[3]
@@ -48,6 +50,8 @@ if outcome == 'failed' and retry_job(KEYS[1], id, KEYS[8], KEYS[9], KEYS[10], no
   outcome = 'retried'
 elseif finished and ttl == 0 then
   redis.call('DEL', KEYS[1], KEYS[6], KEYS[7])
+elseif not finished and ARGV[13] == '1' then
+  redis.call('HSET', KEYS[1], 'status', outcome, 'ended_at', ARGV[4])
 else
   redis.call('HSET', KEYS[1], 'status', outcome, 'ended_at', ARGV[4])
   local entry = { 'XADD', KEYS[4], 'MAXLEN', '~', '10', '*', 'type', finished and '1' or '2' }

@@ -46,6 +46,8 @@ export interface Runner {
   readonly serializer: Serializer;
   /** Result TTL of jobs without their own, in seconds. */
   readonly defaultResultTtl: number;
+  /** Leave failed jobs out of the failed registry and the results stream (RQ's `disable_default_exception_handler`). */
+  readonly disableDefaultExceptionHandler?: boolean;
 }
 
 /** What became of a job: `finished`, `failed`, `stopped`, `retried`, or `fenced` when it was no longer this execution's. */
@@ -103,6 +105,7 @@ export async function finishJob(connection: RedisConnection, runner: Runner, exe
       runner.idleTtl,
       execution.startedAtText,
       runner.workerKey === undefined ? '1' : '0',
+      runner.disableDefaultExceptionHandler ? '1' : '0',
     ],
   )) as string;
   return { status, error: outcome.kind === 'finished' ? undefined : outcome.error };

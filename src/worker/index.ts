@@ -64,6 +64,22 @@ const ABANDONED_SWEEP_MS = 5000;
 /** How long a suspension check stays valid before Redis is asked again, in ms. */
 const SUSPENSION_CHECK_MS = 1000;
 
+/**
+ * Called when a job fails, after the job is recorded, as RQ's exception handlers: in order; a
+ * handler that returns `false` ends the chain (any other value, or none, passes to the next).
+ */
+export type ExceptionHandler = (job: Job, error: Error) => boolean | void | Promise<boolean | void>;
+
+/** Where a worker writes what it does. Quiet by default; the `rq` command line prints it. */
+export interface Logger {
+  debug(message: string): void;
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+const SILENT: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+
 /** The order in which a worker looks at its queues. */
 export type DequeueStrategy = 'default' | 'round_robin' | 'random';
 
@@ -114,6 +130,15 @@ export interface WorkerOptions extends ConnectionOptions {
    * (those calling `defineTask`); `tasks` given as functions cannot cross to them. @default false
    */
   isolated?: boolean | IsolationOptions;
+  /** Handlers called when a job fails (see {@link ExceptionHandler}). */
+  exceptionHandlers?: readonly ExceptionHandler[];
+  /**
+   * Record a failed job only by its status: no failed-registry entry, no result, no TTL, as RQ's
+   * `--disable-default-exception-handler` (for handlers that take care of failures themselves). @default false
+   */
+  disableDefaultExceptionHandler?: boolean;
+  /** Where to log. @default silent */
+  logger?: Logger;
 }
 
 /** Options of {@link Worker.work}. */
@@ -185,6 +210,9 @@ export class Worker extends EventEmitter<WorkerEvents> {
   readonly #strategy: DequeueStrategy;
   readonly #maxAbandonedRequeues: number;
   readonly #pool: HorsePool | undefined;
+  readonly #exceptionHandlers: ExceptionHandler[];
+  readonly #disableDefaultExceptionHandler: boolean;
+  readonly #log: Logger;
   readonly #slots: Slot[];
   #waiter: QueueWaiter | undefined;
   #subscriber: RedisConnection | undefined;
@@ -218,6 +246,9 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.#dequeueTimeout = positiveNumber(options.dequeueTimeout ?? DEFAULT_DEQUEUE_TIMEOUT, 'dequeueTimeout');
     this.#strategy = options.dequeueStrategy ?? 'default';
     this.#maxAbandonedRequeues = options.onAbandoned === 'fail' ? 0 : (options.maxAbandonedCount ?? 1);
+    this.#exceptionHandlers = [...(options.exceptionHandlers ?? [])];
+    this.#disableDefaultExceptionHandler = options.disableDefaultExceptionHandler ?? false;
+    this.#log = options.logger ?? SILENT;
     this.#pool = options.isolated ? new HorsePool(this.connection, this.#paths, options.isolated === true ? {} : options.isolated) : undefined;
     if (!['default', 'round_robin', 'random'].includes(this.#strategy)) {
       throw new InvalidArgumentError(`Unknown dequeue strategy '${this.#strategy}': use default, round_robin or random.`);
@@ -236,6 +267,17 @@ export class Worker extends EventEmitter<WorkerEvents> {
     if (typeof fn !== 'function') throw new InvalidArgumentError(`Task '${name}' must be a function.`);
     this.#tasks.set(name, fn);
     return this;
+  }
+
+  /** Adds an exception handler at the end of the chain (RQ's `push_exc_handler`). */
+  pushExcHandler(handler: ExceptionHandler): this {
+    this.#exceptionHandlers.push(handler);
+    return this;
+  }
+
+  /** Removes the last exception handler and returns it (RQ's `pop_exc_handler`). */
+  popExcHandler(): ExceptionHandler | undefined {
+    return this.#exceptionHandlers.pop();
   }
 
   /** The Redis key of this worker's (first slot's) hash. */
@@ -261,6 +303,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       setInterval(() => void this.#sweepAbandoned().catch((error: unknown) => this.#backgroundError(error)), ABANDONED_SWEEP_MS),
       setInterval(() => void this.#maintain().catch((error: unknown) => this.#backgroundError(error)), this.#maintenanceInterval * 1000),
     ];
+    this.#log.info(`Worker ${this.key} started, pid ${process.pid}, ${this.concurrency} slot(s), listening on ${this.queueNames.join(', ')}`);
     this.emit('worker:started');
     let started = 0;
     try {
@@ -278,6 +321,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       this.#subscriber?.disconnect();
       this.#subscriber = undefined;
       await this.#unregister().catch((error: unknown) => this.#backgroundError(error)); // its keys expire anyway
+      this.#log.info(`Worker ${this.key} stopped after ${started} job(s)`);
       this.emit('worker:stopped', started);
     }
     return started;
@@ -413,6 +457,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
       else if (ended.status === 'retried') this.emit('job:retried', job, queue, ended.error!);
       else if (ended.status === 'stopped') this.emit('job:stopped', job, queue);
       else if (ended.status === 'failed') this.emit('job:failed', job, queue, ended.error!, seconds);
+      // As RQ: the handlers see failures, retried or not, after the job is recorded; not a stop.
+      if ((ended.status === 'failed' || ended.status === 'retried') && ended.error) await this.#handleException(job, ended.error);
     } catch (error) {
       // Redis unreachable at the end of a job: the job stays in the started registry, and the
       // abandoned-job sweep of any worker handles it once its heartbeat expires.
@@ -456,6 +502,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       idleTtl: this.#workerTtl + HEARTBEAT_GRACE,
       serializer: this.#serializer,
       defaultResultTtl: this.#defaultResultTtl,
+      disableDefaultExceptionHandler: this.#disableDefaultExceptionHandler,
     };
     return finishJob(this.connection, runner, execution, outcome, job);
   }
@@ -638,8 +685,20 @@ export class Worker extends EventEmitter<WorkerEvents> {
     }
   }
 
+  async #handleException(job: Job, error: Error): Promise<void> {
+    for (const handler of this.#exceptionHandlers) {
+      try {
+        if ((await handler(job, error)) === false) break;
+      } catch (handlerError) {
+        this.#backgroundError(handlerError); // a broken handler never stops the worker
+      }
+    }
+  }
+
   #backgroundError(error: unknown): void {
-    if (this.listenerCount('worker:error') > 0) this.emit('worker:error', toError(error));
+    const reason = toError(error);
+    this.#log.warn(`${this.name}: ${reason.name}: ${reason.message}`);
+    if (this.listenerCount('worker:error') > 0) this.emit('worker:error', reason);
   }
 }
 

@@ -122,8 +122,10 @@ export class Job {
   failureTtl: number | undefined;
   /** Seconds the job may wait in its queue. */
   ttl: number | undefined;
-  /** Metadata; save it alone with `saveMeta()` (issue #3). */
+  /** Metadata; save it alone with `saveMeta()`. */
   meta: Record<string, unknown>;
+  /** Whether the job goes to the head of its queue when the scheduler (or a dependency) releases it. */
+  enqueueAtFront = false;
   /** When the job was created. */
   createdAt: Date;
   /** When the job was last put on a queue. */
@@ -243,6 +245,7 @@ export class Job {
     this.endedAt = parseTimestamp(text('ended_at'));
     this.lastHeartbeat = parseTimestamp(text('last_heartbeat'));
     this.workerName = text('worker_name') || undefined;
+    this.enqueueAtFront = text('enqueue_at_front') === '1';
   }
 
   /**
@@ -408,6 +411,7 @@ export class Job {
     if (this.failureTtl !== undefined) fields['failure_ttl'] = String(this.failureTtl);
     if (this.ttl !== undefined) fields['ttl'] = String(this.ttl);
     if (Object.keys(this.meta).length > 0) fields['meta'] = Buffer.from(this.serializer.dumps(this.meta));
+    if (this.enqueueAtFront) fields['enqueue_at_front'] = '1';
     return fields;
   }
 }
@@ -433,11 +437,11 @@ export async function deleteJob(connection: RedisConnection, id: string, options
 /** Fields the Job class reads and writes itself; any other field is carried over untouched. */
 const MODELED_FIELDS = new Set([
   'data', 'created_at', 'started_at', 'ended_at', 'last_heartbeat', 'worker_name', 'description', 'origin',
-  'enqueued_at', 'status', 'timeout', 'result_ttl', 'failure_ttl', 'ttl', 'meta',
+  'enqueued_at', 'status', 'timeout', 'result_ttl', 'failure_ttl', 'ttl', 'meta', 'enqueue_at_front',
 ]);
 
 /** Modeled fields RQ writes only when set: `save()` removes them when unset. */
-const OPTIONAL_FIELDS = ['origin', 'enqueued_at', 'status', 'timeout', 'result_ttl', 'failure_ttl', 'ttl', 'meta'];
+const OPTIONAL_FIELDS = ['origin', 'enqueued_at', 'status', 'timeout', 'result_ttl', 'failure_ttl', 'ttl', 'meta', 'enqueue_at_front'];
 
 /** zlib-inflated UTF-8 text, or the bytes as text when they are not zlib (RQ readers do the same). */
 function inflateText(data: Buffer): string {

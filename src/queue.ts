@@ -8,7 +8,7 @@ import { callString } from './call-string.js';
 import { DEFAULT_JOB_TIMEOUT, DEFAULT_QUEUE_NAME, DEFAULT_RESULT_TTL } from './defaults.js';
 import { InvalidArgumentError, UnknownFunctionError } from './errors.js';
 import { Job, type JobStatus, type Kwargs } from './job.js';
-import { JOB_KEY_PREFIX, QUEUES_KEY, dependenciesKey, dependentsKey, queueKey, queueNameFromKey } from './keys.js';
+import { JOB_KEY_PREFIX, QUEUES_KEY, dependenciesKey, dependentsKey, queueKey, queueNameFromKey, scheduledRegistryKey } from './keys.js';
 import { definedTask, taskName, type Task } from './task.js';
 import { formatTimestamp } from './timestamps.js';
 import { execute } from './worker/execute.js';
@@ -62,6 +62,10 @@ export interface EnqueueOptions<A extends readonly unknown[] = readonly unknown[
   atFront?: boolean;
   /** Metadata stored with the job. */
   meta?: Record<string, unknown>;
+  /** Enqueue at this time instead of now: the job waits in the scheduled registry until then. */
+  at?: Date;
+  /** Enqueue after this delay (seconds or `"10m"`) instead of now. */
+  in?: Duration;
 }
 
 /** The worker name a job run with `isAsync: false` records, as RQ's `run_sync`. */
@@ -146,11 +150,20 @@ export class Queue {
    */
   async enqueueMany(jobs: readonly EnqueueData[]): Promise<Job[]> {
     const created = jobs.map(({ funcName, options }) => this.#createJob(funcName, options));
+    const dueTimes = jobs.map(({ options }) => dueTime(options));
     if (created.length === 0) return [];
     const transaction = this.connection.multi().sadd(QUEUES_KEY, this.key);
     const enqueuedAt = new Date();
     created.forEach((job, index) => {
       job.origin = this.name;
+      const due = dueTimes[index];
+      if (due !== undefined) {
+        // As RQ's enqueue_at: status scheduled, no enqueued_at, scored by the due time in whole seconds.
+        job.status = 'scheduled';
+        job.enqueueAtFront = jobs[index]!.options.atFront ?? false;
+        transaction.hset(job.key, job.toHash()).zadd(scheduledRegistryKey(this.name), Math.floor(due.getTime() / 1000), job.id);
+        return;
+      }
       job.status = 'queued';
       job.enqueuedAt = enqueuedAt;
       transaction.hset(job.key, job.toHash());
@@ -162,8 +175,28 @@ export class Queue {
       else transaction.rpush(this.key, job.id);
     });
     await execOrThrow(transaction.exec());
-    if (!this.isAsync) for (const job of created) await this.#runSync(job);
+    if (!this.isAsync) {
+      for (const [index, job] of created.entries()) if (dueTimes[index] === undefined) await this.#runSync(job);
+    }
     return created;
+  }
+
+  /**
+   * Enqueues a call at `when`, as RQ's `enqueue_at`: the job waits in the scheduled registry until
+   * a worker's scheduler (`work({ withScheduler: true })`) moves it to the queue.
+   * @throws {InvalidArgumentError} for a date that is not valid or already past.
+   */
+  enqueueAt<A extends unknown[]>(when: Date, task: Task<A, unknown>, ...args: A): Promise<Job>;
+  enqueueAt(when: Date, funcName: string, ...args: unknown[]): Promise<Job>;
+  enqueueAt(when: Date, task: Task<any[], unknown> | string, ...args: unknown[]): Promise<Job> {
+    return this.enqueueCall(taskName(task), { args, at: when });
+  }
+
+  /** Enqueues a call after `delay` (seconds, or `"10s"`, `"5m"`, `"1h"`, `"2d"`), as RQ's `enqueue_in`. */
+  enqueueIn<A extends unknown[]>(delay: Duration, task: Task<A, unknown>, ...args: A): Promise<Job>;
+  enqueueIn(delay: Duration, funcName: string, ...args: unknown[]): Promise<Job>;
+  enqueueIn(delay: Duration, task: Task<any[], unknown> | string, ...args: unknown[]): Promise<Job> {
+    return this.enqueueCall(taskName(task), { args, in: delay });
   }
 
   /** Runs a job here and now, and ends it in Redis as a worker would (RQ's `run_sync`). */
@@ -311,6 +344,25 @@ export class Queue {
   async empty(): Promise<number> {
     return (await scripts(this.connection).emptyQueue([this.key], [JOB_KEY_PREFIX])) as number;
   }
+}
+
+/** Slack for clocks: a time this far in the past still counts as "now" for `at`. */
+const PAST_TOLERANCE_MS = 1000;
+
+/** When a job with these options is due, or undefined to enqueue it now. */
+function dueTime(options: EnqueueOptions): Date | undefined {
+  if (options.at !== undefined && options.in !== undefined) throw new InvalidArgumentError('Give a job either `at` or `in`, not both.');
+  if (options.in !== undefined) {
+    const seconds = parseDuration(options.in, 'delay');
+    if (seconds < 0) throw new InvalidArgumentError(`Bad delay '${String(options.in)}': it cannot be negative.`);
+    return new Date(Date.now() + seconds * 1000);
+  }
+  if (options.at === undefined) return undefined;
+  if (!(options.at instanceof Date) || Number.isNaN(options.at.getTime())) throw new InvalidArgumentError(`Bad time for at: ${String(options.at)} is not a valid Date.`);
+  if (options.at.getTime() < Date.now() - PAST_TOLERANCE_MS) {
+    throw new InvalidArgumentError(`Cannot schedule at ${options.at.toISOString()}: it is in the past. Use enqueue() to run the job now.`);
+  }
+  return options.at;
 }
 
 /** Awaits a MULTI's EXEC and throws the first command error instead of returning it. */

@@ -31,6 +31,7 @@ interface WorkerFlags {
   config?: string;
   path: string[];
   burst?: boolean;
+  withScheduler?: boolean;
   name?: string;
   maxJobs?: string;
   maxIdleTime?: string;
@@ -50,6 +51,7 @@ withSharedOptions(program.command('worker'))
   .description('Start a worker on QUEUES, highest priority first (default: QUEUES from the config, else "default").')
   .argument('[queues...]', 'queue names')
   .option('-b, --burst', 'run until the queues are empty, then quit')
+  .option('-s, --with-scheduler', 'also move due scheduled jobs onto the queues (one scheduler per queue at a time)')
   .option('-n, --name <name>', 'worker name (default: random, as RQ)')
   .option('--max-jobs <n>', 'quit after running this many jobs')
   .option('--max-idle-time <seconds>', 'quit after this long without a job')
@@ -78,6 +80,7 @@ withSharedOptions(program.command('worker'))
     const exceptionHandlers = (await Promise.all(flags.exceptionHandler.map((name) => importFunction(name, paths)))) as ExceptionHandler[];
     const limits = {
       burst: flags.burst ?? false,
+      withScheduler: flags.withScheduler ?? false,
       ...(flags.maxJobs !== undefined && { maxJobs: wholeNumber(flags.maxJobs, '--max-jobs') }),
       ...(flags.maxIdleTime !== undefined && { maxIdleTime: wholeNumber(flags.maxIdleTime, '--max-idle-time') }),
     };

@@ -18,6 +18,8 @@ const SCRIPTS = {
   cleanStartedRegistry: { file: 'clean-started-registry.lua', numberOfKeys: 5, includes: ['retry-job.lib.lua'] },
   deleteJob: { file: 'delete-job.lua', numberOfKeys: 1 },
   emptyQueue: { file: 'empty-queue.lua', numberOfKeys: 1 },
+  enqueueDueJobs: { file: 'enqueue-due-jobs.lua', numberOfKeys: 4 },
+  releaseLock: { file: 'release-lock.lua', numberOfKeys: 1 },
   requeueJob: { file: 'requeue-job.lua', numberOfKeys: 3 },
   finishJob: { file: 'finish-job.lua', numberOfKeys: 10, includes: ['retry-job.lib.lua'] },
   heartbeatJob: { file: 'heartbeat-job.lua', numberOfKeys: 3 },

@@ -43,6 +43,7 @@ import {
 } from '../keys.js';
 import { Queue } from '../queue.js';
 import { FailedJobRegistry, FinishedJobRegistry, StartedJobRegistry } from '../registries/index.js';
+import { Scheduler, SCHEDULER_INTERVAL } from '../scheduler.js';
 import { scripts } from '../scripts/index.js';
 import { JSONSerializer, type Serializer } from '../serializers/index.js';
 import { definedTask, type Task } from '../task.js';
@@ -149,6 +150,12 @@ export interface WorkOptions {
   maxJobs?: number;
   /** Stop after this many seconds without a job. */
   maxIdleTime?: number;
+  /**
+   * Also run the scheduler, as `rq worker --with-scheduler`: move due jobs of the scheduled
+   * registries onto the worker's queues, under RQ's per-queue lock. In burst mode, one pass at start.
+   * @default false
+   */
+  withScheduler?: boolean;
 }
 
 /** Events a worker emits, with their arguments. */
@@ -306,13 +313,19 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.#log.info(`Worker ${this.key} started, pid ${process.pid}, ${this.concurrency} slot(s), listening on ${this.queueNames.join(', ')}`);
     this.emit('worker:started');
     let started = 0;
+    const scheduler = options.withScheduler ? new Scheduler(this.connection, this.queueNames) : undefined;
+    if (scheduler && !options.burst) {
+      timers.push(setInterval(() => void scheduler.tick().catch((error: unknown) => this.#backgroundError(error)), SCHEDULER_INTERVAL * 1000));
+    }
     try {
+      await scheduler?.tick().catch((error: unknown) => this.#backgroundError(error));
       // Neither step may end the worker when Redis blinks at startup: both are retried later.
       await this.#maintain().catch((error: unknown) => this.#backgroundError(error));
       await this.#subscribe();
       started = await this.#loop(options);
     } finally {
       for (const timer of timers) clearInterval(timer);
+      await scheduler?.release().catch((error: unknown) => this.#backgroundError(error));
       if (this.#cold) this.#interruptAll();
       await Promise.allSettled(this.#slots.map((slot) => slot.running?.done));
       this.#waiter?.close();

@@ -1,0 +1,42 @@
+--[[
+  One pass of the scheduler for one queue, as RQ 1.13's RQScheduler: holds the queue's scheduler
+  lock (`rq:scheduler-lock:<queue>`, value the numeric pid, as RQ 1.13 reads it), then moves up to
+  1000 due jobs (score at or below server time) from the scheduled registry to the queue: status
+  queued, enqueued_at, pushed at the head when the job has enqueue_at_front=1, else at the tail.
+  Ids whose job hash is gone are dropped from the registry.
+
+  KEYS[1]  the lock, rq:scheduler-lock:<queue>
+  KEYS[2]  the scheduled registry, rq:scheduled:<queue>
+  KEYS[3]  the queue list, rq:queue:<queue>
+  KEYS[4]  rq:queues
+  ARGV[1]  the pid written in the lock
+  ARGV[2]  lock TTL in seconds
+  ARGV[3]  "1" when this scheduler holds the lock already (renew it), "0" to try to take it
+  ARGV[4]  the job key prefix, "rq:job:"
+  ARGV[5]  now, as RQ timestamp text (enqueued_at)
+  ARGV[6]  most jobs moved in one pass
+  Returns  the number of jobs moved, or -1 when another scheduler holds the lock
+]]
+if ARGV[3] == '1' and redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('EXPIRE', KEYS[1], ARGV[2])
+elseif not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'EX', ARGV[2]) then
+  return -1
+end
+local now = tonumber(redis.call('TIME')[1])
+local ids = redis.call('ZRANGEBYSCORE', KEYS[2], 0, now, 'LIMIT', 0, tonumber(ARGV[6]))
+local moved = 0
+for _, id in ipairs(ids) do
+  local job = ARGV[4] .. id
+  if redis.call('EXISTS', job) == 1 then
+    redis.call('HSET', job, 'status', 'queued', 'enqueued_at', ARGV[5])
+    redis.call('SADD', KEYS[4], KEYS[3])
+    if redis.call('HGET', job, 'enqueue_at_front') == '1' then
+      redis.call('LPUSH', KEYS[3], id)
+    else
+      redis.call('RPUSH', KEYS[3], id)
+    end
+    moved = moved + 1
+  end
+  redis.call('ZREM', KEYS[2], id)
+end
+return moved

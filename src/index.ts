@@ -62,6 +62,9 @@ export type { Duration } from './timeouts.js';
 export { JSONSerializer } from './serializers/index.js';
 export type { Serializer } from './serializers/index.js';
 
+// Version
+export { VERSION } from './version.js';
+
 // Errors
 export {
   RQError,

@@ -39,3 +39,10 @@ test('queueNameFromKey reads the name back from a queue key, and nothing else', 
   assert.equal(keys.queueNameFromKey('rq:queue:high'), 'high');
   assert.equal(keys.queueNameFromKey('rq:job:high'), undefined);
 });
+
+test('VERSION is package.json\'s version', async () => {
+  const { VERSION } = await import('../src/index.js');
+  const { readFileSync } = await import('node:fs');
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  assert.equal(VERSION, pkg.version);
+});

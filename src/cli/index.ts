@@ -6,11 +6,11 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { resolve } from 'node:path';
-import { RQError, Worker, importFunction, loadSettings, openConnection, type DequeueStrategy, type ExceptionHandler, type Job } from '../index.js';
+import { RQError, VERSION, Worker, importFunction, loadSettings, openConnection, type DequeueStrategy, type ExceptionHandler, type Job } from '../index.js';
 
 const program = new Command('rq')
   .description('RQ (Redis Queue) for Node.js: run workers on RQ queues, with Python RQ\'s Redis layout.')
-  .version('0.1.0')
+  .version(VERSION)
   .exitOverride()
   .configureOutput({ outputError: (text, write) => write(text) });
 
@@ -98,7 +98,7 @@ withSharedOptions(program.command('worker'))
       if (!flags.quiet) console.log(`${new Date().toTimeString().slice(0, 8)} ${line}`);
     };
     worker.on('worker:started', () => {
-      log(`Worker ${worker.key} started with PID ${process.pid}, rq-ts 0.1.0`);
+      log(`Worker ${worker.key} started with PID ${process.pid}, rq-ts ${VERSION}`);
       log(`*** Listening on ${queueNames.join(', ')}...`);
     });
     worker.on('job:started', (job: Job, queue: string) => log(`${queue}: ${job.description} (${job.id})`));

@@ -12,12 +12,10 @@
  * or interrupt them (cold); deregister.
  */
 import { EventEmitter } from 'node:events';
-import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { parseCommand, type WorkerCommand } from '../commands.js';
-import { resolveConnection, type ConnectionOptions, type RedisConnection } from '../connection.js';
+import { resolveConnection, type RedisConnection } from '../connection.js';
 import {
-  DEAD_WORKER_TTL,
   DEFAULT_DEQUEUE_TIMEOUT,
   DEFAULT_JOB_MONITORING_INTERVAL,
   DEFAULT_JOB_TIMEOUT,
@@ -33,146 +31,35 @@ import {
   JOB_KEY_PREFIX,
   QUEUE_KEY_PREFIX,
   SUSPENDED_KEY,
-  WORKERS_KEY,
-  cleanRegistriesLockKey,
   queueKey,
-  queueWorkersKey,
   startedRegistryKey,
   workerCommandsChannel,
   workerKey,
 } from '../keys.js';
 import { Queue } from '../queue.js';
-import { FailedJobRegistry, FinishedJobRegistry, StartedJobRegistry } from '../registries/index.js';
 import { Scheduler, SCHEDULER_INTERVAL } from '../scheduler.js';
 import { scripts } from '../scripts/index.js';
 import { JSONSerializer, type Serializer } from '../serializers/index.js';
 import { definedTask, type Task } from '../task.js';
 import { formatTimestamp } from '../timestamps.js';
 import { execute } from './execute.js';
-import { HorsePool, type IsolationOptions } from './isolated.js';
+import { HorsePool } from './isolated.js';
 import { QueueWaiter } from './wait.js';
+import { SILENT, type DequeueStrategy, type ExceptionHandler, type Logger, type WorkOptions, type WorkerEvents, type WorkerOptions } from './options.js';
+import { maintainQueues, sweepAbandoned, type MaintenanceContext } from './maintenance.js';
+import { Presence } from './presence.js';
 import { finishJob, type Ending, type Execution, type Outcome } from './finish.js';
 
 export { getCurrentJob } from './execute.js';
 export { WorkHorseTerminatedError, type IsolationOptions } from './isolated.js';
+export type { DequeueStrategy, ExceptionHandler, Logger, WorkOptions, WorkerEvents, WorkerOptions } from './options.js';
 
-/** The version written to the worker hash's `version` field. */
-const RQ_TS_VERSION = '0.1.0';
 
 /** How often a worker looks for abandoned jobs in its queues' started registries, in ms. */
 const ABANDONED_SWEEP_MS = 5000;
 
 /** How long a suspension check stays valid before Redis is asked again, in ms. */
 const SUSPENSION_CHECK_MS = 1000;
-
-/**
- * Called when a job fails, after the job is recorded, as RQ's exception handlers: in order; a
- * handler that returns `false` ends the chain (any other value, or none, passes to the next).
- */
-export type ExceptionHandler = (job: Job, error: Error) => boolean | void | Promise<boolean | void>;
-
-/** Where a worker writes what it does. Quiet by default; the `rq` command line prints it. */
-export interface Logger {
-  debug(message: string): void;
-  info(message: string): void;
-  warn(message: string): void;
-  error(message: string): void;
-}
-
-const SILENT: Logger = { debug() {}, info() {}, warn() {}, error() {} };
-
-/** The order in which a worker looks at its queues. */
-export type DequeueStrategy = 'default' | 'round_robin' | 'random';
-
-/** Options of a {@link Worker}. */
-export interface WorkerOptions extends ConnectionOptions {
-  /**
-   * Functions this worker runs: by the dotted name jobs use (`{ 'tasks.add': add }`), or task
-   * handles from {@link defineTask}. Tasks defined with `defineTask` in this process are found
-   * without being listed.
-   */
-  tasks?: Record<string, TaskFunction> | ReadonlyArray<Task<any[], unknown>>;
-  /**
-   * Directories where a job's dotted function name is looked up as a module (`tasks.add` is the
-   * export `add` of `tasks.js`) when it is not among the tasks. @default none: tasks only
-   */
-  paths?: readonly string[];
-  /** Worker name, unique among live workers; slots after the first add `-2`, `-3`... @default 32 hex characters, as RQ */
-  name?: string;
-  /** Jobs run at the same time, in this process. @default 1 */
-  concurrency?: number;
-  /** How job data and results are encoded. @default JSONSerializer */
-  serializer?: Serializer;
-  /** Seconds to keep results of jobs without their own `resultTtl`. @default 500 */
-  defaultResultTtl?: number;
-  /** Worker key TTL in seconds (the key lives this + 60 s without a heartbeat). @default 420 */
-  workerTtl?: number;
-  /** Seconds between heartbeats of the worker and its running jobs. @default 30 */
-  jobMonitoringInterval?: number;
-  /** Seconds between registry cleanups of the worker's queues (under RQ's lock). @default 600 */
-  maintenanceInterval?: number;
-  /** Longest a blocking wait for work lasts before the loop goes round, in seconds. @default 5 */
-  dequeueTimeout?: number;
-  /** Queue order: priority (`default`), `round_robin` or `random`. @default 'default' */
-  dequeueStrategy?: DequeueStrategy;
-  /**
-   * What becomes of a job whose worker died (its heartbeat expired) and that has no retries left:
-   * `'requeue'` puts it back on its queue up to `maxAbandonedCount` times, then fails it with
-   * AbandonedJobError (at least once delivery, no poison loop); `'fail'` fails it at once, as RQ.
-   * @default 'requeue'
-   */
-  onAbandoned?: 'requeue' | 'fail';
-  /** With `onAbandoned: 'requeue'`, how many times an abandoned job is put back. @default 1 */
-  maxAbandonedCount?: number;
-  /**
-   * Run each job in a reused child process (a "work horse", one per slot) instead of this
-   * process: a timeout or stop-job kills CPU-bound code, and a job that crashes its process fails
-   * alone. Children find functions through `paths` and through `modules` they import first
-   * (those calling `defineTask`); `tasks` given as functions cannot cross to them. @default false
-   */
-  isolated?: boolean | IsolationOptions;
-  /** Handlers called when a job fails (see {@link ExceptionHandler}). */
-  exceptionHandlers?: readonly ExceptionHandler[];
-  /**
-   * Record a failed job only by its status: no failed-registry entry, no result, no TTL, as RQ's
-   * `--disable-default-exception-handler` (for handlers that take care of failures themselves). @default false
-   */
-  disableDefaultExceptionHandler?: boolean;
-  /** Where to log. @default silent */
-  logger?: Logger;
-}
-
-/** Options of {@link Worker.work}. */
-export interface WorkOptions {
-  /** Stop when the queues are empty, instead of waiting for work. @default false */
-  burst?: boolean;
-  /** Stop after this many jobs. */
-  maxJobs?: number;
-  /** Stop after this many seconds without a job. */
-  maxIdleTime?: number;
-  /**
-   * Also run the scheduler, as `rq worker --with-scheduler`: move due jobs of the scheduled
-   * registries onto the worker's queues, under RQ's per-queue lock. In burst mode, one pass at start.
-   * @default false
-   */
-  withScheduler?: boolean;
-}
-
-/** Events a worker emits, with their arguments. */
-export interface WorkerEvents {
-  'worker:started': [];
-  'worker:stopped': [jobs: number];
-  /** No job is running and the queues are empty: the worker waits for work. */
-  'worker:idle': [];
-  'job:started': [job: Job, queue: string];
-  'job:finished': [job: Job, queue: string, seconds: number];
-  'job:failed': [job: Job | undefined, queue: string, error: Error, seconds: number];
-  'job:retried': [job: Job, queue: string, error: Error];
-  'job:stopped': [job: Job, queue: string];
-  'command:received': [command: WorkerCommand, slot: string];
-  /** A background step (heartbeat, maintenance) failed; the worker goes on. */
-  'worker:error': [error: Error];
-}
 
 interface Running extends Execution {
   readonly job: Job;
@@ -220,6 +107,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
   readonly #exceptionHandlers: ExceptionHandler[];
   readonly #disableDefaultExceptionHandler: boolean;
   readonly #log: Logger;
+  readonly #presence: Presence;
+  readonly #maintenance: MaintenanceContext;
   readonly #slots: Slot[];
   #waiter: QueueWaiter | undefined;
   #subscriber: RedisConnection | undefined;
@@ -228,7 +117,6 @@ export class Worker extends EventEmitter<WorkerEvents> {
   #suspendedUntil = 0;
   #rotation = 0;
   #wakeLoop: (() => void) | undefined;
-  #address = 'unknown';
 
   /**
    * @param queues queue names or {@link Queue}s, highest priority first.
@@ -256,6 +144,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.#exceptionHandlers = [...(options.exceptionHandlers ?? [])];
     this.#disableDefaultExceptionHandler = options.disableDefaultExceptionHandler ?? false;
     this.#log = options.logger ?? SILENT;
+    this.#presence = new Presence(this.connection, this.queueNames, this.#workerTtl);
+    this.#maintenance = { connection: this.connection, serializer: this.#serializer, queueNames: this.queueNames, maxAbandonedRequeues: this.#maxAbandonedRequeues };
     this.#pool = options.isolated ? new HorsePool(this.connection, this.#paths, options.isolated === true ? {} : options.isolated) : undefined;
     if (!['default', 'round_robin', 'random'].includes(this.#strategy)) {
       throw new InvalidArgumentError(`Unknown dequeue strategy '${this.#strategy}': use default, round_robin or random.`);
@@ -304,11 +194,12 @@ export class Worker extends EventEmitter<WorkerEvents> {
   async work(options: WorkOptions = {}): Promise<number> {
     this.#stopping = false;
     this.#cold = false;
-    await this.#register();
+    await this.#presence.nameConnection(this.name);
+    await this.#presence.register(this.#slots);
     const timers = [
       setInterval(() => void this.#heartbeat().catch((error: unknown) => this.#backgroundError(error)), this.#monitoringInterval * 1000),
-      setInterval(() => void this.#sweepAbandoned().catch((error: unknown) => this.#backgroundError(error)), ABANDONED_SWEEP_MS),
-      setInterval(() => void this.#maintain().catch((error: unknown) => this.#backgroundError(error)), this.#maintenanceInterval * 1000),
+      setInterval(() => void sweepAbandoned(this.#maintenance).catch((error: unknown) => this.#backgroundError(error)), ABANDONED_SWEEP_MS),
+      setInterval(() => void maintainQueues(this.#maintenance).catch((error: unknown) => this.#backgroundError(error)), this.#maintenanceInterval * 1000),
     ];
     this.#log.info(`Worker ${this.key} started, pid ${process.pid}, ${this.concurrency} slot(s), listening on ${this.queueNames.join(', ')}`);
     this.emit('worker:started');
@@ -320,7 +211,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     try {
       await scheduler?.tick().catch((error: unknown) => this.#backgroundError(error));
       // Neither step may end the worker when Redis blinks at startup: both are retried later.
-      await this.#maintain().catch((error: unknown) => this.#backgroundError(error));
+      await maintainQueues(this.#maintenance).catch((error: unknown) => this.#backgroundError(error));
       await this.#subscribe();
       started = await this.#loop(options);
     } finally {
@@ -333,7 +224,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       this.#pool?.close();
       this.#subscriber?.disconnect();
       this.#subscriber = undefined;
-      await this.#unregister().catch((error: unknown) => this.#backgroundError(error)); // its keys expire anyway
+      await this.#presence.unregister(this.#slots).catch((error: unknown) => this.#backgroundError(error)); // its keys expire anyway
       this.#log.info(`Worker ${this.key} stopped after ${started} job(s)`);
       this.emit('worker:stopped', started);
     }
@@ -550,62 +441,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
   }
 
   async #setState(state: string): Promise<void> {
-    await Promise.all(this.#slots.filter((slot) => !slot.running).map((slot) => this.#touch(slot, state)));
-  }
-
-  /** Refreshes an idle slot's worker key (and state); registers the slot again when its key is gone. */
-  async #touch(slot: Slot, state = ''): Promise<void> {
-    const alive = await scripts(this.connection).touchWorker([slot.key], [this.#workerTtl + HEARTBEAT_GRACE, formatTimestamp(new Date()), state]);
-    // The key is gone (Redis restarted without persistence, or it expired): register again, whole.
-    if (alive === 0) await this.#register([slot]);
-  }
-
-  async #register(slots: readonly Slot[] = this.#slots): Promise<void> {
-    if (slots === this.#slots) await this.#nameConnection();
-    const now = formatTimestamp(new Date());
-    const transaction = this.connection.multi();
-    for (const slot of slots) {
-      transaction
-        .del(slot.key)
-        .hset(slot.key, {
-          birth: now,
-          last_heartbeat: now,
-          queues: this.queueNames.join(','),
-          pid: String(process.pid),
-          hostname: hostname(),
-          ip_address: this.#address,
-          version: RQ_TS_VERSION,
-          python_version: `Node.js ${process.version} (rq-ts)`,
-          state: slot.running ? 'busy' : 'started',
-          ...(slot.running && { current_job: slot.running.id }),
-        })
-        .sadd(WORKERS_KEY, slot.key)
-        .expire(slot.key, this.#workerTtl + HEARTBEAT_GRACE);
-      for (const queue of this.queueNames) transaction.sadd(queueWorkersKey(queue), slot.key);
-    }
-    await transaction.exec();
-  }
-
-  /** CLIENT SETNAME, so RQ's tools can find the worker, and the address it is seen at (CLIENT INFO). */
-  async #nameConnection(): Promise<void> {
-    try {
-      await this.connection.client('SETNAME', this.name);
-      const info = (await this.connection.client('INFO')) as string;
-      this.#address = /\baddr=(\S+)/.exec(info)?.[1] ?? 'unknown';
-    } catch {
-      // best effort: ACLs may forbid CLIENT; the address stays 'unknown'
-    }
-  }
-
-  async #unregister(): Promise<void> {
-    const transaction = this.connection.multi();
-    const death = formatTimestamp(new Date());
-    for (const slot of this.#slots) {
-      transaction.srem(WORKERS_KEY, slot.key);
-      for (const queue of this.queueNames) transaction.srem(queueWorkersKey(queue), slot.key);
-      transaction.hset(slot.key, 'death', death, 'state', 'idle').expire(slot.key, DEAD_WORKER_TTL);
-    }
-    await transaction.exec();
+    await Promise.all(this.#slots.filter((slot) => !slot.running).map((slot) => this.#presence.touch(slot, state)));
   }
 
   /** One heartbeat: every slot's worker key, and every running job's started-registry score. */
@@ -620,45 +456,10 @@ export class Worker extends EventEmitter<WorkerEvents> {
           [running.job.id, now, jobTtl, jobTtl, (Date.now() - running.startedAtMs) / 1000],
         );
       } else {
-        await this.#touch(slot);
+        await this.#presence.touch(slot);
       }
     });
     await Promise.all(heartbeats);
-  }
-
-  /** Handles jobs whose heartbeat expired in this worker's queues (see {@link StartedJobRegistry.cleanup}). */
-  async #sweepAbandoned(): Promise<void> {
-    for (const queue of this.queueNames) {
-      const registry = new StartedJobRegistry(queue, { connection: this.connection, serializer: this.#serializer });
-      await registry.cleanup({ maxAbandonedRequeues: this.#maxAbandonedRequeues });
-    }
-  }
-
-  /**
-   * RQ's maintenance, under its lock per queue (`rq:clean_registries:<q>`, 899 s): registry
-   * cleanup, and dead workers (keys expired) taken out of the worker sets.
-   */
-  async #maintain(): Promise<void> {
-    for (const queue of this.queueNames) {
-      const locked = await this.connection.set(cleanRegistriesLockKey(queue), '1', 'EX', 899, 'NX');
-      if (locked !== 'OK') continue;
-      const options = { connection: this.connection, serializer: this.#serializer };
-      await new FinishedJobRegistry(queue, options).cleanup();
-      await new StartedJobRegistry(queue, options).cleanup({ maxAbandonedRequeues: this.#maxAbandonedRequeues });
-      await new FailedJobRegistry(queue, options).cleanup();
-      await this.#pruneDeadWorkers(queueWorkersKey(queue));
-    }
-    await this.#pruneDeadWorkers(WORKERS_KEY);
-  }
-
-  async #pruneDeadWorkers(setKey: string): Promise<void> {
-    const keys = await this.connection.smembers(setKey);
-    if (keys.length === 0) return;
-    const pipeline = this.connection.pipeline();
-    for (const key of keys) pipeline.exists(key);
-    const replies = (await pipeline.exec()) ?? [];
-    const dead = keys.filter((_, index) => replies[index]?.[1] === 0);
-    if (dead.length > 0) await this.connection.srem(setKey, ...dead);
   }
 
   async #subscribe(): Promise<void> {

@@ -1,0 +1,56 @@
+/**
+ * Keeping a worker's queues clean, as RQ's worker maintenance does: expired entries out of the
+ * finished and failed registries, abandoned jobs out of the started registry, dead workers out of
+ * the worker sets. The full cleanup runs under RQ's lock per queue (`rq:clean_registries:<q>`,
+ * 899 s) so that many workers do it once; the abandoned-job sweep is cheap and runs often.
+ */
+import type { RedisConnection } from '../connection.js';
+import { WORKERS_KEY, cleanRegistriesLockKey, queueWorkersKey } from '../keys.js';
+import { FailedJobRegistry, FinishedJobRegistry, StartedJobRegistry } from '../registries/index.js';
+import type { Serializer } from '../serializers/index.js';
+
+/** What maintenance needs to know. */
+export interface MaintenanceContext {
+  readonly connection: RedisConnection;
+  readonly serializer: Serializer;
+  readonly queueNames: readonly string[];
+  /** Times an abandoned job is put back before it fails (0: RQ's behaviour). */
+  readonly maxAbandonedRequeues: number;
+}
+
+/** Seconds RQ's registry-cleaning lock is held. */
+const CLEAN_LOCK_TTL = 899;
+
+/** Handles the jobs whose heartbeat expired in the context's queues (see StartedJobRegistry.cleanup). */
+export async function sweepAbandoned(context: MaintenanceContext): Promise<void> {
+  for (const queue of context.queueNames) {
+    const registry = new StartedJobRegistry(queue, { connection: context.connection, serializer: context.serializer });
+    await registry.cleanup({ maxAbandonedRequeues: context.maxAbandonedRequeues });
+  }
+}
+
+/** RQ's maintenance of each queue whose cleaning lock this worker takes, then of `rq:workers`. */
+export async function maintainQueues(context: MaintenanceContext): Promise<void> {
+  const { connection } = context;
+  for (const queue of context.queueNames) {
+    const locked = await connection.set(cleanRegistriesLockKey(queue), '1', 'EX', CLEAN_LOCK_TTL, 'NX');
+    if (locked !== 'OK') continue;
+    const options = { connection, serializer: context.serializer };
+    await new FinishedJobRegistry(queue, options).cleanup();
+    await new StartedJobRegistry(queue, options).cleanup({ maxAbandonedRequeues: context.maxAbandonedRequeues });
+    await new FailedJobRegistry(queue, options).cleanup();
+    await pruneDeadWorkers(connection, queueWorkersKey(queue));
+  }
+  await pruneDeadWorkers(connection, WORKERS_KEY);
+}
+
+/** Takes out of a worker set the workers whose hash has expired. */
+export async function pruneDeadWorkers(connection: RedisConnection, setKey: string): Promise<void> {
+  const keys = await connection.smembers(setKey);
+  if (keys.length === 0) return;
+  const pipeline = connection.pipeline();
+  for (const key of keys) pipeline.exists(key);
+  const replies = (await pipeline.exec()) ?? [];
+  const dead = keys.filter((_, index) => replies[index]?.[1] === 0);
+  if (dead.length > 0) await connection.srem(setKey, ...dead);
+}

@@ -34,6 +34,8 @@ export type { RQSettings, SentinelSettings, SettingsSource, OpenConnectionOption
 export { Queue } from './queue.js';
 export type { QueueOptions, EnqueueOptions, EnqueueData } from './queue.js';
 export { defineTask } from './task.js';
+export { Retry } from './retry.js';
+export type { RetryOptions } from './retry.js';
 export type { Task } from './task.js';
 export { Job, validateJobId } from './job.js';
 export type { JobData, JobOptions, JobResult, JobStatus, Kwargs, DeleteOptions } from './job.js';

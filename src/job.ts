@@ -20,6 +20,7 @@ import {
   scheduledRegistryKey,
   startedRegistryKey,
 } from './keys.js';
+import { pythonJsonList, type Retry } from './retry.js';
 import { scripts } from './scripts/index.js';
 import { JSONSerializer, type Serializer } from './serializers/index.js';
 import { formatTimestamp, parseTimestamp } from './timestamps.js';
@@ -58,6 +59,8 @@ export interface JobData {
   ttl?: number;
   /** Free-form metadata, saved as its own field. */
   meta?: Record<string, unknown>;
+  /** Retries after a failure. */
+  retry?: Retry;
 }
 
 /** One entry of a job's results stream (`rq:results:<id>`), as RQ's `Result`. */
@@ -126,6 +129,10 @@ export class Job {
   meta: Record<string, unknown>;
   /** Whether the job goes to the head of its queue when the scheduler (or a dependency) releases it. */
   enqueueAtFront = false;
+  /** Retries left after a failure (RQ's `retries_left`); undefined when the job has no retry. */
+  retriesLeft: number | undefined = undefined;
+  /** Seconds to wait before each retry (RQ's `retry_intervals`). */
+  retryIntervals: number[] | undefined = undefined;
   /** When the job was created. */
   createdAt: Date;
   /** When the job was last put on a queue. */
@@ -161,6 +168,10 @@ export class Job {
     this.failureTtl = data.failureTtl;
     this.ttl = data.ttl;
     this.meta = { ...(data.meta ?? {}) };
+    if (data.retry) {
+      this.retriesLeft = data.retry.max;
+      this.retryIntervals = [...data.retry.intervals];
+    }
     this.createdAt = new Date();
     this.enqueuedAt = undefined;
     this.startedAt = undefined;
@@ -246,6 +257,8 @@ export class Job {
     this.lastHeartbeat = parseTimestamp(text('last_heartbeat'));
     this.workerName = text('worker_name') || undefined;
     this.enqueueAtFront = text('enqueue_at_front') === '1';
+    this.retriesLeft = optionalInteger(text('retries_left'));
+    this.retryIntervals = parseIntervals(text('retry_intervals'));
   }
 
   /**
@@ -412,6 +425,8 @@ export class Job {
     if (this.ttl !== undefined) fields['ttl'] = String(this.ttl);
     if (Object.keys(this.meta).length > 0) fields['meta'] = Buffer.from(this.serializer.dumps(this.meta));
     if (this.enqueueAtFront) fields['enqueue_at_front'] = '1';
+    if (this.retriesLeft !== undefined) fields['retries_left'] = String(this.retriesLeft);
+    if (this.retryIntervals !== undefined) fields['retry_intervals'] = pythonJsonList(this.retryIntervals);
     return fields;
   }
 }
@@ -438,10 +453,11 @@ export async function deleteJob(connection: RedisConnection, id: string, options
 const MODELED_FIELDS = new Set([
   'data', 'created_at', 'started_at', 'ended_at', 'last_heartbeat', 'worker_name', 'description', 'origin',
   'enqueued_at', 'status', 'timeout', 'result_ttl', 'failure_ttl', 'ttl', 'meta', 'enqueue_at_front',
+  'retries_left', 'retry_intervals',
 ]);
 
 /** Modeled fields RQ writes only when set: `save()` removes them when unset. */
-const OPTIONAL_FIELDS = ['origin', 'enqueued_at', 'status', 'timeout', 'result_ttl', 'failure_ttl', 'ttl', 'meta', 'enqueue_at_front'];
+const OPTIONAL_FIELDS = ['origin', 'enqueued_at', 'status', 'timeout', 'result_ttl', 'failure_ttl', 'ttl', 'meta', 'enqueue_at_front', 'retries_left', 'retry_intervals'];
 
 /** zlib-inflated UTF-8 text, or the bytes as text when they are not zlib (RQ readers do the same). */
 function inflateText(data: Buffer): string {
@@ -492,6 +508,17 @@ function decodeMeta(id: string, data: Buffer, serializer: Serializer): Record<st
     throw new DeserializationError(`Job ${jobKey(id)}: 'meta' is not readable by the serializer: ${(error as Error).message}`, { cause: error });
   }
   throw new DeserializationError(`Job ${jobKey(id)}: 'meta' is not an object.`);
+}
+
+/** RQ's `retry_intervals` JSON list; undefined when absent or not a list of numbers. */
+function parseIntervals(text: string | undefined): number[] | undefined {
+  if (!text) return undefined;
+  try {
+    const value: unknown = JSON.parse(text);
+    return Array.isArray(value) && value.every((item) => typeof item === 'number') ? value : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function optionalInteger(text: string | undefined): number | undefined {

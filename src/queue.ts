@@ -9,6 +9,7 @@ import { DEFAULT_JOB_TIMEOUT, DEFAULT_QUEUE_NAME, DEFAULT_RESULT_TTL } from './d
 import { InvalidArgumentError, UnknownFunctionError } from './errors.js';
 import { Job, type JobStatus, type Kwargs } from './job.js';
 import { JOB_KEY_PREFIX, QUEUES_KEY, dependenciesKey, dependentsKey, queueKey, queueNameFromKey, scheduledRegistryKey } from './keys.js';
+import { Retry } from './retry.js';
 import { definedTask, taskName, type Task } from './task.js';
 import { formatTimestamp } from './timestamps.js';
 import { execute } from './worker/execute.js';
@@ -62,6 +63,8 @@ export interface EnqueueOptions<A extends readonly unknown[] = readonly unknown[
   atFront?: boolean;
   /** Metadata stored with the job. */
   meta?: Record<string, unknown>;
+  /** Run the job again when it fails, as RQ's `Retry(max, interval)`. */
+  retry?: Retry;
   /** Enqueue at this time instead of now: the job waits in the scheduled registry until then. */
   at?: Date;
   /** Enqueue after this delay (seconds or `"10m"`) instead of now. */
@@ -222,6 +225,7 @@ export class Queue {
     const kwargs = options.kwargs ?? {};
     if (!Array.isArray(args)) throw new InvalidArgumentError(`args of ${funcName} must be an array.`);
     const ttl = options.ttl === undefined ? undefined : parseDuration(options.ttl, 'ttl');
+    if (options.retry !== undefined && !(options.retry instanceof Retry)) throw new InvalidArgumentError('retry must be a Retry: new Retry({ max: 3, interval: [10, 60] }).');
     if (ttl !== undefined && ttl <= 0) throw new InvalidArgumentError(`ttl must be greater than 0, got ${String(options.ttl)}.`);
     return Job.create(
       {
@@ -235,6 +239,7 @@ export class Queue {
         ...(ttl !== undefined && { ttl }),
         ...(options.meta !== undefined && { meta: options.meta }),
         ...(options.jobId !== undefined && { id: options.jobId }),
+        ...(options.retry !== undefined && { retry: options.retry }),
       },
       { connection: this.connection, serializer: this.serializer },
     );

@@ -64,6 +64,9 @@ export type { Duration } from './timeouts.js';
 export { JSONSerializer } from './serializers/index.js';
 export type { Serializer } from './serializers/index.js';
 
+// Suspension
+export { suspend, resume, isSuspended } from './suspension.js';
+
 // Version
 export { VERSION } from './version.js';
 

@@ -162,6 +162,27 @@ describe('rq worker options', () => {
   });
 });
 
+describe('rq suspend / resume', () => {
+  test('suspend stops workers from starting (with Python too); a suspended rq worker refuses to start; resume', async () => {
+    const suspended = rq(['suspend', '--duration', '30', '-u', redis.server.url]);
+    assert.equal(suspended.code, 0, suspended.stderr);
+    assert.match(suspended.stdout, /Suspending workers for 30 seconds/);
+    const ttl = await redis.admin.ttl('rq:suspended');
+    assert.ok(ttl > 25 && ttl <= 30);
+    const refused = rq(['worker', '--burst', '-u', redis.server.url]);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /RQ is currently suspended, to resume job execution run "rq resume"/);
+    const resumed = rq(['resume', '-u', redis.server.url]);
+    assert.equal(resumed.code, 0);
+    assert.match(resumed.stdout, /Resuming workers/);
+    assert.equal(await redis.admin.exists('rq:suspended'), 0);
+    assert.equal(rq(['suspend', '--duration', '0', '-u', redis.server.url]).code, 2);
+    assert.equal(rq(['suspend', '-u', redis.server.url]).code, 0);
+    assert.equal(await redis.admin.ttl('rq:suspended'), -1, 'without a duration, until resumed');
+    await redis.admin.del('rq:suspended');
+  });
+});
+
 describe('npm run quickstart', () => {
   test('runs a real worker on real jobs against the Redis in REDIS_URL', () => {
     const result = spawnSync(process.execPath, [join(ROOT, 'tools', 'quickstart.mjs')], {

@@ -1,12 +1,12 @@
 #!/usr/bin/env node
 /**
- * The `rq` command line, as RQ users know it (RQ-REFERENCE.md §1.12). This first version has
- * `rq worker`; `info`, `enqueue`, `requeue`, `empty`, `suspend`, `resume` and `worker-pool`
- * follow (issue #6). Exit codes: 0 success, 1 failure, 2 bad usage. Uses only the public API.
+ * The `rq` command line, as RQ users know it (RQ-REFERENCE.md §1.12). It has `rq worker`,
+ * `rq suspend` and `rq resume`; `info`, `enqueue`, `requeue`, `empty` and `worker-pool` follow
+ * (issue #6). Exit codes: 0 success, 1 failure, 2 bad usage. Uses only the public API.
  */
 import { Command, CommanderError, Option } from 'commander';
 import { resolve } from 'node:path';
-import { RQError, VERSION, Worker, importFunction, loadSettings, openConnection, type DequeueStrategy, type ExceptionHandler, type Job } from '../index.js';
+import { RQError, VERSION, Worker, importFunction, isSuspended, resume, suspend, loadSettings, openConnection, type DequeueStrategy, type ExceptionHandler, type Job } from '../index.js';
 
 const program = new Command('rq')
   .description('RQ (Redis Queue) for Node.js: run workers on RQ queues, with Python RQ\'s Redis layout.')
@@ -86,6 +86,10 @@ withSharedOptions(program.command('worker'))
     };
     const settings = await loadSettings({ url: flags.url, config: flags.config, paths });
     const connection = await openConnection(settings);
+    if (await isSuspended({ connection })) {
+      await connection.quit();
+      throw new RQError('RQ is currently suspended, to resume job execution run "rq resume".');
+    }
     const queueNames = queues.length > 0 ? queues : (settings.QUEUES ?? ['default']);
     const worker = new Worker(queueNames, {
       connection,
@@ -136,6 +140,41 @@ function wholeNumber(text: string | undefined, flag: string): number {
 
 /** A bad argument found after parsing: exit code 2, as commander's own usage errors. */
 class UsageError extends Error {}
+
+/** Opens the connection the shared options describe. */
+async function connect(flags: { url?: string; config?: string; path: string[] }) {
+  const paths = (flags.path.length > 0 ? flags.path : ['.']).map((dir) => resolve(dir));
+  return openConnection(await loadSettings({ url: flags.url, config: flags.config, paths }));
+}
+
+withSharedOptions(program.command('suspend'))
+  .description('Suspend every worker: no new job starts until `rq resume` (running jobs finish).')
+  .option('--duration <seconds>', 'resume by itself after this many seconds')
+  .action(async (flags: { url?: string; config?: string; path: string[]; duration?: string }) => {
+    const duration = flags.duration === undefined ? undefined : wholeNumber(flags.duration, '--duration');
+    if (duration !== undefined && duration < 1) throw new UsageError('--duration must be at least 1 second.');
+    const connection = await connect(flags);
+    try {
+      await suspend({ connection, ...(duration !== undefined && { duration }) });
+      console.log(duration !== undefined
+        ? `Suspending workers for ${duration} seconds. No new jobs will be started during that time, then they resume by themselves.`
+        : 'Suspending workers. No new jobs will be started, but current jobs will be completed.');
+    } finally {
+      await connection.quit();
+    }
+  });
+
+withSharedOptions(program.command('resume'))
+  .description('Resume the workers suspended with `rq suspend`.')
+  .action(async (flags: { url?: string; config?: string; path: string[] }) => {
+    const connection = await connect(flags);
+    try {
+      await resume({ connection });
+      console.log('Resuming workers.');
+    } finally {
+      await connection.quit();
+    }
+  });
 
 function formatSeconds(seconds: number): string {
   return seconds < 1 ? `${Math.round(seconds * 1000)} ms` : `${seconds.toFixed(2)} s`;

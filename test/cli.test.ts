@@ -27,7 +27,8 @@ function rq(args: string[], env: Record<string, string> = {}) {
   const result = spawnSync(process.execPath, [BIN, ...args], {
     cwd: ROOT,
     encoding: 'utf8',
-    env: { PATH: process.env['PATH'] ?? '', ...env },
+    // REDIS_PORT 1: a command that forgets -u fails instead of reaching the machine's Redis on 6379.
+    env: { PATH: process.env['PATH'] ?? '', REDIS_PORT: '1', ...env },
     timeout: 30_000,
   });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };

@@ -40,6 +40,9 @@ export async function importFunction(name: string, paths: readonly string[]): Pr
       throw new UnknownFunctionError(`'${name}': ${file} has no function '${segments.slice(split).join('.')}'.`);
     }
   }
+  if (paths.length === 0) {
+    throw new UnknownFunctionError(`'${name}' is not a known task, and no paths were given to import it from: register it, or give the worker paths.`);
+  }
   throw new UnknownFunctionError(
     `'${name}' is not registered with this worker, and no module under ${paths.join(', ')} defines it ` +
       `(looked for ${segments.slice(0, -1).join('/')}{${EXTENSIONS.join(',')}}). Register it with worker.register('${name}', fn), or pass --path.`,

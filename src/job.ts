@@ -47,7 +47,7 @@ export interface JobData {
   args?: readonly unknown[];
   /** Keyword arguments (a Python caller's kwargs). @default {} */
   kwargs?: Kwargs;
-  /** Human-readable description. @default the call as Python prints it: `tasks.add(2, y=3)` */
+  /** Human-readable description. @default '' (queues pass the call as Python prints it: `tasks.add(2, y=3)`) */
   description?: string;
   /** Job timeout in seconds; -1 for none. */
   timeout?: number;
@@ -388,7 +388,8 @@ export class Job {
   async excInfo(): Promise<string | undefined> {
     const result = await this.latestResult();
     if (result?.type === 2) return result.excString;
-    const legacy = this.#extra['exc_info']; // written by RQ on Redis < 5, and by its abandoned-job cleanup
+    // Written by RQ on Redis < 5, and by the abandoned-job cleanup: read it fresh.
+    const legacy = await this.connection.hgetBuffer(this.key, 'exc_info');
     return legacy && legacy.length > 0 ? inflateText(legacy) : undefined;
   }
 

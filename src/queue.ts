@@ -227,6 +227,10 @@ export class Queue {
     const ttl = options.ttl === undefined ? undefined : parseDuration(options.ttl, 'ttl');
     if (options.retry !== undefined && !(options.retry instanceof Retry)) throw new InvalidArgumentError('retry must be a Retry: new Retry({ max: 3, interval: [10, 60] }).');
     if (ttl !== undefined && ttl <= 0) throw new InvalidArgumentError(`ttl must be greater than 0, got ${String(options.ttl)}.`);
+    for (const name of ['resultTtl', 'failureTtl'] as const) {
+      const value = options[name];
+      if (value !== undefined && parseDuration(value, name) < -1) throw new InvalidArgumentError(`${name} must be -1 (forever), 0 or more seconds, got ${String(value)}.`);
+    }
     return Job.create(
       {
         funcName,

@@ -88,6 +88,8 @@ describe('enqueue writes RQ 1.13\'s layout', () => {
     await assert.rejects(queue.enqueueCall('tasks.a', { jobTimeout: '5x' as never }), (error: Error) => error instanceof TimeoutFormatError && /Bad job timeout '5x'/.test(error.message));
     await assert.rejects(queue.enqueueCall('tasks.a', { jobTimeout: 0 }), TimeoutFormatError);
     await assert.rejects(queue.enqueueCall('tasks.a', { ttl: 0 }), /ttl must be greater than 0/);
+    await assert.rejects(queue.enqueueCall('tasks.a', { resultTtl: -5 }), /resultTtl must be -1 \(forever\), 0 or more/);
+    await assert.rejects(queue.enqueueCall('tasks.a', { failureTtl: -2 }), /failureTtl must be -1/);
     await assert.rejects(queue.enqueueCall('', {}), /needs a function name/);
     assert.deepEqual(await redis.admin.keys('*'), []);
   });

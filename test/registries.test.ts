@@ -56,6 +56,8 @@ describe('registries', () => {
     assert.deepEqual(await registry.getJobIds(0, 0), ['soon']);
     assert.equal(await registry.contains('soon'), true);
     assert.equal(await redis.admin.zscore(registry.key, 'forever'), 'inf');
+    assert.equal(await registry.getExpirationTime('forever'), null, 'never expires');
+    assert.equal(await registry.getExpirationTime('absent'), null);
     const due = await registry.getScheduledTime('late');
     assert.ok(due && Math.abs(due.getTime() / 1000 - (now() + 100)) <= 2);
     assert.equal(await registry.remove('soon'), true);

@@ -314,7 +314,35 @@ describe('dequeue strategies', () => {
     assert.deepEqual(order, ['a', 'b', 'a', 'b']);
   });
 
+  test('round_robin starts after the queue that gave the last job, as RQ', async () => {
+    const order: string[] = [];
+    const tasks = { 'tasks.mark': (name: string) => order.push(name) };
+    const [a, b, c] = ['a', 'b', 'c'].map((name) => new Queue(name, { connection }));
+    for (let i = 0; i < 2; i++) {
+      await a!.enqueue('tasks.mark', 'a');
+      await c!.enqueue('tasks.mark', 'c');
+    }
+    await new Worker([a!, b!, c!], { tasks, dequeueStrategy: 'round_robin' }).work({ burst: true });
+    assert.deepEqual(order, ['a', 'c', 'a', 'c']);
+  });
+
+  test('close() resolves once the worker has deregistered; a live worker\'s name is refused', async () => {
+    const worker = new Worker('default', { connection, tasks: {}, name: 'only-one', dequeueTimeout: 1 });
+    const working = worker.work();
+    await waitUntil(async () => (await redis.admin.exists('rq:worker:only-one')) === 1, 5000, 'registration');
+    await assert.rejects(new Worker('default', { connection, tasks: {}, name: 'only-one' }).work(), /There exists an active worker named 'only-one' already/);
+    assert.throws(() => worker.work(), /already working/);
+    await worker.close();
+    assert.equal(await redis.admin.sismember('rq:workers', 'rq:worker:only-one'), 0);
+    assert.ok(await redis.admin.hget('rq:worker:only-one', 'death'));
+    assert.equal(await working, 0);
+    // Once dead, the name can be used again.
+    const again = new Worker('default', { connection, tasks: {}, name: 'only-one' });
+    assert.equal(await again.work({ burst: true }), 0);
+  });
+
   test('a bad option is a clear error at construction', () => {
+    assert.throws(() => new Worker('q', { connection, isolated: true, tasks: { 'tasks.x': () => 1 } }), /isolated mode .* drop `tasks`/);
     assert.throws(() => new Worker('q', { connection, concurrency: 0 }), /concurrency must be a whole number/);
     assert.throws(() => new Worker('q', { connection, dequeueStrategy: 'lifo' as never }), /Unknown dequeue strategy 'lifo'/);
     assert.throws(() => new Worker([], { connection }), /at least one queue/);

@@ -81,10 +81,13 @@ export abstract class JobRegistry {
     return this.connection.zrangebyscore(this.key, 0, timestamp);
   }
 
-  /** When the job's entry expires (its score), or null when it is not in the registry. */
+  /**
+   * When the job's entry expires (its score), or null when it is not in the registry or never
+   * expires (a score of `+inf`, or RQ's `-1` for a failed job kept forever).
+   */
   async getExpirationTime(job: JobRef): Promise<Date | null> {
-    const score = await this.connection.zscore(this.key, idOf(job));
-    return score === null ? null : new Date(Number(score) * 1000);
+    const score = Number(await this.connection.zscore(this.key, idOf(job)) ?? Number.NaN);
+    return Number.isFinite(score) && score >= 0 ? new Date(score * 1000) : null;
   }
 
   /**

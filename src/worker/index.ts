@@ -115,7 +115,9 @@ export class Worker extends EventEmitter<WorkerEvents> {
   #stopping = false;
   #cold = false;
   #suspendedUntil = 0;
-  #rotation = 0;
+  /** Index of the queue that gave the last job, for round_robin. */
+  #lastQueueIndex = -1;
+  #working: Promise<number> | undefined;
   #wakeLoop: (() => void) | undefined;
 
   /**
@@ -146,6 +148,11 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.#log = options.logger ?? SILENT;
     this.#presence = new Presence(this.connection, this.queueNames, this.#workerTtl);
     this.#maintenance = { connection: this.connection, serializer: this.#serializer, queueNames: this.queueNames, maxAbandonedRequeues: this.#maxAbandonedRequeues };
+    if (options.isolated && (Array.isArray(options.tasks) ? options.tasks.length > 0 : Object.keys(options.tasks ?? {}).length > 0)) {
+      throw new InvalidArgumentError(
+        'In isolated mode jobs run in child processes, which cannot receive functions: drop `tasks`, and give `paths` (modules looked up by name) or `isolated.modules` (modules that call defineTask).',
+      );
+    }
     this.#pool = options.isolated ? new HorsePool(this.connection, this.#paths, options.isolated === true ? {} : options.isolated) : undefined;
     if (!['default', 'round_robin', 'random'].includes(this.#strategy)) {
       throw new InvalidArgumentError(`Unknown dequeue strategy '${this.#strategy}': use default, round_robin or random.`);
@@ -191,9 +198,18 @@ export class Worker extends EventEmitter<WorkerEvents> {
    * Registers the worker, then takes and runs jobs until {@link Worker.stop} (or a `shutdown`
    * command), or, in burst mode, until the queues are empty. Resolves to the number of jobs run.
    */
-  async work(options: WorkOptions = {}): Promise<number> {
+  work(options: WorkOptions = {}): Promise<number> {
+    if (this.#working) throw new InvalidArgumentError(`Worker ${this.name} is already working.`);
+    this.#working = this.#work(options).finally(() => {
+      this.#working = undefined;
+    });
+    return this.#working;
+  }
+
+  async #work(options: WorkOptions): Promise<number> {
     this.#stopping = false;
     this.#cold = false;
+    await this.#presence.refuseLiveNamesakes(this.#slots);
     await this.#presence.nameConnection(this.name);
     await this.#presence.register(this.#slots);
     const timers = [
@@ -245,10 +261,13 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.#wakeLoop?.();
   }
 
-  /** Stops the worker warmly and waits for `work()` to end. Closes only connections the worker opened. */
+  /**
+   * Stops the worker warmly and waits until `work()` has ended: running jobs finished, the worker
+   * deregistered, its own connections closed (not the one it was given).
+   */
   async close(): Promise<void> {
     this.stop();
-    await Promise.allSettled(this.#slots.map((slot) => slot.running?.done));
+    await this.#working?.catch(() => undefined);
   }
 
   async #loop(options: WorkOptions): Promise<number> {
@@ -314,6 +333,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     if (!reply) return false;
     const [key, idBytes, flat] = reply;
     const queue = key.toString().slice(QUEUE_KEY_PREFIX.length);
+    this.#lastQueueIndex = this.queueNames.indexOf(queue);
     const id = idBytes.toString();
     const hash: Record<string, Buffer> = {};
     for (let i = 0; i < flat.length; i += 2) hash[flat[i]!.toString()] = flat[i + 1]!;
@@ -338,7 +358,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
   #queueOrder(): readonly string[] {
     const names = this.queueNames;
     if (this.#strategy === 'round_robin') {
-      const offset = this.#rotation++ % names.length;
+      // As RQ: start after the queue that gave the last job.
+      const offset = (this.#lastQueueIndex + 1) % names.length;
       return [...names.slice(offset), ...names.slice(0, offset)];
     }
     if (this.#strategy === 'random') return [...names].sort(() => Math.random() - 0.5);

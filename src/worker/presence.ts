@@ -6,6 +6,7 @@
 import { hostname } from 'node:os';
 import type { RedisConnection } from '../connection.js';
 import { DEAD_WORKER_TTL, HEARTBEAT_GRACE } from '../defaults.js';
+import { RQError } from '../errors.js';
 import { WORKERS_KEY, queueWorkersKey } from '../keys.js';
 import { scripts } from '../scripts/index.js';
 import { formatTimestamp } from '../timestamps.js';
@@ -44,6 +45,22 @@ export class Presence {
     } catch {
       // keep 'unknown'
     }
+  }
+
+  /**
+   * Refuses to start under the name of a live worker, as RQ does: a slot whose hash exists without
+   * `death` belongs to a worker that is running now (or died less than its TTL ago, unannounced).
+   * @throws {RQError} naming the worker.
+   */
+  async refuseLiveNamesakes(slots: readonly SlotView[]): Promise<void> {
+    const pipeline = this.#connection.pipeline();
+    for (const slot of slots) pipeline.exists(slot.key).hexists(slot.key, 'death');
+    const replies = ((await pipeline.exec()) ?? []).map(([, value]) => value);
+    slots.forEach((slot, index) => {
+      if (replies[index * 2] === 1 && replies[index * 2 + 1] === 0) {
+        throw new RQError(`There exists an active worker named '${slot.name}' already: give this one another name, or wait for that one's key (${slot.key}) to expire.`);
+      }
+    });
   }
 
   /** Writes each slot's worker hash anew, and adds it to the worker sets, in one MULTI. */

@@ -12,6 +12,7 @@ import {
   TimeoutFormatError,
 } from '../src/index.js';
 import { useRedis } from './harness/index.js';
+import { skipWithoutPythonRq } from './harness/python.js';
 
 const redis = useRedis();
 let connection: Redis;
@@ -175,7 +176,7 @@ describe('Job.fetch', () => {
   });
 });
 
-describe('Python RQ 1.13 reads what rq-ts wrote, and the reverse', { skip: !hasPythonRq() && 'python3-rq is not installed' }, () => {
+describe('Python RQ 1.13 reads what rq-ts wrote, and the reverse', { skip: skipWithoutPythonRq() }, () => {
   test('a job enqueued by rq-ts is a valid RQ job for Python, and a Python job reads back in rq-ts', async () => {
     const job = await new Queue('default', { connection }).enqueueCall('tasks.add', { args: [2], kwargs: { y: 3 }, meta: { m: 1 }, resultTtl: 60 });
     const script = `
@@ -204,11 +205,3 @@ print(json.dumps({'func': j.func_name, 'args': list(j.args), 'kwargs': j.kwargs,
   });
 });
 
-function hasPythonRq(): boolean {
-  try {
-    execFileSync('/usr/bin/python3', ['-c', 'import rq'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}

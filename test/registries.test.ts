@@ -17,6 +17,7 @@ import {
   withConnection,
 } from '../src/index.js';
 import { useRedis } from './harness/index.js';
+import { skipWithoutPythonRq } from './harness/python.js';
 
 const redis = useRedis();
 let connection: Redis;
@@ -119,7 +120,7 @@ describe('abandoned jobs in the started registry', () => {
     assert.deepEqual(state, expectedAfterCleanup());
   });
 
-  test('Python RQ 1.13\'s own cleanup leaves the same state', { skip: !hasPythonRq() && 'python3-rq is not installed' }, async () => {
+  test('Python RQ 1.13\'s own cleanup leaves the same state', { skip: skipWithoutPythonRq() }, async () => {
     await abandon(redis.admin);
     execFileSync('/usr/bin/python3', ['-c', `
 from redis import Redis
@@ -172,11 +173,3 @@ async function snapshot(client: Redis) {
   };
 }
 
-function hasPythonRq(): boolean {
-  try {
-    execFileSync('/usr/bin/python3', ['-c', 'import rq'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}

@@ -5,6 +5,7 @@ import type { Redis } from 'ioredis';
 import { InvalidArgumentError, Queue, Worker } from '../src/index.js';
 import { Scheduler } from '../src/scheduler.js';
 import { useRedis, waitUntil } from './harness/index.js';
+import { skipWithoutPythonRq } from './harness/python.js';
 
 const redis = useRedis();
 let connection: Redis;
@@ -124,7 +125,7 @@ describe('the scheduler', () => {
   });
 });
 
-describe('with Python RQ 1.13', { skip: !hasPythonRq() && 'python3-rq is not installed' }, () => {
+describe('with Python RQ 1.13', { skip: skipWithoutPythonRq() }, () => {
   const python = (code: string) =>
     execFileSync('/usr/bin/python3', ['-c', `
 from datetime import timedelta
@@ -155,11 +156,3 @@ ${code}`], { encoding: 'utf8' }).trim();
   });
 });
 
-function hasPythonRq(): boolean {
-  try {
-    execFileSync('/usr/bin/python3', ['-c', 'import rq'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}

@@ -12,6 +12,7 @@ import {
   sendStopJobCommand,
 } from '../src/index.js';
 import { useRedis, waitUntil } from './harness/index.js';
+import { skipWithoutPythonRq } from './harness/python.js';
 
 const redis = useRedis();
 let connection: Redis;
@@ -67,7 +68,7 @@ describe('concurrency', () => {
     assert.equal(counts.reduce((sum, count) => sum + Number(count ?? 0), 0), 6);
   });
 
-  test('Python RQ 1.13 lists each slot as a busy worker', { skip: !hasPythonRq() && 'python3-rq is not installed' }, async () => {
+  test('Python RQ 1.13 lists each slot as a busy worker', { skip: skipWithoutPythonRq() }, async () => {
     const { tasks } = makeTasks();
     const queue = new Queue('default', { connection });
     await queue.enqueueMany([Queue.prepareData('tasks.wait', { args: [1500] }), Queue.prepareData('tasks.wait', { args: [1500] })]);
@@ -129,7 +130,7 @@ describe('commands, as RQ sends them', () => {
     assert.match((await job.excInfo()) ?? '', /kill-horse/);
   });
 
-  test('from Python: send_stop_job_command and send_shutdown_command', { skip: !hasPythonRq() && 'python3-rq is not installed' }, async () => {
+  test('from Python: send_stop_job_command and send_shutdown_command', { skip: skipWithoutPythonRq() }, async () => {
     const { tasks } = makeTasks();
     const queue = new Queue('default', { connection });
     const job = await queue.enqueue('tasks.wait', 10_000);
@@ -349,11 +350,3 @@ describe('dequeue strategies', () => {
   });
 });
 
-function hasPythonRq(): boolean {
-  try {
-    execFileSync('/usr/bin/python3', ['-c', 'import rq'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}

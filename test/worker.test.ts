@@ -4,6 +4,7 @@ import { beforeEach, describe, test } from 'node:test';
 import type { Redis } from 'ioredis';
 import { Job, Queue, Worker, withConnection } from '../src/index.js';
 import { useRedis, waitUntil } from './harness/index.js';
+import { skipWithoutPythonRq } from './harness/python.js';
 
 const redis = useRedis();
 let connection: Redis;
@@ -130,7 +131,7 @@ describe('a waiting worker', () => {
   });
 });
 
-describe('with Python RQ 1.13', { skip: !hasPythonRq() && 'python3-rq is not installed' }, () => {
+describe('with Python RQ 1.13', { skip: skipWithoutPythonRq() }, () => {
   test('Python enqueues with kwargs, rq-ts runs it, Python reads the result and the registries', async () => {
     const python = (code: string) =>
       execFileSync('/usr/bin/python3', ['-c', `
@@ -163,11 +164,3 @@ print(json.dumps({'status': ok.get_status(), 'value': ok.return_value(), 'worker
   });
 });
 
-function hasPythonRq(): boolean {
-  try {
-    execFileSync('/usr/bin/python3', ['-c', 'import rq'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}

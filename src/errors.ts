@@ -65,3 +65,6 @@ export class ShutDownImminentError extends RQError {}
 
 /** A job returned a value its serializer cannot encode (a BigInt, a cycle...). The job fails. */
 export class UnserializableResultError extends RQError {}
+
+/** A dependency that does not exist, or that would make a cycle (RQ's `InvalidJobDependency`). */
+export class InvalidJobDependencyError extends RQError {}

@@ -35,6 +35,8 @@ export { Queue } from './queue.js';
 export type { QueueOptions, EnqueueOptions, EnqueueData } from './queue.js';
 export { defineTask } from './task.js';
 export { Retry } from './retry.js';
+export { Dependency } from './dependency.js';
+export type { DependencyOptions, DependencyRef, DependsOn } from './dependency.js';
 export type { RetryOptions } from './retry.js';
 export type { Task } from './task.js';
 export { Job, validateJobId } from './job.js';
@@ -86,4 +88,5 @@ export {
   JobStoppedError,
   ShutDownImminentError,
   UnserializableResultError,
+  InvalidJobDependencyError,
 } from './errors.js';

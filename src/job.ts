@@ -20,6 +20,7 @@ import {
   scheduledRegistryKey,
   startedRegistryKey,
 } from './keys.js';
+import { Dependency, toDependency, type DependsOn } from './dependency.js';
 import { pythonJsonList, type Retry } from './retry.js';
 import { scripts } from './scripts/index.js';
 import { JSONSerializer, type Serializer } from './serializers/index.js';
@@ -61,6 +62,8 @@ export interface JobData {
   meta?: Record<string, unknown>;
   /** Retries after a failure. */
   retry?: Retry;
+  /** Jobs to wait for. */
+  dependsOn?: DependsOn;
 }
 
 /** One entry of a job's results stream (`rq:results:<id>`), as RQ's `Result`. */
@@ -133,6 +136,10 @@ export class Job {
   retriesLeft: number | undefined = undefined;
   /** Seconds to wait before each retry (RQ's `retry_intervals`). */
   retryIntervals: number[] | undefined = undefined;
+  /** Ids of the jobs this one waits for (RQ's `dependency_ids`). */
+  dependencyIds: string[] = [];
+  /** Whether a failed dependency counts as done (RQ's `allow_dependency_failures`); undefined when not given. */
+  allowDependencyFailures: boolean | undefined = undefined;
   /** When the job was created. */
   createdAt: Date;
   /** When the job was last put on a queue. */
@@ -171,6 +178,15 @@ export class Job {
     if (data.retry) {
       this.retriesLeft = data.retry.max;
       this.retryIntervals = [...data.retry.intervals];
+    }
+    if (data.dependsOn !== undefined) {
+      const dependency = toDependency(data.dependsOn);
+      this.dependencyIds = [...dependency.ids];
+      if (data.dependsOn instanceof Dependency) {
+        // As RQ: the flags are written only when a Dependency was given.
+        this.allowDependencyFailures = dependency.allowFailure;
+        this.enqueueAtFront = dependency.enqueueAtFront;
+      }
     }
     this.createdAt = new Date();
     this.enqueuedAt = undefined;
@@ -259,6 +275,9 @@ export class Job {
     this.enqueueAtFront = text('enqueue_at_front') === '1';
     this.retriesLeft = optionalInteger(text('retries_left'));
     this.retryIntervals = parseIntervals(text('retry_intervals'));
+    this.dependencyIds = parseIds(text('dependency_ids')) ?? (text('dependency_id') ? [text('dependency_id')!] : []);
+    const allow = text('allow_dependency_failures');
+    this.allowDependencyFailures = allow === undefined || allow === '' ? undefined : allow === '1';
   }
 
   /**
@@ -428,6 +447,11 @@ export class Job {
     if (this.enqueueAtFront) fields['enqueue_at_front'] = '1';
     if (this.retriesLeft !== undefined) fields['retries_left'] = String(this.retriesLeft);
     if (this.retryIntervals !== undefined) fields['retry_intervals'] = pythonJsonList(this.retryIntervals);
+    if (this.dependencyIds.length > 0) {
+      fields['dependency_ids'] = pythonJsonList(this.dependencyIds);
+      fields['dependency_id'] = this.dependencyIds[0]!;
+    }
+    if (this.allowDependencyFailures !== undefined) fields['allow_dependency_failures'] = this.allowDependencyFailures ? '1' : '0';
     return fields;
   }
 }
@@ -454,11 +478,11 @@ export async function deleteJob(connection: RedisConnection, id: string, options
 const MODELED_FIELDS = new Set([
   'data', 'created_at', 'started_at', 'ended_at', 'last_heartbeat', 'worker_name', 'description', 'origin',
   'enqueued_at', 'status', 'timeout', 'result_ttl', 'failure_ttl', 'ttl', 'meta', 'enqueue_at_front',
-  'retries_left', 'retry_intervals',
+  'retries_left', 'retry_intervals', 'dependency_ids', 'dependency_id', 'allow_dependency_failures',
 ]);
 
 /** Modeled fields RQ writes only when set: `save()` removes them when unset. */
-const OPTIONAL_FIELDS = ['origin', 'enqueued_at', 'status', 'timeout', 'result_ttl', 'failure_ttl', 'ttl', 'meta', 'enqueue_at_front', 'retries_left', 'retry_intervals'];
+const OPTIONAL_FIELDS = ['origin', 'enqueued_at', 'status', 'timeout', 'result_ttl', 'failure_ttl', 'ttl', 'meta', 'enqueue_at_front', 'retries_left', 'retry_intervals', 'dependency_ids', 'dependency_id', 'allow_dependency_failures'];
 
 /** zlib-inflated UTF-8 text, or the bytes as text when they are not zlib (RQ readers do the same). */
 function inflateText(data: Buffer): string {
@@ -509,6 +533,17 @@ function decodeMeta(id: string, data: Buffer, serializer: Serializer): Record<st
     throw new DeserializationError(`Job ${jobKey(id)}: 'meta' is not readable by the serializer: ${(error as Error).message}`, { cause: error });
   }
   throw new DeserializationError(`Job ${jobKey(id)}: 'meta' is not an object.`);
+}
+
+/** RQ's `dependency_ids` JSON list; undefined when absent or not a list of ids. */
+function parseIds(text: string | undefined): string[] | undefined {
+  if (!text) return undefined;
+  try {
+    const value: unknown = JSON.parse(text);
+    return Array.isArray(value) && value.every((item) => typeof item === 'string') ? value : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** RQ's `retry_intervals` JSON list; undefined when absent or not a list of numbers. */

@@ -6,9 +6,10 @@
 import { resolveConnection, type ConnectionOptions, type RedisConnection } from './connection.js';
 import { callString } from './call-string.js';
 import { DEFAULT_JOB_TIMEOUT, DEFAULT_QUEUE_NAME, DEFAULT_RESULT_TTL } from './defaults.js';
-import { InvalidArgumentError, UnknownFunctionError } from './errors.js';
+import { InvalidArgumentError, InvalidJobDependencyError, UnknownFunctionError } from './errors.js';
 import { Job, type JobStatus, type Kwargs } from './job.js';
-import { JOB_KEY_PREFIX, QUEUES_KEY, dependenciesKey, dependentsKey, queueKey, queueNameFromKey, scheduledRegistryKey } from './keys.js';
+import { JOB_KEY_PREFIX, QUEUES_KEY, deferredRegistryKey, dependenciesKey, dependentsKey, queueKey, queueNameFromKey, scheduledRegistryKey } from './keys.js';
+import type { DependsOn } from './dependency.js';
 import { Retry } from './retry.js';
 import { definedTask, taskName, type Task } from './task.js';
 import { formatTimestamp } from './timestamps.js';
@@ -65,6 +66,11 @@ export interface EnqueueOptions<A extends readonly unknown[] = readonly unknown[
   meta?: Record<string, unknown>;
   /** Run the job again when it fails, as RQ's `Retry(max, interval)`. */
   retry?: Retry;
+  /**
+   * Jobs (or ids) to wait for, or a {@link Dependency} with RQ's flags: the job waits as `deferred`
+   * until they have all finished. They must exist. Works across queues.
+   */
+  dependsOn?: DependsOn;
   /** Enqueue at this time instead of now: the job waits in the scheduled registry until then. */
   at?: Date;
   /** Enqueue after this delay (seconds or `"10m"`) instead of now. */
@@ -154,11 +160,19 @@ export class Queue {
   async enqueueMany(jobs: readonly EnqueueData[]): Promise<Job[]> {
     const created = jobs.map(({ funcName, options }) => this.#createJob(funcName, options));
     const dueTimes = jobs.map(({ options }) => dueTime(options));
+    created.forEach((job, index) => {
+      if (job.dependencyIds.length > 0 && dueTimes[index] !== undefined) throw new InvalidArgumentError(`Job ${job.id}: a job cannot both wait for other jobs and be scheduled.`);
+    });
     if (created.length === 0) return [];
     const transaction = this.connection.multi().sadd(QUEUES_KEY, this.key);
     const enqueuedAt = new Date();
+    const dependents: Job[] = [];
     created.forEach((job, index) => {
       job.origin = this.name;
+      if (job.dependencyIds.length > 0) {
+        dependents.push(job);
+        return;
+      }
       const due = dueTimes[index];
       if (due !== undefined) {
         // As RQ's enqueue_at: status scheduled, no enqueued_at, scored by the due time in whole seconds.
@@ -178,10 +192,34 @@ export class Queue {
       else transaction.rpush(this.key, job.id);
     });
     await execOrThrow(transaction.exec());
+    // After the batch: a job of the batch may depend on an earlier one.
+    for (const job of dependents) await this.#enqueueDependent(job, jobs[created.indexOf(job)]!.options.atFront ?? false);
     if (!this.isAsync) {
-      for (const [index, job] of created.entries()) if (dueTimes[index] === undefined) await this.#runSync(job);
+      for (const [index, job] of created.entries()) if (dueTimes[index] === undefined && job.status === 'queued') await this.#runSync(job);
     }
     return created;
+  }
+
+  /** Enqueues a job with dependencies, in one script: at once when they are all done, else deferred. */
+  async #enqueueDependent(job: Job, atFront: boolean): Promise<void> {
+    const fields = Object.entries(job.toHash()).flat();
+    const [result, detail] = (await scripts(this.connection).enqueueDependentJob(
+      [job.key, this.key, deferredRegistryKey(this.name), QUEUES_KEY, dependenciesKey(job.id), dependentsKey(job.id)],
+      [
+        job.id,
+        JOB_KEY_PREFIX,
+        atFront ? '1' : '0',
+        job.allowDependencyFailures ? '1' : '0',
+        job.ttl === undefined ? '' : job.ttl,
+        formatTimestamp(new Date()),
+        job.dependencyIds.length,
+        ...job.dependencyIds,
+        ...fields,
+      ],
+    )) as [number, string?];
+    if (result === -1) throw new InvalidJobDependencyError(`Job ${job.id} depends on job ${detail}, which does not exist (rq:job:${detail}). Enqueue the dependency first.`);
+    if (result === -2) throw new InvalidJobDependencyError(`Job ${job.id} cannot depend on job ${detail}: ${detail} already depends on ${job.id}, which would make a cycle.`);
+    job.status = result === 1 ? 'queued' : 'deferred';
   }
 
   /**
@@ -244,6 +282,7 @@ export class Queue {
         ...(options.meta !== undefined && { meta: options.meta }),
         ...(options.jobId !== undefined && { id: options.jobId }),
         ...(options.retry !== undefined && { retry: options.retry }),
+        ...(options.dependsOn !== undefined && { dependsOn: options.dependsOn }),
       },
       { connection: this.connection, serializer: this.serializer },
     );

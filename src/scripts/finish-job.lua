@@ -33,6 +33,10 @@
   ARGV[12] "1" when no worker ran the job (a queue with isAsync false): KEYS[5] is then untouched
   ARGV[13] "1" when the worker's default exception handler is disabled: a failed or stopped job
            gets its status and ended_at only (no result entry, no failed registry, no TTL), as RQ
+  ARGV[14] the job key prefix "rq:job:"; ARGV[15] the queue key prefix "rq:queue:";
+  ARGV[16] the deferred registry prefix "rq:deferred:" (to release dependents: see
+           release-dependents.lib.lua; a finished job releases them, a failed one those that
+           allow failures, a retried or stopped one none)
   Returns  "finished", "failed", "stopped" or "retried"; "fenced" when the job was not this execution's
 ]]
 local id, worker, outcome = ARGV[1], ARGV[2], ARGV[3]
@@ -45,6 +49,11 @@ local ttl = tonumber(ARGV[5])
 local now = tonumber(redis.call('TIME')[1])
 
 redis.call('ZREM', KEYS[2], id)
+if outcome == 'finished' or (outcome == 'failed' and (tonumber(redis.call('HGET', KEYS[1], 'retries_left') or '0') or 0) <= 0) then
+  -- Before a result_ttl of 0 deletes the dependents set, as RQ enqueues dependents first.
+  local prefixes = { job = ARGV[14], queue = ARGV[15], deferred = ARGV[16], queues = KEYS[10] }
+  release_dependents(id, outcome, '', prefixes, ARGV[4])
+end
 if outcome == 'failed' and retry_job(KEYS[1], id, KEYS[8], KEYS[9], KEYS[10], now, ARGV[4]) then
   redis.call('HSET', KEYS[1], 'ended_at', ARGV[4])
   outcome = 'retried'

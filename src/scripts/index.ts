@@ -19,9 +19,10 @@ const SCRIPTS = {
   deleteJob: { file: 'delete-job.lua', numberOfKeys: 1 },
   emptyQueue: { file: 'empty-queue.lua', numberOfKeys: 1 },
   enqueueDueJobs: { file: 'enqueue-due-jobs.lua', numberOfKeys: 4 },
+  enqueueDependentJob: { file: 'enqueue-dependent-job.lua', numberOfKeys: 6 },
   releaseLock: { file: 'release-lock.lua', numberOfKeys: 1 },
   requeueJob: { file: 'requeue-job.lua', numberOfKeys: 3 },
-  finishJob: { file: 'finish-job.lua', numberOfKeys: 10, includes: ['retry-job.lib.lua'] },
+  finishJob: { file: 'finish-job.lua', numberOfKeys: 10, includes: ['retry-job.lib.lua', 'release-dependents.lib.lua'] },
   heartbeatJob: { file: 'heartbeat-job.lua', numberOfKeys: 3 },
   touchWorker: { file: 'touch-worker.lua', numberOfKeys: 1 },
   // start-job takes a variable number of queue keys: called with numberOfKeys as first argument.

@@ -11,6 +11,8 @@ import type { Job } from '../job.js';
 import {
   JOB_KEY_PREFIX,
   QUEUES_KEY,
+  QUEUE_KEY_PREFIX,
+  deferredRegistryKey,
   dependenciesKey,
   dependentsKey,
   failedRegistryKey,
@@ -106,6 +108,9 @@ export async function finishJob(connection: RedisConnection, runner: Runner, exe
       execution.startedAtText,
       runner.workerKey === undefined ? '1' : '0',
       runner.disableDefaultExceptionHandler ? '1' : '0',
+      JOB_KEY_PREFIX,
+      QUEUE_KEY_PREFIX,
+      deferredRegistryKey(''),
     ],
   )) as string;
   return { status, error: outcome.kind === 'finished' ? undefined : outcome.error };

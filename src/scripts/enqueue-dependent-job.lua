@@ -1,0 +1,83 @@
+--[[
+  Enqueues a job that depends on others, as RQ 1.13's enqueue with depends_on (its WATCH/MULTI
+  made one script): when every parent is finished (or failed, with allow_dependency_failures),
+  the job is enqueued at once; else it is deferred: status deferred, in the deferred registry of
+  its queue (score: server time), in each parent's dependents set, and its parents in its own
+  dependencies set (`rq:job::<id>:dependencies`, RQ's double colon).
+
+  KEYS[1]  the job hash, rq:job:<id>
+  KEYS[2]  its queue list, rq:queue:<queue>
+  KEYS[3]  its deferred registry, rq:deferred:<queue>
+  KEYS[4]  rq:queues
+  KEYS[5]  its dependencies set, rq:job::<id>:dependencies
+  KEYS[6]  its dependents set, rq:job:<id>:dependents
+  ARGV[1]  the job id
+  ARGV[2]  the job key prefix, "rq:job:"
+  ARGV[3]  "1" to push at the head when enqueued at once
+  ARGV[4]  "1" when a failed parent counts as done (allow_dependency_failures)
+  ARGV[5]  the job's ttl in seconds, or ""
+  ARGV[6]  now, as RQ timestamp text (enqueued_at)
+  ARGV[7]  n, the number of parents; ARGV[8 .. 7+n] their ids
+  ARGV[8+n ..] the job hash, as field, value pairs
+  Returns  { 1 } enqueued, { 0 } deferred, { -1, id } a parent does not exist,
+           { -2, id } the job would depend on itself through parent `id` (a cycle)
+]]
+local id, prefix = ARGV[1], ARGV[2]
+local n = tonumber(ARGV[7])
+local parents = {}
+for i = 1, n do parents[i] = ARGV[7 + i] end
+
+for _, parent in ipairs(parents) do
+  if parent == id then return { -2, parent } end
+end
+for _, parent in ipairs(parents) do
+  if redis.call('EXISTS', prefix .. parent) == 0 then return { -1, parent } end
+end
+
+-- A cycle: the job is an ancestor of one of its parents (possible when a job id is reused).
+local seen, frontier = {}, {}
+for _, parent in ipairs(parents) do frontier[#frontier + 1] = parent end
+local visits = 0
+while #frontier > 0 and visits < 100000 do
+  local current = table.remove(frontier)
+  if not seen[current] then
+    seen[current] = true
+    visits = visits + 1
+    for _, ancestor in ipairs(redis.call('SMEMBERS', prefix .. ':' .. current .. ':dependencies')) do
+      if ancestor == id then return { -2, current } end
+      frontier[#frontier + 1] = ancestor
+    end
+  end
+end
+
+local met = true
+for _, parent in ipairs(parents) do
+  local status = redis.call('HGET', prefix .. parent, 'status')
+  if status ~= 'finished' and not (ARGV[4] == '1' and status == 'failed') then met = false end
+end
+
+local fields = {}
+for i = 8 + n, #ARGV do fields[#fields + 1] = ARGV[i] end
+redis.call('DEL', KEYS[1])
+redis.call('HSET', KEYS[1], unpack(fields))
+local result
+if met then
+  redis.call('HSET', KEYS[1], 'status', 'queued', 'enqueued_at', ARGV[6])
+  redis.call('SADD', KEYS[4], KEYS[2])
+  if ARGV[3] == '1' then redis.call('LPUSH', KEYS[2], id) else redis.call('RPUSH', KEYS[2], id) end
+  result = 1
+else
+  redis.call('HSET', KEYS[1], 'status', 'deferred')
+  redis.call('ZADD', KEYS[3], redis.call('TIME')[1], id)
+  for _, parent in ipairs(parents) do
+    redis.call('SADD', prefix .. parent .. ':dependents', id)
+    redis.call('SADD', KEYS[5], parent)
+  end
+  result = 0
+end
+if ARGV[5] ~= '' then
+  redis.call('EXPIRE', KEYS[1], ARGV[5])
+  redis.call('EXPIRE', KEYS[5], ARGV[5])
+  redis.call('EXPIRE', KEYS[6], ARGV[5])
+end
+return { result }

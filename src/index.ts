@@ -39,7 +39,7 @@ export { Dependency } from './dependency.js';
 export type { DependencyOptions, DependencyRef, DependsOn } from './dependency.js';
 export type { RetryOptions } from './retry.js';
 export type { Task } from './task.js';
-export { Job, validateJobId } from './job.js';
+export { Job, validateJobId, cancelJob, requeueJob } from './job.js';
 export type { JobData, JobOptions, JobResult, JobStatus, Kwargs, DeleteOptions } from './job.js';
 
 // Registries

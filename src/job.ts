@@ -6,9 +6,10 @@
 import { randomUUID } from 'node:crypto';
 import { deflateSync, inflateSync } from 'node:zlib';
 import { resolveConnection, type ConnectionOptions, type RedisConnection } from './connection.js';
-import { DeserializationError, InvalidArgumentError, NoSuchJobError } from './errors.js';
+import { DeserializationError, InvalidArgumentError, InvalidJobOperationError, NoSuchJobError } from './errors.js';
 import {
   JOB_KEY_PREFIX,
+  QUEUES_KEY,
   QUEUE_KEY_PREFIX,
   canceledRegistryKey,
   deferredRegistryKey,
@@ -21,6 +22,7 @@ import {
   startedRegistryKey,
 } from './keys.js';
 import { Dependency, toDependency, type DependsOn } from './dependency.js';
+import { FailedJobRegistry } from './registries/index.js';
 import { pythonJsonList, type Retry } from './retry.js';
 import { scripts } from './scripts/index.js';
 import { JSONSerializer, type Serializer } from './serializers/index.js';
@@ -356,6 +358,29 @@ export class Job {
     return deleteJob(this.connection, this.id, options);
   }
 
+  /**
+   * Cancels the job, as RQ's `job.cancel()`: out of its queue or registry, status `canceled`, in
+   * the canceled registry; it never runs, and its dependents wait for good, unless
+   * `enqueueDependents` releases them as if it had finished. Atomic.
+   * @throws {InvalidJobOperationError} when it is canceled already.
+   */
+  async cancel(options: { enqueueDependents?: boolean } = {}): Promise<void> {
+    await cancelJob(this.id, { connection: this.connection, ...options });
+    this.status = 'canceled';
+  }
+
+  /**
+   * Puts the failed (or stopped) job back on its queue, as RQ's `job.requeue()`; resolves to the
+   * job as it now is.
+   * @throws {InvalidJobOperationError} when it is not in its queue's failed registry.
+   */
+  async requeue(options: { atFront?: boolean } = {}): Promise<Job> {
+    if (this.origin === undefined) throw new InvalidJobOperationError(`Job ${this.id} has no origin queue: it was never enqueued.`);
+    const requeued = await new FailedJobRegistry(this.origin, { connection: this.connection, serializer: this.serializer }).requeue(this.id, options);
+    this.status = requeued.status;
+    return requeued;
+  }
+
   /** The job's place in its queue, from the head (0), or null when it is not waiting there (`LPOS`). */
   async getPosition(): Promise<number | null> {
     if (this.origin === undefined) return null;
@@ -464,14 +489,40 @@ export interface DeleteOptions {
   deleteDependents?: boolean;
 }
 
+/** The queue key prefix and the registry key prefixes, in the order remove-from-place.lib.lua reads them. */
+function placePrefixes(): string[] {
+  return [QUEUE_KEY_PREFIX, ...[startedRegistryKey, finishedRegistryKey, failedRegistryKey, deferredRegistryKey, scheduledRegistryKey, canceledRegistryKey].map((key) => key(''))];
+}
+
 /** Deletes job `id` (see {@link Job.delete}), in one script. Resolves to whether it existed. */
 export async function deleteJob(connection: RedisConnection, id: string, options: DeleteOptions = {}): Promise<boolean> {
-  const registryPrefixes = [startedRegistryKey, finishedRegistryKey, failedRegistryKey, deferredRegistryKey, scheduledRegistryKey, canceledRegistryKey].map((key) => key(''));
   const existed = await scripts(connection).deleteJob(
     [jobKey(id)],
-    [id, options.removeFromQueue === false ? '0' : '1', options.deleteDependents ? '1' : '0', JOB_KEY_PREFIX, QUEUE_KEY_PREFIX, ...registryPrefixes],
+    [id, options.removeFromQueue === false ? '0' : '1', options.deleteDependents ? '1' : '0', JOB_KEY_PREFIX, ...placePrefixes()],
   );
   return existed === 1;
+}
+
+/**
+ * Cancels job `id` (see {@link Job.cancel}), in one script.
+ * @throws {InvalidJobOperationError} when it is canceled already; {@link NoSuchJobError} when it does not exist.
+ */
+export async function cancelJob(id: string, options: ConnectionOptions & { enqueueDependents?: boolean } = {}): Promise<void> {
+  const connection = resolveConnection(options.connection, `cancelJob('${id}')`);
+  const result = await scripts(connection).cancelJob(
+    [jobKey(id), QUEUES_KEY],
+    [id, options.enqueueDependents ? '1' : '0', JOB_KEY_PREFIX, ...placePrefixes(), formatTimestamp(new Date())],
+  );
+  if (result === -1) throw new InvalidJobOperationError(`Cannot cancel already canceled job: ${id}`);
+  if (result === -2) throw new NoSuchJobError(`No such job: ${jobKey(id)}`);
+}
+
+/**
+ * Requeues failed job `id` from its queue's failed registry, as RQ's `requeue_job`.
+ * @throws {NoSuchJobError}; {@link InvalidJobOperationError} when it is not in the failed registry.
+ */
+export async function requeueJob(id: string, options: JobOptions & { atFront?: boolean } = {}): Promise<Job> {
+  return (await Job.fetch(id, options)).requeue(options.atFront === undefined ? {} : { atFront: options.atFront });
 }
 
 /** Fields the Job class reads and writes itself; any other field is carried over untouched. */

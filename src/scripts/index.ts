@@ -16,7 +16,8 @@ interface ScriptSpec {
 
 const SCRIPTS = {
   cleanStartedRegistry: { file: 'clean-started-registry.lua', numberOfKeys: 5, includes: ['retry-job.lib.lua'] },
-  deleteJob: { file: 'delete-job.lua', numberOfKeys: 1 },
+  cancelJob: { file: 'cancel-job.lua', numberOfKeys: 2, includes: ['remove-from-place.lib.lua', 'release-dependents.lib.lua'] },
+  deleteJob: { file: 'delete-job.lua', numberOfKeys: 1, includes: ['remove-from-place.lib.lua'] },
   emptyQueue: { file: 'empty-queue.lua', numberOfKeys: 1 },
   enqueueDueJobs: { file: 'enqueue-due-jobs.lua', numberOfKeys: 4 },
   enqueueDependentJob: { file: 'enqueue-dependent-job.lua', numberOfKeys: 6 },

@@ -36,11 +36,13 @@ export type { QueueOptions, EnqueueOptions, EnqueueData } from './queue.js';
 export { defineTask } from './task.js';
 export { Retry } from './retry.js';
 export { Dependency } from './dependency.js';
+export { Callback, DEFAULT_CALLBACK_TIMEOUT } from './callback.js';
+export type { CallbackRef } from './callback.js';
 export type { DependencyOptions, DependencyRef, DependsOn } from './dependency.js';
 export type { RetryOptions } from './retry.js';
 export type { Task } from './task.js';
 export { Job, validateJobId, cancelJob, requeueJob } from './job.js';
-export type { JobData, JobOptions, JobResult, JobStatus, Kwargs, DeleteOptions } from './job.js';
+export type { JobData, JobOptions, JobResult, JobStatus, Kwargs, DeleteOptions, CallbackKind } from './job.js';
 
 // Registries
 export {

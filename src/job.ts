@@ -21,6 +21,7 @@ import {
   scheduledRegistryKey,
   startedRegistryKey,
 } from './keys.js';
+import { DEFAULT_CALLBACK_TIMEOUT, toCallback, type CallbackRef } from './callback.js';
 import { Dependency, toDependency, type DependsOn } from './dependency.js';
 import { FailedJobRegistry } from './registries/index.js';
 import { pythonJsonList, type Retry } from './retry.js';
@@ -66,7 +67,23 @@ export interface JobData {
   retry?: Retry;
   /** Jobs to wait for. */
   dependsOn?: DependsOn;
+  /** Run when the job finishes: `(job, connection, result)`. */
+  onSuccess?: CallbackRef;
+  /** Run when the job fails: `(job, connection, error)`. */
+  onFailure?: CallbackRef;
+  /** Run when the job is stopped: `(job, connection)`. */
+  onStopped?: CallbackRef;
 }
+
+/** The job fields of each kind of callback. */
+const CALLBACK_FIELDS = {
+  success: ['success_callback_name', 'success_callback_timeout'],
+  failure: ['failure_callback_name', 'failure_callback_timeout'],
+  stopped: ['stopped_callback_name', 'stopped_callback_timeout'],
+} as const;
+
+/** The kinds of job callbacks. */
+export type CallbackKind = keyof typeof CALLBACK_FIELDS;
 
 /** One entry of a job's results stream (`rq:results:<id>`), as RQ's `Result`. */
 export interface JobResult {
@@ -180,6 +197,13 @@ export class Job {
     if (data.retry) {
       this.retriesLeft = data.retry.max;
       this.retryIntervals = [...data.retry.intervals];
+    }
+    for (const [kind, ref] of [['success', data.onSuccess], ['failure', data.onFailure], ['stopped', data.onStopped]] as const) {
+      if (ref === undefined) continue;
+      const callback = toCallback(ref);
+      const [nameField, timeoutField] = CALLBACK_FIELDS[kind];
+      this.#extra[nameField] = Buffer.from(callback.name);
+      if (callback.hasTimeout) this.#extra[timeoutField] = Buffer.from(String(callback.timeout));
     }
     if (data.dependsOn !== undefined) {
       const dependency = toDependency(data.dependsOn);
@@ -379,6 +403,14 @@ export class Job {
     const requeued = await new FailedJobRegistry(this.origin, { connection: this.connection, serializer: this.serializer }).requeue(this.id, options);
     this.status = requeued.status;
     return requeued;
+  }
+
+  /** The callback of a kind (its dotted name and timeout in seconds), when the job has one. */
+  callback(kind: CallbackKind): { name: string; timeout: number } | undefined {
+    const [nameField, timeoutField] = CALLBACK_FIELDS[kind];
+    const name = this.#extra[nameField]?.toString();
+    if (!name) return undefined;
+    return { name, timeout: optionalInteger(this.#extra[timeoutField]?.toString()) ?? DEFAULT_CALLBACK_TIMEOUT };
   }
 
   /** The job's place in its queue, from the head (0), or null when it is not waiting there (`LPOS`). */

@@ -10,6 +10,7 @@ import { InvalidArgumentError, InvalidJobDependencyError, UnknownFunctionError }
 import { Job, type JobStatus, type Kwargs } from './job.js';
 import { JOB_KEY_PREFIX, QUEUES_KEY, deferredRegistryKey, dependenciesKey, dependentsKey, queueKey, queueNameFromKey, scheduledRegistryKey } from './keys.js';
 import type { DependsOn } from './dependency.js';
+import type { CallbackRef } from './callback.js';
 import { Retry } from './retry.js';
 import { definedTask, taskName, type Task } from './task.js';
 import { formatTimestamp } from './timestamps.js';
@@ -71,6 +72,12 @@ export interface EnqueueOptions<A extends readonly unknown[] = readonly unknown[
    * until they have all finished. They must exist. Works across queues.
    */
   dependsOn?: DependsOn;
+  /** Run by the worker when the job finishes: `(job, connection, result)`; a throw fails the job. */
+  onSuccess?: CallbackRef;
+  /** Run by the worker when the job fails: `(job, connection, error)`. */
+  onFailure?: CallbackRef;
+  /** Run by the worker when the job is stopped (stop-job): `(job, connection)`. */
+  onStopped?: CallbackRef;
   /** Enqueue at this time instead of now: the job waits in the scheduled registry until then. */
   at?: Date;
   /** Enqueue after this delay (seconds or `"10m"`) instead of now. */
@@ -283,6 +290,9 @@ export class Queue {
         ...(options.jobId !== undefined && { id: options.jobId }),
         ...(options.retry !== undefined && { retry: options.retry }),
         ...(options.dependsOn !== undefined && { dependsOn: options.dependsOn }),
+        ...(options.onSuccess !== undefined && { onSuccess: options.onSuccess }),
+        ...(options.onFailure !== undefined && { onFailure: options.onFailure }),
+        ...(options.onStopped !== undefined && { onStopped: options.onStopped }),
       },
       { connection: this.connection, serializer: this.serializer },
     );

@@ -26,7 +26,7 @@ import {
 } from '../defaults.js';
 import { InvalidArgumentError, JobStoppedError, JobTimeoutError, ShutDownImminentError, UnknownFunctionError } from '../errors.js';
 import { importFunction, type TaskFunction } from '../functions.js';
-import { Job } from '../job.js';
+import { Job, type CallbackKind } from '../job.js';
 import {
   JOB_KEY_PREFIX,
   QUEUE_KEY_PREFIX,
@@ -371,12 +371,17 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.emit('job:started', job, queue);
     let outcome: Outcome;
     try {
-      outcome = { kind: 'finished', value: await this.#execute(slot, running) };
+      const value = await this.#execute(slot, running);
+      // As RQ: the success callback runs before the job is recorded, and a throw fails the job.
+      await this.#callback(job, 'success', [value]);
+      outcome = { kind: 'finished', value };
     } catch (error) {
       outcome = { kind: error instanceof JobStoppedError ? 'stopped' : 'failed', error: toError(error) };
     }
     try {
       const ended = await this.#end(slot, running, outcome, job);
+      if (ended.status === 'failed') await this.#callback(job, 'failure', [ended.error]).catch((error: unknown) => this.#backgroundError(error));
+      if (ended.status === 'stopped') await this.#callback(job, 'stopped', []).catch((error: unknown) => this.#backgroundError(error));
       const seconds = (Date.now() - running.startedAtMs) / 1000;
       if (ended.status === 'finished') this.emit('job:finished', job, queue, seconds);
       else if (ended.status === 'retried') this.emit('job:retried', job, queue, ended.error!);
@@ -395,10 +400,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
   async #execute(slot: Slot, running: Running): Promise<unknown> {
     const { job, controller } = running;
     const timeout = job.timeout ?? DEFAULT_JOB_TIMEOUT;
-    if (!this.#pool) {
-      const fn = this.#tasks.get(job.funcName) ?? definedTask(job.funcName) ?? (await this.#import(job));
-      return execute(fn, job, controller, timeout);
-    }
+    if (!this.#pool) return execute(await this.#resolve(job.funcName, job), job, controller, timeout);
     const timer = timeout >= 0 ? setTimeout(() => controller.abort(new JobTimeoutError(`Job ${job.id} exceeded its timeout of ${timeout} s; its work horse was killed.`)), timeout * 1000) : undefined;
     try {
       return await this.#pool.run(slot.index, job.id, running.hash, controller);
@@ -407,16 +409,35 @@ export class Worker extends EventEmitter<WorkerEvents> {
     }
   }
 
-  async #import(job: Job): Promise<TaskFunction> {
+  /** The function a job (or one of its callbacks) names: registered, defined in this process, or imported from `paths`. */
+  async #resolve(name: string, job: Job): Promise<TaskFunction> {
+    const known = this.#tasks.get(name) ?? definedTask(name);
+    if (known) return known;
     if (this.#paths.length === 0) {
       throw new UnknownFunctionError(
-        `Job ${job.id} calls '${job.funcName}', which this worker does not know: register it with ` +
-          `new Worker(queues, { tasks: { '${job.funcName}': fn } }) or worker.register('${job.funcName}', fn), or give the worker paths to import it from.`,
+        `Job ${job.id} calls '${name}', which this worker does not know: register it with ` +
+          `new Worker(queues, { tasks: { '${name}': fn } }) or worker.register('${name}', fn), or give the worker paths to import it from.`,
       );
     }
-    const fn = await importFunction(job.funcName, this.#paths);
-    this.#tasks.set(job.funcName, fn);
+    const fn = await importFunction(name, this.#paths);
+    this.#tasks.set(name, fn);
     return fn;
+  }
+
+  /** Runs the job's callback of this kind, if it has one, within its timeout: `(job, connection, ...args)`. */
+  async #callback(job: Job, kind: CallbackKind, args: unknown[]): Promise<void> {
+    const callback = job.callback(kind);
+    if (!callback) return;
+    const fn = await this.#resolve(callback.name, job);
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new JobTimeoutError(`The ${kind} callback ${callback.name} of job ${job.id} exceeded its timeout of ${callback.timeout} s.`)), callback.timeout * 1000);
+    });
+    try {
+      await Promise.race([Promise.resolve(fn(job, this.connection, ...args)), expired]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Ends a job in Redis, in one script; resolves to what became of it. */

@@ -68,3 +68,6 @@ export class UnserializableResultError extends RQError {}
 
 /** A dependency that does not exist, or that would make a cycle (RQ's `InvalidJobDependency`). */
 export class InvalidJobDependencyError extends RQError {}
+
+/** A unique job's id exists already (RQ 2.8's `DuplicateJobError`). Nothing was written. */
+export class DuplicateJobError extends RQError {}

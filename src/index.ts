@@ -91,4 +91,5 @@ export {
   ShutDownImminentError,
   UnserializableResultError,
   InvalidJobDependencyError,
+  DuplicateJobError,
 } from './errors.js';

@@ -437,10 +437,22 @@ export class Job {
 
   /**
    * The newest entry of the job's results stream, as RQ's `latest_result()`: what the job
-   * returned or the error text it failed with. Undefined when the job has no result yet.
+   * returned or the error text it failed with. Undefined when the job has no result yet; with
+   * `timeout` (seconds, as RQ 2.x), waits up to that long for the first one (XREAD BLOCK, on a
+   * connection of its own).
    */
-  async latestResult(): Promise<JobResult | undefined> {
-    return this.#readResults(await this.connection.xrevrangeBuffer(resultsKey(this.id), '+', '-', 'COUNT', 1))[0];
+  async latestResult(options: { timeout?: number } = {}): Promise<JobResult | undefined> {
+    const latest = this.#readResults(await this.connection.xrevrangeBuffer(resultsKey(this.id), '+', '-', 'COUNT', 1))[0];
+    if (latest || !options.timeout || options.timeout <= 0) return latest;
+    const blocking = this.connection.duplicate({ maxRetriesPerRequest: null });
+    blocking.on('error', () => undefined); // the XREAD below rejects if the connection is lost
+    try {
+      // From 0-0: an entry written since the read above is returned at once, so none is missed.
+      const reply = await blocking.xreadBuffer('BLOCK', Math.ceil(options.timeout * 1000), 'STREAMS', resultsKey(this.id), '0-0');
+      return reply ? this.#readResults(reply[0]![1] as Array<[Buffer, Buffer[]]>).at(-1) : undefined;
+    } finally {
+      blocking.disconnect();
+    }
   }
 
   #readResults(entries: Array<[Buffer, Buffer[]]>): JobResult[] {

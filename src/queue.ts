@@ -6,7 +6,7 @@
 import { resolveConnection, type ConnectionOptions, type RedisConnection } from './connection.js';
 import { callString } from './call-string.js';
 import { DEFAULT_JOB_TIMEOUT, DEFAULT_QUEUE_NAME, DEFAULT_RESULT_TTL } from './defaults.js';
-import { InvalidArgumentError, InvalidJobDependencyError, UnknownFunctionError } from './errors.js';
+import { DuplicateJobError, InvalidArgumentError, InvalidJobDependencyError, UnknownFunctionError } from './errors.js';
 import { Job, type JobStatus, type Kwargs } from './job.js';
 import { JOB_KEY_PREFIX, QUEUES_KEY, deferredRegistryKey, dependenciesKey, dependentsKey, queueKey, queueNameFromKey, scheduledRegistryKey } from './keys.js';
 import type { DependsOn } from './dependency.js';
@@ -72,6 +72,11 @@ export interface EnqueueOptions<A extends readonly unknown[] = readonly unknown[
    * until they have all finished. They must exist. Works across queues.
    */
   dependsOn?: DependsOn;
+  /**
+   * Refuse the job, atomically, when a job with its `jobId` exists (RQ 2.8's `unique=True`):
+   * enqueue rejects with {@link DuplicateJobError}. Needs `jobId`. @default false
+   */
+  unique?: boolean;
   /** Run by the worker when the job finishes: `(job, connection, result)`; a throw fails the job. */
   onSuccess?: CallbackRef;
   /** Run by the worker when the job fails: `(job, connection, error)`. */
@@ -168,16 +173,19 @@ export class Queue {
     const created = jobs.map(({ funcName, options }) => this.#createJob(funcName, options));
     const dueTimes = jobs.map(({ options }) => dueTime(options));
     created.forEach((job, index) => {
+      const { options } = jobs[index]!;
       if (job.dependencyIds.length > 0 && dueTimes[index] !== undefined) throw new InvalidArgumentError(`Job ${job.id}: a job cannot both wait for other jobs and be scheduled.`);
+      if (options.unique && options.jobId === undefined) throw new InvalidArgumentError('A unique job needs a jobId: unique means "refused when a job with this id exists".');
+      if (options.unique && dueTimes[index] !== undefined) throw new InvalidArgumentError(`Job ${job.id}: a unique job cannot be scheduled (yet).`);
     });
     if (created.length === 0) return [];
     const transaction = this.connection.multi().sadd(QUEUES_KEY, this.key);
     const enqueuedAt = new Date();
-    const dependents: Job[] = [];
+    const checked: Job[] = []; // enqueued one by one, by a script that checks first
     created.forEach((job, index) => {
       job.origin = this.name;
-      if (job.dependencyIds.length > 0) {
-        dependents.push(job);
+      if (job.dependencyIds.length > 0 || jobs[index]!.options.unique) {
+        checked.push(job);
         return;
       }
       const due = dueTimes[index];
@@ -200,31 +208,36 @@ export class Queue {
     });
     await execOrThrow(transaction.exec());
     // After the batch: a job of the batch may depend on an earlier one.
-    for (const job of dependents) await this.#enqueueDependent(job, jobs[created.indexOf(job)]!.options.atFront ?? false);
+    for (const job of checked) await this.#enqueueChecked(job, jobs[created.indexOf(job)]!.options);
     if (!this.isAsync) {
       for (const [index, job] of created.entries()) if (dueTimes[index] === undefined && job.status === 'queued') await this.#runSync(job);
     }
     return created;
   }
 
-  /** Enqueues a job with dependencies, in one script: at once when they are all done, else deferred. */
-  async #enqueueDependent(job: Job, atFront: boolean): Promise<void> {
+  /**
+   * Enqueues a unique job or a job with dependencies, in one script: refused when unique and its
+   * id exists; else at once when its dependencies are all done, else deferred.
+   */
+  async #enqueueChecked(job: Job, options: EnqueueOptions): Promise<void> {
     const fields = Object.entries(job.toHash()).flat();
-    const [result, detail] = (await scripts(this.connection).enqueueDependentJob(
+    const [result, detail] = (await scripts(this.connection).enqueueJob(
       [job.key, this.key, deferredRegistryKey(this.name), QUEUES_KEY, dependenciesKey(job.id), dependentsKey(job.id)],
       [
         job.id,
         JOB_KEY_PREFIX,
-        atFront ? '1' : '0',
+        options.atFront ? '1' : '0',
         job.allowDependencyFailures ? '1' : '0',
         job.ttl === undefined ? '' : job.ttl,
         formatTimestamp(new Date()),
+        options.unique ? '1' : '0',
         job.dependencyIds.length,
         ...job.dependencyIds,
         ...fields,
       ],
     )) as [number, string?];
     if (result === -1) throw new InvalidJobDependencyError(`Job ${job.id} depends on job ${detail}, which does not exist (rq:job:${detail}). Enqueue the dependency first.`);
+    if (result === -3) throw new DuplicateJobError(`Job ${job.id} exists already (rq:job:${job.id}): a unique job is enqueued only once.`);
     if (result === -2) throw new InvalidJobDependencyError(`Job ${job.id} cannot depend on job ${detail}: ${detail} already depends on ${job.id}, which would make a cycle.`);
     job.status = result === 1 ? 'queued' : 'deferred';
   }

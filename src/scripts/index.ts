@@ -20,7 +20,7 @@ const SCRIPTS = {
   deleteJob: { file: 'delete-job.lua', numberOfKeys: 1, includes: ['remove-from-place.lib.lua'] },
   emptyQueue: { file: 'empty-queue.lua', numberOfKeys: 1 },
   enqueueDueJobs: { file: 'enqueue-due-jobs.lua', numberOfKeys: 4 },
-  enqueueDependentJob: { file: 'enqueue-dependent-job.lua', numberOfKeys: 6 },
+  enqueueJob: { file: 'enqueue-job.lua', numberOfKeys: 6 },
   releaseLock: { file: 'release-lock.lua', numberOfKeys: 1 },
   requeueJob: { file: 'requeue-job.lua', numberOfKeys: 3 },
   finishJob: { file: 'finish-job.lua', numberOfKeys: 10, includes: ['retry-job.lib.lua', 'release-dependents.lib.lua'] },

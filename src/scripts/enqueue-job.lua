@@ -1,5 +1,6 @@
 --[[
-  Enqueues a job that depends on others, as RQ 1.13's enqueue with depends_on (its WATCH/MULTI
+  Enqueues a job that needs a check first: a unique job (refused when its id exists, as RQ 2.8's
+  unique=True), or a job with dependencies, as RQ 1.13's enqueue with depends_on (its WATCH/MULTI
   made one script): when every parent is finished (or failed, with allow_dependency_failures),
   the job is enqueued at once; else it is deferred: status deferred, in the deferred registry of
   its queue (score: server time), in each parent's dependents set, and its parents in its own
@@ -17,15 +18,18 @@
   ARGV[4]  "1" when a failed parent counts as done (allow_dependency_failures)
   ARGV[5]  the job's ttl in seconds, or ""
   ARGV[6]  now, as RQ timestamp text (enqueued_at)
-  ARGV[7]  n, the number of parents; ARGV[8 .. 7+n] their ids
-  ARGV[8+n ..] the job hash, as field, value pairs
+  ARGV[7]  "1" for a unique job
+  ARGV[8]  n, the number of parents; ARGV[9 .. 8+n] their ids
+  ARGV[9+n ..] the job hash, as field, value pairs
   Returns  { 1 } enqueued, { 0 } deferred, { -1, id } a parent does not exist,
-           { -2, id } the job would depend on itself through parent `id` (a cycle)
+           { -2, id } the job would depend on itself through parent `id` (a cycle),
+           { -3 } a unique job whose id exists
 ]]
 local id, prefix = ARGV[1], ARGV[2]
-local n = tonumber(ARGV[7])
+if ARGV[7] == '1' and redis.call('EXISTS', KEYS[1]) == 1 then return { -3 } end
+local n = tonumber(ARGV[8])
 local parents = {}
-for i = 1, n do parents[i] = ARGV[7 + i] end
+for i = 1, n do parents[i] = ARGV[8 + i] end
 
 for _, parent in ipairs(parents) do
   if parent == id then return { -2, parent } end
@@ -57,7 +61,7 @@ for _, parent in ipairs(parents) do
 end
 
 local fields = {}
-for i = 8 + n, #ARGV do fields[#fields + 1] = ARGV[i] end
+for i = 9 + n, #ARGV do fields[#fields + 1] = ARGV[i] end
 redis.call('DEL', KEYS[1])
 redis.call('HSET', KEYS[1], unpack(fields))
 local result

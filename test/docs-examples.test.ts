@@ -74,10 +74,19 @@ const EXAMPLES = [
   'queue-basics', 'typed-tasks', 'sync-queue', 'scheduling',
   'job-lifecycle', 'job-progress', 'job-hash',
   'worker-basics', 'worker-concurrency', 'worker-isolated', 'worker-timeouts', 'worker-stop', 'worker-commands',
-  'abandoned-jobs', 'retries', 'exception-handlers', 'registries',
+  'abandoned-jobs', 'retries', 'exception-handlers', 'registries', 'dependencies',
 ];
 
 describe('docs/queues.md examples', () => {
+  test('dependencies: deferred across queues and released at the front; a callback; a unique job; a canceled dependency', async () => {
+    const out = await run('dependencies');
+    assert.match(out, /^report deferred; waits for 2 jobs; in rq:deferred:reports: true$/m);
+    assert.match(out, /^second enqueue of report-april: DuplicateJobError$/m);
+    assert.match(out, /^canceled c\.csv import; its dependent: deferred$/m);
+    assert.match(out, /^after the imports: report queued, reports queue head is the report: true$/m);
+    assert.match(out, /^report -> report for march; callback wrote: report for march$/m);
+  });
+
   test('queue-basics: enqueue options land in RQ\'s fields; inspect, remove, empty, delete, Queue.all', async () => {
     const out = await run('queue-basics');
     assert.match(out, new RegExp(`^enqueued ${UUID}: mailer\\.sendWelcome\\('ada@example\\.com', 'Ada'\\), status queued$`, 'm'));

@@ -34,7 +34,8 @@ const SCRIPTS = {
 export type ScriptName = keyof typeof SCRIPTS;
 
 const sources = new Map<ScriptName, string>();
-const registered = new WeakSet<RedisConnection>();
+/** The callable scripts of each connection, text replies and Buffer replies, made once. */
+const bound = new WeakMap<RedisConnection, [Record<ScriptName, ScriptCall>, Record<ScriptName, ScriptCall>]>();
 
 function source(name: ScriptName): string {
   let text = sources.get(name);
@@ -55,13 +56,19 @@ type ScriptCall = (keys: readonly string[], args: readonly (string | number | Bu
  * (for scripts that return job data, which is zlib bytes).
  */
 export function scripts(connection: RedisConnection, binary = false): Record<ScriptName, ScriptCall> {
-  if (!registered.has(connection)) {
+  let calls = bound.get(connection);
+  if (!calls) {
     for (const name of Object.keys(SCRIPTS) as ScriptName[]) {
       const { numberOfKeys } = SCRIPTS[name];
       connection.defineCommand(`rq_${name}`, { ...(numberOfKeys !== null && { numberOfKeys }), lua: source(name) });
     }
-    registered.add(connection);
+    calls = [bind(connection, false), bind(connection, true)];
+    bound.set(connection, calls);
   }
+  return calls[binary ? 1 : 0];
+}
+
+function bind(connection: RedisConnection, binary: boolean): Record<ScriptName, ScriptCall> {
   const commands = connection as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
   const calls = {} as Record<ScriptName, ScriptCall>;
   for (const name of Object.keys(SCRIPTS) as ScriptName[]) {

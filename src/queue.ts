@@ -179,34 +179,37 @@ export class Queue {
       if (options.unique && dueTimes[index] !== undefined) throw new InvalidArgumentError(`Job ${job.id}: a unique job cannot be scheduled (yet).`);
     });
     if (created.length === 0) return [];
-    const transaction = this.connection.multi().sadd(QUEUES_KEY, this.key);
     const enqueuedAt = new Date();
     const checked: Job[] = []; // enqueued one by one, by a script that checks first
+    const batch: Array<string | number | Buffer> = [];
+    let batched = 0;
     created.forEach((job, index) => {
       job.origin = this.name;
-      if (job.dependencyIds.length > 0 || jobs[index]!.options.unique) {
+      const { options } = jobs[index]!;
+      if (job.dependencyIds.length > 0 || options.unique) {
         checked.push(job);
         return;
       }
       const due = dueTimes[index];
+      let mode: Array<string | number>;
       if (due !== undefined) {
         // As RQ's enqueue_at: status scheduled, no enqueued_at, scored by the due time in whole seconds.
         job.status = 'scheduled';
-        job.enqueueAtFront = jobs[index]!.options.atFront ?? false;
-        transaction.hset(job.key, job.toHash()).zadd(scheduledRegistryKey(this.name), Math.floor(due.getTime() / 1000), job.id);
-        return;
+        job.enqueueAtFront = options.atFront ?? false;
+        mode = ['scheduled', Math.floor(due.getTime() / 1000)];
+      } else {
+        job.status = 'queued';
+        job.enqueuedAt = enqueuedAt;
+        // A queue with isAsync false stores the job but pushes nothing: it runs below.
+        mode = [!this.isAsync ? 'stored' : options.atFront ? 'front' : 'tail'];
       }
-      job.status = 'queued';
-      job.enqueuedAt = enqueuedAt;
-      transaction.hset(job.key, job.toHash());
-      if (job.ttl !== undefined) {
-        transaction.expire(job.key, job.ttl).expire(dependentsKey(job.id), job.ttl).expire(dependenciesKey(job.id), job.ttl);
-      }
-      if (!this.isAsync) return; // run below, never seen by a worker
-      if (jobs[index]!.options.atFront) transaction.lpush(this.key, job.id);
-      else transaction.rpush(this.key, job.id);
+      const fields = Object.entries(job.toHash()).flat();
+      batch.push(job.id, ...mode, job.ttl ?? '', fields.length, ...fields);
+      batched += 1;
     });
-    await execOrThrow(transaction.exec());
+    if (batched > 0) {
+      await scripts(this.connection).enqueueJobs([this.key, QUEUES_KEY, scheduledRegistryKey(this.name)], [JOB_KEY_PREFIX, batched, ...batch]);
+    }
     // After the batch: a job of the batch may depend on an earlier one.
     for (const job of checked) await this.#enqueueChecked(job, jobs[created.indexOf(job)]!.options);
     if (!this.isAsync) {
@@ -436,10 +439,3 @@ function dueTime(options: EnqueueOptions): Date | undefined {
   return options.at;
 }
 
-/** Awaits a MULTI's EXEC and throws the first command error instead of returning it. */
-async function execOrThrow(exec: Promise<[Error | null, unknown][] | null>): Promise<unknown[]> {
-  const replies = await exec;
-  if (replies === null) throw new Error('Redis aborted the transaction (EXEC returned null).');
-  for (const [error] of replies) if (error) throw error;
-  return replies.map(([, value]) => value);
-}

@@ -21,6 +21,7 @@ const SCRIPTS = {
   emptyQueue: { file: 'empty-queue.lua', numberOfKeys: 1 },
   enqueueDueJobs: { file: 'enqueue-due-jobs.lua', numberOfKeys: 4 },
   enqueueJob: { file: 'enqueue-job.lua', numberOfKeys: 6 },
+  enqueueJobs: { file: 'enqueue-jobs.lua', numberOfKeys: 3 },
   releaseLock: { file: 'release-lock.lua', numberOfKeys: 1 },
   requeueJob: { file: 'requeue-job.lua', numberOfKeys: 3 },
   finishJob: { file: 'finish-job.lua', numberOfKeys: 10, includes: ['retry-job.lib.lua', 'release-dependents.lib.lua'] },

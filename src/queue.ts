@@ -203,8 +203,11 @@ export class Queue {
         // A queue with isAsync false stores the job but pushes nothing: it runs below.
         mode = [!this.isAsync ? 'stored' : options.atFront ? 'front' : 'tail'];
       }
-      const fields = Object.entries(job.toHash()).flat();
-      batch.push(job.id, ...mode, job.ttl ?? '', fields.length, ...fields);
+      batch.push(job.id, ...mode, job.ttl ?? '', 0);
+      const countAt = batch.length - 1;
+      const fields = job.toHash();
+      for (const field in fields) batch.push(field, fields[field]!);
+      batch[countAt] = batch.length - countAt - 1;
       batched += 1;
     });
     if (batched > 0) {

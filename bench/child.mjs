@@ -1,0 +1,127 @@
+/**
+ * One producer or worker of the benchmark, in its own process: `node bench/child.mjs '<task JSON>'`,
+ * forked by bench/run.mjs. The task names a system (bench/systems/<system>.mjs) and a role; the
+ * child reports over IPC (`{ ready: true }` when a worker listens, then `{ result }` or `{ error }`)
+ * and exits. A fresh process per measurement: no system inherits another's heap, JIT or sockets,
+ * and a worker's peak RSS is its own.
+ *
+ * Roles:
+ *   enqueue          { mode: 'seq' | 'inflight' | 'bulk', n, warmup, inFlight, batch } -> { ms }
+ *   fill             { n, batch }: pre-enqueue jobs for a worker, untimed -> {}
+ *   process          { n, concurrency }: run n pre-enqueued jobs -> { ms, maxRssKb }
+ *   latency-worker   { n, concurrency }: wait for n jobs, each carrying its send time -> { samples: [sentAt, ms][] }
+ *   latency-producer { n, intervalMs }: send a job every intervalMs, its send time as payload -> { lagMs }
+ */
+const QUEUE = 'bench';
+
+const task = JSON.parse(process.argv[2]);
+const system = await import(new URL(`./systems/${task.system}.mjs`, import.meta.url).href);
+const options = { host: task.host, port: task.port, queue: QUEUE };
+
+/** Wall-clock milliseconds with sub-millisecond resolution, comparable across processes. */
+const wallClock = () => performance.timeOrigin + performance.now();
+
+const roles = {
+  async enqueue({ mode, n, warmup, inFlight, batch }) {
+    const producer = await system.openProducer(options);
+    const run = { seq: sequential, inflight: (p, count) => concurrent(p, count, inFlight), bulk: (p, count) => bulk(p, count, batch) }[mode];
+    await run(producer, warmup); // same connection and objects: scripts loaded, code warm
+    const start = performance.now();
+    await run(producer, n);
+    const ms = performance.now() - start;
+    await producer.close();
+    return { ms };
+  },
+
+  async fill({ n, batch }) {
+    const producer = await system.openProducer(options);
+    await bulk(producer, n, batch);
+    await producer.close();
+    return {};
+  },
+
+  async process({ n, concurrency }) {
+    let start = 0;
+    let end = 0;
+    const { worker, finished } = await openCountingWorker(n, concurrency, () => (end = performance.now()));
+    start = performance.now();
+    worker.start();
+    await finished;
+    await worker.stop();
+    return { ms: end - start, maxRssKb: process.resourceUsage().maxRSS };
+  },
+
+  async 'latency-worker'({ n, concurrency }) {
+    const samples = [];
+    const { worker, finished } = await openCountingWorker(n, concurrency, undefined, (sentAt) => samples.push([sentAt, wallClock() - sentAt]));
+    worker.start();
+    process.send({ ready: true });
+    await finished;
+    await worker.stop();
+    return { samples, maxRssKb: process.resourceUsage().maxRSS };
+  },
+
+  async 'latency-producer'({ n, intervalMs }) {
+    const producer = await system.openProducer(options);
+    const adds = [];
+    let lagMs = 0;
+    const start = performance.now();
+    for (let i = 0; i < n; i++) {
+      const wait = start + i * intervalMs - performance.now();
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      lagMs = Math.max(lagMs, performance.now() - (start + i * intervalMs));
+      adds.push(producer.add(wallClock()));
+    }
+    await Promise.all(adds);
+    await producer.close();
+    return { lagMs };
+  },
+};
+
+/** A worker that resolves `finished` at its n-th completed job; any failed job fails the task. */
+async function openCountingWorker(n, concurrency, onLast, onEach) {
+  let completed = 0;
+  let settle;
+  const finished = new Promise((resolve, reject) => (settle = { resolve, reject }));
+  const worker = await system.openWorker({
+    ...options,
+    concurrency,
+    onComplete: (payload) => {
+      onEach?.(payload);
+      completed += 1;
+      if (completed === n) {
+        onLast?.();
+        settle.resolve();
+      }
+    },
+    onFail: (error) => settle.reject(error instanceof Error ? error : new Error(String(error))),
+  });
+  return { worker, finished };
+}
+
+async function sequential(producer, n) {
+  for (let i = 0; i < n; i++) await producer.add(i);
+}
+
+/** n adds with `inFlight` of them outstanding at any time. */
+async function concurrent(producer, n, inFlight) {
+  let next = 0;
+  const lane = async () => {
+    while (next < n) await producer.add(next++);
+  };
+  await Promise.all(Array.from({ length: Math.min(inFlight, n) }, lane));
+}
+
+async function bulk(producer, n, batch) {
+  for (let first = 0; first < n; first += batch) {
+    const size = Math.min(batch, n - first);
+    await producer.addBulk(Array.from({ length: size }, (_, i) => first + i));
+  }
+}
+
+try {
+  const result = await roles[task.role](task);
+  process.send({ result }, () => process.exit(0));
+} catch (error) {
+  process.send({ error: error?.stack ?? String(error) }, () => process.exit(1));
+}

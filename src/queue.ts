@@ -1,7 +1,7 @@
 /**
  * A queue: the Redis list `rq:queue:<name>` of job ids, oldest first, registered in the set
- * `rq:queues` by its key. Enqueueing writes the job hash and pushes its id in one MULTI, exactly
- * as RQ 1.13 does (RQ-REFERENCE.md §2.7), so Python workers and readers see the same thing.
+ * `rq:queues` by its key. Enqueueing writes the job hash and pushes its id in one Lua step, leaving exactly
+ * what RQ 1.13's MULTI leaves (RQ-REFERENCE.md §2.7), so Python workers and readers see the same thing.
  */
 import { resolveConnection, type ConnectionOptions, type RedisConnection } from './connection.js';
 import { callString } from './call-string.js';
@@ -144,7 +144,7 @@ export class Queue {
   }
 
   /**
-   * Enqueues a call with RQ's options, in one transaction: `SADD rq:queues`, `HSET rq:job:<id>`,
+   * Enqueues a call with RQ's options, in one atomic step: `SADD rq:queues`, `HSET rq:job:<id>`,
    * the TTLs if `ttl` is set, then `RPUSH` (or `LPUSH` with `atFront`) of the id.
    * @throws {InvalidArgumentError} or {@link TimeoutFormatError} for a bad option; nothing is written then.
    */
@@ -165,7 +165,7 @@ export class Queue {
   }
 
   /**
-   * Enqueues many jobs in one round trip (one MULTI for the whole batch), as RQ's
+   * Enqueues many jobs in one round trip (one script call for the whole batch), as RQ's
    * `enqueue_many`. Every job is checked before anything is written.
    * @throws {InvalidArgumentError} or {@link TimeoutFormatError} for a bad job; nothing is written then.
    */

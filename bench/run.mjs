@@ -12,6 +12,7 @@ import { createRequire } from 'node:module';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensurePeersInstalled } from './lib/install.mjs';
+import { takeBenchLock } from './lib/lock.mjs';
 import { describeMachine } from './lib/machine.mjs';
 import { parseOptions, usage } from './lib/options.mjs';
 import { PYTHON, killChildren } from './lib/processes.mjs';
@@ -74,9 +75,11 @@ async function main(argv) {
   }
   if (!existsSync(join(root, 'dist', 'index.js'))) throw new Error('rq-ts is not built (dist/index.js is missing): run `npm run build`, or use `npm run bench`, which builds it.');
   const columns = chooseColumns(options);
+  if (columns.some((column) => column === 'bullmq' || column === 'bee-queue')) ensurePeersInstalled({ allowed: options.install, log });
+  const releaseLock = options.smoke ? () => undefined : await takeBenchLock(log);
+  process.on('exit', releaseLock);
   const snapshot = snapshotDist();
   process.env.RQ_TS_BENCH_DIST = join(snapshot, 'dist', 'index.js'); // read by bench/systems/rq-ts.mjs in the children
-  if (columns.some((column) => column === 'bullmq' || column === 'bee-queue')) ensurePeersInstalled({ allowed: options.install, log });
   const outDir = options.out ?? join(root, 'bench', 'results');
   const profileDir = options.profile ? join(outDir, 'profiles') : undefined;
   if (profileDir) mkdirSync(profileDir, { recursive: true });
@@ -86,11 +89,18 @@ async function main(argv) {
     client.on('error', () => undefined); // reported by the failing command
     return client;
   };
-  const redis = await startRedisServer({ connect });
+  let redis;
+  try {
+    redis = await startRedisServer({ connect });
+  } catch (error) {
+    rmSync(snapshot, { recursive: true, force: true });
+    throw error;
+  }
   const cleanup = async () => {
     killChildren();
     await redis.stop();
     rmSync(snapshot, { recursive: true, force: true });
+    releaseLock();
   };
   const onSignal = (signal) => {
     log(`\n${signal}: stopping the benchmark's processes and redis-server.`);

@@ -190,7 +190,9 @@ npm run bench -- --help
    \`npm ci\` is not used for them because it rejects a lock without BullMQ's optional
    msgpackr-extract binaries for other platforms, which the registry used here does not serve;
    the installed versions are checked against the lock instead;
-3. runs every scenario: for each, every run goes through all systems, in an order rotated each run
+3. waits while another full run is measuring on the machine (\`bench/.bench.lock\`), copies
+   \`dist/\` so that a rebuild during the run cannot mix two builds, then runs every scenario:
+   for each, every run goes through all systems, in an order rotated each run
    so that machine drift hits all alike, with \`FLUSHALL\` before each measurement;
 4. prints the table and writes \`bench/results/<timestamp>.json\`, \`.md\` and \`.svg\`, and (unless
    \`--smoke\` or \`--no-docs\`) this page and \`docs/benchmarks.svg\`.

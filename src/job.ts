@@ -4,7 +4,6 @@
  * serializer's bytes without zlib, timestamps are RQ's text, integers decimal text.
  */
 import { randomUUID } from 'node:crypto';
-import { deflateSync, inflateSync } from 'node:zlib';
 import { resolveConnection, type ConnectionOptions, type RedisConnection } from './connection.js';
 import { DeserializationError, InvalidArgumentError, InvalidJobOperationError, NoSuchJobError } from './errors.js';
 import {
@@ -28,6 +27,7 @@ import { pythonJsonList, type Retry } from './retry.js';
 import { scripts } from './scripts/index.js';
 import { JSONSerializer, type Serializer } from './serializers/index.js';
 import { formatTimestamp, parseTimestamp } from './timestamps.js';
+import { zlibUnwrap, zlibWrap } from './zlib-format.js';
 
 /** A job's status, as RQ stores it in the `status` field. */
 export type JobStatus = 'queued' | 'started' | 'finished' | 'failed' | 'deferred' | 'scheduled' | 'stopped' | 'canceled';
@@ -37,12 +37,6 @@ export type Kwargs = Record<string, unknown>;
 
 /** Largest `data` field rq-ts inflates, in bytes: a zlib bomb fails the job instead of the worker. */
 const MAX_INFLATED_BYTES = 64 * 1024 * 1024;
-
-/**
- * zlib level 1: about twice as fast as the default level on job-sized payloads, which are too small
- * for the levels to differ in size. Any zlib stream reads back the same in Python RQ.
- */
-const DEFLATE_OPTIONS = { level: 1 };
 
 /** Bytes that start a Python pickle (protocol 2 and above). */
 const PICKLE_OPCODE = 0x80;
@@ -502,7 +496,7 @@ export class Job {
     const fields: Record<string, string | Buffer> = {
       ...this.#extra,
       created_at: formatTimestamp(this.createdAt),
-      data: deflateSync(payload, DEFLATE_OPTIONS),
+      data: zlibWrap(payload),
       success_callback_name: this.#extra['success_callback_name'] ?? '',
       failure_callback_name: this.#extra['failure_callback_name'] ?? '',
       started_at: this.startedAt ? formatTimestamp(this.startedAt) : '',
@@ -588,7 +582,7 @@ const OPTIONAL_FIELDS = ['origin', 'enqueued_at', 'status', 'timeout', 'result_t
 /** zlib-inflated UTF-8 text, or the bytes as text when they are not zlib (RQ readers do the same). */
 function inflateText(data: Buffer): string {
   try {
-    return inflateSync(data, { maxOutputLength: MAX_INFLATED_BYTES }).toString('utf8');
+    return zlibUnwrap(data, MAX_INFLATED_BYTES).toString('utf8');
   } catch {
     return data.toString('utf8');
   }
@@ -597,7 +591,7 @@ function inflateText(data: Buffer): string {
 function decodeData(id: string, data: Buffer, serializer: Serializer): [string, unknown[], Kwargs] {
   let payload: Buffer;
   try {
-    payload = inflateSync(data, { maxOutputLength: MAX_INFLATED_BYTES });
+    payload = zlibUnwrap(data, MAX_INFLATED_BYTES);
   } catch (error) {
     // RQ readers fall back to the raw bytes when they are not zlib; so do we, but not for a bomb.
     if ((error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') {

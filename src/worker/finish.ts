@@ -3,7 +3,6 @@
  * RQ's encodings (base64 of the serialized return value; base64 of zlib of the error text), the
  * TTLs, the registry, a retry, and the worker's counters.
  */
-import { deflateSync } from 'node:zlib';
 import type { RedisConnection } from '../connection.js';
 import { DEFAULT_FAILURE_TTL } from '../defaults.js';
 import { UnserializableResultError } from '../errors.js';
@@ -25,6 +24,7 @@ import {
 import { scripts } from '../scripts/index.js';
 import type { Serializer } from '../serializers/index.js';
 import { formatTimestamp } from '../timestamps.js';
+import { zlibWrap } from '../zlib-format.js';
 
 /** How a job's function ended. */
 export type Outcome = { kind: 'finished'; value: unknown } | { kind: 'failed' | 'stopped'; error: Error };
@@ -79,7 +79,7 @@ export async function finishJob(connection: RedisConnection, runner: Runner, exe
   } else {
     ttl = job?.failureTtl ?? DEFAULT_FAILURE_TTL;
     field = 'exc_string';
-    value = deflateSync(Buffer.from(describeError(outcome.error))).toString('base64');
+    value = zlibWrap(Buffer.from(describeError(outcome.error))).toString('base64');
   }
   const status = (await scripts(connection).finishJob(
     [

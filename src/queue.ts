@@ -25,6 +25,7 @@ import {
   StartedJobRegistry,
 } from './registries/index.js';
 import { scripts } from './scripts/index.js';
+import { pack, type Packable } from './scripts/pack.js';
 import { JSONSerializer, type Serializer } from './serializers/index.js';
 import { parseDuration, parseJobTimeout, type Duration } from './timeouts.js';
 
@@ -165,7 +166,8 @@ export class Queue {
   }
 
   /**
-   * Enqueues many jobs in one round trip (one script call for the whole batch), as RQ's
+   * Enqueues many jobs in one round trip (one script call for the whole batch, its jobs packed in
+   * one MessagePack argument), as RQ's
    * `enqueue_many`. Every job is checked before anything is written.
    * @throws {InvalidArgumentError} or {@link TimeoutFormatError} for a bad job; nothing is written then.
    */
@@ -181,8 +183,7 @@ export class Queue {
     if (created.length === 0) return [];
     const enqueuedAt = new Date();
     const checked: Job[] = []; // enqueued one by one, by a script that checks first
-    const batch: Array<string | number | Buffer> = [];
-    let batched = 0;
+    const batch: Packable[] = [];
     created.forEach((job, index) => {
       job.origin = this.name;
       const { options } = jobs[index]!;
@@ -191,27 +192,27 @@ export class Queue {
         return;
       }
       const due = dueTimes[index];
-      let mode: Array<string | number>;
+      let mode: string;
+      let dueSeconds: string | number = '';
       if (due !== undefined) {
         // As RQ's enqueue_at: status scheduled, no enqueued_at, scored by the due time in whole seconds.
         job.status = 'scheduled';
         job.enqueueAtFront = options.atFront ?? false;
-        mode = ['scheduled', Math.floor(due.getTime() / 1000)];
+        mode = 'scheduled';
+        dueSeconds = Math.floor(due.getTime() / 1000);
       } else {
         job.status = 'queued';
         job.enqueuedAt = enqueuedAt;
         // A queue with isAsync false stores the job but pushes nothing: it runs below.
-        mode = [!this.isAsync ? 'stored' : options.atFront ? 'front' : 'tail'];
+        mode = !this.isAsync ? 'stored' : options.atFront ? 'front' : 'tail';
       }
-      batch.push(job.id, ...mode, job.ttl ?? '', 0);
-      const countAt = batch.length - 1;
+      const entry: Packable[] = [job.id, mode, dueSeconds, job.ttl ?? ''];
       const fields = job.toHash();
-      for (const field in fields) batch.push(field, fields[field]!);
-      batch[countAt] = batch.length - countAt - 1;
-      batched += 1;
+      for (const field in fields) entry.push(field, fields[field]!);
+      batch.push(entry);
     });
-    if (batched > 0) {
-      await scripts(this.connection).enqueueJobs([this.key, QUEUES_KEY, scheduledRegistryKey(this.name)], [JOB_KEY_PREFIX, batched, ...batch]);
+    if (batch.length > 0) {
+      await scripts(this.connection).enqueueJobs([this.key, QUEUES_KEY, scheduledRegistryKey(this.name)], [JOB_KEY_PREFIX, pack(batch)]);
     }
     // After the batch: a job of the batch may depend on an earlier one.
     for (const job of checked) await this.#enqueueChecked(job, jobs[created.indexOf(job)]!.options);

@@ -8,29 +8,19 @@
   KEYS[2]  rq:queues
   KEYS[3]  the scheduled registry, rq:scheduled:<name>
   ARGV[1]  the job key prefix, "rq:job:"
-  ARGV[2]  the number of jobs; then, for each job:
-           id, mode ("tail", "front", "scheduled" with the due time next, or "stored": hash only),
-           ttl in seconds or "", the number of hash values n, then n values (field, value, ...)
+  ARGV[2]  the jobs, MessagePack (see pack.ts): an array with, for each job, an array
+           { id, mode, due, ttl, field, value, field, value, ... } where mode is "tail", "front",
+           "scheduled" (due: the due time in epoch seconds; "" otherwise) or "stored" (hash only),
+           and ttl is in seconds or ""
   Returns  the number of jobs written
 ]]
 local prefix = ARGV[1]
-local count = tonumber(ARGV[2])
-local at = 3
+local jobs = cmsgpack.unpack(ARGV[2])
 redis.call('SADD', KEYS[2], KEYS[1])
-for _ = 1, count do
-  local id, mode = ARGV[at], ARGV[at + 1]
-  at = at + 2
-  local due
-  if mode == 'scheduled' then
-    due = ARGV[at]
-    at = at + 1
-  end
-  local ttl = ARGV[at]
-  local n = tonumber(ARGV[at + 1])
-  at = at + 2
+for _, job in ipairs(jobs) do
+  local id, mode, due, ttl = job[1], job[2], job[3], job[4]
   local key = prefix .. id
-  redis.call('HSET', key, unpack(ARGV, at, at + n - 1))
-  at = at + n
+  redis.call('HSET', key, unpack(job, 5))
   if ttl ~= '' then
     redis.call('EXPIRE', key, ttl)
     redis.call('EXPIRE', key .. ':dependents', ttl)
@@ -44,4 +34,4 @@ for _ = 1, count do
     redis.call('ZADD', KEYS[3], due, id)
   end
 end
-return count
+return #jobs

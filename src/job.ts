@@ -119,6 +119,13 @@ export function validateJobId(id: string): string {
   return id;
 }
 
+let attach: (job: Job, running: { readonly signal: AbortSignal }) => void;
+
+/** Gives `job` the signal of its execution in this process (for the worker; not exported by rq-ts). */
+export function attachInterruption(job: Job, running: { readonly signal: AbortSignal }): void {
+  attach(job, running);
+}
+
 /** A job, as stored in `rq:job:<id>`. */
 export class Job {
   /** The job id (a UUID4 unless the producer chose one). */
@@ -171,11 +178,8 @@ export class Job {
   lastHeartbeat: Date | undefined;
   /** Name of the worker that ran it. */
   workerName: string | undefined;
-  /**
-   * While a worker runs the job in this process: aborted at the job's timeout, on a stop-job
-   * command, or on a cold shutdown. Long jobs should pass it on (`fetch(url, { signal })`) or check it.
-   */
-  signal: AbortSignal | undefined = undefined;
+  /** The execution in progress in this process, whose signal {@link Job.signal} gives. */
+  #running: { readonly signal: AbortSignal } | undefined = undefined;
   /** Fields read from Redis that rq-ts does not model (callbacks, retries...), kept as they were on re-save. */
   #extra: Record<string, Buffer> = {};
 
@@ -417,6 +421,21 @@ export class Job {
   async getPosition(): Promise<number | null> {
     if (this.origin === undefined) return null;
     return this.connection.lpos(queueKey(this.origin), this.id);
+  }
+
+  /**
+   * While a worker runs the job in this process: aborted at the job's timeout, on a stop-job
+   * command, or on a cold shutdown. Long jobs should pass it on (`fetch(url, { signal })`) or check
+   * it. Undefined when the job is not running here.
+   */
+  get signal(): AbortSignal | undefined {
+    return this.#running?.signal;
+  }
+
+  static {
+    attach = (job, running) => {
+      job.#running = running;
+    };
   }
 
   /** The Redis key of this job's hash. */

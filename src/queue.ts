@@ -14,8 +14,8 @@ import type { CallbackRef } from './callback.js';
 import { Retry } from './retry.js';
 import { definedTask, taskName, type Task } from './task.js';
 import { formatTimestamp } from './timestamps.js';
-import { execute } from './worker/execute.js';
-import { finishJob, type Outcome } from './worker/finish.js';
+import { execute, Interruption } from './worker/execute.js';
+import { finishJob, type Outcome } from './worker/transitions.js';
 import {
   CanceledJobRegistry,
   DeferredJobRegistry,
@@ -276,11 +276,11 @@ export class Queue {
     try {
       const fn = definedTask(job.funcName);
       if (!fn) throw new UnknownFunctionError(`Job ${job.id} calls '${job.funcName}', which is not defined in this process: a queue with isAsync false runs only functions defined with defineTask().`);
-      outcome = { kind: 'finished', value: await execute(fn, job, new AbortController(), job.timeout ?? this.defaultTimeout) };
+      outcome = { kind: 'finished', value: await execute(fn, job, new Interruption(), job.timeout ?? this.defaultTimeout) };
     } catch (error) {
       outcome = { kind: 'failed', error: error instanceof Error ? error : new Error(String(error)) };
     }
-    const runner = { workerName: SYNC_WORKER_NAME, workerKey: undefined, idleTtl: 0, serializer: this.serializer, defaultResultTtl: DEFAULT_RESULT_TTL };
+    const runner = { workerName: SYNC_WORKER_NAME, hasWorkerHash: false, serializer: this.serializer, defaultResultTtl: DEFAULT_RESULT_TTL };
     const ended = await finishJob(this.connection, runner, { id: job.id, queue: this.name, startedAtText, startedAtMs }, outcome, job);
     if (ended.status !== 'retried') job.status = ended.status as JobStatus;
   }

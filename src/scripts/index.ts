@@ -29,11 +29,14 @@ const SCRIPTS = {
   enqueueJobs: { file: 'enqueue-jobs.lua', numberOfKeys: 3 },
   releaseLock: { file: 'release-lock.lua', numberOfKeys: 1 },
   requeueJob: { file: 'requeue-job.lua', numberOfKeys: 3 },
-  finishJob: { file: 'finish-job.lua', numberOfKeys: 10, includes: ['retry-job.lib.lua', 'release-dependents.lib.lua'] },
   heartbeatJob: { file: 'heartbeat-job.lua', numberOfKeys: 3 },
   touchWorker: { file: 'touch-worker.lua', numberOfKeys: 1 },
-  // start-job takes a variable number of queue keys: called with numberOfKeys as first argument.
-  startJob: { file: 'start-job.lua', numberOfKeys: null },
+  // Takes a variable number of queue keys: called with numberOfKeys as first argument.
+  finishAndStartJobs: {
+    file: 'finish-and-start-jobs.lua',
+    numberOfKeys: null,
+    includes: ['retry-job.lib.lua', 'release-dependents.lib.lua', 'finish-job.lib.lua', 'start-job.lib.lua'],
+  },
 } as const satisfies Record<string, ScriptSpec>;
 
 /** The name of a script registered by {@link scripts}. */

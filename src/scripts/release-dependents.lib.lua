@@ -9,11 +9,12 @@
   is pushed on that queue (at the head with enqueue_at_front=1), status queued. Released and
   vanished ids leave the parent's dependents set, which is deleted once empty.
   `prefixes` = { job = "rq:job:", queue = "rq:queue:", deferred = "rq:deferred:", queues = "rq:queues" }.
-  Returns the number of jobs released.
+  Returns the number of jobs released, and whether the dependents set remains (some still wait).
 ]]
 local function release_dependents(parent, parent_status, exclude, prefixes, now_text)
   local dependents_key = prefixes.job .. parent .. ':dependents'
   local ids = redis.call('SMEMBERS', dependents_key)
+  if #ids == 0 then return 0, false end
   local done = {}
   local released = 0
   for _, id in ipairs(ids) do
@@ -52,8 +53,8 @@ local function release_dependents(parent, parent_status, exclude, prefixes, now_
   end
   if #done == #ids then
     redis.call('DEL', dependents_key)
-  elseif #done > 0 then
-    redis.call('SREM', dependents_key, unpack(done))
+    return released, false
   end
-  return released
+  if #done > 0 then redis.call('SREM', dependents_key, unpack(done)) end
+  return released, true
 end

@@ -12,7 +12,7 @@ import { Redis, type RedisOptions } from 'ioredis';
 import { importFunction } from '../functions.js';
 import { Job } from '../job.js';
 import { definedTask } from '../task.js';
-import { execute } from './execute.js';
+import { execute, Interruption } from './execute.js';
 
 /** The first message of the parent. */
 export interface InitMessage {
@@ -43,7 +43,7 @@ async function run(message: RunMessage): Promise<ResultMessage> {
     const hash = Object.fromEntries(Object.entries(message.hash).map(([field, value]) => [field, Buffer.from(value)]));
     const job = Job.fromHash(message.id, hash, connection);
     const fn = definedTask(job.funcName) ?? (await importFunction(job.funcName, init!.paths));
-    return { type: 'result', ok: true, value: await execute(fn, job, new AbortController(), -1) };
+    return { type: 'result', ok: true, value: await execute(fn, job, new Interruption(), -1) };
   } catch (thrown) {
     const error = thrown instanceof Error ? thrown : new Error(String(thrown));
     return { type: 'result', ok: false, error: { name: error.name, message: error.message, stack: error.stack } };

@@ -5,11 +5,15 @@
  * ...): each slot has its worker hash `rq:worker:<slot>` in `rq:workers` and
  * `rq:workers:<queue>`, its `current_job`, and its command channel `rq:pubsub:<slot>`.
  *
- * The lifecycle, as verbs: register the slots; loop: claim a job for a free slot (one Lua step
- * from the queue into the started registry), run it, end it (one Lua step into the finished or
- * failed registry, or a retry); wait for work when there is none; keep heartbeats and worker keys
- * alive on a timer; sweep abandoned jobs; obey commands; on stop, finish the running jobs (warm)
- * or interrupt them (cold); deregister.
+ * The lifecycle, as verbs: register the slots; loop: start jobs for the free slots (one Lua step
+ * moves each from its queue into the started registry), run them, end them (one Lua step into the
+ * finished or failed registry, or a retry, which also starts the slot's next job); wait for work
+ * when there is none; keep heartbeats and worker keys alive on a timer; sweep abandoned jobs;
+ * obey commands; on stop, finish the running jobs (warm) or interrupt them (cold); deregister.
+ *
+ * Round trips: the endings of one tick go to Redis together, in one step that also starts the
+ * next jobs of their slots (transitions.ts). At concurrency 1 that is one round trip per job; at
+ * concurrency N, one per batch of jobs that ended together.
  */
 import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
@@ -27,28 +31,20 @@ import {
 import { InvalidArgumentError, JobStoppedError, JobTimeoutError, ShutDownImminentError, UnknownFunctionError } from '../errors.js';
 import { importFunction, type TaskFunction } from '../functions.js';
 import { Job, type CallbackKind } from '../job.js';
-import {
-  JOB_KEY_PREFIX,
-  QUEUE_KEY_PREFIX,
-  SUSPENDED_KEY,
-  queueKey,
-  startedRegistryKey,
-  workerCommandsChannel,
-  workerKey,
-} from '../keys.js';
+import { jobKey, queueKey, startedRegistryKey, workerCommandsChannel, workerKey } from '../keys.js';
 import { Queue } from '../queue.js';
 import { Scheduler, SCHEDULER_INTERVAL } from '../scheduler.js';
 import { scripts } from '../scripts/index.js';
 import { JSONSerializer, type Serializer } from '../serializers/index.js';
 import { definedTask, type Task } from '../task.js';
 import { formatTimestamp } from '../timestamps.js';
-import { execute } from './execute.js';
+import { execute, Interruption } from './execute.js';
 import { HorsePool } from './isolated.js';
 import { QueueWaiter } from './wait.js';
 import { SILENT, type DequeueStrategy, type ExceptionHandler, type Logger, type WorkOptions, type WorkerEvents, type WorkerOptions } from './options.js';
 import { maintainQueues, sweepAbandoned, type MaintenanceContext } from './maintenance.js';
 import { Presence } from './presence.js';
-import { finishJob, type Ending, type Execution, type Outcome } from './finish.js';
+import { describeEnding, step, type Ending, type EndingRecord, type Execution, type Outcome, type Runner, type StartedJob } from './transitions.js';
 
 export { getCurrentJob } from './execute.js';
 export { WorkHorseTerminatedError, type IsolationOptions } from './isolated.js';
@@ -58,21 +54,35 @@ export type { DequeueStrategy, ExceptionHandler, Logger, WorkOptions, WorkerEven
 /** How often a worker looks for abandoned jobs in its queues' started registries, in ms. */
 const ABANDONED_SWEEP_MS = 5000;
 
-/** How long a suspension check stays valid before Redis is asked again, in ms. */
-const SUSPENSION_CHECK_MS = 1000;
+/** How long a suspended worker waits before it asks again, in ms. */
+const SUSPENDED_PAUSE_MS = 1000;
 
+/** A job a slot runs, from its start until everything after its end is done. */
 interface Running extends Execution {
-  readonly job: Job;
+  /** Undefined when the job's data could not be read: it is ended failed at once. */
+  readonly job: Job | undefined;
   readonly hash: Record<string, Buffer>;
-  readonly controller: AbortController;
-  done?: Promise<void>;
+  readonly interruption: Interruption;
 }
 
 interface Slot {
   readonly index: number;
   readonly name: string;
   readonly key: string;
+  /** Who ends this slot's jobs, in Redis' terms. */
+  readonly runner: Runner;
   running: Running | undefined;
+  /** Whether a step in flight asks for a job for this slot. */
+  reserved: boolean;
+}
+
+/** An ending waiting for the next step. */
+interface PendingEnding {
+  readonly slot: Slot;
+  readonly running: Running;
+  readonly record: EndingRecord;
+  /** Whether the slot takes its next job in the same step: nothing is left to do after this end. */
+  readonly next: boolean;
 }
 
 
@@ -114,11 +124,21 @@ export class Worker extends EventEmitter<WorkerEvents> {
   #subscriber: RedisConnection | undefined;
   #stopping = false;
   #cold = false;
-  #suspendedUntil = 0;
+  /** Whether the last step found rq:suspended. */
+  #suspended = false;
   /** Index of the queue that gave the last job, for round_robin. */
   #lastQueueIndex = -1;
   #working: Promise<number> | undefined;
   #wakeLoop: (() => void) | undefined;
+  #options: WorkOptions = {};
+  /** Jobs started since work() began, and when the last one started (for maxIdleTime). */
+  #started = 0;
+  #idleSince = 0;
+  /** Endings of this tick, sent together by #flush. */
+  #pending: PendingEnding[] = [];
+  #flushScheduled = false;
+  /** Steps sent and not yet answered. */
+  #stepsInFlight = 0;
 
   /**
    * @param queues queue names or {@link Queue}s, highest priority first.
@@ -159,7 +179,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
     }
     this.#slots = Array.from({ length: this.concurrency }, (_, index) => {
       const name = index === 0 ? this.name : `${this.name}-${index + 1}`;
-      return { index, name, key: workerKey(name), running: undefined };
+      const runner: Runner = { workerName: name, hasWorkerHash: true, serializer: this.#serializer, defaultResultTtl: this.#defaultResultTtl };
+      return { index, name, key: workerKey(name), runner, running: undefined, reserved: false };
     });
     const tasks = options.tasks ?? {};
     const entries = Array.isArray(tasks) ? tasks.map((task: Task<any[], unknown>) => [task.name, task.fn] as const) : Object.entries(tasks);
@@ -209,6 +230,10 @@ export class Worker extends EventEmitter<WorkerEvents> {
   async #work(options: WorkOptions): Promise<number> {
     this.#stopping = false;
     this.#cold = false;
+    this.#suspended = false;
+    this.#options = options;
+    this.#started = 0;
+    this.#idleSince = Date.now();
     await this.#presence.refuseLiveNamesakes(this.#slots);
     await this.#presence.nameConnection(this.name);
     await this.#presence.register(this.#slots);
@@ -219,7 +244,6 @@ export class Worker extends EventEmitter<WorkerEvents> {
     ];
     this.#log.info(`Worker ${this.key} started, pid ${process.pid}, ${this.concurrency} slot(s), listening on ${this.queueNames.join(', ')}`);
     this.emit('worker:started');
-    let started = 0;
     const scheduler = options.withScheduler ? new Scheduler(this.connection, this.queueNames) : undefined;
     if (scheduler && !options.burst) {
       timers.push(setInterval(() => void scheduler.tick().catch((error: unknown) => this.#backgroundError(error)), SCHEDULER_INTERVAL * 1000));
@@ -229,22 +253,22 @@ export class Worker extends EventEmitter<WorkerEvents> {
       // Neither step may end the worker when Redis blinks at startup: both are retried later.
       await maintainQueues(this.#maintenance).catch((error: unknown) => this.#backgroundError(error));
       await this.#subscribe();
-      started = await this.#loop(options);
+      await this.#loop();
     } finally {
       for (const timer of timers) clearInterval(timer);
       await scheduler?.release().catch((error: unknown) => this.#backgroundError(error));
       if (this.#cold) this.#interruptAll();
-      await Promise.allSettled(this.#slots.map((slot) => slot.running?.done));
+      while (this.#isBusy()) await this.#nextChange();
       this.#waiter?.close();
       this.#waiter = undefined;
       this.#pool?.close();
       this.#subscriber?.disconnect();
       this.#subscriber = undefined;
       await this.#presence.unregister(this.#slots).catch((error: unknown) => this.#backgroundError(error)); // its keys expire anyway
-      this.#log.info(`Worker ${this.key} stopped after ${started} job(s)`);
-      this.emit('worker:stopped', started);
+      this.#log.info(`Worker ${this.key} stopped after ${this.#started} job(s)`);
+      this.emit('worker:stopped', this.#started);
     }
-    return started;
+    return this.#started;
   }
 
   /**
@@ -270,12 +294,11 @@ export class Worker extends EventEmitter<WorkerEvents> {
     await this.#working?.catch(() => undefined);
   }
 
-  async #loop(options: WorkOptions): Promise<number> {
-    const progress = { started: 0, idleSince: Date.now() };
+  async #loop(): Promise<void> {
     let backoffMs = 0;
     while (!this.#stopping) {
       try {
-        if ((await this.#step(options, progress)) === 'stop') break;
+        if ((await this.#turn()) === 'stop') break;
         backoffMs = 0;
       } catch (error) {
         // Redis unreachable (restart, failover, killed connection): ioredis reconnects; wait and go on.
@@ -284,36 +307,33 @@ export class Worker extends EventEmitter<WorkerEvents> {
         await this.#pause(backoffMs);
       }
     }
-    return progress.started;
   }
 
-  /** One turn of the loop: claim a job, or wait for one; 'stop' when the work is over. */
-  async #step(options: WorkOptions, progress: { started: number; idleSince: number }): Promise<'go' | 'stop'> {
-    if (options.maxJobs !== undefined && progress.started >= options.maxJobs) return 'stop';
-    if (await this.#isSuspended()) {
+  /** One turn of the loop: start jobs for the free slots, or wait; 'stop' when the work is over. */
+  async #turn(): Promise<'go' | 'stop'> {
+    const options = this.#options;
+    if (options.maxJobs !== undefined && this.#started >= options.maxJobs) return 'stop';
+    if (this.#suspended) {
       if (options.burst) return 'stop';
       await this.#setState('suspended');
-      await this.#pause(1000);
+      await this.#pause(SUSPENDED_PAUSE_MS);
+      this.#suspended = false; // the next step finds out whether it still is
       return 'go';
     }
-    const slot = this.#slots.find((candidate) => candidate.running === undefined);
-    if (!slot) {
-      await this.#nextCompletion();
+    const free = this.#slots.filter((slot) => slot.running === undefined && !slot.reserved);
+    if (free.length === 0 || this.#budget(free.length) === 0) {
+      await this.#nextChange();
       return 'go';
     }
-    if (await this.#claim(slot)) {
-      progress.started += 1;
-      progress.idleSince = Date.now();
-      return 'go';
-    }
-    const busy = this.#slots.some((candidate) => candidate.running !== undefined);
+    if ((await this.#step([], free)) > 0 || this.#suspended) return 'go';
+    const busy = this.#isBusy();
     if (options.burst) {
       if (!busy) return 'stop';
-      await this.#nextCompletion();
+      await this.#nextChange();
       return 'go';
     }
     if (!busy) {
-      if (options.maxIdleTime !== undefined && Date.now() - progress.idleSince >= options.maxIdleTime * 1000) return 'stop';
+      if (options.maxIdleTime !== undefined && Date.now() - this.#idleSince >= options.maxIdleTime * 1000) return 'stop';
       this.emit('worker:idle');
     }
     const timeout = options.maxIdleTime !== undefined ? Math.max(1, Math.min(this.#dequeueTimeout, Math.ceil(options.maxIdleTime))) : this.#dequeueTimeout;
@@ -322,88 +342,173 @@ export class Worker extends EventEmitter<WorkerEvents> {
     return 'go';
   }
 
-  /** Claims the next job for `slot` and starts running it; resolves to whether there was one. */
-  async #claim(slot: Slot): Promise<boolean> {
-    const startedAtText = formatTimestamp(new Date());
-    const heartbeatTtl = this.#monitoringInterval + HEARTBEAT_GRACE;
-    const reply = (await scripts(this.connection, true).startJob(
-      [slot.key, ...this.#queueOrder().map(queueKey)],
-      [JOB_KEY_PREFIX, startedRegistryKey(''), slot.name, startedAtText, heartbeatTtl, heartbeatTtl, QUEUE_KEY_PREFIX],
-    )) as [Buffer, Buffer, Buffer[]] | null;
-    if (!reply) return false;
-    const [key, idBytes, flat] = reply;
-    const queue = key.toString().slice(QUEUE_KEY_PREFIX.length);
+  /**
+   * Sends one step: the endings given, and a job asked for each of `slots` (as far as maxJobs,
+   * suspension and stopping allow). Runs what it started; resolves to the number of jobs started.
+   */
+  async #step(endings: readonly PendingEnding[], slots: readonly Slot[]): Promise<number> {
+    const asked = this.#stopping || this.#suspended ? [] : slots.slice(0, this.#budget(slots.length));
+    if (asked.length === 0 && endings.length === 0) return 0;
+    for (const slot of asked) slot.reserved = true;
+    const order = this.#queueOrder();
+    const now = new Date();
+    this.#stepsInFlight += 1;
+    try {
+      const result = await step(
+        this.connection,
+        {
+          endings: endings.map((ending) => ending.record),
+          idleTtl: this.#workerTtl + HEARTBEAT_GRACE,
+          disableDefaultExceptionHandler: this.#disableDefaultExceptionHandler,
+          ...(asked.length > 0 && {
+            start: {
+              slots: asked.map((slot) => slot.name),
+              queueKeys: order.map(queueKey),
+              firstQueue: this.#strategy === 'round_robin' ? (this.#lastQueueIndex + 1) % order.length : 0,
+              roundRobin: this.#strategy === 'round_robin',
+              heartbeatTtl: this.#monitoringInterval + HEARTBEAT_GRACE,
+            },
+          }),
+        },
+        now,
+      );
+      if (result.suspended) this.#suspended = true;
+      endings.forEach(({ slot, running, record }, index) => void this.#afterEnd(slot, running, { status: result.statuses[index]!, error: record.error }));
+      const startedAtText = formatTimestamp(now);
+      for (const started of result.started) {
+        const slot = asked[started.slotIndex]!;
+        slot.reserved = false;
+        this.#start(slot, started, order[started.queueIndex]!, startedAtText, now.getTime());
+      }
+      return result.started.length;
+    } finally {
+      for (const slot of asked) slot.reserved = false;
+      this.#stepsInFlight -= 1;
+      this.#wakeLoop?.();
+    }
+  }
+
+  /** How many of `wanted` jobs may start now: maxJobs counts the jobs started and those asked for. */
+  #budget(wanted: number): number {
+    const { maxJobs } = this.#options;
+    if (maxJobs === undefined) return wanted;
+    const reserved = this.#slots.filter((slot) => slot.reserved).length;
+    return Math.max(0, Math.min(wanted, maxJobs - this.#started - reserved));
+  }
+
+  /** Queue names in the order this step tries them. */
+  #queueOrder(): readonly string[] {
+    if (this.#strategy === 'random') return [...this.queueNames].sort(() => Math.random() - 0.5);
+    return this.queueNames; // round_robin: the script starts after the queue of the last job, as RQ
+  }
+
+  /** A job the step started for `slot`: runs it, or ends it failed at once when its data cannot be read. */
+  #start(slot: Slot, started: StartedJob, queue: string, startedAtText: string, startedAtMs: number): void {
+    this.#started += 1;
+    this.#idleSince = Date.now();
     this.#lastQueueIndex = this.queueNames.indexOf(queue);
-    const id = idBytes.toString();
-    const hash: Record<string, Buffer> = {};
-    for (let i = 0; i < flat.length; i += 2) hash[flat[i]!.toString()] = flat[i + 1]!;
-    let job: Job;
+    const { id, hash } = started;
+    let job: Job | undefined;
+    let unreadable: Error | undefined;
     try {
       job = Job.fromHash(id, hash, this.connection, this.#serializer);
     } catch (error) {
-      // A job whose data cannot be read fails alone; the worker goes on.
-      await this.#end(slot, { id, queue, startedAtText, startedAtMs: Date.now() }, { kind: 'failed', error: toError(error) }, undefined);
-      this.emit('job:failed', undefined, queue, toError(error), 0);
-      return true;
+      unreadable = toError(error); // a job whose data cannot be read fails alone; the worker goes on
     }
-    const running: Running = { id, job, hash, queue, startedAtText, startedAtMs: Date.now(), controller: new AbortController() };
+    const running: Running = { id, job, hash, queue, startedAtText, startedAtMs, interruption: new Interruption() };
     slot.running = running;
-    running.done = this.#run(slot, running).finally(() => {
-      slot.running = undefined;
-      this.#wakeLoop?.();
-    });
-    return true;
+    if (job) void this.#run(slot, running, job);
+    else this.#queueEnding(slot, running, { kind: 'failed', error: unreadable! });
   }
 
-  #queueOrder(): readonly string[] {
-    const names = this.queueNames;
-    if (this.#strategy === 'round_robin') {
-      // As RQ: start after the queue that gave the last job.
-      const offset = (this.#lastQueueIndex + 1) % names.length;
-      return [...names.slice(offset), ...names.slice(0, offset)];
+  /** Runs the job, then queues its ending for the next step. Never rejects. */
+  async #run(slot: Slot, running: Running, job: Job): Promise<void> {
+    try {
+      this.emit('job:started', job, running.queue);
+    } catch (error) {
+      this.#backgroundError(error); // a throwing event listener never fails the job
     }
-    if (this.#strategy === 'random') return [...names].sort(() => Math.random() - 0.5);
-    return names;
-  }
-
-  async #run(slot: Slot, running: Running): Promise<void> {
-    const { job, queue } = running;
-    this.emit('job:started', job, queue);
     let outcome: Outcome;
     try {
-      const value = await this.#execute(slot, running);
+      const value = await this.#execute(slot, running, job);
       // As RQ: the success callback runs before the job is recorded, and a throw fails the job.
       await this.#callback(job, 'success', [value]);
       outcome = { kind: 'finished', value };
     } catch (error) {
       outcome = { kind: error instanceof JobStoppedError ? 'stopped' : 'failed', error: toError(error) };
     }
-    try {
-      const ended = await this.#end(slot, running, outcome, job);
-      if (ended.status === 'failed') await this.#callback(job, 'failure', [ended.error]).catch((error: unknown) => this.#backgroundError(error));
-      if (ended.status === 'stopped') await this.#callback(job, 'stopped', []).catch((error: unknown) => this.#backgroundError(error));
-      const seconds = (Date.now() - running.startedAtMs) / 1000;
-      if (ended.status === 'finished') this.emit('job:finished', job, queue, seconds);
-      else if (ended.status === 'retried') this.emit('job:retried', job, queue, ended.error!);
-      else if (ended.status === 'stopped') this.emit('job:stopped', job, queue);
-      else if (ended.status === 'failed') this.emit('job:failed', job, queue, ended.error!, seconds);
-      // As RQ: the handlers see failures, retried or not, after the job is recorded; not a stop.
-      if ((ended.status === 'failed' || ended.status === 'retried') && ended.error) await this.#handleException(job, ended.error);
-    } catch (error) {
-      // Redis unreachable at the end of a job: the job stays in the started registry, and the
-      // abandoned-job sweep of any worker handles it once its heartbeat expires.
+    this.#queueEnding(slot, running, outcome);
+  }
+
+  /** Queues an ending for the step at the end of this tick, which sends every ending of the tick at once. */
+  #queueEnding(slot: Slot, running: Running, outcome: Outcome): void {
+    const record = describeEnding(slot.runner, running, outcome, running.job);
+    // A finished job needs nothing after its end (its success callback ran before), so its slot
+    // can take the next job in the same step; after a failure come callbacks and handlers first.
+    const next = outcome.kind === 'finished' && record.error === undefined;
+    this.#pending.push({ slot, running, record, next });
+    if (this.#flushScheduled) return;
+    this.#flushScheduled = true;
+    setImmediate(() => this.#flush());
+  }
+
+  #flush(): void {
+    this.#flushScheduled = false;
+    const endings = this.#pending.splice(0);
+    if (endings.length === 0) return;
+    const slots = endings.filter((ending) => ending.next).map((ending) => ending.slot);
+    this.#step(endings, slots).catch((error: unknown) => {
+      // Redis unreachable at the end of jobs: they stay in the started registry, and the
+      // abandoned-job sweep of any worker handles them once their heartbeats expire.
       this.#backgroundError(error);
+      for (const { slot, running } of endings) this.#release(slot, running);
+    });
+  }
+
+  /** What follows a job's end in Redis: callbacks, events, exception handlers; then its slot is free. Never rejects. */
+  async #afterEnd(slot: Slot, running: Running, ending: Ending): Promise<void> {
+    const { job, queue } = running;
+    try {
+      if (!job) {
+        this.emit('job:failed', undefined, queue, ending.error!, 0);
+        return;
+      }
+      if (ending.status === 'failed') await this.#callback(job, 'failure', [ending.error]).catch((error: unknown) => this.#backgroundError(error));
+      if (ending.status === 'stopped') await this.#callback(job, 'stopped', []).catch((error: unknown) => this.#backgroundError(error));
+      const seconds = (Date.now() - running.startedAtMs) / 1000;
+      if (ending.status === 'finished') this.emit('job:finished', job, queue, seconds);
+      else if (ending.status === 'retried') this.emit('job:retried', job, queue, ending.error!);
+      else if (ending.status === 'stopped') this.emit('job:stopped', job, queue);
+      else if (ending.status === 'failed') this.emit('job:failed', job, queue, ending.error!, seconds);
+      // As RQ: the handlers see failures, retried or not, after the job is recorded; not a stop.
+      if ((ending.status === 'failed' || ending.status === 'retried') && ending.error) await this.#handleException(job, ending.error);
+    } catch (error) {
+      this.#backgroundError(error); // a throwing event listener never stops the worker
+    } finally {
+      this.#release(slot, running);
     }
   }
 
+  /** Frees the slot of a job that is over, and wakes the loop. */
+  #release(slot: Slot, running: Running): void {
+    if (slot.running !== running) return;
+    slot.running = undefined;
+    this.#wakeLoop?.();
+  }
+
+  /** Whether any job runs or ends, or any step is under way. */
+  #isBusy(): boolean {
+    return this.#pending.length > 0 || this.#stepsInFlight > 0 || this.#slots.some((slot) => slot.running !== undefined || slot.reserved);
+  }
+
   /** Runs the job's function: in a work horse when isolated, else in this process. */
-  async #execute(slot: Slot, running: Running): Promise<unknown> {
-    const { job, controller } = running;
+  async #execute(slot: Slot, running: Running, job: Job): Promise<unknown> {
+    const { interruption } = running;
     const timeout = job.timeout ?? DEFAULT_JOB_TIMEOUT;
-    if (!this.#pool) return execute(await this.#resolve(job.funcName, job), job, controller, timeout);
-    const timer = timeout >= 0 ? setTimeout(() => controller.abort(new JobTimeoutError(`Job ${job.id} exceeded its timeout of ${timeout} s; its work horse was killed.`)), timeout * 1000) : undefined;
+    if (!this.#pool) return execute(await this.#resolve(job.funcName, job), job, interruption, timeout);
+    const timer = timeout >= 0 ? setTimeout(() => interruption.interrupt(new JobTimeoutError(`Job ${job.id} exceeded its timeout of ${timeout} s; its work horse was killed.`)), timeout * 1000) : undefined;
     try {
-      return await this.#pool.run(slot.index, job.id, running.hash, controller);
+      return await this.#pool.run(slot.index, job.id, running.hash, interruption);
     } finally {
       clearTimeout(timer);
     }
@@ -440,20 +545,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
     }
   }
 
-  /** Ends a job in Redis, in one script; resolves to what became of it. */
-  #end(slot: Slot, execution: Execution, outcome: Outcome, job: Job | undefined): Promise<Ending> {
-    const runner = {
-      workerName: slot.name,
-      workerKey: slot.key,
-      idleTtl: this.#workerTtl + HEARTBEAT_GRACE,
-      serializer: this.#serializer,
-      defaultResultTtl: this.#defaultResultTtl,
-      disableDefaultExceptionHandler: this.#disableDefaultExceptionHandler,
-    };
-    return finishJob(this.connection, runner, execution, outcome, job);
-  }
-
-  #nextCompletion(): Promise<void> {
+  /** Resolves at the next change the loop may care about: a slot freed, a step answered, a stop. */
+  #nextChange(): Promise<void> {
     return new Promise((resolve) => {
       this.#wakeLoop = resolve;
     });
@@ -471,15 +564,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
 
   #interruptAll(): void {
     for (const slot of this.#slots) {
-      slot.running?.controller.abort(new ShutDownImminentError(`Job ${slot.running.job.id} interrupted: worker ${slot.name} was shut down cold.`));
+      slot.running?.interruption.interrupt(new ShutDownImminentError(`Job ${slot.running.id} interrupted: worker ${slot.name} was shut down cold.`));
     }
-  }
-
-  async #isSuspended(): Promise<boolean> {
-    if (Date.now() < this.#suspendedUntil) return false;
-    if ((await this.connection.exists(SUSPENDED_KEY)) === 1) return true;
-    this.#suspendedUntil = Date.now() + SUSPENSION_CHECK_MS;
-    return false;
   }
 
   async #setState(state: string): Promise<void> {
@@ -494,8 +580,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
       const running = slot.running;
       if (running) {
         await scripts(this.connection).heartbeatJob(
-          [running.job.key, startedRegistryKey(running.queue), slot.key],
-          [running.job.id, now, jobTtl, jobTtl, (Date.now() - running.startedAtMs) / 1000],
+          [jobKey(running.id), startedRegistryKey(running.queue), slot.key],
+          [running.id, now, jobTtl, jobTtl, (Date.now() - running.startedAtMs) / 1000],
         );
       } else {
         await this.#presence.touch(slot);
@@ -533,10 +619,10 @@ export class Worker extends EventEmitter<WorkerEvents> {
         this.stop();
         break;
       case 'kill-horse':
-        running?.controller.abort(new Error(`Work-horse terminated: kill-horse command to ${slot.name} while it ran job ${running.job.id}.`));
+        running?.interruption.interrupt(new Error(`Work-horse terminated: kill-horse command to ${slot.name} while it ran job ${running.id}.`));
         break;
       case 'stop-job':
-        if (running?.job.id === command.job_id) running.controller.abort(new JobStoppedError('Job stopped by user, work-horse terminated.'));
+        if (running?.id === command.job_id) running.interruption.interrupt(new JobStoppedError('Job stopped by user, work-horse terminated.'));
         break;
     }
   }

@@ -9,6 +9,7 @@ import { resolve } from 'node:path';
 import type { RedisOptions } from 'ioredis';
 import type { RedisConnection } from '../connection.js';
 import type { InitMessage, ResultMessage, RunMessage } from './child.js';
+import type { Interruption } from './execute.js';
 
 /** How the children find job functions. */
 export interface IsolationOptions {
@@ -38,10 +39,10 @@ export class HorsePool {
 
   /**
    * Runs the job in slot `slot`'s horse and resolves to what it returned. Rejects with the job's
-   * error, with `controller`'s abort reason (after killing the horse) when it is aborted, or with
+   * error, with the interruption's reason (after killing the horse) when it is interrupted, or with
    * {@link WorkHorseTerminatedError} when the horse dies.
    */
-  async run(slot: number, id: string, hash: Record<string, Buffer>, controller: AbortController): Promise<unknown> {
+  async run(slot: number, id: string, hash: Record<string, Buffer>, interruption: Interruption): Promise<unknown> {
     const horse = this.#horse(slot);
     await horse.ready;
     const child = horse.process;
@@ -49,7 +50,7 @@ export class HorsePool {
       const cleanup = () => {
         child.off('message', onMessage);
         child.off('exit', onExit);
-        controller.signal.removeEventListener('abort', onAbort);
+        interruption.listen(undefined);
       };
       const onMessage = (message: ResultMessage) => {
         if (message.type !== 'result') return;
@@ -62,15 +63,15 @@ export class HorsePool {
         this.#horses.delete(slot);
         reject(new WorkHorseTerminatedError(`Work-horse terminated unexpectedly while running job ${id}; ${signal ? `killed by ${signal}` : `exit code ${code}`}.`));
       };
-      const onAbort = () => {
+      const onInterrupt = (reason: Error) => {
         cleanup();
         this.#kill(slot);
-        reject(controller.signal.reason);
+        reject(reason);
       };
       child.on('message', onMessage);
       child.once('exit', onExit);
-      if (controller.signal.aborted) return onAbort();
-      controller.signal.addEventListener('abort', onAbort, { once: true });
+      if (interruption.reason) return onInterrupt(interruption.reason);
+      interruption.listen(onInterrupt);
       const message: RunMessage = { type: 'run', id, hash };
       child.send(message);
     });

@@ -1,0 +1,69 @@
+--[[
+  A worker's step in Redis, in one script call: ends the executions that just ran
+  (finish-job.lib.lua), then starts the next jobs for the worker slots that are free
+  (start-job.lib.lua). Either list may be empty: a worker starting up sends no endings, a worker
+  stopping asks for no jobs, and a queue with isAsync false ends its one job. One call carries
+  every ending and start of a worker's tick: at concurrency N, one round trip per batch of jobs,
+  and at concurrency 1 one round trip per job, ending one job and starting the next.
+  No job starts while rq:suspended exists (RQ's `rq suspend`).
+
+  KEYS[1]   rq:queues
+  KEYS[2]   rq:suspended
+  KEYS[3..] the queue lists to start jobs from, rq:queue:<name>, highest priority first
+  ARGV[1]   the key prefixes, MessagePack: { job, queue, started, finished, failed, results,
+            worker, scheduled, deferred } ("rq:job:", "rq:queue:", "rq:wip:", ...)
+  ARGV[2]   now, as RQ timestamp text (ended_at; started_at and last_heartbeat of started jobs)
+  ARGV[3]   the endings, MessagePack: an array of endings as finish-job.lib.lua describes them
+  ARGV[4]   "1" when the worker's default exception handler is disabled
+  ARGV[5]   the worker key TTL in seconds once idle
+  ARGV[6]   the worker slots to start jobs for, MessagePack: an array of worker names
+  ARGV[7]   heartbeat TTL in seconds: a started job is scored server time + this in the started
+            registry, and the worker key lives this long while busy
+  ARGV[8]   index (from 1) of the queue among KEYS[3..] to try first
+  ARGV[9]   "1" for round robin: each further job is looked for from the queue after the one
+            that gave the last job, as RQ's round_robin strategy
+  Returns   { statuses, suspended, started }: statuses[i] is what became of ending i (see
+            finish-job.lib.lua); suspended is 1 when rq:suspended exists (no job started), else 0;
+            started holds { slot index (from 1, into ARGV[6]), queue index (into KEYS[3..]),
+            job id, job hash as HGETALL before the start } for each job started, in slot order,
+            stopping at the first slot for which every queue was empty
+]]
+local prefixes = cmsgpack.unpack(ARGV[1])
+local p = {
+  job = prefixes[1], queue = prefixes[2], started = prefixes[3], finished = prefixes[4], failed = prefixes[5],
+  results = prefixes[6], worker = prefixes[7], scheduled = prefixes[8], deferred = prefixes[9], queues = KEYS[1],
+}
+local now = tonumber(redis.call('TIME')[1])
+local now_text = ARGV[2]
+
+-- Worker hashes of slots whose job ended: idle at the end, unless they start another job.
+local idle = {}
+local statuses = {}
+for i, ending in ipairs(cmsgpack.unpack(ARGV[3])) do
+  local status, worker_key = finish_job(ending, now, now_text, p, ARGV[4] == '1')
+  statuses[i] = status
+  if worker_key then idle[worker_key] = true end
+end
+
+local function finish(suspended, started)
+  for worker_key in pairs(idle) do set_worker_idle(worker_key, now_text, ARGV[5]) end
+  return { statuses, suspended, started }
+end
+
+local slots = cmsgpack.unpack(ARGV[6])
+if #slots == 0 then return finish(0, {}) end
+if redis.call('EXISTS', KEYS[2]) == 1 then return finish(1, {}) end
+
+local queue_keys = {}
+for i = 3, #KEYS do queue_keys[#queue_keys + 1] = KEYS[i] end
+local score = now + tonumber(ARGV[7])
+local first = tonumber(ARGV[8])
+local started = {}
+for slot_index, worker in ipairs(slots) do
+  local queue_index, id, hash = start_job(queue_keys, first, worker, now_text, score, ARGV[7], p)
+  if not queue_index then break end
+  started[#started + 1] = { slot_index, queue_index, id, hash }
+  idle[p.worker .. worker] = nil
+  if ARGV[9] == '1' then first = queue_index % #queue_keys + 1 end
+end
+return finish(0, started)

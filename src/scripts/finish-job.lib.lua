@@ -1,0 +1,100 @@
+--[[
+  Library, prepended to finish-and-start-jobs.lua (not a script on its own).
+
+  finish_job(e, now, now_text, p, idle_ttl, no_default_handler) ends one started job as RQ 1.13's
+  worker does (RQ-REFERENCE.md §2.6, §2.7):
+  - finished: status and ended_at, a results entry (type 1), the finished registry and the TTLs
+    of result_ttl (-1 keeps everything, 0 deletes the job and writes no result);
+  - failed: retried when retries are left (see retry-job.lib.lua: no result entry, no failed
+    registry), else status failed, a results entry (type 2), the failed registry, failure_ttl;
+  - stopped (stop-job command): as failed, with status stopped and never retried.
+  Dependents are released as release-dependents.lib.lua says: by a finished job, by a failed one
+  those that allow failures, by a retried or stopped one none; before a result_ttl of 0 deletes
+  the dependents set, as RQ enqueues dependents first. Then the job leaves the started registry,
+  and the worker hash, if a worker ran the job, counts it; the caller makes it idle (unless the
+  worker starts another job at once), so this returns its key.
+  RQ expires the job's dependents and dependencies sets with the job; EXPIRE of a key that does not
+  exist does nothing, so it is sent only for sets that exist: dependencies when the job has
+  dependency_ids (or RQ's older dependency_id), dependents when some dependents still wait.
+  Fenced: a job that is no longer this execution's (not started, another worker, another start
+  time: it was declared abandoned and handed on meanwhile) is left alone.
+
+  e   the ending: { id, queue name, worker name, outcome ("finished", "failed" or "stopped"),
+      ttl in seconds (result_ttl when finished: -1 forever, 0 delete; failure_ttl otherwise),
+      "1" when the failure TTL is the job's own (the results stream then expires too),
+      result field ("return_value", "exc_string" or ""), its value (base64),
+      seconds the job ran, started_at as written when it started (the fence),
+      "1" when a worker ran it ("0": a queue with isAsync false, no worker hash) }
+  now         server time, epoch seconds; now_text the same as RQ timestamp text
+  p           key prefixes and keys: job "rq:job:", queue "rq:queue:", started "rq:wip:",
+              finished, failed, results, worker, scheduled, deferred; queues "rq:queues"
+  no_default_handler  true when the worker's default exception handler is disabled: a failed or
+              stopped job then gets its status and ended_at only (no result, no registry, no TTL)
+  Returns "finished", "failed", "stopped", "retried", or "fenced"; and the worker hash key when a
+  worker ran the job
+]]
+local function finish_job(e, now, now_text, p, no_default_handler)
+  local id, queue, worker, outcome = e[1], e[2], e[3], e[4]
+  local job = p.job .. id
+  local current = redis.call('HMGET', job, 'worker_name', 'status', 'started_at', 'dependency_ids', 'dependency_id')
+  if current[1] ~= worker or current[2] ~= 'started' or current[3] ~= e[10] then
+    return 'fenced'
+  end
+  local has_dependencies = (current[4] and current[4] ~= '') or (current[5] and current[5] ~= '')
+  local has_dependents = false
+  local finished = outcome == 'finished'
+  local ttl = tonumber(e[5])
+  local results = p.results .. id
+  local dependents = job .. ':dependents'
+  local dependencies = p.job .. ':' .. id .. ':dependencies'
+
+  redis.call('ZREM', p.started .. queue, id)
+  if finished or (outcome == 'failed' and (tonumber(redis.call('HGET', job, 'retries_left') or '0') or 0) <= 0) then
+    local _
+    _, has_dependents = release_dependents(id, outcome, '', p, now_text)
+  else
+    has_dependents = redis.call('EXISTS', dependents) == 1
+  end
+  if outcome == 'failed' and retry_job(job, id, p.queue .. queue, p.scheduled .. queue, p.queues, now, now_text) then
+    redis.call('HSET', job, 'ended_at', now_text)
+    outcome = 'retried'
+  elseif finished and ttl == 0 then
+    redis.call('DEL', job, dependents, dependencies)
+  elseif not finished and no_default_handler then
+    redis.call('HSET', job, 'status', outcome, 'ended_at', now_text)
+  else
+    redis.call('HSET', job, 'status', outcome, 'ended_at', now_text)
+    local entry = { 'XADD', results, 'MAXLEN', '~', '10', '*', 'type', finished and '1' or '2' }
+    if e[7] ~= '' then
+      entry[#entry + 1] = e[7]
+      entry[#entry + 1] = e[8]
+    end
+    redis.call(unpack(entry))
+    local registry = (finished and p.finished or p.failed) .. queue
+    if ttl == -1 then
+      redis.call('PERSIST', job)
+      redis.call('PERSIST', results)
+      -- RQ scores "forever" as +inf in the finished registry but as -1 in the failed one.
+      redis.call('ZADD', registry, finished and '+inf' or '-1', id)
+    else
+      redis.call('EXPIRE', job, ttl)
+      if has_dependents then redis.call('EXPIRE', dependents, ttl) end
+      if has_dependencies then redis.call('EXPIRE', dependencies, ttl) end
+      if finished or e[6] == '1' then redis.call('EXPIRE', results, ttl) end
+      redis.call('ZADD', registry, now + ttl, id)
+    end
+  end
+
+  if e[11] ~= '1' then return outcome end
+  local worker_key = p.worker .. worker
+  redis.call('HINCRBY', worker_key, finished and 'successful_job_count' or 'failed_job_count', 1)
+  redis.call('HINCRBYFLOAT', worker_key, 'total_working_time', e[9])
+  return outcome, worker_key
+end
+
+-- The worker hash of a slot with no job: RQ's idle state.
+local function set_worker_idle(worker_key, now_text, idle_ttl)
+  redis.call('HDEL', worker_key, 'current_job', 'current_job_working_time')
+  redis.call('HSET', worker_key, 'state', 'idle', 'last_heartbeat', now_text)
+  redis.call('EXPIRE', worker_key, idle_ttl)
+end

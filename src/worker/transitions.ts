@@ -1,0 +1,206 @@
+/**
+ * A worker's transitions in Redis: ending executions of jobs and starting the next ones, batched
+ * in one script call (finish-and-start-jobs.lua). An ending carries the result or error in RQ's
+ * encodings (base64 of the serialized return value; base64 of zlib of the error text) and the
+ * TTL; a start names the worker slot the job is for. The script leaves what RQ 1.13's worker
+ * leaves, one job at a time, so the batch is only a saving of round trips.
+ */
+import type { RedisConnection } from '../connection.js';
+import { DEFAULT_FAILURE_TTL } from '../defaults.js';
+import { UnserializableResultError } from '../errors.js';
+import type { Job } from '../job.js';
+import {
+  JOB_KEY_PREFIX,
+  QUEUES_KEY,
+  QUEUE_KEY_PREFIX,
+  SUSPENDED_KEY,
+  WORKER_KEY_PREFIX,
+  deferredRegistryKey,
+  failedRegistryKey,
+  finishedRegistryKey,
+  resultsKey,
+  scheduledRegistryKey,
+  startedRegistryKey,
+} from '../keys.js';
+import { scripts } from '../scripts/index.js';
+import { pack, type Packable } from '../scripts/pack.js';
+import type { Serializer } from '../serializers/index.js';
+import { formatTimestamp } from '../timestamps.js';
+import { zlibWrap } from '../zlib-format.js';
+
+/** How a job's function ended. */
+export type Outcome = { kind: 'finished'; value: unknown } | { kind: 'failed' | 'stopped'; error: Error };
+
+/** One execution of a job: what ending it needs. */
+export interface Execution {
+  readonly id: string;
+  readonly queue: string;
+  /** started_at as written when the job started: the fence that ending it checks. */
+  readonly startedAtText: string;
+  readonly startedAtMs: number;
+}
+
+/** Who ran the job: a worker slot, or nobody (a queue with `isAsync: false`). */
+export interface Runner {
+  /** The worker name written in the job (a slot's name, or RQ's "sync"). */
+  readonly workerName: string;
+  /** Whether a worker hash (`rq:worker:<workerName>`) counts the job and goes idle after it. */
+  readonly hasWorkerHash: boolean;
+  readonly serializer: Serializer;
+  /** Result TTL of jobs without their own, in seconds. */
+  readonly defaultResultTtl: number;
+}
+
+/** What became of a job: `finished`, `failed`, `stopped`, `retried`, or `fenced` when it was no longer this execution's. */
+export interface Ending {
+  readonly status: string;
+  /** The error the job ended with, when it failed (also when its result could not be encoded). */
+  readonly error: Error | undefined;
+}
+
+/** An ending ready to send: the script's record and the error it carries. */
+export interface EndingRecord {
+  readonly entry: Packable[];
+  readonly error: Error | undefined;
+}
+
+/** Jobs to start: one per slot, from these queues. */
+export interface StartRequest {
+  /** Worker names of the free slots, in the order they are served. */
+  readonly slots: readonly string[];
+  /** Queue keys, highest priority first. */
+  readonly queueKeys: readonly string[];
+  /** Index of the queue to try first. @default 0 */
+  readonly firstQueue?: number;
+  /** Look for each further job from the queue after the one that gave the last (round_robin). */
+  readonly roundRobin?: boolean;
+  /** Seconds until a started job counts as abandoned without a heartbeat. */
+  readonly heartbeatTtl: number;
+}
+
+/** A job the script started: for which slot, from which queue, and its hash as it now is. */
+export interface StartedJob {
+  readonly slotIndex: number;
+  readonly queueIndex: number;
+  readonly id: string;
+  readonly hash: Record<string, Buffer>;
+}
+
+/** What one step did: per ending, what became of the job; whether rq:suspended held starts back; the jobs started. */
+export interface StepResult {
+  readonly statuses: string[];
+  readonly suspended: boolean;
+  readonly started: StartedJob[];
+}
+
+/** One step of a worker. */
+export interface Step {
+  readonly endings: readonly EndingRecord[];
+  /** Worker key TTL once idle, in seconds. */
+  readonly idleTtl: number;
+  /** Leave failed jobs out of the failed registry and the results stream (RQ's `disable_default_exception_handler`). */
+  readonly disableDefaultExceptionHandler?: boolean;
+  readonly start?: StartRequest;
+}
+
+/** The key prefixes the script derives keys from, in its order; packed once. */
+const PREFIXES = pack([
+  JOB_KEY_PREFIX,
+  QUEUE_KEY_PREFIX,
+  startedRegistryKey(''),
+  finishedRegistryKey(''),
+  failedRegistryKey(''),
+  resultsKey(''),
+  WORKER_KEY_PREFIX,
+  scheduledRegistryKey(''),
+  deferredRegistryKey(''),
+]);
+
+const NOTHING = pack([]);
+const STARTED = Buffer.from('started');
+
+/**
+ * Describes the end of an execution for {@link step}: the result, or the error text, encoded as
+ * RQ encodes them, and the TTL. A return value the serializer cannot encode fails the job with
+ * {@link UnserializableResultError}.
+ */
+export function describeEnding(runner: Runner, execution: Execution, outcome: Outcome, job: Job | undefined): EndingRecord {
+  let field = '';
+  let value = '';
+  if (outcome.kind === 'finished' && outcome.value !== undefined && outcome.value !== null) {
+    try {
+      value = Buffer.from(runner.serializer.dumps(outcome.value)).toString('base64');
+      field = 'return_value';
+    } catch (error) {
+      const reason = new UnserializableResultError(`Job ${execution.id} returned a value the serializer cannot encode (${(error as Error).message}): return plain JSON data.`, { cause: error });
+      return describeEnding(runner, execution, { kind: 'failed', error: reason }, job);
+    }
+  }
+  let ttl: number;
+  if (outcome.kind === 'finished') {
+    ttl = job?.resultTtl ?? runner.defaultResultTtl;
+  } else {
+    ttl = job?.failureTtl ?? DEFAULT_FAILURE_TTL;
+    field = 'exc_string';
+    value = zlibWrap(Buffer.from(describeError(outcome.error))).toString('base64');
+  }
+  const entry: Packable[] = [
+    execution.id,
+    execution.queue,
+    runner.workerName,
+    outcome.kind,
+    ttl,
+    job?.failureTtl !== undefined ? '1' : '0',
+    field,
+    value,
+    (Date.now() - execution.startedAtMs) / 1000,
+    execution.startedAtText,
+    runner.hasWorkerHash ? '1' : '0',
+  ];
+  return { entry, error: outcome.kind === 'finished' ? undefined : outcome.error };
+}
+
+/** Ends the executions and starts jobs for the free slots, in one script call. */
+export async function step(connection: RedisConnection, { endings, idleTtl, disableDefaultExceptionHandler, start }: Step, now = new Date()): Promise<StepResult> {
+  const queueKeys = start?.queueKeys ?? [];
+  const nowText = formatTimestamp(now);
+  const reply = (await scripts(connection, true).finishAndStartJobs(
+    [QUEUES_KEY, SUSPENDED_KEY, ...queueKeys],
+    [
+      PREFIXES,
+      nowText,
+      endings.length === 0 ? NOTHING : pack(endings.map((ending) => ending.entry)),
+      disableDefaultExceptionHandler ? '1' : '0',
+      idleTtl,
+      start && start.slots.length > 0 ? pack(start.slots) : NOTHING,
+      start?.heartbeatTtl ?? 0,
+      (start?.firstQueue ?? 0) + 1,
+      start?.roundRobin ? '1' : '0',
+    ],
+  )) as [Buffer[], number, Array<[number, number, Buffer, Buffer[]]>];
+  const [statuses, suspended, started] = reply;
+  return {
+    statuses: statuses.map(String),
+    suspended: suspended === 1,
+    started: started.map(([slotIndex, queueIndex, id, flat]) => {
+      const hash: Record<string, Buffer> = {};
+      for (let i = 0; i < flat.length; i += 2) hash[flat[i]!.toString()] = flat[i + 1]!;
+      // The fields the start wrote, which the script does not read back.
+      const startedAt = Buffer.from(nowText);
+      Object.assign(hash, { status: STARTED, started_at: startedAt, last_heartbeat: startedAt, worker_name: Buffer.from(start!.slots[slotIndex - 1]!) });
+      return { slotIndex: slotIndex - 1, queueIndex: queueIndex - 1, id: id.toString(), hash };
+    }),
+  };
+}
+
+/** Ends one execution and says what became of the job (a queue with `isAsync: false`). */
+export async function finishJob(connection: RedisConnection, runner: Runner, execution: Execution, outcome: Outcome, job: Job | undefined): Promise<Ending> {
+  const ending = describeEnding(runner, execution, outcome, job);
+  const { statuses } = await step(connection, { endings: [ending], idleTtl: 0 });
+  return { status: statuses[0]!, error: ending.error };
+}
+
+/** The error text stored as the job's exc_string: Python tools show it as the traceback. */
+export function describeError(error: Error): string {
+  return error.stack ?? `${error.name}: ${error.message}`;
+}

@@ -1,7 +1,8 @@
 --[[
   A worker's step in Redis, in one script call: ends the executions that just ran
   (finish-job.lib.lua), then starts the next jobs for the worker slots that are free
-  (start-job.lib.lua). Either list may be empty: a worker starting up sends no endings, a worker
+  (start-jobs.lib.lua). Registry entries are written one command per registry
+  (sorted-set-batch.lib.lua). Either list may be empty: a worker starting up sends no endings, a worker
   stopping asks for no jobs, and a queue with isAsync false ends its one job. One call carries
   every ending and start of a worker's tick: at concurrency N, one round trip per batch of jobs,
   and at concurrency 1 one round trip per job, ending one job and starting the next.
@@ -35,17 +36,21 @@ local p = {
 }
 local now = tonumber(redis.call('TIME')[1])
 local now_text = ARGV[2]
+local batch = sorted_set_batch()
 
 -- Worker hashes of slots whose job ended: idle at the end, unless they start another job.
 local idle = {}
 local statuses = {}
 for i, ending in ipairs(cmsgpack.unpack(ARGV[3])) do
-  local status, worker_key = finish_job(ending, now, now_text, p, ARGV[4] == '1')
+  local status, worker_key = finish_job(ending, now, now_text, p, ARGV[4] == '1', batch)
   statuses[i] = status
   if worker_key then idle[worker_key] = true end
 end
+-- Before any start: a job retried at once may be started again by this very step.
+batch.flush()
 
 local function finish(suspended, started)
+  batch.flush()
   for worker_key in pairs(idle) do set_worker_idle(worker_key, now_text, ARGV[5]) end
   return { statuses, suspended, started }
 end
@@ -56,14 +61,6 @@ if redis.call('EXISTS', KEYS[2]) == 1 then return finish(1, {}) end
 
 local queue_keys = {}
 for i = 3, #KEYS do queue_keys[#queue_keys + 1] = KEYS[i] end
-local score = now + tonumber(ARGV[7])
-local first = tonumber(ARGV[8])
-local started = {}
-for slot_index, worker in ipairs(slots) do
-  local queue_index, id, hash = start_job(queue_keys, first, worker, now_text, score, ARGV[7], p)
-  if not queue_index then break end
-  started[#started + 1] = { slot_index, queue_index, id, hash }
-  idle[p.worker .. worker] = nil
-  if ARGV[9] == '1' then first = queue_index % #queue_keys + 1 end
-end
+local started = start_jobs(slots, queue_keys, tonumber(ARGV[8]), ARGV[9] == '1', now_text, now + tonumber(ARGV[7]), ARGV[7], p, batch)
+for _, job in ipairs(started) do idle[p.worker .. slots[job[1]]] = nil end
 return finish(0, started)

@@ -1,7 +1,7 @@
 --[[
   Library, prepended to finish-and-start-jobs.lua (not a script on its own).
 
-  finish_job(e, now, now_text, p, idle_ttl, no_default_handler) ends one started job as RQ 1.13's
+  finish_job(e, now, now_text, p, no_default_handler, batch) ends one started job as RQ 1.13's
   worker does (RQ-REFERENCE.md §2.6, §2.7):
   - finished: status and ended_at, a results entry (type 1), the finished registry and the TTLs
     of result_ttl (-1 keeps everything, 0 deletes the job and writes no result);
@@ -30,10 +30,11 @@
               finished, failed, results, worker, scheduled, deferred; queues "rq:queues"
   no_default_handler  true when the worker's default exception handler is disabled: a failed or
               stopped job then gets its status and ended_at only (no result, no registry, no TTL)
+  batch       a sorted_set_batch() for the registry entries (the caller sends it)
   Returns "finished", "failed", "stopped", "retried", or "fenced"; and the worker hash key when a
   worker ran the job
 ]]
-local function finish_job(e, now, now_text, p, no_default_handler)
+local function finish_job(e, now, now_text, p, no_default_handler, batch)
   local id, queue, worker, outcome = e[1], e[2], e[3], e[4]
   local job = p.job .. id
   local current = redis.call('HMGET', job, 'worker_name', 'status', 'started_at', 'dependency_ids', 'dependency_id')
@@ -48,7 +49,7 @@ local function finish_job(e, now, now_text, p, no_default_handler)
   local dependents = job .. ':dependents'
   local dependencies = p.job .. ':' .. id .. ':dependencies'
 
-  redis.call('ZREM', p.started .. queue, id)
+  batch.zrem(p.started .. queue, id)
   if finished or (outcome == 'failed' and (tonumber(redis.call('HGET', job, 'retries_left') or '0') or 0) <= 0) then
     local _
     _, has_dependents = release_dependents(id, outcome, '', p, now_text)
@@ -75,13 +76,13 @@ local function finish_job(e, now, now_text, p, no_default_handler)
       redis.call('PERSIST', job)
       redis.call('PERSIST', results)
       -- RQ scores "forever" as +inf in the finished registry but as -1 in the failed one.
-      redis.call('ZADD', registry, finished and '+inf' or '-1', id)
+      batch.zadd(registry, finished and '+inf' or '-1', id)
     else
       redis.call('EXPIRE', job, ttl)
       if has_dependents then redis.call('EXPIRE', dependents, ttl) end
       if has_dependencies then redis.call('EXPIRE', dependencies, ttl) end
       if finished or e[6] == '1' then redis.call('EXPIRE', results, ttl) end
-      redis.call('ZADD', registry, now + ttl, id)
+      batch.zadd(registry, now + ttl, id)
     end
   end
 

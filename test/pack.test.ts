@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { pack, type Packable } from '../src/scripts/pack.js';
+import { pack, unpack, type Packable } from '../src/scripts/pack.js';
 import { useRedis } from './harness/index.js';
 
 const redis = useRedis();
@@ -30,4 +30,39 @@ test('bytes arrive byte for byte, numbers as their decimal text, nested arrays a
   const reply = (await throughLua([['job-1', 'tail', '', 300, 'data', bytes], ['job-2', 'front', 1.5, '', 'x', 'y']])) as Buffer[][];
   assert.deepEqual(reply[0]![5], bytes);
   assert.deepEqual(asText(reply), [['job-1', 'tail', '', '300', 'data', bytes.toString('utf8')], ['job-2', 'front', '1.5', '', 'x', 'y']]);
+});
+
+/** What Lua's cmsgpack.pack writes for the table the Lua expression `table` builds, read back by unpack. */
+async function fromLua(table: string): Promise<unknown> {
+  const packed = (await redis.admin.callBuffer('EVAL', `return cmsgpack.pack(${table})`, 0)) as Buffer;
+  return asText(unpack(packed));
+}
+
+test("unpack reads what Redis' cmsgpack.pack writes: nested arrays, strings of every length, integers, floats", async () => {
+  assert.deepEqual(await fromLua("{ { 'finished', 'failed' }, 0, { { 1, 2, 'job-1', { 'status', 'queued', 'data', '' } } } }"), [
+    ['finished', 'failed'],
+    0,
+    [[1, 2, 'job-1', ['status', 'queued', 'data', '']]],
+  ]);
+  assert.deepEqual(await fromLua('{ 0, 127, 128, 255, 256, 65535, 65536, 4294967295, 4294967296, -1, -32, -33, -128, -129, -32768, -32769, 1.5, -0.25 }'), [
+    0, 127, 128, 255, 256, 65535, 65536, 4294967295, 4294967296, -1, -32, -33, -128, -129, -32768, -32769, 1.5, -0.25,
+  ]);
+  for (const length of [0, 31, 32, 255, 256, 65_535, 65_536]) {
+    assert.deepEqual(await fromLua(`{ string.rep('x', ${length}) }`), ['x'.repeat(length)], `string of ${length}`);
+  }
+  for (const length of [15, 16, 65_535, 65_536]) {
+    const items = (await fromLua(`(function () local t = {} for i = 1, ${length} do t[i] = i end return t end)()`)) as number[];
+    assert.equal(items.length, length);
+    assert.equal(items.at(-1), length);
+  }
+});
+
+test('unpack returns views of the packed bytes, and refuses bytes that end early or are left over', () => {
+  const packed = pack([['id', Buffer.from([0, 1, 2])]]);
+  const [id, bytes] = (unpack(packed) as Buffer[][])[0]!;
+  assert.equal(id!.toString(), 'id');
+  assert.equal(bytes!.buffer, packed.buffer, 'a view, not a copy');
+  assert.throws(() => unpack(packed.subarray(0, packed.length - 1)), /unexpected end/);
+  assert.throws(() => unpack(Buffer.concat([packed, Buffer.from([0])])), /left over/);
+  assert.throws(() => unpack(Buffer.from([0xc1])), /unsupported type 0xc1/);
 });

@@ -23,7 +23,7 @@
   ARGV[8]   index (from 1) of the queue among KEYS[3..] to try first
   ARGV[9]   "1" for round robin: each further job is looked for from the queue after the one
             that gave the last job, as RQ's round_robin strategy
-  Returns   { statuses, suspended, started }: statuses[i] is what became of ending i (see
+  Returns   MessagePack of { statuses, suspended, started }: statuses[i] is what became of ending i (see
             finish-job.lib.lua); suspended is 1 when rq:suspended exists (no job started), else 0;
             started holds { slot index (from 1, into ARGV[6]), queue index (into KEYS[3..]),
             job id, job hash as HGETALL before the start } for each job started, in slot order,
@@ -52,7 +52,8 @@ batch.flush()
 local function finish(suspended, started)
   batch.flush()
   for worker_key in pairs(idle) do set_worker_idle(worker_key, now_text, ARGV[5]) end
-  return { statuses, suspended, started }
+  -- One bulk string instead of a nested reply: see unpack in pack.ts.
+  return cmsgpack.pack({ statuses, suspended, started })
 end
 
 local slots = cmsgpack.unpack(ARGV[6])

@@ -391,7 +391,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
         now,
       );
       if (result.suspended) this.#suspended = true;
-      if (asked.length > 0) this.#drained = result.started.length < asked.length;
+      if (asked.length > 0 && !result.suspended) this.#drained = result.started.length < asked.length;
       endings.forEach(({ slot, running, record }, index) => void this.#afterEnd(slot, running, { status: result.statuses[index]!, error: record.error }));
       const startedAtText = formatTimestamp(now);
       for (const started of result.started) {

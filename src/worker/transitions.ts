@@ -23,7 +23,7 @@ import {
   startedRegistryKey,
 } from '../keys.js';
 import { scripts } from '../scripts/index.js';
-import { pack, type Packable } from '../scripts/pack.js';
+import { pack, unpack, type Packable } from '../scripts/pack.js';
 import type { Serializer } from '../serializers/index.js';
 import { formatTimestamp } from '../timestamps.js';
 import { zlibWrap } from '../zlib-format.js';
@@ -177,8 +177,8 @@ export async function step(connection: RedisConnection, { endings, idleTtl, disa
       (start?.firstQueue ?? 0) + 1,
       start?.roundRobin ? '1' : '0',
     ],
-  )) as [Buffer[], number, Array<[number, number, Buffer, Buffer[]]>];
-  const [statuses, suspended, started] = reply;
+  )) as Buffer;
+  const [statuses, suspended, started] = unpack(reply) as [Buffer[], number, Array<[number, number, Buffer, Buffer[]]>];
   return {
     statuses: statuses.map(String),
     suspended: suspended === 1,

@@ -53,6 +53,27 @@ describe('a burst worker runs jobs into RQ\'s registries', () => {
     assert.ok((await redis.admin.ttl('rq:worker:w-success')) <= 60);
   });
 
+  test('a slot going from job to job counts each in its worker hash and shows each as its current job', async () => {
+    const queue = new Queue('default', { connection });
+    await queue.enqueueMany([1, 2, 3, 4].map((n) => Queue.prepareData(n === 3 ? 'tasks.fail' : 'tasks.add', { args: [n, n] })));
+    // 20 ms a job, so that each read of the hash lands while its job runs.
+    const add = async (a: number, b: number) => new Promise((resolve) => setTimeout(() => resolve(a + b), 20));
+    const worker = new Worker([queue], { tasks: { ...tasks, 'tasks.add': add }, name: 'w-counts' });
+    const seen: Array<string | null> = [];
+    worker.on('job:started', (job) => {
+      // The step that started this job ended the one before: the hash shows this job, busy.
+      void redis.admin.hmget('rq:worker:w-counts', 'current_job', 'state').then(([current, state]) => seen.push(current === job.id && state === 'busy' ? 'ok' : `${current}/${state}`));
+    });
+    assert.equal(await worker.work({ burst: true }), 4);
+    await waitUntil(async () => seen.length === 4, 2000, 'the four reads');
+    assert.deepEqual(seen, ['ok', 'ok', 'ok', 'ok']);
+    const hash = await redis.admin.hgetall('rq:worker:w-counts');
+    assert.equal(hash['successful_job_count'], '3');
+    assert.equal(hash['failed_job_count'], '1');
+    assert.ok(Number(hash['total_working_time']) > 0 && Number(hash['total_working_time']) < 5, `total_working_time ${hash['total_working_time']}`);
+    assert.equal(hash['current_job'], undefined, 'idle at the end, as RQ');
+  });
+
   test('failure: failed registry, one-year TTL, exc_string holds the error', async () => {
     const queue = new Queue('default', { connection });
     const job = await queue.enqueue('tasks.fail');

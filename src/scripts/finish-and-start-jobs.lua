@@ -38,20 +38,21 @@ local now = tonumber(redis.call('TIME')[1])
 local now_text = ARGV[2]
 local batch = sorted_set_batch()
 
--- Worker hashes of slots whose job ended: idle at the end, unless they start another job.
-local idle = {}
+-- Worker hashes of slots whose job ended, with the fields that count it: idle at the end,
+-- unless they start another job.
+local counts = {}
 local statuses = {}
 for i, ending in ipairs(cmsgpack.unpack(ARGV[3])) do
-  local status, worker_key = finish_job(ending, now, now_text, p, ARGV[4] == '1', batch)
+  local status, worker_key, fields = finish_job(ending, now, now_text, p, ARGV[4] == '1', batch)
   statuses[i] = status
-  if worker_key then idle[worker_key] = true end
+  if worker_key then counts[worker_key] = fields end
 end
 -- Before any start: a job retried at once may be started again by this very step.
 batch.flush()
 
 local function finish(suspended, started)
   batch.flush()
-  for worker_key in pairs(idle) do set_worker_idle(worker_key, now_text, ARGV[5]) end
+  for worker_key, fields in pairs(counts) do set_worker_idle(worker_key, now_text, ARGV[5], fields) end
   -- One bulk string instead of a nested reply: see unpack in pack.ts.
   return cmsgpack.pack({ statuses, suspended, started })
 end
@@ -62,6 +63,5 @@ if redis.call('EXISTS', KEYS[2]) == 1 then return finish(1, {}) end
 
 local queue_keys = {}
 for i = 3, #KEYS do queue_keys[#queue_keys + 1] = KEYS[i] end
-local started = start_jobs(slots, queue_keys, tonumber(ARGV[8]), ARGV[9] == '1', now_text, now + tonumber(ARGV[7]), ARGV[7], p, batch)
-for _, job in ipairs(started) do idle[p.worker .. slots[job[1]]] = nil end
+local started = start_jobs(slots, queue_keys, tonumber(ARGV[8]), ARGV[9] == '1', now_text, now + tonumber(ARGV[7]), ARGV[7], p, batch, counts)
 return finish(0, started)

@@ -11,8 +11,9 @@
   Dependents are released as release-dependents.lib.lua says: by a finished job, by a failed one
   those that allow failures, by a retried or stopped one none; before a result_ttl of 0 deletes
   the dependents set, as RQ enqueues dependents first. Then the job leaves the started registry,
-  and the worker hash, if a worker ran the job, counts it; the caller makes it idle (unless the
-  worker starts another job at once), so this returns its key.
+  and the worker hash, if a worker ran the job, counts it: the worker sends its totals after this
+  job (RQ counts with HINCRBY and HINCRBYFLOAT; one HSET of the totals leaves the same fields), and
+  the caller writes them with the slot's next state, busy on another job or idle.
   RQ expires the job's dependents and dependencies sets with the job; EXPIRE of a key that does not
   exist does nothing, so it is sent only for sets that exist: dependencies when the job has
   dependency_ids (or RQ's older dependency_id), dependents when some dependents still wait.
@@ -24,15 +25,17 @@
       "1" when the failure TTL is the job's own (the results stream then expires too),
       result field ("return_value", "exc_string" or ""), its value (base64),
       seconds the job ran, started_at as written when it started (the fence),
-      "1" when a worker ran it ("0": a queue with isAsync false, no worker hash) }
+      "1" when a worker ran it ("0": a queue with isAsync false, no worker hash),
+      the worker's successful_job_count after this job when it finished, else its failed_job_count,
+      its total_working_time after this job }
   now         server time, epoch seconds; now_text the same as RQ timestamp text
   p           key prefixes and keys: job "rq:job:", queue "rq:queue:", started "rq:wip:",
               finished, failed, results, worker, scheduled, deferred; queues "rq:queues"
   no_default_handler  true when the worker's default exception handler is disabled: a failed or
               stopped job then gets its status and ended_at only (no result, no registry, no TTL)
   batch       a sorted_set_batch() for the registry entries (the caller sends it)
-  Returns "finished", "failed", "stopped", "retried", or "fenced"; and the worker hash key when a
-  worker ran the job
+  Returns "finished", "failed", "stopped", "retried", or "fenced"; and when a worker ran the job,
+  its worker hash key and the fields that count the job there
 ]]
 local function finish_job(e, now, now_text, p, no_default_handler, batch)
   local id, queue, worker, outcome = e[1], e[2], e[3], e[4]
@@ -65,12 +68,11 @@ local function finish_job(e, now, now_text, p, no_default_handler, batch)
     redis.call('HSET', job, 'status', outcome, 'ended_at', now_text)
   else
     redis.call('HSET', job, 'status', outcome, 'ended_at', now_text)
-    local entry = { 'XADD', results, 'MAXLEN', '~', '10', '*', 'type', finished and '1' or '2' }
     if e[7] ~= '' then
-      entry[#entry + 1] = e[7]
-      entry[#entry + 1] = e[8]
+      redis.call('XADD', results, 'MAXLEN', '~', '10', '*', 'type', finished and '1' or '2', e[7], e[8])
+    else
+      redis.call('XADD', results, 'MAXLEN', '~', '10', '*', 'type', finished and '1' or '2')
     end
-    redis.call(unpack(entry))
     local registry = (finished and p.finished or p.failed) .. queue
     if ttl == -1 then
       redis.call('PERSIST', job)
@@ -87,15 +89,12 @@ local function finish_job(e, now, now_text, p, no_default_handler, batch)
   end
 
   if e[11] ~= '1' then return outcome end
-  local worker_key = p.worker .. worker
-  redis.call('HINCRBY', worker_key, finished and 'successful_job_count' or 'failed_job_count', 1)
-  redis.call('HINCRBYFLOAT', worker_key, 'total_working_time', e[9])
-  return outcome, worker_key
+  return outcome, p.worker .. worker, { finished and 'successful_job_count' or 'failed_job_count', e[12], 'total_working_time', e[13] }
 end
 
--- The worker hash of a slot with no job: RQ's idle state.
-local function set_worker_idle(worker_key, now_text, idle_ttl)
+-- The worker hash of a slot with no job: RQ's idle state, with the counts of the job that ended.
+local function set_worker_idle(worker_key, now_text, idle_ttl, counts)
   redis.call('HDEL', worker_key, 'current_job', 'current_job_working_time')
-  redis.call('HSET', worker_key, 'state', 'idle', 'last_heartbeat', now_text)
+  redis.call('HSET', worker_key, 'state', 'idle', 'last_heartbeat', now_text, unpack(counts))
   redis.call('EXPIRE', worker_key, idle_ttl)
 end

@@ -1,7 +1,7 @@
 --[[
   Library, prepended to finish-and-start-jobs.lua (not a script on its own).
 
-  start_jobs(slots, queue_keys, first, round_robin, now_text, score, busy_ttl, p, batch) takes a
+  start_jobs(slots, queue_keys, first, round_robin, now_text, score, busy_ttl, p, batch, counts) takes a
   job for each worker slot in `slots` (worker names), in order, and marks each started in the same
   step, so that a job id is never held only in a worker's memory: it moves from its queue straight
   into the started registry. The end state is RQ 1.13's after its dequeue and job start (§2.7):
@@ -16,11 +16,14 @@
 
   p      key prefixes (see finish-job.lib.lua): job, queue, started, worker
   batch  a sorted_set_batch() for the started-registry entries (sent by the caller)
+  counts the fields that count a job that just ended, by worker hash key (see finish-job.lib.lua):
+         written with the busy state, and taken out of `counts`. Such a slot goes on busy: its key
+         keeps the TTL its heartbeats keep; a slot that was idle gets the busy TTL, as in RQ.
   Returns { slot index, queue index, job id, job hash as HGETALL before the start } for each job
   started, in slot order; fewer than #slots when the queues ran out. The caller knows the four
   fields the start wrote.
 ]]
-local function start_jobs(slots, queue_keys, first, round_robin, now_text, score, busy_ttl, p, batch)
+local function start_jobs(slots, queue_keys, first, round_robin, now_text, score, busy_ttl, p, batch, counts)
   local started = {}
   local n = #queue_keys
   local empty = {}
@@ -52,8 +55,14 @@ local function start_jobs(slots, queue_keys, first, round_robin, now_text, score
         redis.call('PERSIST', job)
         batch.zadd(registry, score, id)
         local worker_key = p.worker .. worker
-        redis.call('HSET', worker_key, 'current_job', id, 'current_job_working_time', '0', 'state', 'busy', 'last_heartbeat', now_text)
-        redis.call('EXPIRE', worker_key, busy_ttl)
+        local ended = counts[worker_key]
+        if ended then
+          counts[worker_key] = nil
+          redis.call('HSET', worker_key, 'current_job', id, 'current_job_working_time', '0', 'state', 'busy', 'last_heartbeat', now_text, unpack(ended))
+        else
+          redis.call('HSET', worker_key, 'current_job', id, 'current_job_working_time', '0', 'state', 'busy', 'last_heartbeat', now_text)
+          redis.call('EXPIRE', worker_key, busy_ttl)
+        end
         started[#started + 1] = { next_slot, source, id, hash }
         next_slot = next_slot + 1
       end

@@ -45,7 +45,7 @@ import { QueueWaiter } from './wait.js';
 import { SILENT, type DequeueStrategy, type ExceptionHandler, type Logger, type WorkOptions, type WorkerEvents, type WorkerOptions } from './options.js';
 import { maintainQueues, sweepAbandoned, type MaintenanceContext } from './maintenance.js';
 import { Presence } from './presence.js';
-import { describeEnding, step, type Ending, type EndingRecord, type Execution, type Outcome, type Runner, type StartedJob } from './transitions.js';
+import { describeEnding, step, type Ending, type EndingRecord, type Execution, type Outcome, type Runner, type StartedJob, type WorkerTotals } from './transitions.js';
 
 export { getCurrentJob } from './execute.js';
 export { WorkHorseTerminatedError, type IsolationOptions } from './isolated.js';
@@ -85,6 +85,8 @@ interface Slot {
   running: Running | undefined;
   /** Whether a step in flight asks for a job for this slot. */
   reserved: boolean;
+  /** What the slot's worker hash counts (the step writes the totals, not increments). */
+  totals: WorkerTotals;
 }
 
 /** An ending waiting for the next step. */
@@ -193,7 +195,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.#slots = Array.from({ length: this.concurrency }, (_, index) => {
       const name = index === 0 ? this.name : `${this.name}-${index + 1}`;
       const runner: Runner = { workerName: name, hasWorkerHash: true, serializer: this.#serializer, defaultResultTtl: this.#defaultResultTtl };
-      return { index, name, key: workerKey(name), runner, group: index % STEP_GROUPS, running: undefined, reserved: false };
+      return { index, name, key: workerKey(name), runner, group: index % STEP_GROUPS, running: undefined, reserved: false, totals: { successful: 0, failed: 0, workingTime: 0 } };
     });
     const tasks = options.tasks ?? {};
     const entries = Array.isArray(tasks) ? tasks.map((task: Task<any[], unknown>) => [task.name, task.fn] as const) : Object.entries(tasks);
@@ -248,6 +250,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.#options = options;
     this.#started = 0;
     this.#idleSince = Date.now();
+    for (const slot of this.#slots) slot.totals = { successful: 0, failed: 0, workingTime: 0 }; // register() writes the hashes anew
     await this.#presence.refuseLiveNamesakes(this.#slots);
     await this.#presence.nameConnection(this.name);
     await this.#presence.register(this.#slots);
@@ -392,7 +395,11 @@ export class Worker extends EventEmitter<WorkerEvents> {
       );
       if (result.suspended) this.#suspended = true;
       if (asked.length > 0 && !result.suspended) this.#drained = result.started.length < asked.length;
-      endings.forEach(({ slot, running, record }, index) => void this.#afterEnd(slot, running, { status: result.statuses[index]!, error: record.error }));
+      endings.forEach(({ slot, running, record }, index) => {
+        const status = result.statuses[index]!;
+        if (status !== 'fenced') slot.totals = record.totals;
+        void this.#afterEnd(slot, running, { status, error: record.error });
+      });
       const startedAtText = formatTimestamp(now);
       for (const started of result.started) {
         const slot = asked[started.slotIndex]!;
@@ -461,7 +468,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
 
   /** Queues an ending for the step at the end of this tick, which sends every ending of the tick at once. */
   #queueEnding(slot: Slot, running: Running, outcome: Outcome): void {
-    const record = describeEnding(slot.runner, running, outcome, running.job);
+    const record = describeEnding(slot.runner, running, outcome, running.job, slot.totals);
     // A finished job needs nothing after its end (its success callback ran before), so its slot
     // can take the next job in the same step; after a failure come callbacks and handlers first.
     const next = outcome.kind === 'finished' && record.error === undefined;

@@ -58,11 +58,22 @@ export interface Ending {
   readonly error: Error | undefined;
 }
 
-/** An ending ready to send: the script's record and the error it carries. */
+/** What a worker slot's hash counts: RQ's successful_job_count, failed_job_count and total_working_time. */
+export interface WorkerTotals {
+  readonly successful: number;
+  readonly failed: number;
+  /** Seconds. */
+  readonly workingTime: number;
+}
+
+/** An ending ready to send: the script's record, the error it carries, and the worker's totals once it is counted. */
 export interface EndingRecord {
   readonly entry: Packable[];
   readonly error: Error | undefined;
+  readonly totals: WorkerTotals;
 }
+
+const NO_TOTALS: WorkerTotals = { successful: 0, failed: 0, workingTime: 0 };
 
 /** Jobs to start: one per slot, from these queues. */
 export interface StartRequest {
@@ -121,10 +132,10 @@ const STARTED = Buffer.from('started');
 
 /**
  * Describes the end of an execution for {@link step}: the result, or the error text, encoded as
- * RQ encodes them, and the TTL. A return value the serializer cannot encode fails the job with
- * {@link UnserializableResultError}.
+ * RQ encodes them, the TTL, and the worker's totals with this job counted (`totals`: before it). A
+ * return value the serializer cannot encode fails the job with {@link UnserializableResultError}.
  */
-export function describeEnding(runner: Runner, execution: Execution, outcome: Outcome, job: Job | undefined): EndingRecord {
+export function describeEnding(runner: Runner, execution: Execution, outcome: Outcome, job: Job | undefined, totals: WorkerTotals = NO_TOTALS): EndingRecord {
   let field = '';
   let value = '';
   if (outcome.kind === 'finished' && outcome.value !== undefined && outcome.value !== null) {
@@ -133,7 +144,7 @@ export function describeEnding(runner: Runner, execution: Execution, outcome: Ou
       field = 'return_value';
     } catch (error) {
       const reason = new UnserializableResultError(`Job ${execution.id} returned a value the serializer cannot encode (${(error as Error).message}): return plain JSON data.`, { cause: error });
-      return describeEnding(runner, execution, { kind: 'failed', error: reason }, job);
+      return describeEnding(runner, execution, { kind: 'failed', error: reason }, job, totals);
     }
   }
   let ttl: number;
@@ -144,6 +155,13 @@ export function describeEnding(runner: Runner, execution: Execution, outcome: Ou
     field = 'exc_string';
     value = zlibWrap(Buffer.from(describeError(outcome.error))).toString('base64');
   }
+  const seconds = (Date.now() - execution.startedAtMs) / 1000;
+  const finished = outcome.kind === 'finished';
+  const after: WorkerTotals = {
+    successful: totals.successful + (finished ? 1 : 0),
+    failed: totals.failed + (finished ? 0 : 1),
+    workingTime: totals.workingTime + seconds,
+  };
   const entry: Packable[] = [
     execution.id,
     execution.queue,
@@ -153,11 +171,13 @@ export function describeEnding(runner: Runner, execution: Execution, outcome: Ou
     job?.failureTtl !== undefined ? '1' : '0',
     field,
     value,
-    (Date.now() - execution.startedAtMs) / 1000,
+    seconds,
     execution.startedAtText,
     runner.hasWorkerHash ? '1' : '0',
+    finished ? after.successful : after.failed,
+    after.workingTime,
   ];
-  return { entry, error: outcome.kind === 'finished' ? undefined : outcome.error };
+  return { entry, error: finished ? undefined : outcome.error, totals: after };
 }
 
 /** Ends the executions and starts jobs for the free slots, in one script call. */

@@ -17,6 +17,7 @@ import { describeMachine } from './lib/machine.mjs';
 import { parseOptions, usage } from './lib/options.mjs';
 import { PYTHON, killChildren } from './lib/processes.mjs';
 import { startRedisServer } from './lib/redis-server.mjs';
+import { describePinning, pin, pinningPlan } from './lib/pinning.mjs';
 import { buildTable, format, textTable, writeDocs, writeResults } from './lib/report.mjs';
 import { COLUMNS, ROWS, SCENARIOS } from './lib/scenarios.mjs';
 
@@ -114,10 +115,14 @@ async function main(argv) {
     const startedAt = new Date();
     const machine = describeMachine(await admin.info('server'));
     log(`Redis ${machine.redis} on ${redis.url} (pid ${redis.pid}); ${machine.cpu}, ${machine.cores} cores; Node ${process.version}`);
+    const plan = pinningPlan({ enabled: options.pin });
+    if (plan && !pin(redis.pid, plan.redis)) throw new Error(`taskset could not pin redis-server (pid ${redis.pid}); run with --no-pin`);
+    machine.pinning = describePinning(plan);
+    log(`CPU pinning: ${machine.pinning}`);
     log(`Systems: ${columns.map((key) => COLUMNS[key].title).join(', ')}; ${options.runs} run(s)${options.smoke ? '; smoke mode' : ''}`);
     const loadAtStart = loadavg()[0];
     if (loadAtStart > cpus().length / 2) log(`Note: the machine is busy (1-min load average ${loadAtStart.toFixed(2)} before the first measurement); other processes skew the numbers.`);
-    const ctx = { redis, admin, connect: () => connect(), counts: options.counts, timeoutMs: 600_000, profileDir };
+    const ctx = { redis, admin, connect: () => connect(), counts: options.counts, timeoutMs: 600_000, profileDir, clientCpus: plan?.clients };
     const values = {};
     const errors = [];
     let commandDetails;

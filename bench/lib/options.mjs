@@ -57,6 +57,7 @@ const FLAGS = {
   'no-docs': { type: 'boolean', help: 'leave docs/ alone' },
   profile: { type: 'boolean', env: 'BENCH_PROFILE', help: 'run rq-ts workers with node --cpu-prof; profiles go to <out>/profiles/' },
   'no-install': { type: 'boolean', help: 'do not install BullMQ and Bee-Queue into bench/node_modules (fail if missing)' },
+  'no-pin': { type: 'boolean', env: 'BENCH_NO_PIN', help: 'do not pin redis-server to a core of its own and the producers and workers to the others (Linux, taskset)' },
   help: { type: 'boolean', short: 'h', help: 'this help' },
 };
 
@@ -105,6 +106,7 @@ export function parseOptions(argv, env = process.env) {
     docs: values['no-docs'] ? false : (get('docs') ?? !smoke),
     profile: get('profile') ?? false,
     install: !values['no-install'],
+    pin: !(get('no-pin') ?? false),
   };
 }
 

@@ -4,6 +4,7 @@
  * running are killed when the run ends, fails or is interrupted.
  */
 import { fork, spawn } from 'node:child_process';
+import { pin } from './pinning.mjs';
 import { fileURLToPath } from 'node:url';
 
 const CHILD = fileURLToPath(new URL('../child.mjs', import.meta.url));
@@ -46,9 +47,10 @@ function track(child, what, timeoutMs) {
  * (resolving `ready`), then sends `{ result }` or `{ error }` and exits.
  * @returns {{ ready: Promise<void>, result: Promise<any>, pid: number }}
  */
-export function runNode(task, { timeoutMs, execArgv = [] }) {
+export function runNode(task, { timeoutMs, execArgv = [], cpus }) {
   const what = `${task.system} ${task.role}`;
   const child = fork(CHILD, [JSON.stringify(task)], { execArgv, stdio: ['ignore', 'inherit', 'pipe', 'ipc'] });
+  if (cpus) pin(child.pid, cpus); // before it has loaded anything: its threads start there too
   let stderr = '';
   child.stderr.on('data', (chunk) => (stderr += chunk));
   let markReady;
@@ -72,8 +74,9 @@ export function runNode(task, { timeoutMs, execArgv = [] }) {
  * Runs a Python script with {@link PYTHON}; resolves to what it printed on stdout (JSON when
  * `json`), rejects with its stderr when it fails.
  */
-export function runPython(args, { timeoutMs, json = true, cwd }) {
+export function runPython(args, { timeoutMs, json = true, cwd, cpus }) {
   const child = spawn(PYTHON, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  if (cpus) pin(child.pid, cpus);
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk) => (stdout += chunk));

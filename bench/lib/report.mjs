@@ -86,6 +86,7 @@ function machineLines(machine) {
   return [
     `- CPU: ${machine.cpu}, ${machine.cores} cores; ${machine.memoryGb} GB RAM; ${machine.kernel}`,
     `- Node ${machine.node}; Redis ${machine.redis} (its own redis-server on a loopback port, no persistence)`,
+    ...(machine.pinning ? [`- CPU pinning: ${machine.pinning}`] : []),
     ...(machine.loadAverage ? [`- Load average (1 min) at the start of the run ${machine.loadAverage.start}, at the end ${machine.loadAverage.end} (the run itself adds about 1)`] : []),
     `- Packages: ${packages}`,
   ].join('\n');

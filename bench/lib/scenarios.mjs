@@ -94,19 +94,19 @@ async function enqueue(ctx, column, mode, n, key) {
   let ms;
   if (column === 'rq-py') {
     const args = [RQ_BENCH, 'enqueue', '--url', ctx.redis.url, '--mode', mode, '--n', String(n), '--warmup', String(warmupFor(n, mode === 'bulk' ? BATCH : 500))];
-    ({ ms } = await runPython(args, { timeoutMs: ctx.timeoutMs }).result);
+    ({ ms } = await runPython(args, { timeoutMs: ctx.timeoutMs, cpus: ctx.clientCpus }).result);
   } else {
     const warmup = warmupFor(n, mode === 'bulk' ? BATCH : 500);
-    ({ ms } = await runNode(nodeTask(ctx, column, 'enqueue', { mode, n, warmup, inFlight: IN_FLIGHT, batch: BATCH }), { timeoutMs: ctx.timeoutMs }).result);
+    ({ ms } = await runNode(nodeTask(ctx, column, 'enqueue', { mode, n, warmup, inFlight: IN_FLIGHT, batch: BATCH }), { timeoutMs: ctx.timeoutMs, cpus: ctx.clientCpus }).result);
   }
   return { [key]: (n / ms) * 1000 };
 }
 
 async function fill(ctx, column, n) {
   if (column.startsWith('rq-py')) {
-    await runPython([RQ_BENCH, 'enqueue', '--url', ctx.redis.url, '--mode', 'bulk', '--n', String(n)], { timeoutMs: ctx.timeoutMs }).result;
+    await runPython([RQ_BENCH, 'enqueue', '--url', ctx.redis.url, '--mode', 'bulk', '--n', String(n)], { timeoutMs: ctx.timeoutMs, cpus: ctx.clientCpus }).result;
   } else {
-    await runNode(nodeTask(ctx, column, 'fill', { n, batch: BATCH }), { timeoutMs: ctx.timeoutMs }).result;
+    await runNode(nodeTask(ctx, column, 'fill', { n, batch: BATCH }), { timeoutMs: ctx.timeoutMs, cpus: ctx.clientCpus }).result;
   }
 }
 
@@ -120,7 +120,7 @@ async function runPythonWorker(ctx, column, extra) {
   const dir = mkdtempSync(join(tmpdir(), 'rq-ts-bench-py-'));
   const reportFile = join(dir, 'report.json');
   try {
-    const worker = runPython([RUN_WORKER, reportFile, ...pythonWorkerArgs(ctx, column, extra)], { timeoutMs: ctx.timeoutMs, json: false });
+    const worker = runPython([RUN_WORKER, reportFile, ...pythonWorkerArgs(ctx, column, extra)], { timeoutMs: ctx.timeoutMs, cpus: ctx.clientCpus, json: false });
     await worker.result;
     return JSON.parse(readFileSync(reportFile, 'utf8'));
   } finally {
@@ -137,14 +137,14 @@ async function processing(ctx, column, concurrency, run) {
   let details;
   if (python) {
     const report = await runPythonWorker(ctx, column, ['--burst']);
-    const span = await runPython([RQ_BENCH, 'span', '--url', ctx.redis.url], { timeoutMs: ctx.timeoutMs }).result;
+    const span = await runPython([RQ_BENCH, 'span', '--url', ctx.redis.url], { timeoutMs: ctx.timeoutMs, cpus: ctx.clientCpus }).result;
     if (span.count !== n) throw new Error(`${column} finished ${span.count} of ${n} jobs`);
     ms = span.endMs - report.startMs;
     maxRssKb = report.maxRssKb;
     details = { jobs: n, ...(column === 'rq-py-fork' && { horseMaxRssKb: report.childrenMaxRssKb }) };
   } else {
     const execArgv = workerExecArgv(ctx, column, `c${concurrency}-run${run + 1}`);
-    ({ ms, maxRssKb } = await runNode(nodeTask(ctx, column, 'process', { n, concurrency }), { timeoutMs: ctx.timeoutMs, execArgv }).result);
+    ({ ms, maxRssKb } = await runNode(nodeTask(ctx, column, 'process', { n, concurrency }), { timeoutMs: ctx.timeoutMs, cpus: ctx.clientCpus, execArgv }).result);
     details = { jobs: n };
   }
   return { [`process-c${concurrency}`]: (n / ms) * 1000, [`rss-c${concurrency}`]: maxRssKb / 1024, details };
@@ -155,10 +155,10 @@ async function latency(ctx, column, run) {
   const warmup = Math.min(100, Math.ceil(n / 10));
   const total = n + warmup;
   const execArgv = workerExecArgv(ctx, column, `latency-run${run + 1}`);
-  const worker = runNode(nodeTask(ctx, column, 'latency-worker', { n: total, concurrency: LATENCY_CONCURRENCY }), { timeoutMs: ctx.timeoutMs, execArgv });
+  const worker = runNode(nodeTask(ctx, column, 'latency-worker', { n: total, concurrency: LATENCY_CONCURRENCY }), { timeoutMs: ctx.timeoutMs, cpus: ctx.clientCpus, execArgv });
   await worker.ready;
   await sleep(200); // let the worker settle into its idle wait
-  const { lagMs } = await runNode(nodeTask(ctx, column, 'latency-producer', { n: total, intervalMs: LATENCY_INTERVAL_MS }), { timeoutMs: ctx.timeoutMs }).result;
+  const { lagMs } = await runNode(nodeTask(ctx, column, 'latency-producer', { n: total, intervalMs: LATENCY_INTERVAL_MS }), { timeoutMs: ctx.timeoutMs, cpus: ctx.clientCpus }).result;
   const { samples: pairs } = await worker.result;
   const samples = pairs.sort((a, b) => a[0] - b[0]).slice(warmup).map(([, ms]) => ms);
   return {
@@ -174,15 +174,15 @@ async function commands(ctx, column) {
   const counter = new CommandCounter(ctx.connect);
   await counter.start('enqueue');
   if (column.startsWith('rq-py')) {
-    await runPython([RQ_BENCH, 'enqueue', '--url', ctx.redis.url, '--mode', 'seq', '--n', String(n)], { timeoutMs: ctx.timeoutMs }).result;
+    await runPython([RQ_BENCH, 'enqueue', '--url', ctx.redis.url, '--mode', 'seq', '--n', String(n)], { timeoutMs: ctx.timeoutMs, cpus: ctx.clientCpus }).result;
   } else {
-    await runNode(nodeTask(ctx, column, 'enqueue', { mode: 'seq', n, warmup: 0, inFlight: 1, batch: BATCH }), { timeoutMs: ctx.timeoutMs }).result;
+    await runNode(nodeTask(ctx, column, 'enqueue', { mode: 'seq', n, warmup: 0, inFlight: 1, batch: BATCH }), { timeoutMs: ctx.timeoutMs, cpus: ctx.clientCpus }).result;
   }
   const enqueued = await counter.mark('process');
   if (column.startsWith('rq-py')) {
     await runPythonWorker(ctx, column, ['--burst']);
   } else {
-    await runNode(nodeTask(ctx, column, 'process', { n, concurrency: LATENCY_CONCURRENCY }), { timeoutMs: ctx.timeoutMs }).result;
+    await runNode(nodeTask(ctx, column, 'process', { n, concurrency: LATENCY_CONCURRENCY }), { timeoutMs: ctx.timeoutMs, cpus: ctx.clientCpus }).result;
   }
   const processed = await counter.mark('end');
   const sent = await counter.stop(3);

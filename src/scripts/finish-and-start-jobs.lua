@@ -13,19 +13,21 @@
   KEYS[3..] the queue lists to start jobs from, rq:queue:<name>, highest priority first
   ARGV[1]   the key prefixes, MessagePack: { job, queue, started, finished, failed, results,
             worker, scheduled, deferred } ("rq:job:", "rq:queue:", "rq:wip:", ...)
-  ARGV[2]   now, as RQ timestamp text (ended_at; started_at and last_heartbeat of started jobs)
-  ARGV[3]   the endings, MessagePack: an array of endings as finish-job.lib.lua describes them
-  ARGV[4]   "1" when the worker's default exception handler is disabled
-  ARGV[5]   the worker key TTL in seconds once idle
-  ARGV[6]   the worker slots to start jobs for, MessagePack: an array of worker names
-  ARGV[7]   heartbeat TTL in seconds: a started job is scored server time + this in the started
-            registry, and the worker key lives this long while busy
-  ARGV[8]   index (from 1) of the queue among KEYS[3..] to try first
-  ARGV[9]   "1" for round robin: each further job is looked for from the queue after the one
-            that gave the last job, as RQ's round_robin strategy
+  ARGV[2]   the step, MessagePack (one argument: each costs the client and the server more than
+            its bytes), an array of:
+            1 now, as RQ timestamp text (ended_at; started_at and last_heartbeat of started jobs)
+            2 the endings: an array of endings as finish-job.lib.lua describes them
+            3 "1" when the worker's default exception handler is disabled
+            4 the worker key TTL in seconds once idle
+            5 the worker slots to start jobs for: an array of worker names
+            6 heartbeat TTL in seconds: a started job is scored server time + this in the started
+              registry, and the worker key lives this long while busy
+            7 index (from 1) of the queue among KEYS[3..] to try first
+            8 "1" for round robin: each further job is looked for from the queue after the one
+              that gave the last job, as RQ's round_robin strategy
   Returns   MessagePack of { statuses, suspended, started }: statuses[i] is what became of ending i (see
             finish-job.lib.lua); suspended is 1 when rq:suspended exists (no job started), else 0;
-            started holds { slot index (from 1, into ARGV[6]), queue index (into KEYS[3..]),
+            started holds { slot index (from 1, into the slots), queue index (into KEYS[3..]),
             job id, job hash as HGETALL before the start } for each job started, in slot order,
             stopping at the first slot for which every queue was empty
 ]]
@@ -34,16 +36,17 @@ local p = {
   job = prefixes[1], queue = prefixes[2], started = prefixes[3], finished = prefixes[4], failed = prefixes[5],
   results = prefixes[6], worker = prefixes[7], scheduled = prefixes[8], deferred = prefixes[9], queues = KEYS[1],
 }
+local step = cmsgpack.unpack(ARGV[2])
 local now = tonumber(redis.call('TIME')[1])
-local now_text = ARGV[2]
+local now_text = step[1]
 local batch = sorted_set_batch()
 
 -- Worker hashes of slots whose job ended, with the fields that count it: idle at the end,
 -- unless they start another job.
 local counts = {}
 local statuses = {}
-for i, ending in ipairs(cmsgpack.unpack(ARGV[3])) do
-  local status, worker_key, fields = finish_job(ending, now, now_text, p, ARGV[4] == '1', batch)
+for i, ending in ipairs(step[2]) do
+  local status, worker_key, fields = finish_job(ending, now, now_text, p, step[3] == '1', batch)
   statuses[i] = status
   if worker_key then counts[worker_key] = fields end
 end
@@ -52,16 +55,16 @@ batch.flush()
 
 local function finish(suspended, started)
   batch.flush()
-  for worker_key, fields in pairs(counts) do set_worker_idle(worker_key, now_text, ARGV[5], fields) end
+  for worker_key, fields in pairs(counts) do set_worker_idle(worker_key, now_text, step[4], fields) end
   -- One bulk string instead of a nested reply: see unpack in pack.ts.
   return cmsgpack.pack({ statuses, suspended, started })
 end
 
-local slots = cmsgpack.unpack(ARGV[6])
+local slots = step[5]
 if #slots == 0 then return finish(0, {}) end
 if redis.call('EXISTS', KEYS[2]) == 1 then return finish(1, {}) end
 
 local queue_keys = {}
 for i = 3, #KEYS do queue_keys[#queue_keys + 1] = KEYS[i] end
-local started = start_jobs(slots, queue_keys, tonumber(ARGV[8]), ARGV[9] == '1', now_text, now + tonumber(ARGV[7]), ARGV[7], p, batch, counts)
+local started = start_jobs(slots, queue_keys, tonumber(step[7]), step[8] == '1', now_text, now + tonumber(step[6]), step[6], p, batch, counts)
 return finish(0, started)

@@ -127,7 +127,6 @@ const PREFIXES = pack([
   deferredRegistryKey(''),
 ]);
 
-const NOTHING = pack([]);
 const STARTED = Buffer.from('started');
 
 /**
@@ -188,14 +187,16 @@ export async function step(connection: RedisConnection, { endings, idleTtl, disa
     [QUEUES_KEY, SUSPENDED_KEY, ...queueKeys],
     [
       PREFIXES,
-      nowText,
-      endings.length === 0 ? NOTHING : pack(endings.map((ending) => ending.entry)),
-      disableDefaultExceptionHandler ? '1' : '0',
-      idleTtl,
-      start && start.slots.length > 0 ? pack(start.slots) : NOTHING,
-      start?.heartbeatTtl ?? 0,
-      (start?.firstQueue ?? 0) + 1,
-      start?.roundRobin ? '1' : '0',
+      pack([
+        nowText,
+        endings.map((ending) => ending.entry),
+        disableDefaultExceptionHandler ? '1' : '0',
+        idleTtl,
+        start?.slots ?? [],
+        start?.heartbeatTtl ?? 0,
+        (start?.firstQueue ?? 0) + 1,
+        start?.roundRobin ? '1' : '0',
+      ]),
     ],
   )) as Buffer;
   const [statuses, suspended, started] = unpack(reply) as [Buffer[], number, Array<[number, number, Buffer, Buffer[]]>];

@@ -122,7 +122,7 @@ async function main(argv) {
     log(`Systems: ${columns.map((key) => COLUMNS[key].title).join(', ')}; ${options.runs} run(s)${options.smoke ? '; smoke mode' : ''}`);
     const loadAtStart = loadavg()[0];
     if (loadAtStart > cpus().length / 2) log(`Note: the machine is busy (1-min load average ${loadAtStart.toFixed(2)} before the first measurement); other processes skew the numbers.`);
-    const ctx = { redis, admin, connect: () => connect(), counts: options.counts, timeoutMs: 600_000, profileDir, clientCpus: plan?.clients };
+    const ctx = { redis, admin, connect: () => connect(), counts: options.counts, timeoutMs: 600_000, profileDir, clientCpus: plan?.clients, loadCpus: plan?.redis };
     const values = {};
     const errors = [];
     let commandDetails;

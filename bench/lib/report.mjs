@@ -185,6 +185,8 @@ npm run bench -- --help
 
 1. starts its own \`redis-server\` on a free loopback port (never 6379) with
    \`--save '' --appendonly no\`, and stops it at the end, also when the run fails or is interrupted;
+   on Linux with \`taskset\` and 2+ cores it pins it to the last core and every producer and worker
+   to the others (\`--no-pin\` turns that off; see "Reading the numbers");
 2. installs BullMQ and Bee-Queue into \`bench/node_modules\` from \`bench/package.json\`, pinned by
    \`bench/package-lock.json\` (\`${INSTALL_COMMAND.join(' ')}\` in \`bench/\`, only when missing or
    when the lock changed). They are never dependencies of rq-ts: \`npm ci\` at the root stays clean.
@@ -242,9 +244,13 @@ Each system runs with its defaults, as a user would first run it:
 
 ## Reading the numbers
 
-- Redis, the producers and the workers share the machine's cores; on 2 cores a worker at high
-  concurrency competes with Redis itself. Compare columns of one run, not runs of different machines.
-  The load average lines say whether other processes were busy during the run.
+- Redis has a core of its own; the producers and workers share the others (on 2 cores: one), as
+  when Redis runs on a machine of its own. Unpinned, the scheduler sometimes put Redis and the
+  worker on one core and sometimes apart, and the same code measured 4.7k and 2.8k jobs/s in
+  consecutive runs; pinned, runs agree far better. In scenario 6 the producer runs on Redis'
+  core, so that the worker has its own: sharing one, worker and producer of every system needed
+  about 60% of it at one job per 2 ms here, and a slow spell of the machine became a backlog. Compare columns of one run,
+  not runs of different machines. The load average lines say whether other processes were busy.
 - Scenario 6 is the most sensitive to other load: a worker that needs more CPU or more round trips
   per job than the 2 ms between jobs allows falls behind, and its latency becomes the length of
   its backlog (hundreds of ms, growing with N) instead of its service time. A median in the

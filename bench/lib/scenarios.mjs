@@ -158,7 +158,10 @@ async function latency(ctx, column, run) {
   const worker = runNode(nodeTask(ctx, column, 'latency-worker', { n: total, concurrency: LATENCY_CONCURRENCY }), { timeoutMs: ctx.timeoutMs, cpus: ctx.clientCpus, execArgv });
   await worker.ready;
   await sleep(200); // let the worker settle into its idle wait
-  const { lagMs } = await runNode(nodeTask(ctx, column, 'latency-producer', { n: total, intervalMs: LATENCY_INTERVAL_MS }), { timeoutMs: ctx.timeoutMs, cpus: ctx.clientCpus }).result;
+  // The producer is load, not what is measured: it runs on Redis' core (idle most of the time at
+  // one job per 2 ms), so that the worker has its core to itself, as at low load it would.
+  const producerCpus = ctx.loadCpus ?? ctx.clientCpus;
+  const { lagMs } = await runNode(nodeTask(ctx, column, 'latency-producer', { n: total, intervalMs: LATENCY_INTERVAL_MS }), { timeoutMs: ctx.timeoutMs, cpus: producerCpus }).result;
   const { samples: pairs } = await worker.result;
   const samples = pairs.sort((a, b) => a[0] - b[0]).slice(warmup).map(([, ms]) => ms);
   return {

@@ -74,6 +74,19 @@ describe('a burst worker runs jobs into RQ\'s registries', () => {
     assert.equal(hash['current_job'], undefined, 'idle at the end, as RQ');
   });
 
+  test('a fractional monitoring interval gives whole-second TTLs (EXPIRE takes no fractions); a fractional result TTL is refused', async () => {
+    const queue = new Queue('default', { connection });
+    const job = await queue.enqueue('tasks.add', 1, 2);
+    const worker = new Worker([queue], { tasks, name: 'w-fraction', jobMonitoringInterval: 0.5 });
+    const seen: number[] = [];
+    worker.on('job:started', () => void redis.admin.ttl('rq:worker:w-fraction').then((ttl) => seen.push(ttl)));
+    assert.equal(await worker.work({ burst: true }), 1);
+    assert.equal(await job.getStatus(), 'finished');
+    await waitUntil(async () => seen.length === 1, 2000, 'the TTL read');
+    assert.ok(seen[0]! > 55 && seen[0]! <= 61, `busy worker key TTL ${seen[0]} is not ceil(0.5) + 60`);
+    assert.throws(() => new Worker([queue], { tasks, defaultResultTtl: 1.5 }), /defaultResultTtl must be whole seconds/);
+  });
+
   test('failure: failed registry, one-year TTL, exc_string holds the error', async () => {
     const queue = new Queue('default', { connection });
     const job = await queue.enqueue('tasks.fail');

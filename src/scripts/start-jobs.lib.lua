@@ -18,7 +18,8 @@
   batch  a sorted_set_batch() for the started-registry entries (sent by the caller)
   counts the fields that count a job that just ended, by worker hash key (see finish-job.lib.lua):
          written with the busy state, and taken out of `counts`. Such a slot goes on busy: its key
-         keeps the TTL its heartbeats keep; a slot that was idle gets the busy TTL, as in RQ.
+         keeps the TTL its heartbeats keep; a slot that was idle (or whose key was lost) gets the
+         busy TTL, as in RQ.
   Returns { slot index, queue index, job id, job hash as HGETALL before the start } for each job
   started, in slot order; fewer than #slots when the queues ran out. The caller knows the four
   fields the start wrote.
@@ -46,26 +47,37 @@ local function start_jobs(slots, queue_keys, first, round_robin, now_text, score
     end
     if not popped then break end
     local registry = p.started .. string.sub(queue_keys[source], #p.queue + 1)
+    -- First into the started registry, before anything that could fail: an id popped must
+    -- always be findable (an error later in the script does not undo the pop).
+    local jobs = {}
     for _, id in ipairs(popped) do
-      local job = p.job .. id
-      local hash = redis.call('HGETALL', job)
+      local hash = redis.call('HGETALL', p.job .. id)
       if #hash > 0 then
-        local worker = slots[next_slot]
-        redis.call('HSET', job, 'status', 'started', 'started_at', now_text, 'last_heartbeat', now_text, 'worker_name', worker)
-        redis.call('PERSIST', job)
+        jobs[#jobs + 1] = { id, hash }
         batch.zadd(registry, score, id)
-        local worker_key = p.worker .. worker
-        local ended = counts[worker_key]
-        if ended then
-          counts[worker_key] = nil
-          redis.call('HSET', worker_key, 'current_job', id, 'current_job_working_time', '0', 'state', 'busy', 'last_heartbeat', now_text, unpack(ended))
-        else
-          redis.call('HSET', worker_key, 'current_job', id, 'current_job_working_time', '0', 'state', 'busy', 'last_heartbeat', now_text)
-          redis.call('EXPIRE', worker_key, busy_ttl)
-        end
-        started[#started + 1] = { next_slot, source, id, hash }
-        next_slot = next_slot + 1
       end
+    end
+    batch.flush()
+    for _, entry in ipairs(jobs) do
+      local id, hash = entry[1], entry[2]
+      local job = p.job .. id
+      local worker = slots[next_slot]
+      redis.call('HSET', job, 'status', 'started', 'started_at', now_text, 'last_heartbeat', now_text, 'worker_name', worker)
+      redis.call('PERSIST', job)
+      local worker_key = p.worker .. worker
+      local ended = counts[worker_key]
+      local fields = { 'current_job', id, 'current_job_working_time', '0', 'state', 'busy', 'last_heartbeat', now_text }
+      if ended then
+        counts[worker_key] = nil
+        for _, value in ipairs(ended) do fields[#fields + 1] = value end
+      end
+      -- HSET answers the number of fields it created: none for the hash of a slot going on
+      -- busy, whose TTL its heartbeats keep; some when the slot was idle or its key was lost.
+      if redis.call('HSET', worker_key, unpack(fields)) > 0 or not ended then
+        redis.call('EXPIRE', worker_key, busy_ttl)
+      end
+      started[#started + 1] = { next_slot, source, id, hash }
+      next_slot = next_slot + 1
     end
     if round_robin then from = source % n + 1 end
   end

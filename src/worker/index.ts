@@ -171,7 +171,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.concurrency = positiveInteger(options.concurrency ?? 1, 'concurrency');
     this.#paths = options.paths ?? [];
     this.#serializer = options.serializer ?? firstQueue?.serializer ?? JSONSerializer;
-    this.#defaultResultTtl = options.defaultResultTtl ?? DEFAULT_RESULT_TTL;
+    this.#defaultResultTtl = resultTtl(options.defaultResultTtl ?? DEFAULT_RESULT_TTL);
     this.#workerTtl = positiveInteger(options.workerTtl ?? DEFAULT_WORKER_TTL, 'workerTtl');
     this.#monitoringInterval = positiveNumber(options.jobMonitoringInterval ?? DEFAULT_JOB_MONITORING_INTERVAL, 'jobMonitoringInterval');
     this.#maintenanceInterval = positiveNumber(options.maintenanceInterval ?? DEFAULT_MAINTENANCE_INTERVAL, 'maintenanceInterval');
@@ -272,6 +272,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       await this.#subscribe();
       await this.#loop();
     } finally {
+      this.#stopping = true; // the loop is over: steps still to come end jobs and start none
       for (const timer of timers) clearInterval(timer);
       await scheduler?.release().catch((error: unknown) => this.#backgroundError(error));
       if (this.#cold) this.#interruptAll();
@@ -387,7 +388,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
               queueKeys: order.map(queueKey),
               firstQueue: this.#strategy === 'round_robin' ? (this.#lastQueueIndex + 1) % order.length : 0,
               roundRobin: this.#strategy === 'round_robin',
-              heartbeatTtl: this.#monitoringInterval + HEARTBEAT_GRACE,
+              heartbeatTtl: this.#heartbeatTtl(),
             },
           }),
         },
@@ -422,6 +423,11 @@ export class Worker extends EventEmitter<WorkerEvents> {
     return Math.max(0, Math.min(wanted, maxJobs - this.#started - reserved));
   }
 
+  /** Seconds a running job (and its busy worker key) lives without a heartbeat: whole, as EXPIRE takes them. */
+  #heartbeatTtl(): number {
+    return Math.ceil(this.#monitoringInterval) + HEARTBEAT_GRACE;
+  }
+
   /** Queue names in the order this step tries them. */
   #queueOrder(): readonly string[] {
     if (this.#strategy === 'random') return [...this.queueNames].sort(() => Math.random() - 0.5);
@@ -443,6 +449,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
     }
     const running: Running = { id, job, hash, queue, startedAtText, startedAtMs, interruption: new Interruption() };
     slot.running = running;
+    // A step sent before a cold stop may answer after it: its jobs are interrupted like the others.
+    if (this.#cold) running.interruption.interrupt(new ShutDownImminentError(`Job ${id} interrupted: worker ${slot.name} was shut down cold.`));
     if (job) void this.#run(slot, running, job);
     else this.#queueEnding(slot, running, { kind: 'failed', error: unreadable! });
   }
@@ -607,7 +615,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
   /** One heartbeat: every slot's worker key, and every running job's started-registry score. */
   async #heartbeat(): Promise<void> {
     const now = formatTimestamp(new Date());
-    const jobTtl = this.#monitoringInterval + HEARTBEAT_GRACE;
+    const jobTtl = this.#heartbeatTtl();
     const heartbeats = this.#slots.map(async (slot) => {
       const running = slot.running;
       if (running) {
@@ -682,6 +690,11 @@ function toError(thrown: unknown): Error {
 
 function positiveInteger(value: number, name: string): number {
   if (!Number.isInteger(value) || value < 1) throw new InvalidArgumentError(`${name} must be a whole number of at least 1, got ${value}.`);
+  return value;
+}
+
+function resultTtl(value: number): number {
+  if (!Number.isInteger(value) || value < -1) throw new InvalidArgumentError(`defaultResultTtl must be whole seconds, -1 (forever) or more, got ${value}.`);
   return value;
 }
 

@@ -148,9 +148,9 @@ export function describeEnding(runner: Runner, execution: Execution, outcome: Ou
   }
   let ttl: number;
   if (outcome.kind === 'finished') {
-    ttl = job?.resultTtl ?? runner.defaultResultTtl;
+    ttl = wholeTtl(job?.resultTtl ?? runner.defaultResultTtl);
   } else {
-    ttl = job?.failureTtl ?? DEFAULT_FAILURE_TTL;
+    ttl = wholeTtl(job?.failureTtl ?? DEFAULT_FAILURE_TTL);
     field = 'exc_string';
     value = zlibWrap(Buffer.from(describeError(outcome.error))).toString('base64');
   }
@@ -219,6 +219,14 @@ export async function finishJob(connection: RedisConnection, runner: Runner, exe
   const ending = describeEnding(runner, execution, outcome, job);
   const { statuses } = await step(connection, { endings: [ending], idleTtl: 0 });
   return { status: statuses[0]!, error: ending.error };
+}
+
+/**
+ * A TTL as EXPIRE takes it: whole seconds. rq-ts writes whole ones, but a job hash from elsewhere
+ * may hold `1.5`, and one EXPIRE refused would stop the script half-way through a step.
+ */
+function wholeTtl(seconds: number): number {
+  return seconds > 0 ? Math.ceil(seconds) : seconds;
 }
 
 /** The error text stored as the job's exc_string: Python tools show it as the traceback. */

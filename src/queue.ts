@@ -167,8 +167,8 @@ export class Queue {
 
   /**
    * Enqueues many jobs in one round trip (one script call for the whole batch, its jobs packed in
-   * one MessagePack argument), as RQ's
-   * `enqueue_many`. Every job is checked before anything is written.
+   * one MessagePack argument), as RQ's `enqueue_many`. Every job is checked before anything is
+   * written.
    * @throws {InvalidArgumentError} or {@link TimeoutFormatError} for a bad job; nothing is written then.
    */
   async enqueueMany(jobs: readonly EnqueueData[]): Promise<Job[]> {

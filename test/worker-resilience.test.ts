@@ -95,6 +95,22 @@ describe('exception handlers, as RQ chains them', () => {
     assert.equal(await next.returnValue(), 1);
     assert.equal(await queue.count(), 0);
   });
+
+  test('a step that fails after taking a job off its queue leaves the job in the started registry, never lost', async () => {
+    const connection = redis.connect();
+    const queue = new Queue('default', { connection });
+    const worker = new Worker([queue], { tasks: { 'tasks.ok': () => 1 }, name: 'w-broken' });
+    worker.on('worker:error', () => undefined); // the failing steps, reported and retried
+    const working = worker.work();
+    await waitUntil(async () => (await redis.admin.hget('rq:worker:w-broken', 'state')) === 'started', 5000, 'the worker to register');
+    // A worker key of the wrong type makes the step's HSET on it fail, after the pop.
+    await redis.admin.multi().del('rq:worker:w-broken').sadd('rq:worker:w-broken', 'not a hash').exec();
+    const job = await queue.enqueue('tasks.ok');
+    await waitUntil(async () => (await queue.count()) === 0, 5000, 'the job to leave its queue');
+    assert.notEqual(await redis.admin.zscore('rq:wip:default', job.id), null, 'the popped job is findable in the started registry');
+    await worker.close();
+    await working;
+  });
 });
 
 describe('Redis going away', () => {

@@ -3,7 +3,6 @@
  * `rq:wip:<q>` started, `rq:finished:<q>`, `rq:failed:<q>`, `rq:deferred:<q>`,
  * `rq:scheduled:<q>` (score: due time), `rq:canceled:<q>`.
  */
-import { deflateSync } from 'node:zlib';
 import { DEFAULT_FAILURE_TTL } from '../defaults.js';
 import {
   QUEUES_KEY,
@@ -18,6 +17,7 @@ import {
 } from '../keys.js';
 import { scripts } from '../scripts/index.js';
 import { formatTimestamp } from '../timestamps.js';
+import { zlibWrap } from '../zlib-format.js';
 import { ExpiringJobRegistry, PermanentJobRegistry, JobRegistry } from './base.js';
 
 export { JobRegistry } from './base.js';
@@ -66,7 +66,7 @@ export class StartedJobRegistry extends JobRegistry {
       : `Moved to FailedJobRegistry at ${when}`;
     const [failed, retried, requeued] = (await scripts(this.connection).cleanStartedRegistry(
       [this.key, failedRegistryKey(this.name), scheduledRegistryKey(this.name), queueKey(this.name), QUEUES_KEY],
-      [JOB_KEY_PREFIX, options.timestamp === undefined ? '' : String(options.timestamp), deflateSync(Buffer.from(reason)), formatTimestamp(new Date()), DEFAULT_FAILURE_TTL, maxRequeues],
+      [JOB_KEY_PREFIX, options.timestamp === undefined ? '' : String(options.timestamp), zlibWrap(Buffer.from(reason)), formatTimestamp(new Date()), DEFAULT_FAILURE_TTL, maxRequeues],
     )) as [string[], string[], string[]];
     return { failed, retried, requeued };
   }

@@ -54,7 +54,6 @@ end
 batch.flush()
 
 local function finish(suspended, started)
-  batch.flush()
   for worker_key, fields in pairs(counts) do set_worker_idle(worker_key, now_text, step[4], fields) end
   -- One bulk string instead of a nested reply: see unpack in pack.ts.
   return cmsgpack.pack({ statuses, suspended, started })

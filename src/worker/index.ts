@@ -45,7 +45,7 @@ import { QueueWaiter } from './wait.js';
 import { SILENT, type DequeueStrategy, type ExceptionHandler, type Logger, type WorkOptions, type WorkerEvents, type WorkerOptions } from './options.js';
 import { maintainQueues, sweepAbandoned, type MaintenanceContext } from './maintenance.js';
 import { Presence } from './presence.js';
-import { describeEnding, step, type Ending, type EndingRecord, type Execution, type Outcome, type Runner, type StartedJob, type WorkerTotals } from './transitions.js';
+import { NO_TOTALS, describeEnding, step, type Ending, type EndingRecord, type Execution, type Outcome, type Runner, type StartedJob, type WorkerTotals } from './transitions.js';
 
 export { getCurrentJob } from './execute.js';
 export { WorkHorseTerminatedError, type IsolationOptions } from './isolated.js';
@@ -195,7 +195,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.#slots = Array.from({ length: this.concurrency }, (_, index) => {
       const name = index === 0 ? this.name : `${this.name}-${index + 1}`;
       const runner: Runner = { workerName: name, hasWorkerHash: true, serializer: this.#serializer, defaultResultTtl: this.#defaultResultTtl };
-      return { index, name, key: workerKey(name), runner, group: index % STEP_GROUPS, running: undefined, reserved: false, totals: { successful: 0, failed: 0, workingTime: 0 } };
+      return { index, name, key: workerKey(name), runner, group: index % STEP_GROUPS, running: undefined, reserved: false, totals: NO_TOTALS };
     });
     const tasks = options.tasks ?? {};
     const entries = Array.isArray(tasks) ? tasks.map((task: Task<any[], unknown>) => [task.name, task.fn] as const) : Object.entries(tasks);
@@ -250,7 +250,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.#options = options;
     this.#started = 0;
     this.#idleSince = Date.now();
-    for (const slot of this.#slots) slot.totals = { successful: 0, failed: 0, workingTime: 0 }; // register() writes the hashes anew
+    for (const slot of this.#slots) slot.totals = NO_TOTALS; // register() writes the hashes anew
     await this.#presence.refuseLiveNamesakes(this.#slots);
     await this.#presence.nameConnection(this.name);
     await this.#presence.register(this.#slots);

@@ -73,7 +73,8 @@ export interface EndingRecord {
   readonly totals: WorkerTotals;
 }
 
-const NO_TOTALS: WorkerTotals = { successful: 0, failed: 0, workingTime: 0 };
+/** A slot's totals before its first job. */
+export const NO_TOTALS: WorkerTotals = Object.freeze({ successful: 0, failed: 0, workingTime: 0 });
 
 /** Jobs to start: one per slot, from these queues. */
 export interface StartRequest {

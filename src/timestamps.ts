@@ -5,8 +5,13 @@
 
 /** `date` as RQ writes timestamps. JS dates hold milliseconds, so the last three digits are 0. */
 export function formatTimestamp(date: Date): string {
-  return date.toISOString().replace(/Z$/, '000Z');
+  const ms = date.getTime();
+  if (ms !== lastFormatted.ms) lastFormatted = { ms, text: date.toISOString().replace(/Z$/, '000Z') };
+  return lastFormatted.text;
 }
+
+/** The last timestamp formatted: a batch of jobs created in the same millisecond formats it once. */
+let lastFormatted = { ms: NaN, text: '' };
 
 const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?Z$/;
 

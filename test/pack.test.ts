@@ -25,6 +25,12 @@ test("Redis' cmsgpack reads every length of string and array that pack writes", 
   }
 });
 
+test('ASCII and non-ASCII strings around the header and copy thresholds arrive intact', async () => {
+  // Headers are sized from 3 bytes per unit, so 11 ASCII units get a str8 header: cmsgpack reads it.
+  const texts = [10, 11, 47, 48, 85, 86, 21_845, 21_846].flatMap((length) => ['a'.repeat(length), `${'a'.repeat(length - 1)}€`, `€${'b'.repeat(length - 1)}`]);
+  assert.deepEqual(asText(await throughLua(texts)), texts);
+});
+
 test('bytes arrive byte for byte, numbers as their decimal text, nested arrays as nested tables', async () => {
   const bytes = Buffer.from([0x78, 0x01, 0x00, 0xff, 0x80, 0x0d, 0x0a]);
   const reply = (await throughLua([['job-1', 'tail', '', 300, 'data', bytes], ['job-2', 'front', 1.5, '', 'x', 'y']])) as Buffer[][];

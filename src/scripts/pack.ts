@@ -18,76 +18,110 @@
 /** What {@link pack} encodes: text, bytes, numbers (as text), and arrays of them. */
 export type Packable = string | number | Buffer | readonly Packable[];
 
-/** `value` as MessagePack bytes. */
+/**
+ * `value` as MessagePack bytes, written in one pass into a scratch buffer that grows as needed and
+ * is reused by the next call, then copied out at its exact size.
+ *
+ * A string's length header is sized before its bytes are written, from the most bytes its UTF-16
+ * units can take in UTF-8 (three each), and then filled in with the real length: a short string
+ * whose bound reaches 32 bytes gets a str8 header instead of a fixstr. MessagePack allows such
+ * non-minimal forms and cmsgpack reads them; measuring each string first (Buffer.byteLength) cost
+ * a second pass over every string of a batch.
+ */
 export function pack(value: Packable): Buffer {
-  const out = Buffer.allocUnsafe(packedSize(value));
-  write(value, out, 0);
-  return out;
+  const w: Writer = { out: scratch, at: 0 };
+  write(value, w);
+  scratch = w.out.length > SCRATCH_KEEP ? Buffer.allocUnsafe(SCRATCH_START) : w.out;
+  return Buffer.from(w.out.subarray(0, w.at));
 }
 
-function packedSize(value: Packable): number {
-  if (typeof value === 'string') {
-    const length = Buffer.byteLength(value);
-    return strHeaderSize(length) + length;
+interface Writer {
+  out: Buffer;
+  at: number;
+}
+
+/** Reused by every pack(); kept at the largest size needed so far, up to SCRATCH_KEEP. */
+const SCRATCH_START = 64 * 1024;
+const SCRATCH_KEEP = 16 * 1024 * 1024;
+let scratch: Buffer = Buffer.allocUnsafe(SCRATCH_START);
+
+/** Makes room for `bytes` more bytes at w.at. */
+function reserve(w: Writer, bytes: number): void {
+  if (w.at + bytes <= w.out.length) return;
+  const grown = Buffer.allocUnsafe(Math.max(w.out.length * 2, w.at + bytes));
+  w.out.copy(grown, 0, 0, w.at);
+  w.out = grown;
+}
+
+function write(value: Packable, w: Writer): void {
+  if (typeof value === 'string') return writeString(value, w);
+  if (typeof value === 'number') return writeString(String(value), w);
+  if (Buffer.isBuffer(value)) {
+    reserve(w, 5 + value.length);
+    const header = headerSize(value.length);
+    writeStrHeader(value.length, header, w.out, w.at);
+    w.at += header;
+    w.at += value.copy(w.out, w.at);
+    return;
   }
-  if (typeof value === 'number') return packedSize(String(value));
-  if (Buffer.isBuffer(value)) return strHeaderSize(value.length) + value.length;
-  let size = value.length < 16 ? 1 : value.length < 0x10000 ? 3 : 5;
-  for (const item of value) size += packedSize(item);
-  return size;
+  reserve(w, 5);
+  const { out } = w;
+  const length = value.length;
+  if (length < 16) {
+    out[w.at++] = 0x90 | length;
+  } else if (length < 0x10000) {
+    out[w.at] = 0xdc;
+    out.writeUInt16BE(length, w.at + 1);
+    w.at += 3;
+  } else {
+    out[w.at] = 0xdd;
+    out.writeUInt32BE(length, w.at + 1);
+    w.at += 5;
+  }
+  for (const item of value) write(item, w);
 }
 
-function strHeaderSize(length: number): number {
+function writeString(text: string, w: Writer): void {
+  const bound = text.length * 3;
+  reserve(w, 5 + bound);
+  const header = headerSize(bound);
+  const length = text.length < SHORT ? writeShort(text, w.out, w.at + header) : w.out.write(text, w.at + header, 'utf8');
+  writeStrHeader(length, header, w.out, w.at);
+  w.at += header + length;
+}
+
+/** Below this many units, ASCII is copied by hand: Buffer#write's own cost exceeds the copy's. */
+const SHORT = 48;
+
+/** Writes `text` (shorter than SHORT) as UTF-8 at `at`; returns the byte count. */
+function writeShort(text: string, out: Buffer, at: number): number {
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    if (unit >= 0x80) return out.write(text, at, 'utf8');
+    out[at + i] = unit;
+  }
+  return text.length;
+}
+
+/** Bytes of the smallest str header that can hold `length`. */
+function headerSize(length: number): number {
   return length < 32 ? 1 : length < 0x100 ? 2 : length < 0x10000 ? 3 : 5;
 }
 
-function write(value: Packable, out: Buffer, at: number): number {
-  if (typeof value === 'string') return writeString(value, out, at);
-  if (typeof value === 'number') return writeString(String(value), out, at);
-  if (Buffer.isBuffer(value)) {
-    at = writeStrHeader(value.length, out, at);
-    value.copy(out, at);
-    return at + value.length;
-  }
-  const length = value.length;
-  if (length < 16) {
-    out[at++] = 0x90 | length;
-  } else if (length < 0x10000) {
-    out[at] = 0xdc;
-    out.writeUInt16BE(length, at + 1);
-    at += 3;
-  } else {
-    out[at] = 0xdd;
-    out.writeUInt32BE(length, at + 1);
-    at += 5;
-  }
-  for (const item of value) at = write(item, out, at);
-  return at;
-}
-
-function writeString(text: string, out: Buffer, at: number): number {
-  at = writeStrHeader(Buffer.byteLength(text), out, at);
-  return at + out.write(text, at, 'utf8');
-}
-
-function writeStrHeader(length: number, out: Buffer, at: number): number {
-  if (length < 32) {
+/** Writes a str header of `size` bytes (as headerSize chose, possibly for a larger length) for `length`. */
+function writeStrHeader(length: number, size: number, out: Buffer, at: number): void {
+  if (size === 1) {
     out[at] = 0xa0 | length;
-    return at + 1;
-  }
-  if (length < 0x100) {
+  } else if (size === 2) {
     out[at] = 0xd9;
     out[at + 1] = length;
-    return at + 2;
-  }
-  if (length < 0x10000) {
+  } else if (size === 3) {
     out[at] = 0xda;
     out.writeUInt16BE(length, at + 1);
-    return at + 3;
+  } else {
+    out[at] = 0xdb;
+    out.writeUInt32BE(length, at + 1);
   }
-  out[at] = 0xdb;
-  out.writeUInt32BE(length, at + 1);
-  return at + 5;
 }
 
 /** What {@link unpack} returns: strings as Buffers (views into the packed bytes), numbers, booleans, null, arrays and maps. */

@@ -23,6 +23,7 @@ import {
 import { DEFAULT_CALLBACK_TIMEOUT, toCallback, type CallbackRef } from './callback.js';
 import { Dependency, toDependency, type DependsOn } from './dependency.js';
 import { FailedJobRegistry } from './registries/index.js';
+import type { Repeat } from './repeat.js';
 import { pythonJsonList, type Retry } from './retry.js';
 import { scripts } from './scripts/index.js';
 import { JSONSerializer, type Serializer } from './serializers/index.js';
@@ -65,6 +66,8 @@ export interface JobData {
   meta?: Record<string, unknown>;
   /** Retries after a failure. */
   retry?: Retry;
+  /** Runs again after a success (RQ 2.3). */
+  repeat?: Repeat;
   /** Jobs to wait for. */
   dependsOn?: DependsOn;
   /** Run when the job finishes: `(job, connection, result)`. */
@@ -162,6 +165,10 @@ export class Job {
   retriesLeft: number | undefined = undefined;
   /** Seconds to wait before each retry (RQ's `retry_intervals`). */
   retryIntervals: number[] | undefined = undefined;
+  /** Repeats left after a success (RQ 2.3's `repeats_left`); undefined when the job has no repeat. */
+  repeatsLeft: number | undefined = undefined;
+  /** Seconds to wait before each repeat (RQ 2.3's `repeat_intervals`). */
+  repeatIntervals: number[] | undefined = undefined;
   /** Ids of the jobs this one waits for (RQ's `dependency_ids`). */
   dependencyIds: string[] = [];
   /** Whether a failed dependency counts as done (RQ's `allow_dependency_failures`); undefined when not given. */
@@ -201,6 +208,10 @@ export class Job {
     if (data.retry) {
       this.retriesLeft = data.retry.max;
       this.retryIntervals = [...data.retry.intervals];
+    }
+    if (data.repeat) {
+      this.repeatsLeft = data.repeat.times;
+      this.repeatIntervals = [...data.repeat.intervals];
     }
     for (const [kind, ref] of [['success', data.onSuccess], ['failure', data.onFailure], ['stopped', data.onStopped]] as const) {
       if (ref === undefined) continue;
@@ -305,6 +316,8 @@ export class Job {
     this.enqueueAtFront = text('enqueue_at_front') === '1';
     this.retriesLeft = optionalInteger(text('retries_left'));
     this.retryIntervals = parseIntervals(text('retry_intervals'));
+    this.repeatsLeft = optionalInteger(text('repeats_left'));
+    this.repeatIntervals = parseIntervals(text('repeat_intervals'));
     this.dependencyIds = parseIds(text('dependency_ids')) ?? (text('dependency_id') ? [text('dependency_id')!] : []);
     const allow = text('allow_dependency_failures');
     this.allowDependencyFailures = allow === undefined || allow === '' ? undefined : allow === '1';
@@ -535,6 +548,8 @@ export class Job {
     if (this.enqueueAtFront) fields['enqueue_at_front'] = '1';
     if (this.retriesLeft !== undefined) fields['retries_left'] = String(this.retriesLeft);
     if (this.retryIntervals !== undefined) fields['retry_intervals'] = pythonJsonList(this.retryIntervals);
+    if (this.repeatsLeft !== undefined) fields['repeats_left'] = String(this.repeatsLeft);
+    if (this.repeatIntervals !== undefined) fields['repeat_intervals'] = pythonJsonList(this.repeatIntervals);
     if (this.dependencyIds.length > 0) {
       fields['dependency_ids'] = pythonJsonList(this.dependencyIds);
       fields['dependency_id'] = this.dependencyIds[0]!;
@@ -592,11 +607,11 @@ export async function requeueJob(id: string, options: JobOptions & { atFront?: b
 const MODELED_FIELDS = new Set([
   'data', 'created_at', 'started_at', 'ended_at', 'last_heartbeat', 'worker_name', 'description', 'origin',
   'enqueued_at', 'status', 'timeout', 'result_ttl', 'failure_ttl', 'ttl', 'meta', 'enqueue_at_front',
-  'retries_left', 'retry_intervals', 'dependency_ids', 'dependency_id', 'allow_dependency_failures',
+  'retries_left', 'retry_intervals', 'repeats_left', 'repeat_intervals', 'dependency_ids', 'dependency_id', 'allow_dependency_failures',
 ]);
 
 /** Modeled fields RQ writes only when set: `save()` removes them when unset. */
-const OPTIONAL_FIELDS = ['origin', 'enqueued_at', 'status', 'timeout', 'result_ttl', 'failure_ttl', 'ttl', 'meta', 'enqueue_at_front', 'retries_left', 'retry_intervals', 'dependency_ids', 'dependency_id', 'allow_dependency_failures'];
+const OPTIONAL_FIELDS = ['origin', 'enqueued_at', 'status', 'timeout', 'result_ttl', 'failure_ttl', 'ttl', 'meta', 'enqueue_at_front', 'retries_left', 'retry_intervals', 'repeats_left', 'repeat_intervals', 'dependency_ids', 'dependency_id', 'allow_dependency_failures'];
 
 /** zlib-inflated UTF-8 text, or the bytes as text when they are not zlib (RQ readers do the same). */
 function inflateText(data: Buffer): string {

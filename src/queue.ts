@@ -11,6 +11,7 @@ import { Job, type JobStatus, type Kwargs } from './job.js';
 import { JOB_KEY_PREFIX, QUEUES_KEY, deferredRegistryKey, dependenciesKey, dependentsKey, queueKey, queueNameFromKey, scheduledRegistryKey } from './keys.js';
 import type { DependsOn } from './dependency.js';
 import type { CallbackRef } from './callback.js';
+import { Repeat } from './repeat.js';
 import { Retry } from './retry.js';
 import { definedTask, taskName, type Task } from './task.js';
 import { formatTimestamp } from './timestamps.js';
@@ -68,6 +69,11 @@ export interface EnqueueOptions<A extends readonly unknown[] = readonly unknown[
   meta?: Record<string, unknown>;
   /** Run the job again when it fails, as RQ's `Retry(max, interval)`. */
   retry?: Retry;
+  /**
+   * Run the job again after each success, as RQ 2.3's `Repeat(times, interval)`: `times` more runs,
+   * each after its interval (a worker with the scheduler releases waits above 0).
+   */
+  repeat?: Repeat;
   /**
    * Jobs (or ids) to wait for, or a {@link Dependency} with RQ's flags: the job waits as `deferred`
    * until they have all finished. They must exist. Works across queues.
@@ -282,6 +288,13 @@ export class Queue {
     }
     const runner = { workerName: SYNC_WORKER_NAME, hasWorkerHash: false, serializer: this.serializer, defaultResultTtl: DEFAULT_RESULT_TTL };
     const ended = await finishJob(this.connection, runner, { id: job.id, queue: this.name, startedAtText, startedAtMs }, outcome, job);
+    if (ended.status === 'repeated') {
+      await job.refresh();
+      if (job.status !== 'queued') return; // scheduled: a worker's scheduler runs it later
+      // As RQ's run_sync: the next run happens now. The step pushed the id; nothing pops this queue.
+      await this.connection.lrem(this.key, 1, job.id);
+      return this.#runSync(job);
+    }
     if (ended.status !== 'retried') job.status = ended.status as JobStatus;
   }
 
@@ -291,6 +304,7 @@ export class Queue {
     if (!Array.isArray(args)) throw new InvalidArgumentError(`args of ${funcName} must be an array.`);
     const ttl = options.ttl === undefined ? undefined : parseDuration(options.ttl, 'ttl');
     if (options.retry !== undefined && !(options.retry instanceof Retry)) throw new InvalidArgumentError('retry must be a Retry: new Retry({ max: 3, interval: [10, 60] }).');
+    if (options.repeat !== undefined && !(options.repeat instanceof Repeat)) throw new InvalidArgumentError('repeat must be a Repeat: new Repeat({ times: 3, interval: 60 }).');
     if (ttl !== undefined && ttl <= 0) throw new InvalidArgumentError(`ttl must be greater than 0, got ${String(options.ttl)}.`);
     for (const name of ['resultTtl', 'failureTtl'] as const) {
       const value = options[name];
@@ -309,6 +323,7 @@ export class Queue {
         ...(options.meta !== undefined && { meta: options.meta }),
         ...(options.jobId !== undefined && { id: options.jobId }),
         ...(options.retry !== undefined && { retry: options.retry }),
+        ...(options.repeat !== undefined && { repeat: options.repeat }),
         ...(options.dependsOn !== undefined && { dependsOn: options.dependsOn }),
         ...(options.onSuccess !== undefined && { onSuccess: options.onSuccess }),
         ...(options.onFailure !== undefined && { onFailure: options.onFailure }),

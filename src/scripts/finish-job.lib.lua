@@ -8,6 +8,9 @@
   - failed: retried when retries are left (see retry-job.lib.lua: no result entry, no failed
     registry), else status failed, a results entry (type 2), the failed registry, failure_ttl;
   - stopped (stop-job command): as failed, with status stopped and never retried.
+  - repeated (RQ 2.3's Repeat): finished as above, but the job hash keeps no TTL (nor is it deleted
+    by a result_ttl of 0), and repeat-job.lib.lua puts it back on its queue or in the scheduled
+    registry; the finished registry keeps its entry, as in RQ.
   Dependents are released as release-dependents.lib.lua says: by a finished job, by a failed one
   those that allow failures, by a retried or stopped one none; before a result_ttl of 0 deletes
   the dependents set, as RQ enqueues dependents first. Then the job leaves the started registry,
@@ -27,14 +30,15 @@
       seconds the job ran, started_at as written when it started (the fence),
       "1" when a worker ran it ("0": a queue with isAsync false, no worker hash),
       the worker's successful_job_count after this job when it finished, else its failed_job_count,
-      its total_working_time after this job }
+      its total_working_time after this job,
+      "1" when the job had repeats left when it started (RQ 2.3's repeats_left; read again here) }
   now         server time, epoch seconds; now_text the same as RQ timestamp text
   p           key prefixes and keys: job "rq:job:", queue "rq:queue:", started "rq:wip:",
               finished, failed, results, worker, scheduled, deferred; queues "rq:queues"
   no_default_handler  true when the worker's default exception handler is disabled: a failed or
               stopped job then gets its status and ended_at only (no result, no registry, no TTL)
   batch       a sorted_set_batch() for the registry entries (the caller sends it)
-  Returns "finished", "failed", "stopped", "retried", or "fenced"; and when a worker ran the job,
+  Returns "finished", "failed", "stopped", "retried", "repeated", or "fenced"; and when a worker ran the job,
   its worker hash key and the fields that count the job there
 ]]
 local function finish_job(e, now, now_text, p, no_default_handler, batch)
@@ -47,6 +51,7 @@ local function finish_job(e, now, now_text, p, no_default_handler, batch)
   local has_dependencies = (current[4] and current[4] ~= '') or (current[5] and current[5] ~= '')
   local has_dependents = false
   local finished = outcome == 'finished'
+  local repeating = finished and e[14] == '1' and (tonumber(redis.call('HGET', job, 'repeats_left') or '') or 0) > 0
   local ttl = tonumber(e[5])
   local results = p.results .. id
   local dependents = job .. ':dependents'
@@ -63,7 +68,7 @@ local function finish_job(e, now, now_text, p, no_default_handler, batch)
     redis.call('HSET', job, 'ended_at', now_text)
     outcome = 'retried'
   elseif finished and ttl == 0 then
-    redis.call('DEL', job, dependents, dependencies)
+    if not repeating then redis.call('DEL', job, dependents, dependencies) end
   elseif not finished and no_default_handler then
     redis.call('HSET', job, 'status', outcome, 'ended_at', now_text)
   else
@@ -80,12 +85,19 @@ local function finish_job(e, now, now_text, p, no_default_handler, batch)
       -- RQ scores "forever" as +inf in the finished registry but as -1 in the failed one.
       batch.zadd(registry, finished and '+inf' or '-1', id)
     else
-      redis.call('EXPIRE', job, ttl)
-      if has_dependents then redis.call('EXPIRE', dependents, ttl) end
-      if has_dependencies then redis.call('EXPIRE', dependencies, ttl) end
+      if not repeating then
+        redis.call('EXPIRE', job, ttl)
+        if has_dependents then redis.call('EXPIRE', dependents, ttl) end
+        if has_dependencies then redis.call('EXPIRE', dependencies, ttl) end
+      end
       if finished or e[6] == '1' then redis.call('EXPIRE', results, ttl) end
       batch.zadd(registry, now + ttl, id)
     end
+  end
+
+  if repeating then
+    repeat_job(job, id, p.queue .. queue, p.scheduled .. queue, p.queues, now, now_text)
+    outcome = 'repeated'
   end
 
   if e[11] ~= '1' then return outcome end

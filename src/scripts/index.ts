@@ -35,7 +35,7 @@ const SCRIPTS = {
   finishAndStartJobs: {
     file: 'finish-and-start-jobs.lua',
     numberOfKeys: null,
-    includes: ['retry-job.lib.lua', 'release-dependents.lib.lua', 'sorted-set-batch.lib.lua', 'finish-job.lib.lua', 'start-jobs.lib.lua'],
+    includes: ['retry-job.lib.lua', 'repeat-job.lib.lua', 'release-dependents.lib.lua', 'sorted-set-batch.lib.lua', 'finish-job.lib.lua', 'start-jobs.lib.lua'],
   },
 } as const satisfies Record<string, ScriptSpec>;
 

@@ -516,7 +516,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       if (ending.status === 'failed') await this.#callback(job, 'failure', [ending.error]).catch((error: unknown) => this.#backgroundError(error));
       if (ending.status === 'stopped') await this.#callback(job, 'stopped', []).catch((error: unknown) => this.#backgroundError(error));
       const seconds = (Date.now() - running.startedAtMs) / 1000;
-      if (ending.status === 'finished') this.emit('job:finished', job, queue, seconds);
+      if (ending.status === 'finished' || ending.status === 'repeated') this.emit('job:finished', job, queue, seconds);
       else if (ending.status === 'retried') this.emit('job:retried', job, queue, ending.error!);
       else if (ending.status === 'stopped') this.emit('job:stopped', job, queue);
       else if (ending.status === 'failed') this.emit('job:failed', job, queue, ending.error!, seconds);

@@ -51,7 +51,7 @@ export interface Runner {
   readonly defaultResultTtl: number;
 }
 
-/** What became of a job: `finished`, `failed`, `stopped`, `retried`, or `fenced` when it was no longer this execution's. */
+/** What became of a job: `finished`, `failed`, `stopped`, `retried`, `repeated` (finished, and back for its next run), or `fenced` when it was no longer this execution's. */
 export interface Ending {
   readonly status: string;
   /** The error the job ended with, when it failed (also when its result could not be encoded). */
@@ -176,6 +176,7 @@ export function describeEnding(runner: Runner, execution: Execution, outcome: Ou
     runner.hasWorkerHash ? '1' : '0',
     finished ? after.successful : after.failed,
     after.workingTime,
+    finished && (job?.repeatsLeft ?? 0) > 0 ? '1' : '0',
   ];
   return { entry, error: finished ? undefined : outcome.error, totals: after };
 }

@@ -45,6 +45,9 @@ export class TimeoutFormatError extends InvalidArgumentError {}
 /** The job hash `rq:job:<id>` does not exist. */
 export class NoSuchJobError extends RQError {}
 
+/** The job group `rq:group:<name>` does not exist (RQ 2.0's `NoSuchGroupError`): it never had jobs, or they all expired. */
+export class NoSuchGroupError extends RQError {}
+
 /** Stored job data could not be decoded (not JSON, pickle from a Python producer, corrupt zlib). */
 export class DeserializationError extends RQError {}
 

@@ -36,6 +36,8 @@ export type { QueueOptions, EnqueueOptions, EnqueueData } from './queue.js';
 export { defineTask } from './task.js';
 export { Retry } from './retry.js';
 export { Repeat } from './repeat.js';
+export { Group } from './group.js';
+export type { GroupOptions } from './group.js';
 export { Dependency } from './dependency.js';
 export { Callback, DEFAULT_CALLBACK_TIMEOUT } from './callback.js';
 export type { CallbackRef } from './callback.js';
@@ -85,6 +87,7 @@ export {
   InvalidArgumentError,
   TimeoutFormatError,
   NoSuchJobError,
+  NoSuchGroupError,
   DeserializationError,
   UnknownFunctionError,
   JobTimeoutError,

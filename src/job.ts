@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { resolveConnection, type ConnectionOptions, type RedisConnection } from './connection.js';
 import { DeserializationError, InvalidArgumentError, InvalidJobOperationError, NoSuchJobError } from './errors.js';
 import {
+  GROUP_KEY_PREFIX,
   JOB_KEY_PREFIX,
   QUEUES_KEY,
   QUEUE_KEY_PREFIX,
@@ -68,6 +69,8 @@ export interface JobData {
   retry?: Retry;
   /** Runs again after a success (RQ 2.3). */
   repeat?: Repeat;
+  /** The job group it belongs to (RQ 2.0's `group_id`); set by `Group.enqueueMany`. */
+  groupId?: string;
   /** Jobs to wait for. */
   dependsOn?: DependsOn;
   /** Run when the job finishes: `(job, connection, result)`. */
@@ -169,6 +172,8 @@ export class Job {
   repeatsLeft: number | undefined = undefined;
   /** Seconds to wait before each repeat (RQ 2.3's `repeat_intervals`). */
   repeatIntervals: number[] | undefined = undefined;
+  /** Name of the {@link Group} the job belongs to (RQ 2.0's `group_id`); undefined when none. */
+  groupId: string | undefined = undefined;
   /** Ids of the jobs this one waits for (RQ's `dependency_ids`). */
   dependencyIds: string[] = [];
   /** Whether a failed dependency counts as done (RQ's `allow_dependency_failures`); undefined when not given. */
@@ -209,6 +214,7 @@ export class Job {
       this.retriesLeft = data.retry.max;
       this.retryIntervals = [...data.retry.intervals];
     }
+    this.groupId = data.groupId;
     if (data.repeat) {
       this.repeatsLeft = data.repeat.times;
       this.repeatIntervals = [...data.repeat.intervals];
@@ -318,6 +324,7 @@ export class Job {
     this.retryIntervals = parseIntervals(text('retry_intervals'));
     this.repeatsLeft = optionalInteger(text('repeats_left'));
     this.repeatIntervals = parseIntervals(text('repeat_intervals'));
+    this.groupId = text('group_id') || undefined;
     this.dependencyIds = parseIds(text('dependency_ids')) ?? (text('dependency_id') ? [text('dependency_id')!] : []);
     const allow = text('allow_dependency_failures');
     this.allowDependencyFailures = allow === undefined || allow === '' ? undefined : allow === '1';
@@ -550,6 +557,7 @@ export class Job {
     if (this.retryIntervals !== undefined) fields['retry_intervals'] = pythonJsonList(this.retryIntervals);
     if (this.repeatsLeft !== undefined) fields['repeats_left'] = String(this.repeatsLeft);
     if (this.repeatIntervals !== undefined) fields['repeat_intervals'] = pythonJsonList(this.repeatIntervals);
+    if (this.groupId !== undefined) fields['group_id'] = this.groupId;
     if (this.dependencyIds.length > 0) {
       fields['dependency_ids'] = pythonJsonList(this.dependencyIds);
       fields['dependency_id'] = this.dependencyIds[0]!;
@@ -576,7 +584,7 @@ function placePrefixes(): string[] {
 export async function deleteJob(connection: RedisConnection, id: string, options: DeleteOptions = {}): Promise<boolean> {
   const existed = await scripts(connection).deleteJob(
     [jobKey(id)],
-    [id, options.removeFromQueue === false ? '0' : '1', options.deleteDependents ? '1' : '0', JOB_KEY_PREFIX, ...placePrefixes()],
+    [id, options.removeFromQueue === false ? '0' : '1', options.deleteDependents ? '1' : '0', JOB_KEY_PREFIX, ...placePrefixes(), GROUP_KEY_PREFIX],
   );
   return existed === 1;
 }
@@ -607,11 +615,11 @@ export async function requeueJob(id: string, options: JobOptions & { atFront?: b
 const MODELED_FIELDS = new Set([
   'data', 'created_at', 'started_at', 'ended_at', 'last_heartbeat', 'worker_name', 'description', 'origin',
   'enqueued_at', 'status', 'timeout', 'result_ttl', 'failure_ttl', 'ttl', 'meta', 'enqueue_at_front',
-  'retries_left', 'retry_intervals', 'repeats_left', 'repeat_intervals', 'dependency_ids', 'dependency_id', 'allow_dependency_failures',
+  'retries_left', 'retry_intervals', 'repeats_left', 'repeat_intervals', 'group_id', 'dependency_ids', 'dependency_id', 'allow_dependency_failures',
 ]);
 
 /** Modeled fields RQ writes only when set: `save()` removes them when unset. */
-const OPTIONAL_FIELDS = ['origin', 'enqueued_at', 'status', 'timeout', 'result_ttl', 'failure_ttl', 'ttl', 'meta', 'enqueue_at_front', 'retries_left', 'retry_intervals', 'repeats_left', 'repeat_intervals', 'dependency_ids', 'dependency_id', 'allow_dependency_failures'];
+const OPTIONAL_FIELDS = ['origin', 'enqueued_at', 'status', 'timeout', 'result_ttl', 'failure_ttl', 'ttl', 'meta', 'enqueue_at_front', 'retries_left', 'retry_intervals', 'repeats_left', 'repeat_intervals', 'group_id', 'dependency_ids', 'dependency_id', 'allow_dependency_failures'];
 
 /** zlib-inflated UTF-8 text, or the bytes as text when they are not zlib (RQ readers do the same). */
 function inflateText(data: Buffer): string {

@@ -19,6 +19,12 @@ export const QUEUES_KEY = 'rq:queues';
 /** Set of every live worker's key. */
 export const WORKERS_KEY = 'rq:workers';
 
+/** Prefix of job group sets (RQ 2.0): `rq:group:<name>`, the ids of the group's jobs. */
+export const GROUP_KEY_PREFIX = 'rq:group:';
+
+/** Set of every job group's name (RQ 2.0). */
+export const GROUPS_KEY = 'rq:groups';
+
 /** Present while workers are suspended (`rq suspend`). */
 export const SUSPENDED_KEY = 'rq:suspended';
 
@@ -116,4 +122,9 @@ export function cleanRegistriesLockKey(queue: string): string {
  */
 export function intermediateQueueKey(queue: string): string {
   return `${QUEUE_KEY_PREFIX}${queue}:intermediate`;
+}
+
+/** The set of job ids in group `name` (RQ 2.0). */
+export function groupKey(name: string): string {
+  return GROUP_KEY_PREFIX + name;
 }

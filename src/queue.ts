@@ -8,7 +8,7 @@ import { callString } from './call-string.js';
 import { DEFAULT_JOB_TIMEOUT, DEFAULT_QUEUE_NAME, DEFAULT_RESULT_TTL } from './defaults.js';
 import { DuplicateJobError, InvalidArgumentError, InvalidJobDependencyError, UnknownFunctionError } from './errors.js';
 import { Job, type JobStatus, type Kwargs } from './job.js';
-import { JOB_KEY_PREFIX, QUEUES_KEY, deferredRegistryKey, dependenciesKey, dependentsKey, queueKey, queueNameFromKey, scheduledRegistryKey } from './keys.js';
+import { GROUPS_KEY, JOB_KEY_PREFIX, QUEUES_KEY, deferredRegistryKey, groupKey, dependenciesKey, dependentsKey, queueKey, queueNameFromKey, scheduledRegistryKey } from './keys.js';
 import type { DependsOn } from './dependency.js';
 import type { CallbackRef } from './callback.js';
 import { Repeat } from './repeat.js';
@@ -174,11 +174,14 @@ export class Queue {
   /**
    * Enqueues many jobs in one round trip (one script call for the whole batch, its jobs packed in
    * one MessagePack argument), as RQ's `enqueue_many`. Every job is checked before anything is
-   * written.
+   * written. With `groupId` (RQ 2.0's `group_id`; see {@link Group}), every job belongs to that
+   * group: its `group_id` field is set and its id added to `rq:group:<groupId>`, in the same script.
    * @throws {InvalidArgumentError} or {@link TimeoutFormatError} for a bad job; nothing is written then.
    */
-  async enqueueMany(jobs: readonly EnqueueData[]): Promise<Job[]> {
-    const created = jobs.map(({ funcName, options }) => this.#createJob(funcName, options));
+  async enqueueMany(jobs: readonly EnqueueData[], options: { groupId?: string } = {}): Promise<Job[]> {
+    const { groupId } = options;
+    if (groupId !== undefined) validateGroupName(groupId);
+    const created = jobs.map(({ funcName, options }) => this.#createJob(funcName, options, groupId));
     const dueTimes = jobs.map(({ options }) => dueTime(options));
     created.forEach((job, index) => {
       const { options } = jobs[index]!;
@@ -218,10 +221,14 @@ export class Queue {
       batch.push(entry);
     });
     if (batch.length > 0) {
-      await scripts(this.connection).enqueueJobs([this.key, QUEUES_KEY, scheduledRegistryKey(this.name)], [JOB_KEY_PREFIX, pack(batch)]);
+      const group = groupId === undefined ? ['', '', ''] : [groupKey(groupId), GROUPS_KEY, groupId];
+      await scripts(this.connection).enqueueJobs([this.key, QUEUES_KEY, scheduledRegistryKey(this.name)], [JOB_KEY_PREFIX, pack(batch), ...group]);
     }
     // After the batch: a job of the batch may depend on an earlier one.
-    for (const job of checked) await this.#enqueueChecked(job, jobs[created.indexOf(job)]!.options);
+    for (const job of checked) {
+      await this.#enqueueChecked(job, jobs[created.indexOf(job)]!.options);
+      if (groupId !== undefined) await this.connection.multi().sadd(groupKey(groupId), job.id).sadd(GROUPS_KEY, groupId).exec();
+    }
     if (!this.isAsync) {
       for (const [index, job] of created.entries()) if (dueTimes[index] === undefined && job.status === 'queued') await this.#runSync(job);
     }
@@ -298,7 +305,7 @@ export class Queue {
     if (ended.status !== 'retried') job.status = ended.status as JobStatus;
   }
 
-  #createJob(funcName: string, options: EnqueueOptions): Job {
+  #createJob(funcName: string, options: EnqueueOptions, groupId?: string): Job {
     const args = options.args ?? [];
     const kwargs = options.kwargs ?? {};
     if (!Array.isArray(args)) throw new InvalidArgumentError(`args of ${funcName} must be an array.`);
@@ -324,6 +331,7 @@ export class Queue {
         ...(options.jobId !== undefined && { id: options.jobId }),
         ...(options.retry !== undefined && { retry: options.retry }),
         ...(options.repeat !== undefined && { repeat: options.repeat }),
+        ...(groupId !== undefined && { groupId }),
         ...(options.dependsOn !== undefined && { dependsOn: options.dependsOn }),
         ...(options.onSuccess !== undefined && { onSuccess: options.onSuccess }),
         ...(options.onFailure !== undefined && { onFailure: options.onFailure }),
@@ -458,3 +466,14 @@ function dueTime(options: EnqueueOptions): Date | undefined {
   return options.at;
 }
 
+/**
+ * Checks a job group's name: it becomes part of a key (`rq:group:<name>`), so letters, digits,
+ * `_`, `-` and `.` only, at most 128 characters.
+ * @throws {InvalidArgumentError}
+ */
+export function validateGroupName(name: string): string {
+  if (typeof name !== 'string' || !/^[A-Za-z0-9_.-]{1,128}$/.test(name)) {
+    throw new InvalidArgumentError(`Invalid group name ${JSON.stringify(name)}: use 1 to 128 letters, digits, '_', '-' or '.'.`);
+  }
+  return name;
+}

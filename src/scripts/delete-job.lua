@@ -9,12 +9,15 @@
   ARGV[3]  "1" to delete the jobs that depend on it
   ARGV[4]  the job key prefix "rq:job:"
   ARGV[5..11] the queue key prefix and registry key prefixes (see remove-from-place.lib.lua)
+  ARGV[12] the group key prefix "rq:group:": a job of a group (hash field group_id) leaves its set
   Returns  1 when the job existed, else 0
 ]]
 local job_prefix = ARGV[4]
 local places = places_from(5)
 
 local function delete(key, id)
+  local group = redis.call('HGET', key, 'group_id')
+  if group and group ~= '' then redis.call('SREM', ARGV[12] .. group, id) end
   redis.call('DEL', key, key .. ':dependents', job_prefix .. ':' .. id .. ':dependencies')
 end
 

@@ -8,6 +8,8 @@
   KEYS[2]  rq:queues
   KEYS[3]  the scheduled registry, rq:scheduled:<name>
   ARGV[1]  the job key prefix, "rq:job:"
+  ARGV[3]  the key of the jobs' group set, rq:group:<name> (RQ 2.0), or "" for none
+  ARGV[4]  rq:groups, the set of group names; ARGV[5] the group's name
   ARGV[2]  the jobs, MessagePack (see pack.ts): an array with, for each job, an array
            { id, mode, due, ttl, field, value, field, value, ... } where mode is "tail", "front",
            "scheduled" (due: the due time in epoch seconds; "" otherwise) or "stored" (hash only),
@@ -17,6 +19,14 @@
 local prefix = ARGV[1]
 local jobs = cmsgpack.unpack(ARGV[2])
 redis.call('SADD', KEYS[2], KEYS[1])
+if ARGV[3] ~= '' then
+  local ids = {}
+  for i, job in ipairs(jobs) do ids[i] = job[1] end
+  if #ids > 0 then
+    for first = 1, #ids, 1000 do redis.call('SADD', ARGV[3], unpack(ids, first, math.min(first + 999, #ids))) end
+    redis.call('SADD', ARGV[4], ARGV[5])
+  end
+end
 for _, job in ipairs(jobs) do
   local id, mode, due, ttl = job[1], job[2], job[3], job[4]
   local key = prefix .. id

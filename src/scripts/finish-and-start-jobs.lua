@@ -12,7 +12,7 @@
   KEYS[2]   rq:suspended
   KEYS[3..] the queue lists to start jobs from, rq:queue:<name>, highest priority first
   ARGV[1]   the key prefixes, MessagePack: { job, queue, started, finished, failed, results,
-            worker, scheduled, deferred } ("rq:job:", "rq:queue:", "rq:wip:", ...)
+            worker, scheduled, deferred, group } ("rq:job:", "rq:queue:", "rq:wip:", ...)
   ARGV[2]   the step, MessagePack (one argument: each costs the client and the server more than
             its bytes), an array of:
             1 now, as RQ timestamp text (ended_at; started_at and last_heartbeat of started jobs)
@@ -34,7 +34,8 @@
 local prefixes = cmsgpack.unpack(ARGV[1])
 local p = {
   job = prefixes[1], queue = prefixes[2], started = prefixes[3], finished = prefixes[4], failed = prefixes[5],
-  results = prefixes[6], worker = prefixes[7], scheduled = prefixes[8], deferred = prefixes[9], queues = KEYS[1],
+  results = prefixes[6], worker = prefixes[7], scheduled = prefixes[8], deferred = prefixes[9], group = prefixes[10],
+  queues = KEYS[1],
 }
 local step = cmsgpack.unpack(ARGV[2])
 local now = tonumber(redis.call('TIME')[1])

@@ -34,7 +34,7 @@
       "1" when the job had repeats left when it started (RQ 2.3's repeats_left; read again here) }
   now         server time, epoch seconds; now_text the same as RQ timestamp text
   p           key prefixes and keys: job "rq:job:", queue "rq:queue:", started "rq:wip:",
-              finished, failed, results, worker, scheduled, deferred; queues "rq:queues"
+              finished, failed, results, worker, scheduled, deferred, group; queues "rq:queues"
   no_default_handler  true when the worker's default exception handler is disabled: a failed or
               stopped job then gets its status and ended_at only (no result, no registry, no TTL)
   batch       a sorted_set_batch() for the registry entries (the caller sends it)
@@ -44,7 +44,7 @@
 local function finish_job(e, now, now_text, p, no_default_handler, batch)
   local id, queue, worker, outcome = e[1], e[2], e[3], e[4]
   local job = p.job .. id
-  local current = redis.call('HMGET', job, 'worker_name', 'status', 'started_at', 'dependency_ids', 'dependency_id')
+  local current = redis.call('HMGET', job, 'worker_name', 'status', 'started_at', 'dependency_ids', 'dependency_id', 'group_id')
   if current[1] ~= worker or current[2] ~= 'started' or current[3] ~= e[10] then
     return 'fenced'
   end
@@ -68,7 +68,11 @@ local function finish_job(e, now, now_text, p, no_default_handler, batch)
     redis.call('HSET', job, 'ended_at', now_text)
     outcome = 'retried'
   elseif finished and ttl == 0 then
-    if not repeating then redis.call('DEL', job, dependents, dependencies) end
+    if not repeating then
+      redis.call('DEL', job, dependents, dependencies)
+      -- As RQ 2.x's job.delete(): a deleted job leaves its group.
+      if current[6] and current[6] ~= '' then redis.call('SREM', p.group .. current[6], id) end
+    end
   elseif not finished and no_default_handler then
     redis.call('HSET', job, 'status', outcome, 'ended_at', now_text)
   else

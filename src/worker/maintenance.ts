@@ -2,9 +2,11 @@
  * Keeping a worker's queues clean, as RQ's worker maintenance does: expired entries out of the
  * finished and failed registries, abandoned jobs out of the started registry, dead workers out of
  * the worker sets. The full cleanup runs under RQ's lock per queue (`rq:clean_registries:<q>`,
- * 899 s) so that many workers do it once; the abandoned-job sweep is cheap and runs often.
+ * 899 s) so that many workers do it once; the abandoned-job sweep is cheap and runs often. Job
+ * groups are cleaned as RQ 2.x's maintenance cleans them (Group.cleanRegistries).
  */
 import type { RedisConnection } from '../connection.js';
+import { Group } from '../group.js';
 import { WORKERS_KEY, cleanRegistriesLockKey, queueWorkersKey } from '../keys.js';
 import { FailedJobRegistry, FinishedJobRegistry, StartedJobRegistry } from '../registries/index.js';
 import type { Serializer } from '../serializers/index.js';
@@ -29,7 +31,7 @@ export async function sweepAbandoned(context: MaintenanceContext): Promise<void>
   }
 }
 
-/** RQ's maintenance of each queue whose cleaning lock this worker takes, then of `rq:workers`. */
+/** RQ's maintenance of each queue whose cleaning lock this worker takes, then of `rq:workers` and the job groups. */
 export async function maintainQueues(context: MaintenanceContext): Promise<void> {
   const { connection } = context;
   for (const queue of context.queueNames) {
@@ -42,6 +44,7 @@ export async function maintainQueues(context: MaintenanceContext): Promise<void>
     await pruneDeadWorkers(connection, queueWorkersKey(queue));
   }
   await pruneDeadWorkers(connection, WORKERS_KEY);
+  await Group.cleanRegistries({ connection });
 }
 
 /** Takes out of a worker set the workers whose hash has expired. */

@@ -10,6 +10,7 @@ import { DEFAULT_FAILURE_TTL } from '../defaults.js';
 import { UnserializableResultError } from '../errors.js';
 import type { Job } from '../job.js';
 import {
+  GROUP_KEY_PREFIX,
   JOB_KEY_PREFIX,
   QUEUES_KEY,
   QUEUE_KEY_PREFIX,
@@ -126,6 +127,7 @@ const PREFIXES = pack([
   WORKER_KEY_PREFIX,
   scheduledRegistryKey(''),
   deferredRegistryKey(''),
+  GROUP_KEY_PREFIX,
 ]);
 
 const STARTED = Buffer.from('started');

@@ -37,6 +37,8 @@ export { defineTask } from './task.js';
 export { Retry } from './retry.js';
 export { Repeat } from './repeat.js';
 export { Group } from './group.js';
+export { CronScheduler, CronJob, DuplicateCronSchedulerError, NoSuchCronSchedulerError } from './cron.js';
+export type { CronJobOptions, CronSchedule, CronJobInfo, CronSchedulerInfo, CronSchedulerEvents, CronSchedulerOptions } from './cron.js';
 export type { GroupOptions } from './group.js';
 export { Dependency } from './dependency.js';
 export { Callback, DEFAULT_CALLBACK_TIMEOUT } from './callback.js';

@@ -128,3 +128,16 @@ export function intermediateQueueKey(queue: string): string {
 export function groupKey(name: string): string {
   return GROUP_KEY_PREFIX + name;
 }
+
+/** Set of live cron schedulers, scored by their last heartbeat in epoch seconds (RQ 2.6). */
+export const CRON_SCHEDULERS_KEY = 'rq:cron_schedulers';
+
+/** The hash describing cron scheduler `name` (RQ 2.5): hostname, pid, name, created_at, config_file, cron_jobs. */
+export function cronSchedulerKey(name: string): string {
+  return `rq:cron_scheduler:${name}`;
+}
+
+/** The ids of the jobs cron job `name` enqueued, scored by enqueue time (RQ's `rq:cron_job:<name>:jobs`). */
+export function cronJobHistoryKey(name: string): string {
+  return `rq:cron_job:${name}:jobs`;
+}

@@ -105,6 +105,18 @@ export interface EnqueueData {
   readonly options: EnqueueOptions;
 }
 
+let createJobFor: (queue: Queue, funcName: string, options: EnqueueOptions) => Job;
+
+/**
+ * A job as `queue.enqueueCall(funcName, options)` would create it (checked, defaults applied),
+ * not yet written. For rq-ts' own modules that write jobs by their own scripts (the cron
+ * scheduler); not part of the public API.
+ * @throws {InvalidArgumentError} or {@link TimeoutFormatError} for a bad option.
+ */
+export function createJob(queue: Queue, funcName: string, options: EnqueueOptions): Job {
+  return createJobFor(queue, funcName, options);
+}
+
 /**
  * A queue of jobs in Redis, named as RQ names it.
  *
@@ -339,6 +351,10 @@ export class Queue {
       },
       { connection: this.connection, serializer: this.serializer },
     );
+  }
+
+  static {
+    createJobFor = (queue, funcName, options) => queue.#createJob(funcName, options);
   }
 
   /** Jobs of this queue being run. */

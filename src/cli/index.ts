@@ -1,12 +1,12 @@
 #!/usr/bin/env node
 /**
  * The `rq` command line, as RQ users know it (RQ-REFERENCE.md §1.12). It has `rq worker`,
- * `rq suspend` and `rq resume`; `info`, `enqueue`, `requeue`, `empty` and `worker-pool` follow
+ * `rq cron`, `rq suspend` and `rq resume`; `info`, `enqueue`, `requeue`, `empty` and `worker-pool` follow
  * (issue #6). Exit codes: 0 success, 1 failure, 2 bad usage. Uses only the public API.
  */
 import { Command, CommanderError, Option } from 'commander';
 import { resolve } from 'node:path';
-import { RQError, VERSION, Worker, importFunction, isSuspended, resume, suspend, loadSettings, openConnection, type DequeueStrategy, type ExceptionHandler, type Job } from '../index.js';
+import { CronScheduler, RQError, VERSION, Worker, importFunction, isSuspended, resume, suspend, loadSettings, openConnection, type DequeueStrategy, type ExceptionHandler, type Job } from '../index.js';
 
 const program = new Command('rq')
   .description('RQ (Redis Queue) for Node.js: run workers on RQ queues, with Python RQ\'s Redis layout.')
@@ -146,6 +146,40 @@ async function connect(flags: { url?: string; config?: string; path: string[] })
   const paths = (flags.path.length > 0 ? flags.path : ['.']).map((dir) => resolve(dir));
   return openConnection(await loadSettings({ url: flags.url, config: flags.config, paths }));
 }
+
+withSharedOptions(program.command('cron'))
+  .description('Run a cron scheduler: enqueue the functions CONFIG registers, every interval or at the times of a cron expression.')
+  .argument('<config>', 'JavaScript module whose default export registers cron jobs: export default (cron) => { cron.register(...) }')
+  .option('-n, --name <name>', 'scheduler name, unique among running schedulers (default: <hostname>:<pid>:<random>, as RQ)')
+  .option('-q, --quiet', 'print warnings and errors only')
+  .action(async (config: string, flags: { url?: string; config?: string; path: string[]; name?: string; quiet?: boolean }) => {
+    const paths = (flags.path.length > 0 ? flags.path : ['.']).map((dir) => resolve(dir));
+    const connection = await connect(flags);
+    const log = (line: string) => {
+      if (!flags.quiet) console.log(`${new Date().toTimeString().slice(0, 8)} ${line}`);
+    };
+    try {
+      const scheduler = new CronScheduler({ connection, ...(flags.name !== undefined && { name: flags.name }) });
+      await scheduler.loadConfig(config, paths);
+      if (scheduler.getJobs().length === 0) throw new RQError(`Cron config ${scheduler.configFile} registers no cron jobs: call cron.register(...) in its default export.`);
+      for (const job of scheduler.getJobs()) {
+        log(`Registered ${job.funcName} (${job.name}) on ${job.queueName}: ${job.interval !== undefined ? `every ${job.interval} s` : `cron "${job.cron}" (${job.timezone})`}`);
+      }
+      scheduler.on('job:enqueued', (cronJob, job) => log(`${cronJob.queueName}: enqueued ${job.description} (${job.id})`));
+      scheduler.on('cron:error', (error) => console.error(`${new Date().toTimeString().slice(0, 8)} Cron pass failed, trying again in a second: ${error.message}`));
+      const onSignal = (signal: NodeJS.Signals) => {
+        log(`${signal} received: stopping the cron scheduler`);
+        scheduler.stop();
+      };
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
+      log(`Cron scheduler ${scheduler.name} started with PID ${process.pid}, rq-ts ${VERSION}`);
+      await scheduler.start();
+      log(`Cron scheduler ${scheduler.name} stopped`);
+    } finally {
+      await connection.quit();
+    }
+  });
 
 withSharedOptions(program.command('suspend'))
   .description('Suspend every worker: no new job starts until `rq resume` (running jobs finish).')

@@ -27,6 +27,7 @@ const SCRIPTS = {
   enqueueDueJobs: { file: 'enqueue-due-jobs.lua', numberOfKeys: 4 },
   enqueueJob: { file: 'enqueue-job.lua', numberOfKeys: 6 },
   enqueueJobs: { file: 'enqueue-jobs.lua', numberOfKeys: 3 },
+  enqueueCronJob: { file: 'enqueue-cron-job.lua', numberOfKeys: 3 },
   releaseLock: { file: 'release-lock.lua', numberOfKeys: 1 },
   requeueJob: { file: 'requeue-job.lua', numberOfKeys: 3 },
   heartbeatJob: { file: 'heartbeat-job.lua', numberOfKeys: 3 },

@@ -4,8 +4,10 @@
  *
  * Unlike RQ's, several schedulers may run the same registrations (for availability) and each run
  * is still enqueued once: every cron job keeps its history in `rq:cron_job:<name>:jobs` (RQ's key:
- * job ids scored by enqueue time), and a scheduler writes a run only if, in the same script, that
- * history shows no run at or after this tick (see enqueue-cron-job.lua). A scheduler describes
+ * job ids scored by the run's time, its cron tick or, for an interval, the enqueue time), and a
+ * scheduler writes a run only if, in the same script, that history shows no run at or after this
+ * tick (see enqueue-cron-job.lua). The name is what identifies a cron job across schedulers, so it
+ * is unique within a scheduler. A scheduler describes
  * itself in RQ 2.5's hash `rq:cron_scheduler:<name>` and heartbeats in `rq:cron_schedulers`, so
  * RQ's `CronScheduler.all()` lists rq-ts schedulers too.
  *
@@ -101,6 +103,7 @@ export class CronJob {
   /** When the next run is due; undefined for an interval job that has not run (due at once). */
   nextEnqueueTime: Date | undefined = undefined;
   readonly #options: EnqueueOptions;
+  readonly #seconds: Partial<Record<'job_timeout' | 'result_ttl' | 'ttl' | 'failure_ttl', number>>;
   readonly #pattern: Cron | undefined;
 
   /** @internal Use {@link CronScheduler.register}. */
@@ -125,9 +128,17 @@ export class CronJob {
       this.cron = cron!;
       this.timezone = timezone ?? 'UTC';
       this.#pattern = parseCron(this.name, this.cron, this.timezone);
-      this.nextEnqueueTime = this.#pattern.nextRun(now) ?? undefined;
+      const next = this.#pattern.nextRun(now);
+      if (next === null) throw new InvalidArgumentError(`Cron job ${this.name}: the cron expression "${this.cron}" never matches a time (such as the 30th of February).`);
+      this.nextEnqueueTime = next;
     }
     this.#options = { resultTtl: DEFAULT_RESULT_TTL, ...jobOptions };
+    // What the scheduler's hash shows, in seconds as RQ writes them ("10m" becomes 600).
+    this.#seconds = {};
+    for (const [field, option] of [['job_timeout', 'jobTimeout'], ['result_ttl', 'resultTtl'], ['ttl', 'ttl'], ['failure_ttl', 'failureTtl']] as const) {
+      const value = this.#options[option];
+      if (value !== undefined) this.#seconds[field] = parseDuration(value, option);
+    }
   }
 
   /** The options of each run, as `enqueueCall` takes them. */
@@ -137,7 +148,8 @@ export class CronJob {
 
   /** Whether a run is due at `now`. */
   isDue(now: Date): boolean {
-    return this.nextEnqueueTime === undefined || now.getTime() >= this.nextEnqueueTime.getTime();
+    if (this.nextEnqueueTime === undefined) return this.interval !== undefined; // an interval job that has not run yet
+    return now.getTime() >= this.nextEnqueueTime.getTime();
   }
 
   /** Records that the latest run (by any scheduler) was at `latest`, and works out the next. */
@@ -172,10 +184,7 @@ export class CronJob {
       cron: this.cron ?? null,
       latest_enqueue_time: this.latestEnqueueTime ? formatTimestamp(this.latestEnqueueTime) : null,
       next_enqueue_time: this.nextEnqueueTime ? formatTimestamp(this.nextEnqueueTime) : null,
-      ...(options.jobTimeout !== undefined && { job_timeout: options.jobTimeout }),
-      ...(options.resultTtl !== undefined && { result_ttl: options.resultTtl }),
-      ...(options.ttl !== undefined && { ttl: options.ttl }),
-      ...(options.failureTtl !== undefined && { failure_ttl: options.failureTtl }),
+      ...this.#seconds,
       ...(options.meta !== undefined && { meta: JSON.stringify(options.meta) }),
     };
   }
@@ -193,10 +202,11 @@ export interface CronJobInfo {
   cron: string | null;
   latest_enqueue_time: string | null;
   next_enqueue_time: string | null;
-  job_timeout?: Duration;
-  result_ttl?: Duration;
-  ttl?: Duration;
-  failure_ttl?: Duration;
+  /** Seconds, as the options of each run. */
+  job_timeout?: number;
+  result_ttl?: number;
+  ttl?: number;
+  failure_ttl?: number;
   meta?: string;
 }
 
@@ -281,6 +291,9 @@ export class CronScheduler extends EventEmitter<CronSchedulerEvents> {
   register(funcName: string, options: CronJobOptions): CronJob;
   register(task: Task<any[], unknown> | string, options: CronJobOptions<any[]>): CronJob {
     const cronJob = new CronJob(taskName(task), options as CronJobOptions, this.#clock());
+    if (this.#jobs.some((job) => job.name === cronJob.name)) {
+      throw new InvalidArgumentError(`A cron job named '${cronJob.name}' is registered already: the name identifies a cron job's runs across schedulers, so give each registration of ${cronJob.funcName} its own name.`);
+    }
     createJob(this.#queue(cronJob.queueName), cronJob.funcName, cronJob.jobOptions); // checks the job options now, not at the first run
     this.#jobs.push(cronJob);
     return cronJob;
@@ -316,7 +329,7 @@ export class CronScheduler extends EventEmitter<CronSchedulerEvents> {
         this.emit('job:enqueued', cronJob, job);
       }
     }
-    if (enqueued.length > 0) await this.connection.hset(this.key, 'cron_jobs', this.#cronJobsJson());
+    if (enqueued.length > 0) await this.#save();
     return enqueued;
   }
 
@@ -327,7 +340,10 @@ export class CronScheduler extends EventEmitter<CronSchedulerEvents> {
    * @throws {DuplicateCronSchedulerError} when a scheduler with this name is running.
    */
   async start(): Promise<void> {
-    this.#stopping = false;
+    if (this.#stopping) {
+      this.#stopping = false; // stop() came first
+      return;
+    }
     await this.registerBirth();
     try {
       while (!this.#stopping) {
@@ -343,20 +359,48 @@ export class CronScheduler extends EventEmitter<CronSchedulerEvents> {
         if (!this.#stopping && sleep > 0) await this.#sleep(sleep);
       }
     } finally {
+      this.#stopping = false;
       await this.registerDeath().catch(() => undefined); // its hash and entry expire anyway
     }
   }
 
-  /** Ends {@link CronScheduler.start} after the current pass. */
+  /** Ends {@link CronScheduler.start} after the current pass (before it starts: at once). */
   stop(): void {
     this.#stopping = true;
     this.#wake?.();
   }
 
-  /** Registers the scheduler in `rq:cron_schedulers` and writes its hash, as RQ's register_birth. */
+  /**
+   * Registers the scheduler in `rq:cron_schedulers` and writes its hash, as RQ's register_birth.
+   * A registration of the same name silent for 120 s (a scheduler that crashed) is taken over.
+   * @throws {DuplicateCronSchedulerError} when a live scheduler has this name.
+   */
   async registerBirth(): Promise<void> {
-    const added = await this.connection.zadd(CRON_SCHEDULERS_KEY, 'NX', Date.now() / 1000, this.name);
-    if (added === 0) throw new DuplicateCronSchedulerError(`A cron scheduler named '${this.name}' is registered already (${CRON_SCHEDULERS_KEY}): give each a unique name.`);
+    const now = Date.now() / 1000;
+    const added = await this.connection.zadd(CRON_SCHEDULERS_KEY, 'NX', now, this.name);
+    if (added === 0) {
+      const score = Number(await this.connection.zscore(CRON_SCHEDULERS_KEY, this.name));
+      if (score > now - STALE_AFTER) throw new DuplicateCronSchedulerError(`A cron scheduler named '${this.name}' is running (it sent a heartbeat ${Math.round(now - score)} s ago, ${CRON_SCHEDULERS_KEY}): give each a unique name.`);
+      await this.connection.zadd(CRON_SCHEDULERS_KEY, now, this.name);
+    }
+    await this.#save();
+  }
+
+  /**
+   * Refreshes the scheduler's score in `rq:cron_schedulers` and its hash's TTL; rewrites both when
+   * they were lost (the hash expired during a long outage, or Redis restarted empty).
+   */
+  async heartbeat(): Promise<void> {
+    const replies = (await this.connection.multi().zadd(CRON_SCHEDULERS_KEY, 'XX', 'CH', Date.now() / 1000, this.name).expire(this.key, SCHEDULER_TTL).exec()) ?? [];
+    const [[, updated] = [], [, expired] = []] = replies;
+    if (updated === 0 || expired === 0) {
+      await this.connection.zadd(CRON_SCHEDULERS_KEY, Date.now() / 1000, this.name);
+      await this.#save();
+    }
+  }
+
+  /** Writes the whole hash (RQ's readers need every field) with its TTL. */
+  async #save(): Promise<void> {
     await this.connection
       .multi()
       .hset(this.key, {
@@ -369,11 +413,6 @@ export class CronScheduler extends EventEmitter<CronSchedulerEvents> {
       })
       .expire(this.key, SCHEDULER_TTL)
       .exec();
-  }
-
-  /** Refreshes the scheduler's score in `rq:cron_schedulers` and its hash's TTL. */
-  async heartbeat(): Promise<void> {
-    await this.connection.multi().zadd(CRON_SCHEDULERS_KEY, 'XX', Date.now() / 1000, this.name).expire(this.key, SCHEDULER_TTL).exec();
   }
 
   /** Takes the scheduler out of `rq:cron_schedulers` and deletes its hash. */

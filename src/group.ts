@@ -13,6 +13,9 @@ import { GROUPS_KEY, groupKey, jobKey } from './keys.js';
 import { validateGroupName, type EnqueueData, type Queue } from './queue.js';
 import type { Serializer } from './serializers/index.js';
 
+/** Set while {@link Group} builds a handle on a name read from Redis, which is not checked. */
+let reading = false;
+
 /** Options of {@link Group}: the connection, and the serializer its jobs are read with. */
 export interface GroupOptions extends ConnectionOptions {
   /** Reads the jobs of {@link Group.getJobs}. @default JSONSerializer */
@@ -30,14 +33,24 @@ export class Group {
 
   /**
    * A group handle; nothing is written until jobs are enqueued in it.
-   * @param name letters, digits, `_`, `-`, `.`; a new random name when omitted
+   * @param name 1 to 256 characters without spaces; a new random name when omitted
    * @throws {InvalidArgumentError} for a bad name; {@link NoConnectionError} without a connection.
    */
   constructor(name?: string, options: GroupOptions = {}) {
-    this.name = name === undefined ? randomUUID().replaceAll('-', '') : validateGroupName(name);
+    this.name = name === undefined ? randomUUID().replaceAll('-', '') : reading ? name : validateGroupName(name);
     this.key = groupKey(this.name);
     this.connection = resolveConnection(options.connection, `new Group('${this.name}')`);
     this.#serializer = options.serializer;
+  }
+
+  /** A handle on a group whose name was read from Redis or asked for by name: any name RQ wrote, unchecked. */
+  static #existing(name: string, options: GroupOptions): Group {
+    reading = true;
+    try {
+      return new Group(name, options);
+    } finally {
+      reading = false;
+    }
   }
 
   /** A new group, as RQ's `Group.create(connection, name)`: the same as `new Group(name, options)`. */
@@ -50,7 +63,7 @@ export class Group {
    * @throws {NoSuchGroupError} when `rq:group:<name>` does not exist.
    */
   static async fetch(name: string, options: GroupOptions = {}): Promise<Group> {
-    const group = new Group(name, options);
+    const group = Group.#existing(name, options);
     if ((await group.connection.exists(group.key)) === 0) throw new NoSuchGroupError(`No such group: ${group.key} (it has no jobs: never enqueued, or all expired or deleted).`);
     return group;
   }
@@ -65,7 +78,7 @@ export class Group {
     const exists = (await pipeline.exec()) ?? [];
     const gone = names.filter((_, index) => exists[index]?.[1] !== 1);
     if (gone.length > 0) await connection.srem(GROUPS_KEY, ...gone);
-    return names.filter((name) => !gone.includes(name)).map((name) => new Group(name, { ...options, connection }));
+    return names.filter((name) => !gone.includes(name)).map((name) => Group.#existing(name, { ...options, connection }));
   }
 
   /**

@@ -137,7 +137,7 @@ export function cronSchedulerKey(name: string): string {
   return `rq:cron_scheduler:${name}`;
 }
 
-/** The ids of the jobs cron job `name` enqueued, scored by enqueue time (RQ's `rq:cron_job:<name>:jobs`). */
+/** The ids of the jobs cron job `name` enqueued, scored by the run's time: its cron tick, or its enqueue time (RQ's `rq:cron_job:<name>:jobs`). */
 export function cronJobHistoryKey(name: string): string {
   return `rq:cron_job:${name}:jobs`;
 }

@@ -305,15 +305,9 @@ export class Queue {
     } catch (error) {
       outcome = { kind: 'failed', error: error instanceof Error ? error : new Error(String(error)) };
     }
-    const runner = { workerName: SYNC_WORKER_NAME, hasWorkerHash: false, serializer: this.serializer, defaultResultTtl: DEFAULT_RESULT_TTL };
+    // As RQ's run_sync: one run, whatever the job's repeats.
+    const runner = { workerName: SYNC_WORKER_NAME, hasWorkerHash: false, serializer: this.serializer, defaultResultTtl: DEFAULT_RESULT_TTL, repeats: false };
     const ended = await finishJob(this.connection, runner, { id: job.id, queue: this.name, startedAtText, startedAtMs }, outcome, job);
-    if (ended.status === 'repeated') {
-      await job.refresh();
-      if (job.status !== 'queued') return; // scheduled: a worker's scheduler runs it later
-      // As RQ's run_sync: the next run happens now. The step pushed the id; nothing pops this queue.
-      await this.connection.lrem(this.key, 1, job.id);
-      return this.#runSync(job);
-    }
     if (ended.status !== 'retried') job.status = ended.status as JobStatus;
   }
 
@@ -483,13 +477,14 @@ function dueTime(options: EnqueueOptions): Date | undefined {
 }
 
 /**
- * Checks a job group's name: it becomes part of a key (`rq:group:<name>`), so letters, digits,
- * `_`, `-` and `.` only, at most 128 characters.
+ * Checks the name of a job group that is about to be written: it becomes part of a key
+ * (`rq:group:<name>`), so it must be 1 to 256 characters without spaces or control characters.
+ * (RQ checks nothing; names it wrote are read as they are.)
  * @throws {InvalidArgumentError}
  */
 export function validateGroupName(name: string): string {
-  if (typeof name !== 'string' || !/^[A-Za-z0-9_.-]{1,128}$/.test(name)) {
-    throw new InvalidArgumentError(`Invalid group name ${JSON.stringify(name)}: use 1 to 128 letters, digits, '_', '-' or '.'.`);
+  if (typeof name !== 'string' || !/^[^\s\p{Cc}]{1,256}$/u.test(name)) {
+    throw new InvalidArgumentError(`Invalid group name ${JSON.stringify(name)}: use 1 to 256 characters, without spaces or control characters.`);
   }
   return name;
 }

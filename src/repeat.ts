@@ -12,10 +12,10 @@ export interface RepeatOptions {
   /** Runs after the first one, each after a success (at least 1): the job runs `times + 1` times. */
   times: number;
   /**
-   * Seconds between a run's end and the next run: one number for all, or a list whose k-th value
-   * is the wait before the k-th repeat, its last value reused when the list is shorter than
-   * `times` (`times: 5, interval: [5, 10, 15]` waits 5, 10, 15, 15, 15). 0 puts the job back on
-   * its queue at once; a wait above 0 needs a worker with the scheduler. @default 0
+   * Seconds between a run's end and the next run: one number for all, or a list read as RQ 2.3's
+   * workers read it, from its end: the wait is `interval[min(repeatsLeft - 1, length - 1)]`, so
+   * `times: 5, interval: [5, 10, 15]` waits 15, 15, 15, 10, then 5 s. 0 puts the job back on its
+   * queue at once; a wait above 0 needs a worker with the scheduler. @default 0
    */
   interval?: number | readonly number[];
 }

@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import type { Redis } from 'ioredis';
 import { CronScheduler, DuplicateCronSchedulerError, InvalidArgumentError, NoSuchCronSchedulerError, Queue, defineTask } from '../src/index.js';
-import { useRedis, waitUntil } from './harness/index.js';
+import { startRedis, useRedis, waitUntil } from './harness/index.js';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const BIN = join(ROOT, 'dist', 'cli', 'index.js');
@@ -42,7 +42,13 @@ describe('CronScheduler.register', () => {
     ];
     for (const [options, message] of bad) assert.throws(() => cron.register('tasks.x', options), message, JSON.stringify(options));
     assert.throws(() => cron.register('tasks.x', { queue: 'default', cron: 'nonsense' }), InvalidArgumentError);
+    assert.throws(() => cron.register('tasks.x', { queue: 'default', cron: '0 0 30 2 *' }), /never matches a time/);
     assert.equal(cron.getJobs().length, 0, 'nothing registered by a failed call');
+    // The name identifies a cron job's runs across schedulers: one function twice needs two names.
+    cron.register('tasks.report', { queue: 'default', cron: '0 9 * * *', args: ['eu'] });
+    assert.throws(() => cron.register('tasks.report', { queue: 'default', cron: '0 9 * * *', args: ['us'] }), /named 'tasks\.report' is registered already/);
+    cron.register('tasks.report', { queue: 'default', cron: '0 9 * * *', args: ['us'], name: 'report-us' });
+    assert.deepEqual(cron.getJobs().map((job) => job.name), ['tasks.report', 'report-us']);
   });
 
   test('a cron expression is read in UTC unless a time zone is given; nicknames work', () => {
@@ -129,7 +135,7 @@ describe('CronScheduler.enqueueJobs', () => {
 describe('CronScheduler.start', () => {
   test("registers in RQ 2.5's keys, enqueues as jobs fall due, heartbeats, and unregisters on stop", async () => {
     const cron = new CronScheduler({ connection, name: 'test-cron' });
-    cron.register('tasks.ping', { queue: 'default', interval: 1, args: ['pong'] });
+    cron.register('tasks.ping', { queue: 'default', interval: 1, args: ['pong'], jobTimeout: '10m' });
     const enqueued: string[] = [];
     cron.on('job:enqueued', (_cronJob, job) => enqueued.push(job.id));
     const running = cron.start();
@@ -140,15 +146,35 @@ describe('CronScheduler.start', () => {
     assert.equal(info?.cronJobs[0]?.func_name, 'tasks.ping');
     assert.equal(info?.cronJobs[0]?.args, '["pong"]');
     assert.equal(info?.cronJobs[0]?.interval, 1);
+    assert.equal(info?.cronJobs[0]?.job_timeout, 600, 'seconds, as RQ writes them');
     assert.ok(info?.lastHeartbeat && Date.now() - info.lastHeartbeat.getTime() < 5_000);
     const ttl = await redis.admin.ttl('rq:cron_scheduler:test-cron');
     assert.ok(ttl > 60 && ttl <= 120, `hash TTL ${ttl}`);
+    // Heartbeats move the score on, and bring back a hash that was lost (expired in an outage).
+    const before = Number(await redis.admin.zscore('rq:cron_schedulers', 'test-cron'));
+    await redis.admin.del('rq:cron_scheduler:test-cron');
+    await waitUntil(async () => (await redis.admin.exists('rq:cron_scheduler:test-cron')) === 1, 5_000, 'the hash rewritten by a heartbeat');
+    assert.ok(Number(await redis.admin.zscore('rq:cron_schedulers', 'test-cron')) > before);
+    assert.deepEqual(Object.keys(await redis.admin.hgetall('rq:cron_scheduler:test-cron')).sort(), ['config_file', 'created_at', 'cron_jobs', 'hostname', 'name', 'pid']);
     await assert.rejects(new CronScheduler({ connection, name: 'test-cron' }).start(), DuplicateCronSchedulerError);
     cron.stop();
     await running;
     assert.equal(await redis.admin.zscore('rq:cron_schedulers', 'test-cron'), null);
     await assert.rejects(CronScheduler.fetch('test-cron', { connection }), NoSuchCronSchedulerError);
     assert.deepEqual(await new Queue('default', { connection }).getJobIds(), enqueued);
+  });
+
+  test('stop() before start() makes start() return at once; a crashed namesake silent for 120 s is taken over', async () => {
+    const early = new CronScheduler({ connection, name: 'early' });
+    early.register('tasks.x', { queue: 'default', interval: 1 });
+    early.stop();
+    await early.start();
+    assert.equal(await redis.admin.zscore('rq:cron_schedulers', 'early'), null, 'never registered');
+    await redis.admin.zadd('rq:cron_schedulers', Date.now() / 1000 - 200, 'crashed');
+    const again = new CronScheduler({ connection, name: 'crashed' });
+    await again.registerBirth();
+    assert.ok(Number(await redis.admin.zscore('rq:cron_schedulers', 'crashed')) > Date.now() / 1000 - 10);
+    await again.registerDeath();
   });
 
   test('a scheduler silent for 120 s is dropped from the list', async () => {
@@ -182,6 +208,7 @@ describe('rq cron', () => {
     const missing = run(join(dir, 'nope.mjs'));
     assert.equal(missing.status, 1);
     assert.match(missing.stderr, /Cron config .*nope\.mjs not found/);
+    assert.equal(missing.stderr.trim().split('\n').length, 1);
     const broken = join(dir, 'broken.mjs');
     writeFileSync(broken, "export default (cron) => { cron.register('tasks.x', { queue: 'default', cron: '* * *' }); };\n");
     const bad = run(broken);
@@ -190,9 +217,40 @@ describe('rq cron', () => {
     assert.match(bad.stderr, /bad cron expression "\* \* \*"/);
     const empty = join(dir, 'empty.mjs');
     writeFileSync(empty, 'export default () => {};\n');
-    assert.match(run(empty).stderr, /registers no cron jobs/);
+    const none = run(empty);
+    assert.equal(none.status, 1);
+    assert.match(none.stderr, /registers no cron jobs/);
     const noDefault = join(dir, 'no-default.mjs');
     writeFileSync(noDefault, 'export const x = 1;\n');
-    assert.match(run(noDefault).stderr, /must export a default function/);
+    const nothing = run(noDefault);
+    assert.equal(nothing.status, 1);
+    assert.match(nothing.stderr, /must export a default function/);
+  });
+
+  test('with Redis gone, it says so once, and SIGTERM still stops it at once', async () => {
+    const server = await startRedis();
+    const config = join(dir, 'cron-down.mjs');
+    writeFileSync(config, "export default (cron) => { cron.register('tasks.beat', { queue: 'beats', interval: 1 }); };\n");
+    const child = spawn(process.execPath, [BIN, 'cron', config, '-u', server.url], { cwd: ROOT });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
+    try {
+      await waitUntil(async () => /enqueued/.test(stdout), 10_000, 'a first run');
+      await server.stop();
+      await waitUntil(async () => /Redis connection lost/.test(stderr), 10_000, 'the lost connection reported');
+      await new Promise((done) => setTimeout(done, 1500)); // a few reconnection attempts
+      const signalled = Date.now();
+      child.kill('SIGTERM');
+      await exited;
+      assert.ok(Date.now() - signalled < 5_000, `stopped in ${Date.now() - signalled} ms`);
+      assert.equal(stderr.match(/Redis connection lost/g)?.length, 1, stderr);
+      assert.doesNotMatch(stderr, /Unhandled error event/);
+    } finally {
+      child.kill('SIGKILL');
+      await server.stop();
+    }
   });
 });

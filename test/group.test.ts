@@ -36,6 +36,8 @@ describe('Group (RQ 2.0)', () => {
     const [child] = await group.enqueueMany(queue, [Queue.prepareData('tasks.child', { dependsOn: parent })]);
     assert.equal(child!.status, 'deferred');
     assert.deepEqual(await group.getJobIds(), [child!.id]);
+    assert.equal(await redis.admin.hget(child!.key, 'group_id'), 'chain');
+    assert.deepEqual(await redis.admin.smembers('rq:groups'), ['chain']);
   });
 
   test('fetch, all, getJobs, and cleanup of jobs that are gone', async () => {
@@ -59,9 +61,27 @@ describe('Group (RQ 2.0)', () => {
     assert.deepEqual(await redis.admin.smembers('rq:groups'), [], 'groups without jobs leave rq:groups');
   });
 
+  test('names a Python producer wrote are read as they are; maintenance goes on past them', async () => {
+    const queue = new Queue('default', { connection });
+    const job = await queue.enqueue('tasks.x');
+    // What RQ's Group(conn, name='nightly run #3').enqueue_many writes: RQ checks no name.
+    await redis.admin.sadd('rq:group:nightly run #3', job.id, 'expired-id');
+    await redis.admin.sadd('rq:groups', 'nightly run #3');
+    const [group] = await Group.all({ connection });
+    assert.equal(group?.name, 'nightly run #3');
+    assert.equal((await Group.fetch('nightly run #3', { connection })).key, 'rq:group:nightly run #3');
+    const errors: Error[] = [];
+    const worker = new Worker([queue], { tasks: { 'tasks.x': () => 'ok' } });
+    worker.on('worker:error', (error) => errors.push(error));
+    await worker.work({ burst: true });
+    assert.deepEqual(errors, []);
+    assert.deepEqual(await redis.admin.smembers('rq:group:nightly run #3'), [job.id], 'cleaned by maintenance');
+  });
+
   test('bad names are clear errors, and nothing is written', async () => {
-    assert.throws(() => new Group('a:b', { connection }), InvalidArgumentError);
+    assert.throws(() => new Group('a b', { connection }), InvalidArgumentError);
     assert.throws(() => new Group('', { connection }), /Invalid group name/);
+    assert.equal(new Group('import:2026-12', { connection }).key, 'rq:group:import:2026-12', 'a colon is fine, as in RQ');
     const queue = new Queue('default', { connection });
     await assert.rejects(queue.enqueueMany([Queue.prepareData('tasks.x')], { groupId: 'no spaces' }), InvalidArgumentError);
     assert.equal(await queue.count(), 0);

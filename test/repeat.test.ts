@@ -119,13 +119,15 @@ describe('Repeat (RQ 2.3)', () => {
     assert.equal(await redis.admin.exists(job.key), 0, 'deleted after its last run, as result_ttl 0 says');
   });
 
-  test('isAsync false runs the repeats at once, as RQ\'s run_sync', async () => {
+  test("isAsync false runs the job once, as RQ's run_sync: no repeat", async () => {
     const queue = new Queue('sync', { connection, isAsync: false });
     let runs = 0;
     const tick = defineTask('tasks.repeat-sync', () => ++runs);
     const job = await queue.enqueueCall(tick, { args: [], repeat: new Repeat({ times: 2 }) });
-    assert.equal(runs, 3);
+    assert.equal(runs, 1);
     assert.equal(job.status, 'finished');
-    assert.equal(await queue.count(), 0, 'nothing left on the queue');
+    assert.equal(await redis.admin.hget(job.key, 'repeats_left'), '2');
+    assert.equal(await queue.count(), 0, 'nothing put back on the queue');
+    assert.equal(await redis.admin.zcard('rq:scheduled:sync'), 0);
   });
 });

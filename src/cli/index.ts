@@ -158,6 +158,16 @@ withSharedOptions(program.command('cron'))
     const log = (line: string) => {
       if (!flags.quiet) console.log(`${new Date().toTimeString().slice(0, 8)} ${line}`);
     };
+    // While Redis is unreachable, say so once (not at every reconnection attempt), and again once it is back.
+    let down = false;
+    connection.on('error', (error: Error) => {
+      if (!down) console.error(`${new Date().toTimeString().slice(0, 8)} Redis connection lost, reconnecting: ${error.message}`);
+      down = true;
+    });
+    connection.on('ready', () => {
+      if (down) log('Redis connection back');
+      down = false;
+    });
     try {
       const scheduler = new CronScheduler({ connection, ...(flags.name !== undefined && { name: flags.name }) });
       await scheduler.loadConfig(config, paths);
@@ -166,10 +176,20 @@ withSharedOptions(program.command('cron'))
         log(`Registered ${job.funcName} (${job.name}) on ${job.queueName}: ${job.interval !== undefined ? `every ${job.interval} s` : `cron "${job.cron}" (${job.timezone})`}`);
       }
       scheduler.on('job:enqueued', (cronJob, job) => log(`${cronJob.queueName}: enqueued ${job.description} (${job.id})`));
-      scheduler.on('cron:error', (error) => console.error(`${new Date().toTimeString().slice(0, 8)} Cron pass failed, trying again in a second: ${error.message}`));
+      scheduler.on('cron:error', (error) => {
+        if (!down) console.error(`${new Date().toTimeString().slice(0, 8)} Cron pass failed, trying again in a second: ${error.message}`);
+      });
+      let signals = 0;
       const onSignal = (signal: NodeJS.Signals) => {
-        log(`${signal} received: stopping the cron scheduler`);
+        signals += 1;
+        if (signals > 1) {
+          console.error(`${signal} received again: exiting now`);
+          process.exit(1);
+        }
+        log(`${signal} received: stopping the cron scheduler (send it again to exit at once)`);
         scheduler.stop();
+        // Commands waiting for an unreachable Redis would hold the stop until they give up: fail them now.
+        if (connection.status !== 'ready') connection.disconnect();
       };
       process.on('SIGINT', onSignal);
       process.on('SIGTERM', onSignal);
@@ -177,7 +197,8 @@ withSharedOptions(program.command('cron'))
       await scheduler.start();
       log(`Cron scheduler ${scheduler.name} stopped`);
     } finally {
-      await connection.quit();
+      if (connection.status === 'ready') await connection.quit();
+      else connection.disconnect();
     }
   });
 

@@ -1,7 +1,8 @@
 --[[
   Enqueues one run of a cron job, once per tick however many cron schedulers run the same
-  registration: the cron job's history (RQ's `rq:cron_job:<name>:jobs`, job ids scored by their
-  enqueue time in epoch seconds, newest kept) says when it last ran, and a run is written only when
+  registration: the cron job's history (RQ's `rq:cron_job:<name>:jobs`, job ids scored by the run's
+  time in epoch seconds: its cron tick, or for an interval its enqueue time; newest kept) says when
+  it last ran, and a run is written only when
   that is far enough back. The check and the enqueue are one script: two schedulers reaching the
   same tick write one job, and a scheduler that dies mid-way writes none or all of it.
 

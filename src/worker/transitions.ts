@@ -50,6 +50,8 @@ export interface Runner {
   readonly serializer: Serializer;
   /** Result TTL of jobs without their own, in seconds. */
   readonly defaultResultTtl: number;
+  /** Whether a finished job with repeats left comes back for its next run (a worker: yes; RQ's run_sync, for isAsync false: no). */
+  readonly repeats: boolean;
 }
 
 /** What became of a job: `finished`, `failed`, `stopped`, `retried`, `repeated` (finished, and back for its next run), or `fenced` when it was no longer this execution's. */
@@ -178,7 +180,7 @@ export function describeEnding(runner: Runner, execution: Execution, outcome: Ou
     runner.hasWorkerHash ? '1' : '0',
     finished ? after.successful : after.failed,
     after.workingTime,
-    finished && (job?.repeatsLeft ?? 0) > 0 ? '1' : '0',
+    finished && runner.repeats && (job?.repeatsLeft ?? 0) > 0 ? '1' : '0',
   ];
   return { entry, error: finished ? undefined : outcome.error, totals: after };
 }

@@ -48,6 +48,7 @@ export type { RetryOptions } from './retry.js';
 export type { RepeatOptions } from './repeat.js';
 export type { Task } from './task.js';
 export { Job, validateJobId, cancelJob, requeueJob } from './job.js';
+export { callString } from './call-string.js';
 export type { JobData, JobOptions, JobResult, JobStatus, Kwargs, DeleteOptions, CallbackKind } from './job.js';
 
 // Registries
@@ -65,6 +66,7 @@ export type { RegistryOptions, QueueRef, JobRef, StartedCleanup, StartedCleanupO
 // Workers
 export { Worker, getCurrentJob, WorkHorseTerminatedError } from './worker/index.js';
 export type { WorkerOptions, WorkOptions, WorkerEvents, DequeueStrategy, IsolationOptions, ExceptionHandler, Logger } from './worker/index.js';
+export type { WorkerInfo } from './worker/info.js';
 export { sendCommand, sendShutdownCommand, sendKillHorseCommand, sendStopJobCommand } from './commands.js';
 export type { WorkerCommand } from './commands.js';
 export { importFunction } from './functions.js';

@@ -255,6 +255,29 @@ describe('Sentinel: a primary, a replica and three sentinels', () => {
     }
   });
 
+  test('the rq command with a SENTINEL config file: enqueue lands on the primary, info reads it from there', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rqts-sentinel-cli-'));
+    const sentinel = { INSTANCES: group.instances, MASTER_NAME: group.masterName, DB: 2, SOCKET_TIMEOUT: BUDGET_S };
+    const file = join(dir, 'settings.mjs');
+    writeFileSync(file, `export const SENTINEL = ${JSON.stringify(sentinel)};\n`);
+    const rq = (args: string[]) =>
+      new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+        execFile(process.execPath, [join(root, 'dist', 'cli', 'index.js'), ...args, '-c', file], { cwd: dir, env: { PATH: process.env['PATH'] ?? '' }, timeout: 15_000 }, (error, stdout, stderr) => {
+          resolve({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr });
+        });
+      });
+    try {
+      const enqueued = await rq(['enqueue', 'tasks.add', ':1', ':2', '--queue', 'via-sentinel', '--job-id', 'sentinel-cli']);
+      assert.equal(enqueued.code, 0, enqueued.stderr);
+      assert.deepEqual(await jobIdsOn(group.primary, 2, 'via-sentinel'), ['sentinel-cli']);
+      const info = await rq(['info', '--raw', '--only-queues']);
+      assert.equal(info.code, 0, info.stderr);
+      assert.match(info.stdout, /^queue via-sentinel 1, 0 executing/m);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test('examples/sentinel.ts enqueues on the primary, from settings and from examples/sentinel-settings.mjs', async () => {
     const env = {
       ...process.env,

@@ -1,12 +1,35 @@
 #!/usr/bin/env node
 /**
- * The `rq` command line, as RQ users know it (RQ-REFERENCE.md §1.12). It has `rq worker`,
- * `rq cron`, `rq suspend` and `rq resume`; `info`, `enqueue`, `requeue`, `empty` and `worker-pool` follow
- * (issue #6). Exit codes: 0 success, 1 failure, 2 bad usage. Uses only the public API.
+ * The `rq` command line, as RQ users know it (RQ-REFERENCE.md §1.12): `worker`, `info`, `enqueue`,
+ * `requeue`, `empty`, `suspend`, `resume` and `cron`. Exit codes: 0 success, 1 failure, 2 bad
+ * usage; every error is one line. Uses only the public API.
  */
 import { Command, CommanderError, Option } from 'commander';
-import { resolve } from 'node:path';
-import { CronScheduler, RQError, VERSION, Worker, importFunction, isSuspended, resume, suspend, loadSettings, openConnection, type DequeueStrategy, type ExceptionHandler, type Job } from '../index.js';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  CronScheduler,
+  FailedJobRegistry,
+  InvalidJobOperationError,
+  Queue,
+  RQError,
+  Retry,
+  VERSION,
+  Worker,
+  callString,
+  importFunction,
+  isSuspended,
+  parseDuration,
+  resume,
+  suspend,
+  type DequeueStrategy,
+  type EnqueueOptions,
+  type ExceptionHandler,
+  type Job,
+} from '../index.js';
+import { parseFunctionArgs } from './enqueue-args.js';
+import { gatherInfo, renderInfo } from './info.js';
+import { Progress } from './progress.js';
+import { UsageError, closeConnection, collect, colorsFor, connect, pathsOf, serializerOf, settingsOf, wholeNumber, withSharedOptions, type SharedFlags } from './shared.js';
 
 const program = new Command('rq')
   .description('RQ (Redis Queue) for Node.js: run workers on RQ queues, with Python RQ\'s Redis layout.')
@@ -14,23 +37,9 @@ const program = new Command('rq')
   .exitOverride()
   .configureOutput({ outputError: (text, write) => write(text) });
 
-/** The options every command shares, as RQ's CLI has them. */
-function withSharedOptions(command: Command): Command {
-  return command
-    .addOption(new Option('-u, --url <url>', 'Redis URL (redis://, rediss://, unix://)').env('RQ_REDIS_URL'))
-    .addOption(new Option('-c, --config <module>', 'config file or module with RQ settings (REDIS_URL, SENTINEL, QUEUES...)').env('RQ_CONFIG'))
-    .option('-P, --path <dir>', 'directory to import job functions and the config from (repeatable)', collect, [] as string[]);
-}
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
-}
-
-interface WorkerFlags {
-  url?: string;
-  config?: string;
-  path: string[];
+interface WorkerFlags extends SharedFlags {
   burst?: boolean;
+  pid?: string;
   withScheduler?: boolean;
   name?: string;
   maxJobs?: string;
@@ -64,9 +73,11 @@ withSharedOptions(program.command('worker'))
   .option('--job-monitoring-interval <seconds>', 'seconds between heartbeats', '30')
   .option('--maintenance-interval <seconds>', 'seconds between registry cleanups', '600')
   .addOption(new Option('--dequeue-strategy <strategy>', 'queue order').choices(['default', 'round_robin', 'random']).default('default'))
+  .option('--pid <file>', 'write the process id to this file (removed when the worker exits)')
   .option('-q, --quiet', 'print warnings and errors only')
   .action(async (queues: string[], flags: WorkerFlags) => {
-    const paths = (flags.path.length > 0 ? flags.path : ['.']).map((dir) => resolve(dir));
+    const paths = pathsOf(flags);
+    const serializer = serializerOf(flags);
     const tuning = {
       concurrency: wholeNumber(flags.concurrency, '--concurrency'),
       defaultResultTtl: wholeNumber(flags.resultsTtl, '--results-ttl'),
@@ -84,8 +95,8 @@ withSharedOptions(program.command('worker'))
       ...(flags.maxJobs !== undefined && { maxJobs: wholeNumber(flags.maxJobs, '--max-jobs') }),
       ...(flags.maxIdleTime !== undefined && { maxIdleTime: wholeNumber(flags.maxIdleTime, '--max-idle-time') }),
     };
-    const settings = await loadSettings({ url: flags.url, config: flags.config, paths });
-    const connection = await openConnection(settings);
+    const settings = await settingsOf(flags);
+    const connection = await connect(flags);
     if (await isSuspended({ connection })) {
       await connection.quit();
       throw new RQError('RQ is currently suspended, to resume job execution run "rq resume".');
@@ -94,6 +105,7 @@ withSharedOptions(program.command('worker'))
     const worker = new Worker(queueNames, {
       connection,
       paths,
+      serializer,
       ...tuning,
       exceptionHandlers,
       ...((flags.name ?? settings.NAME) !== undefined && { name: String(flags.name ?? settings.NAME) }),
@@ -124,36 +136,24 @@ withSharedOptions(program.command('worker'))
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
+    if (flags.pid !== undefined) writeFileSync(flags.pid, `${process.pid}\n`);
     try {
       await worker.work(limits);
       log(`Worker ${worker.name} done, quitting`);
     } finally {
+      if (flags.pid !== undefined) rmSync(flags.pid, { force: true });
       await worker.close();
-      await connection.quit();
+      await closeConnection(connection);
     }
   });
-
-function wholeNumber(text: string | undefined, flag: string): number {
-  if (text === undefined || !/^\d+$/.test(text)) throw new UsageError(`${flag} must be a whole number, got '${text}'.`);
-  return Number(text);
-}
-
-/** A bad argument found after parsing: exit code 2, as commander's own usage errors. */
-class UsageError extends Error {}
-
-/** Opens the connection the shared options describe. */
-async function connect(flags: { url?: string; config?: string; path: string[] }) {
-  const paths = (flags.path.length > 0 ? flags.path : ['.']).map((dir) => resolve(dir));
-  return openConnection(await loadSettings({ url: flags.url, config: flags.config, paths }));
-}
 
 withSharedOptions(program.command('cron'))
   .description('Run a cron scheduler: enqueue the functions CONFIG registers, every interval or at the times of a cron expression.')
   .argument('<config>', 'JavaScript module whose default export registers cron jobs: export default (cron) => { cron.register(...) }')
   .option('-n, --name <name>', 'scheduler name, unique among running schedulers (default: <hostname>:<pid>:<random>, as RQ)')
   .option('-q, --quiet', 'print warnings and errors only')
-  .action(async (config: string, flags: { url?: string; config?: string; path: string[]; name?: string; quiet?: boolean }) => {
-    const paths = (flags.path.length > 0 ? flags.path : ['.']).map((dir) => resolve(dir));
+  .action(async (config: string, flags: SharedFlags & { name?: string; quiet?: boolean }) => {
+    const paths = pathsOf(flags);
     const connection = await connect(flags);
     const log = (line: string) => {
       if (!flags.quiet) console.log(`${new Date().toTimeString().slice(0, 8)} ${line}`);
@@ -202,12 +202,230 @@ withSharedOptions(program.command('cron'))
     }
   });
 
+interface InfoFlags extends SharedFlags {
+  interval?: string;
+  raw?: boolean;
+  onlyQueues?: boolean;
+  onlyWorkers?: boolean;
+  byQueue?: boolean;
+}
+
+withSharedOptions(program.command('info'))
+  .description('Show the queues (jobs waiting, and counts per registry) and the workers; QUEUES only, when given.')
+  .argument('[queues...]', 'queue names (default: every queue)')
+  .option('-i, --interval <seconds>', 'redraw every this many seconds until Ctrl-C, like top')
+  .option('-r, --raw', 'plain lines for scripts: "queue <name> <count>, ...", "worker <name> (...) <state> <queues>. ..."')
+  .option('-Q, --only-queues', 'show the queues only')
+  .option('-W, --only-workers', 'show the workers only')
+  .option('-R, --by-queue', 'show the workers of each queue')
+  .action(async (queues: string[], flags: InfoFlags) => {
+    serializerOf(flags);
+    const interval = flags.interval === undefined ? undefined : Number(flags.interval);
+    if (interval !== undefined && !(interval > 0)) throw new UsageError(`--interval must be a number of seconds above 0, got '${flags.interval}'.`);
+    const view = {
+      raw: flags.raw ?? false,
+      byQueue: flags.byQueue ?? false,
+      show: flags.onlyQueues ? ('queues' as const) : flags.onlyWorkers ? ('workers' as const) : ('both' as const),
+      columns: process.stdout.columns ?? 80,
+    };
+    const colors = colorsFor(process.stdout);
+    const connection = await connect(flags);
+    let stopped = false;
+    let wake: (() => void) | undefined;
+    const onSignal = () => {
+      stopped = true;
+      wake?.();
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    try {
+      for (let frame = 0; !stopped; frame++) {
+        const lines = renderInfo(await gatherInfo(connection, queues), { ...view, columns: process.stdout.columns ?? 80 }, colors);
+        if (interval === undefined) {
+          console.log(lines.join('\n'));
+          break;
+        }
+        // Redrawn in place on a terminal; one frame after another, a blank line apart, in a pipe.
+        const clear = process.stdout.isTTY ? '\u001b[H\u001b[2J' : frame > 0 ? '\n' : '';
+        process.stdout.write(`${clear}${lines.join('\n')}\n`);
+        await new Promise<void>((done) => {
+          const timer = setTimeout(done, interval * 1000);
+          wake = () => {
+            clearTimeout(timer);
+            done();
+          };
+        });
+      }
+    } finally {
+      await closeConnection(connection);
+    }
+  });
+
+interface EnqueueFlags extends SharedFlags {
+  queue: string;
+  timeout?: string;
+  resultTtl?: string;
+  ttl?: string;
+  failureTtl?: string;
+  description?: string;
+  dependsOn: string[];
+  jobId?: string;
+  atFront?: boolean;
+  retryMax?: string;
+  retryInterval: string[];
+  scheduleIn?: string;
+  scheduleAt?: string;
+  quiet?: boolean;
+}
+
+withSharedOptions(program.command('enqueue'))
+  .description('Enqueue a call of FUNCTION (a dotted name a worker knows) with ARGS.')
+  .argument('<function>', 'dotted function name, e.g. tasks.sendEmail')
+  .argument('[args...]', 'arguments: value (text), key=value, :json, key:=json, @file, key=@file, :@file (JSON from a file)')
+  .option('-q, --queue <name>', 'the queue', 'default')
+  .option('--timeout <duration>', 'job timeout: seconds or 10s, 5m, 1h (-1: none)')
+  .option('--result-ttl <duration>', 'keep the result this long (-1: forever, 0: not at all)')
+  .option('--ttl <duration>', 'drop the job if it has not started within this long')
+  .option('--failure-ttl <duration>', 'keep a failed job this long')
+  .option('--description <text>', 'what tools show (default: the call)')
+  .option('--depends-on <job-id>', 'wait until this job has finished (repeatable)', collect, [] as string[])
+  .option('--job-id <id>', 'the job id (default: a new UUID)')
+  .option('--at-front', 'put the job at the head of the queue')
+  .option('--retry-max <n>', 'retries after a failure', '0')
+  .option('--retry-interval <seconds>', 'wait before a retry (repeatable: one per retry, the last reused)', collect, [] as string[])
+  .option('--schedule-in <duration>', 'enqueue it after this delay: 10s, 5m, 2d (needs a worker with --with-scheduler)')
+  .option('--schedule-at <time>', 'enqueue it at this time: 2026-12-24T18:00:00 (local time) or with Z / an offset')
+  .option('--quiet', 'print nothing but errors')
+  .action(async (func: string, argv: string[], flags: EnqueueFlags) => {
+    const serializer = serializerOf(flags);
+    const { args, kwargs } = parseFunctionArgs(argv, (path) => readFileSync(path, 'utf8'));
+    const options: EnqueueOptions = { args, kwargs };
+    const set = <K extends keyof EnqueueOptions>(key: K, value: EnqueueOptions[K] | undefined) => {
+      if (value !== undefined) options[key] = value;
+    };
+    const duration = (text: string | undefined, flag: string) => {
+      if (text === undefined) return undefined;
+      try {
+        return parseDuration(text, flag);
+      } catch (error) {
+        throw new UsageError((error as Error).message);
+      }
+    };
+    set('jobTimeout', duration(flags.timeout, '--timeout'));
+    set('resultTtl', duration(flags.resultTtl, '--result-ttl'));
+    set('ttl', duration(flags.ttl, '--ttl'));
+    set('failureTtl', duration(flags.failureTtl, '--failure-ttl'));
+    set('description', flags.description);
+    set('jobId', flags.jobId);
+    set('atFront', flags.atFront);
+    if (flags.dependsOn.length > 0) options.dependsOn = flags.dependsOn;
+    const retryMax = wholeNumber(flags.retryMax, '--retry-max');
+    if (retryMax > 0) {
+      const intervals = flags.retryInterval.length > 0 ? flags.retryInterval.map((text) => wholeNumber(text, '--retry-interval')) : [0];
+      options.retry = new Retry({ max: retryMax, interval: intervals });
+    } else if (flags.retryInterval.length > 0) {
+      throw new UsageError('--retry-interval needs --retry-max above 0.');
+    }
+    if (flags.scheduleIn !== undefined && flags.scheduleAt !== undefined) throw new UsageError("You can't specify both --schedule-in and --schedule-at.");
+    if (flags.scheduleIn !== undefined) options.in = duration(flags.scheduleIn, '--schedule-in')!;
+    if (flags.scheduleAt !== undefined) {
+      const at = new Date(flags.scheduleAt);
+      if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$/.test(flags.scheduleAt) || Number.isNaN(at.getTime())) {
+        throw new UsageError(`--schedule-at '${flags.scheduleAt}': use 2026-12-24T18:00:00 (local time), or add Z or an offset.`);
+      }
+      options.at = at;
+    }
+    const connection = await connect(flags);
+    try {
+      const job = await new Queue(flags.queue, { connection, serializer }).enqueueCall(func, options);
+      if (!flags.quiet) {
+        const colors = colorsFor(process.stdout);
+        const when = job.status === 'scheduled' ? ` (scheduled${options.at ? ` at ${options.at.toISOString()}` : ''})` : job.status === 'deferred' ? ' (deferred until its dependencies finish)' : '';
+        console.log(`Enqueued ${colors.blue(callString(func, args, kwargs))} with job-id '${job.id}'${when}.`);
+      }
+    } finally {
+      await closeConnection(connection);
+    }
+  });
+
+/** Queue names that exist (in rq:queues), else a failure naming those that do not. */
+async function requireQueues(connection: Awaited<ReturnType<typeof connect>>, names: readonly string[]): Promise<void> {
+  const known = new Set((await Queue.all({ connection })).map((queue) => queue.name));
+  const unknown = names.filter((name) => !known.has(name));
+  if (unknown.length > 0) {
+    throw new RQError(`No queue named ${unknown.map((name) => `'${name}'`).join(', ')} (not in rq:queues${known.size > 0 ? `; there are: ${[...known].join(', ')}` : ''}): nothing done.`);
+  }
+}
+
+withSharedOptions(program.command('requeue'))
+  .description('Put failed jobs of a queue back on it: the JOB_IDS given, or --all.')
+  .argument('[job-ids...]', 'ids of failed jobs')
+  .requiredOption('--queue <name>', 'the queue whose failed jobs to requeue')
+  .option('-a, --all', 'every failed job of the queue')
+  .action(async (jobIds: string[], flags: SharedFlags & { queue: string; all?: boolean }) => {
+    const serializer = serializerOf(flags);
+    if (!flags.all && jobIds.length === 0) throw new UsageError('give job ids, or --all for every failed job of the queue.');
+    const connection = await connect(flags);
+    try {
+      await requireQueues(connection, [flags.queue]);
+      const registry = new FailedJobRegistry(flags.queue, { connection, serializer });
+      const ids = flags.all ? await registry.getJobIds() : jobIds;
+      if (ids.length === 0) {
+        console.log('Nothing to do');
+        return;
+      }
+      console.log(`Requeueing ${ids.length} jobs from failed queue`);
+      const progress = new Progress(process.stdout, ids.length, 'Requeueing');
+      const failed: string[] = [];
+      for (const id of ids) {
+        try {
+          await registry.requeue(id);
+        } catch (error) {
+          if (!(error instanceof InvalidJobOperationError) && !(error instanceof RQError)) throw error;
+          failed.push(id);
+        }
+        progress.tick();
+      }
+      progress.end();
+      if (failed.length > 0) {
+        console.error(colorsFor(process.stderr).red(`Unable to requeue ${failed.length} jobs from failed job registry (not in it: ${failed.slice(0, 5).join(', ')}${failed.length > 5 ? ', ...' : ''})`));
+        process.exitCode = 1;
+      } else {
+        console.log(`Requeued ${ids.length} jobs onto ${flags.queue}`);
+      }
+    } finally {
+      await closeConnection(connection);
+    }
+  });
+
+withSharedOptions(program.command('empty'))
+  .description('Remove every waiting job of QUEUES (or of every queue, with --all), jobs included.')
+  .argument('[queues...]', 'queue names')
+  .option('-a, --all', 'every queue')
+  .action(async (names: string[], flags: SharedFlags & { all?: boolean }) => {
+    const serializer = serializerOf(flags);
+    if (!flags.all && names.length === 0) throw new UsageError('give queue names, or --all.');
+    const connection = await connect(flags);
+    try {
+      if (!flags.all) await requireQueues(connection, names);
+      const queues = flags.all ? await Queue.all({ connection, serializer }) : names.map((name) => new Queue(name, { connection, serializer }));
+      if (queues.length === 0) {
+        console.log('Nothing to do');
+        return;
+      }
+      for (const queue of queues) console.log(`${await queue.empty()} jobs removed from ${queue.name} queue`);
+    } finally {
+      await closeConnection(connection);
+    }
+  });
+
 withSharedOptions(program.command('suspend'))
   .description('Suspend every worker: no new job starts until `rq resume` (running jobs finish).')
   .option('--duration <seconds>', 'resume by itself after this many seconds')
-  .action(async (flags: { url?: string; config?: string; path: string[]; duration?: string }) => {
+  .action(async (flags: SharedFlags & { duration?: string }) => {
     const duration = flags.duration === undefined ? undefined : wholeNumber(flags.duration, '--duration');
     if (duration !== undefined && duration < 1) throw new UsageError('--duration must be at least 1 second.');
+    serializerOf(flags);
     const connection = await connect(flags);
     try {
       await suspend({ connection, ...(duration !== undefined && { duration }) });
@@ -215,19 +433,19 @@ withSharedOptions(program.command('suspend'))
         ? `Suspending workers for ${duration} seconds. No new jobs will be started during that time, then they resume by themselves.`
         : 'Suspending workers. No new jobs will be started, but current jobs will be completed.');
     } finally {
-      await connection.quit();
+      await closeConnection(connection);
     }
   });
 
 withSharedOptions(program.command('resume'))
   .description('Resume the workers suspended with `rq suspend`.')
-  .action(async (flags: { url?: string; config?: string; path: string[] }) => {
+  .action(async (flags: SharedFlags) => {
     const connection = await connect(flags);
     try {
       await resume({ connection });
       console.log('Resuming workers.');
     } finally {
-      await connection.quit();
+      await closeConnection(connection);
     }
   });
 

@@ -19,7 +19,7 @@
 import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import { parseCommand, type WorkerCommand } from '../commands.js';
-import { resolveConnection, type RedisConnection } from '../connection.js';
+import { resolveConnection, type ConnectionOptions, type RedisConnection } from '../connection.js';
 import {
   DEFAULT_DEQUEUE_TIMEOUT,
   DEFAULT_JOB_MONITORING_INTERVAL,
@@ -45,6 +45,7 @@ import { QueueWaiter } from './wait.js';
 import { SILENT, type DequeueStrategy, type ExceptionHandler, type Logger, type WorkOptions, type WorkerEvents, type WorkerOptions } from './options.js';
 import { maintainQueues, sweepAbandoned, type MaintenanceContext } from './maintenance.js';
 import { Presence } from './presence.js';
+import { allWorkers, fetchWorker, type WorkerInfo } from './info.js';
 import { NO_TOTALS, describeEnding, step, type Ending, type EndingRecord, type Execution, type Outcome, type Runner, type StartedJob, type WorkerTotals } from './transitions.js';
 
 export { getCurrentJob } from './execute.js';
@@ -108,6 +109,20 @@ interface PendingEnding {
  * await worker.work();
  */
 export class Worker extends EventEmitter<WorkerEvents> {
+  /**
+   * The live workers (Python RQ's and rq-ts'; each slot of an rq-ts worker with concurrency is one),
+   * of `queue` when given, as RQ's `Worker.all()`: read from `rq:workers` (or `rq:workers:<queue>`)
+   * and their hashes; names whose hash expired are dropped from the set.
+   */
+  static all(options: ConnectionOptions & { queue?: string } = {}): Promise<WorkerInfo[]> {
+    return allWorkers(options);
+  }
+
+  /** The worker `name` as its hash describes it, or undefined when there is none. */
+  static fetch(name: string, options: ConnectionOptions = {}): Promise<WorkerInfo | undefined> {
+    return fetchWorker(name, options);
+  }
+
   /** The worker name: the first slot's (`rq:worker:<name>`). */
   readonly name: string;
   /** The connection used for life. */

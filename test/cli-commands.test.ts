@@ -1,0 +1,245 @@
+/**
+ * `rq info`, `rq enqueue`, `rq requeue` and `rq empty`: the built bin run as a child process, as a
+ * user runs it, against a real redis-server.
+ */
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { after, before, beforeEach, describe, test } from 'node:test';
+import type { Redis } from 'ioredis';
+import { Job, Queue, Worker } from '../src/index.js';
+import { useRedis, waitUntil } from './harness/index.js';
+
+const ROOT = resolve(import.meta.dirname, '..', '..');
+const BIN = join(ROOT, 'dist', 'cli', 'index.js');
+
+const redis = useRedis();
+let connection: Redis;
+let dir: string;
+beforeEach(() => {
+  connection = redis.connect();
+});
+before(() => {
+  dir = mkdtempSync(join(tmpdir(), 'rqts-cli-commands-'));
+});
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+function rq(args: string[], env: Record<string, string> = {}) {
+  const result = spawnSync(process.execPath, [BIN, ...args], {
+    cwd: dir,
+    encoding: 'utf8',
+    // REDIS_PORT 1: a command that forgets -u fails instead of reaching the machine's Redis on 6379.
+    env: { PATH: process.env['PATH'] ?? '', REDIS_PORT: '1', RQ_REDIS_URL: redis.server.url, ...env },
+    timeout: 30_000,
+  });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+describe('rq enqueue', () => {
+  test("reads RQ's argument syntax: text, key=text, :json, key:=json, @file, :@file", async () => {
+    writeFileSync(join(dir, 'body.txt'), 'Hello\nthere');
+    writeFileSync(join(dir, 'items.json'), '[1, 2, {"x": null}]');
+    const result = rq(['enqueue', 'tasks.send', 'ada', 'count:=3', ':{"deep": [true]}', 'greeting=@body.txt', ':@items.json', 'subject=Hi=you', 'ratio:=0.5']);
+    assert.equal(result.code, 0, result.stderr);
+    const id = /with job-id '([0-9a-f-]{36})'/.exec(result.stdout)?.[1];
+    assert.ok(id, result.stdout);
+    assert.match(result.stdout, /^Enqueued tasks\.send\('ada', \{'deep': \[True\]\}, \[1, 2, \{'x': None\}\], count=3, greeting='Hello\\nthere', subject='Hi=you', ratio=0\.5\) with job-id/);
+    const job = await Job.fetch(id, { connection });
+    assert.deepEqual(job.args, ['ada', { deep: [true] }, [1, 2, { x: null }]]);
+    assert.deepEqual(job.kwargs, { count: 3, greeting: 'Hello\nthere', subject: 'Hi=you', ratio: 0.5 });
+    assert.equal(job.origin, 'default');
+    assert.deepEqual(await new Queue('default', { connection }).getJobIds(), [id]);
+  });
+
+  test('every option lands in the job as RQ writes it', async () => {
+    const parent = await new Queue('default', { connection }).enqueue('tasks.parent');
+    const result = rq([
+      'enqueue', 'tasks.work', '--queue', 'high', '--timeout', '5m', '--result-ttl', '60', '--ttl', '1h', '--failure-ttl', '2d',
+      '--description', 'nightly work', '--job-id', 'work-1', '--depends-on', parent.id, '--retry-max', '2', '--retry-interval', '10', '--retry-interval', '60', '--quiet',
+    ]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stdout, '', '--quiet');
+    const hash = await redis.admin.hgetall('rq:job:work-1');
+    assert.equal(hash['timeout'], '300');
+    assert.equal(hash['result_ttl'], '60');
+    assert.equal(hash['ttl'], '3600');
+    assert.equal(hash['failure_ttl'], '172800');
+    assert.equal(hash['description'], 'nightly work');
+    assert.equal(hash['status'], 'deferred');
+    assert.equal(hash['retries_left'], '2');
+    assert.equal(hash['retry_intervals'], '[10, 60]');
+    assert.deepEqual(await redis.admin.smembers(`rq:job:${parent.id}:dependents`), ['work-1']);
+
+    const front = rq(['enqueue', 'tasks.first', '--queue', 'high', '--at-front', '--job-id', 'first']);
+    assert.equal(front.code, 0, front.stderr);
+    await new Queue('high', { connection }).enqueue('tasks.tail');
+    assert.equal((await new Queue('high', { connection }).getJobIds())[0], 'first');
+
+    const later = rq(['enqueue', 'tasks.later', '--schedule-in', '10m', '--job-id', 'later']);
+    assert.equal(later.code, 0, later.stderr);
+    assert.match(later.stdout, /\(scheduled\)/);
+    const due = Number(await redis.admin.zscore('rq:scheduled:default', 'later'));
+    assert.ok(Math.abs(due - (Date.now() / 1000 + 600)) < 5, `due ${due}`);
+    const at = rq(['enqueue', 'tasks.at', '--schedule-at', '2099-01-02T03:04:05Z', '--job-id', 'at']);
+    assert.equal(at.code, 0, at.stderr);
+    assert.equal(await redis.admin.zscore('rq:scheduled:default', 'at'), String(Date.UTC(2099, 0, 2, 3, 4, 5) / 1000));
+  });
+
+  test('bad arguments are exit 2 and one line saying which; nothing is enqueued', async () => {
+    const cases: [string[], RegExp][] = [
+      [['enqueue', 'tasks.x', '%[1, 2]'], /argument 1 \('%\[1, 2\]'\): '%' marks a Python literal.*Write it as JSON instead: :<json>/],
+      [['enqueue', 'tasks.x', 'items%=(1,)'], /keyword argument 'items': '%' marks a Python literal.*items:=<json>/],
+      [['enqueue', 'tasks.x', ':{nope'], /argument 1 \(':\{nope'\): not valid JSON/],
+      [['enqueue', 'tasks.x', 'a=1', 'a=2'], /keyword argument 'a' is given twice/],
+      [['enqueue', 'tasks.x', '@missing.txt'], /cannot read the file 'missing\.txt'/],
+      [['enqueue', 'tasks.x', '--timeout', '5x'], /Bad --timeout '5x'/],
+      [['enqueue', 'tasks.x', '--schedule-in', '1m', '--schedule-at', '2099-01-01T00:00:00'], /both --schedule-in and --schedule-at/],
+      [['enqueue', 'tasks.x', '--schedule-at', 'tomorrow'], /--schedule-at 'tomorrow': use 2026-12-24T18:00:00/],
+      [['enqueue', 'tasks.x', '--retry-interval', '5'], /--retry-interval needs --retry-max/],
+      [['enqueue', 'tasks.x', '-S', 'rq.serializers.DefaultSerializer'], /cannot read or write pickle/],
+    ];
+    for (const [args, message] of cases) {
+      const result = rq(args);
+      assert.equal(result.code, 2, `${args.join(' ')}: ${result.stderr}`);
+      assert.equal(result.stderr.trim().split('\n').length, 1, result.stderr);
+      assert.match(result.stderr, message);
+    }
+    const missingParent = rq(['enqueue', 'tasks.x', '--depends-on', 'no-such-job']);
+    assert.equal(missingParent.code, 1);
+    assert.match(missingParent.stderr, /depends on job no-such-job, which does not exist/);
+    assert.deepEqual(await redis.admin.keys('rq:job:*'), []);
+  });
+});
+
+describe('rq info', () => {
+  test("shows queues with their counts per registry and workers, in RQ's default, raw, by-queue and only- views", async () => {
+    const queue = new Queue('default', { connection });
+    const high = new Queue('high', { connection });
+    for (let i = 0; i < 3; i++) await queue.enqueue('tasks.wait');
+    await high.enqueueCall('tasks.later', { in: 600 });
+    let release!: () => void;
+    const gate = new Promise<void>((done) => (release = done));
+    const worker = new Worker(['high', 'default'], { connection: redis.connect(), concurrency: 2, name: 'cli-info', tasks: { 'tasks.wait': () => gate } });
+    const working = worker.work();
+    try {
+      await waitUntil(async () => (await queue.startedJobRegistry.count()) === 2, 10_000, 'two jobs running');
+      const plain = rq(['info']);
+      assert.equal(plain.code, 0, plain.stderr);
+      const lines = plain.stdout.split('\n');
+      assert.match(lines[0]!, /^default {6}\|█+ 1, 2 executing, 0 finished, 0 failed, 0 deferred, 0 scheduled, 0 canceled$/);
+      assert.match(lines[1]!, /^high {9}\| 0, 0 executing, 0 finished, 0 failed, 0 deferred, 1 scheduled, 0 canceled$/);
+      assert.equal(lines[2], '2 queues, 1 jobs total');
+      const workerLines = lines.filter((line) => line.startsWith('cli-info'));
+      assert.equal(workerLines.length, 2, 'each slot is a worker, as RQ sees them');
+      assert.match(workerLines[0]!, new RegExp(`^cli-info \\(\\S+ \\S+ ${process.pid}\\): busy high, default\\. jobs: 0 finished, 0 failed, running [0-9a-f-]{36}$`));
+      assert.ok(lines.includes('2 workers, 2 queues'));
+      assert.match(plain.stdout, /\nUpdated: \d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6}\n$/);
+      assert.doesNotMatch(plain.stdout, /\u001b\[/, 'no colour in a pipe');
+
+      const raw = rq(['info', '--raw']);
+      assert.deepEqual(raw.stdout.split('\n').filter((line) => line.startsWith('queue ')), [
+        'queue default 1, 2 executing, 0 finished, 0 failed, 0 deferred, 0 scheduled, 0 canceled',
+        'queue high 0, 0 executing, 0 finished, 0 failed, 0 deferred, 1 scheduled, 0 canceled',
+      ]);
+      assert.equal(raw.stdout.split('\n').filter((line) => /^worker cli-info(-2)? \(.*\) busy high, default\. jobs: /.test(line)).length, 2);
+      assert.doesNotMatch(raw.stdout, /Updated|queues,/);
+
+      const byQueue = rq(['info', '-R', 'default']);
+      assert.match(byQueue.stdout, /^default: cli-info \(busy\), cli-info-2 \(busy\)$/m);
+      assert.match(rq(['info', '--by-queue', 'high', 'default']).stdout, /^high:    cli-info \(busy\), cli-info-2 \(busy\)$/m);
+
+      const queuesOnly = rq(['info', '-Q']);
+      assert.doesNotMatch(queuesOnly.stdout, /cli-info|workers/);
+      assert.match(queuesOnly.stdout, /2 queues, 1 jobs total/);
+      const workersOnly = rq(['info', '--only-workers', '--raw']);
+      assert.doesNotMatch(workersOnly.stdout, /^queue /m);
+      assert.match(workersOnly.stdout, /^worker cli-info /m);
+    } finally {
+      release();
+      worker.stop();
+      await working;
+    }
+    const after = rq(['info', '--raw', 'default']);
+    assert.match(after.stdout, /^queue default 1, 0 executing, 2 finished, 0 failed/m, 'counts follow: the two finished; the stopped worker left the third');
+  });
+
+  test('--interval redraws until SIGINT, then exits 0; a bad interval is a usage error', async () => {
+    await new Queue('default', { connection }).enqueue('tasks.x');
+    const child = spawn(process.execPath, [BIN, 'info', '--interval', '0.2', '--raw', '-u', redis.server.url], { cwd: dir });
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
+    await waitUntil(async () => (stdout.match(/^queue default 1,/gm)?.length ?? 0) >= 2, 10_000, 'two frames');
+    await new Queue('default', { connection }).enqueue('tasks.y');
+    await waitUntil(async () => /^queue default 2,/m.test(stdout), 10_000, 'a frame with the new count');
+    child.kill('SIGINT');
+    assert.equal(await exited, 0);
+    assert.doesNotMatch(stdout, /\u001b\[/, 'frames in a pipe are not cleared with escape codes');
+    const bad = rq(['info', '--interval', '0']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--interval must be a number of seconds above 0/);
+  });
+});
+
+describe('rq requeue / rq empty', () => {
+  async function failedJobs(count: number): Promise<Job[]> {
+    const queue = new Queue('default', { connection });
+    const jobs = [];
+    for (let i = 0; i < count; i++) jobs.push(await queue.enqueue('tasks.fail', i));
+    await new Worker([queue], { tasks: { 'tasks.fail': () => Promise.reject(new Error('no')) } }).work({ burst: true });
+    return jobs;
+  }
+
+  test('requeue puts the given failed jobs, or --all, back on their queue', async () => {
+    const jobs = await failedJobs(4);
+    const some = rq(['requeue', '--queue', 'default', jobs[0]!.id, 'not-failed']);
+    assert.equal(some.code, 1, 'one id was not in the failed registry');
+    assert.match(some.stdout, /Requeueing 2 jobs from failed queue/);
+    assert.match(some.stderr, /Unable to requeue 1 jobs from failed job registry \(not in it: not-failed\)/);
+    assert.deepEqual(await new Queue('default', { connection }).getJobIds(), [jobs[0]!.id]);
+    const all = rq(['requeue', '--queue', 'default', '--all']);
+    assert.equal(all.code, 0, all.stderr);
+    assert.match(all.stdout, /Requeueing 3 jobs from failed queue\nRequeued 3 jobs onto default\n$/);
+    assert.doesNotMatch(all.stdout, /\r|#/, 'no progress bar in a pipe');
+    assert.equal(await new Queue('default', { connection }).count(), 4);
+    assert.equal(await redis.admin.zcard('rq:failed:default'), 0);
+    assert.equal(await (await Job.fetch(jobs[3]!.id, { connection })).getStatus(), 'queued');
+    assert.match(rq(['requeue', '--queue', 'default', '--all']).stdout, /^Nothing to do$/m);
+  });
+
+  test('empty removes the waiting jobs of the queues given, or of all; unknown queues and missing arguments are errors', async () => {
+    const queue = new Queue('default', { connection });
+    const other = new Queue('other', { connection });
+    const jobs = [await queue.enqueue('tasks.a'), await queue.enqueue('tasks.b'), await other.enqueue('tasks.c')];
+    const unknown = rq(['empty', 'default', 'nope']);
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.stderr, /No queue named 'nope' \(not in rq:queues; there are: default, other\): nothing done\./);
+    assert.equal(await queue.count(), 2, 'nothing done');
+    const one = rq(['empty', 'default']);
+    assert.equal(one.code, 0, one.stderr);
+    assert.equal(one.stdout, '2 jobs removed from default queue\n');
+    assert.equal(await redis.admin.exists(jobs[0]!.key), 0, 'the jobs are deleted, as RQ does');
+    assert.equal(await other.count(), 1);
+    const all = rq(['empty', '--all']);
+    assert.match(all.stdout, /0 jobs removed from default queue\n1 jobs removed from other queue/);
+    const none = rq(['empty']);
+    assert.equal(none.code, 2);
+    assert.match(none.stderr, /give queue names, or --all/);
+    assert.equal(rq(['requeue', '--queue', 'default']).code, 2);
+    assert.equal(rq(['requeue', 'x']).code, 2, '--queue is required');
+  });
+});
+
+describe('rq --help', () => {
+  test('lists every command, and each has its own help', () => {
+    const help = rq(['--help']);
+    for (const command of ['worker', 'info', 'enqueue', 'requeue', 'empty', 'suspend', 'resume', 'cron']) {
+      assert.match(help.stdout, new RegExp(`^  ${command}\\b`, 'm'), command);
+      const own = rq([command, '--help']);
+      assert.equal(own.code, 0, command);
+      assert.match(own.stdout, /RQ_REDIS_URL/, `${command} has the shared options`);
+    }
+  });
+});

@@ -232,10 +232,70 @@ describe('rq requeue / rq empty', () => {
   });
 });
 
+describe('rq worker-pool', () => {
+  const fixtures = join(ROOT, 'test', 'fixtures');
+
+  test('--burst: N worker processes share the queue, then the pool exits 0', async () => {
+    const queue = new Queue('default', { connection });
+    const jobs = [];
+    for (let i = 0; i < 8; i++) jobs.push(await queue.enqueue('tasks.sleepThenReturn', 100, i));
+    const result = rq(['worker-pool', '-n', '3', '--burst', '-P', fixtures, 'default']);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /Worker pool started with PID \d+: 3 workers/);
+    const runners = new Set<string>();
+    for (const job of jobs) {
+      assert.equal(await job.getStatus(), 'finished');
+      runners.add((await redis.admin.hget(job.key, 'worker_name'))!);
+    }
+    assert.ok(runners.size >= 2, `the jobs ran in ${runners.size} worker(s)`);
+    for (const name of runners) assert.match(name, /^[0-9a-f]{32}$/, 'workers named as RQ names them');
+  });
+
+  test('a killed worker is replaced; SIGTERM stops them all warmly and the pool exits 0', async () => {
+    const child = spawn(process.execPath, [BIN, 'worker-pool', '-n', '2', '-u', redis.server.url, '-P', fixtures, 'default'], { cwd: dir });
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
+    try {
+      await waitUntil(async () => (await Worker.all({ connection })).length === 2, 15_000, 'two workers registered');
+      const [victim] = await Worker.all({ connection });
+      process.kill(victim!.pid!, 'SIGKILL');
+      await waitUntil(async () => {
+        const names = (await Worker.all({ connection })).map((worker) => worker.name);
+        return names.length >= 2 && !names.includes(victim!.name) ? true : (await redis.admin.del(victim!.key), false);
+      }, 15_000, 'a new worker in place of the killed one');
+      assert.match(stdout, /exited \(SIGKILL\); starting another in 1 s/);
+      const job = await new Queue('default', { connection }).enqueue('tasks.add', 2, 3);
+      await waitUntil(async () => (await job.getStatus()) === 'finished', 10_000, 'the pool to run a job');
+      child.kill('SIGTERM');
+      assert.equal(await exited, 0);
+      assert.match(stdout, /SIGTERM received: stopping the 2 workers warmly/);
+      assert.deepEqual(await Worker.all({ connection }), [], 'every worker deregistered');
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+
+  test('workers that die at start end the pool with exit 1 instead of a restart loop; a bad config stops it before', () => {
+    // Loads in the pool (its argv has worker-pool), throws in each worker (argv: worker).
+    writeFileSync(join(dir, 'workers-refused.mjs'), `if (process.argv.includes('worker')) throw new Error('this config refuses workers');\nexport const REDIS_URL = '${redis.server.url}';\n`);
+    const started = Date.now();
+    const result = rq(['worker-pool', '-n', '2', '-c', 'workers-refused.mjs'], { RQ_REDIS_URL: '' });
+    assert.equal(result.code, 1, result.stdout + result.stderr);
+    assert.match(result.stderr, /this config refuses workers/);
+    assert.match(result.stdout, /Workers keep dying at start \(5 in a row, the last with exit code 1\): stopping the pool/);
+    assert.ok(Date.now() - started < 25_000);
+    const missing = rq(['worker-pool', '-c', 'no-such-settings.mjs'], { RQ_REDIS_URL: '' });
+    assert.equal(missing.code, 1);
+    assert.equal(missing.stderr.trim().split('\n').length, 1);
+    assert.match(missing.stderr, /no-such-settings\.mjs' not found/);
+  });
+});
+
 describe('rq --help', () => {
   test('lists every command, and each has its own help', () => {
     const help = rq(['--help']);
-    for (const command of ['worker', 'info', 'enqueue', 'requeue', 'empty', 'suspend', 'resume', 'cron']) {
+    for (const command of ['worker', 'worker-pool', 'info', 'enqueue', 'requeue', 'empty', 'suspend', 'resume', 'cron']) {
       assert.match(help.stdout, new RegExp(`^  ${command}\\b`, 'm'), command);
       const own = rq([command, '--help']);
       assert.equal(own.code, 0, command);

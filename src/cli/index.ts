@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
- * The `rq` command line, as RQ users know it (RQ-REFERENCE.md §1.12): `worker`, `info`, `enqueue`,
- * `requeue`, `empty`, `suspend`, `resume` and `cron`. Exit codes: 0 success, 1 failure, 2 bad
+ * The `rq` command line, as RQ users know it (RQ-REFERENCE.md §1.12): `worker`, `worker-pool`,
+ * `info`, `enqueue`, `requeue`, `empty`, `suspend`, `resume` and `cron`. Exit codes: 0 success, 1 failure, 2 bad
  * usage; every error is one line. Uses only the public API.
  */
 import { Command, CommanderError, Option } from 'commander';
@@ -28,6 +28,7 @@ import {
 } from '../index.js';
 import { parseFunctionArgs } from './enqueue-args.js';
 import { gatherInfo, renderInfo } from './info.js';
+import { runPool } from './pool.js';
 import { Progress } from './progress.js';
 import { UsageError, closeConnection, collect, colorsFor, connect, pathsOf, serializerOf, settingsOf, wholeNumber, withSharedOptions, type SharedFlags } from './shared.js';
 
@@ -417,6 +418,38 @@ withSharedOptions(program.command('empty'))
     } finally {
       await closeConnection(connection);
     }
+  });
+
+withSharedOptions(program.command('worker-pool'))
+  .description('Run N workers on QUEUES, each a process of its own, replaced when it dies; SIGINT/SIGTERM stop them.')
+  .argument('[queues...]', 'queue names, highest priority first (default: QUEUES from the config, else "default")')
+  .option('-n, --num-workers <n>', 'workers in the pool', '2')
+  .option('-b, --burst', 'each worker runs until the queues are empty; the pool ends when they all have')
+  .option('--concurrency <n>', 'jobs each worker runs at the same time', '1')
+  .option('-q, --quiet', 'print warnings and errors only')
+  .action(async (queues: string[], flags: SharedFlags & { numWorkers?: string; burst?: boolean; concurrency?: string; quiet?: boolean }) => {
+    serializerOf(flags);
+    const size = wholeNumber(flags.numWorkers, '--num-workers');
+    if (size < 1) throw new UsageError('--num-workers must be at least 1.');
+    wholeNumber(flags.concurrency, '--concurrency');
+    const connection = await connect(flags);
+    try {
+      if (await isSuspended({ connection })) throw new RQError('RQ is currently suspended, to resume job execution run "rq resume".');
+    } finally {
+      await closeConnection(connection);
+    }
+    const shared = [
+      ...(flags.url !== undefined ? ['--url', flags.url] : []),
+      ...(flags.config !== undefined ? ['--config', flags.config] : []),
+      ...pathsOf(flags).flatMap((dir) => ['--path', dir]),
+      ...(flags.serializer !== undefined ? ['--serializer', flags.serializer] : []),
+    ];
+    const workerArgs = [...queues, ...shared, '--concurrency', String(flags.concurrency), ...(flags.burst ? ['--burst'] : []), ...(flags.quiet ? ['--quiet'] : [])];
+    const log = (line: string) => {
+      if (!flags.quiet) console.log(`${new Date().toTimeString().slice(0, 8)} ${line}`);
+    };
+    process.exitCode = await runPool({ size, workerArgs, burst: flags.burst ?? false, log });
+    log('Worker pool stopped');
   });
 
 withSharedOptions(program.command('suspend'))

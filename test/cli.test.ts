@@ -71,6 +71,34 @@ describe('rq', () => {
     assert.equal(await redis.admin.hget('rq:worker:cli-w', 'successful_job_count'), '1');
   });
 
+  test("logging options: RQ's --logging-level (and --logging_level), -v, -q, --log-format, --date-format", async () => {
+    const queue = new Queue('default', { connection });
+    const ok = await queue.enqueue('tasks.add', 1, 1);
+    const formatted = rq(['worker', '--burst', '-u', redis.server.url, '-P', 'test/fixtures', '--name', 'cli-log', '--log-format', '[%(levelname)s] %(name)s %(asctime)s: %(message)s', '--date-format', '%Y-%m-%d %H:%M:%S.%f']);
+    assert.equal(formatted.code, 0, formatted.stderr);
+    assert.match(formatted.stdout, new RegExp(`^\\[INFO\\] rq\\.worker \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\.\\d{6}: default: Job OK \\(${ok.id}\\)`, 'm'));
+    assert.doesNotMatch(formatted.stdout, /DEBUG/, 'INFO by default');
+
+    await queue.enqueue('tasks.add', 2, 2);
+    const verbose = rq(['worker', '--burst', '-u', redis.server.url, '-P', 'test/fixtures', '-v', '--log-format', '%(levelname)s %(message)s']);
+    assert.match(verbose.stdout, /^DEBUG /m, '-v shows debug lines');
+    await queue.enqueue('tasks.fail', 'loud');
+    await queue.enqueue('tasks.add', 3, 3);
+    const quiet = rq(['worker', '--burst', '-u', redis.server.url, '-P', 'test/fixtures', '--logging_level', 'WARNING']);
+    assert.equal(quiet.stdout, '', 'WARNING hides the INFO lines');
+    assert.match(quiet.stderr, /default: Job failed \(.*\) in \d+ ms: Error: loud/);
+
+    for (const [args, message] of [
+      [['--logging-level', 'LOUD'], /--logging-level 'LOUD': use DEBUG, INFO, WARNING, ERROR or CRITICAL/],
+      [['--log-format', '%(funcName)s %(message)s'], /--log-format: %\(funcName\) is not known here/],
+      [['--date-format', '%Q'], /--date-format: %Q is not known here/],
+    ] as const) {
+      const bad = rq(['worker', '--burst', '-u', redis.server.url, ...args]);
+      assert.equal(bad.code, 2, bad.stderr);
+      assert.match(bad.stderr, message);
+    }
+  });
+
   test('settings: a config file (-c or RQ_CONFIG) gives REDIS_URL and QUEUES; --url wins over it; REDIS_* env without one', async () => {
     writeFileSync(join(dir, 'settings.mjs'), `export const REDIS_URL = '${redis.server.url}';\nexport const QUEUES = ['high', 'low'];\n`);
     const port = await freePort();

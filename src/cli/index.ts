@@ -30,7 +30,44 @@ import { parseFunctionArgs } from './enqueue-args.js';
 import { gatherInfo, renderInfo } from './info.js';
 import { runPool } from './pool.js';
 import { Progress } from './progress.js';
-import { UsageError, closeConnection, collect, colorsFor, connect, pathsOf, serializerOf, settingsOf, wholeNumber, withSharedOptions, type SharedFlags } from './shared.js';
+import { UsageError, closeConnection, collect, colorsFor, connect, makeLogger, pathsOf, serializerOf, settingsOf, wholeNumber, withSharedOptions, type SharedFlags } from './shared.js';
+
+/** RQ's logging options: -l/--logging-level (and RQ 1.13's --logging_level), -v, -q, --log-format, --date-format. */
+function withLoggingOptions(command: Command): Command {
+  return command
+    .option('-l, --logging-level <level>', 'DEBUG, INFO, WARNING, ERROR or CRITICAL', 'INFO')
+    .addOption(new Option('--logging_level <level>', 'RQ 1.13 spelling of --logging-level').hideHelp())
+    .option('-v, --verbose', 'show debug lines (--logging-level DEBUG)')
+    .option('-q, --quiet', 'print warnings and errors only (--logging-level WARNING)')
+    .option('--log-format <format>', 'Python %-style: %(asctime)s %(message)s %(levelname)s %(name)s %(process)d', '%(asctime)s %(message)s')
+    .option('--date-format <format>', 'strftime directives for %(asctime)s', '%H:%M:%S');
+}
+
+interface LoggingFlags {
+  loggingLevel?: string;
+  logging_level?: string;
+  verbose?: boolean;
+  quiet?: boolean;
+  logFormat?: string;
+  dateFormat?: string;
+}
+
+/** The logger the logging options describe; -v and -q win over the level, as in RQ. */
+function loggerOf(flags: LoggingFlags, name: string) {
+  const level = flags.verbose ? 'DEBUG' : flags.quiet ? 'WARNING' : (flags.logging_level ?? flags.loggingLevel);
+  return makeLogger({ level, format: flags.logFormat, dateFormat: flags.dateFormat }, name);
+}
+
+/** The logging options as arguments again, for the workers of a pool. */
+function loggingArgs(flags: LoggingFlags): string[] {
+  return [
+    ...(flags.verbose ? ['--verbose'] : []),
+    ...(flags.quiet ? ['--quiet'] : []),
+    ...(flags.logging_level ?? flags.loggingLevel ? ['--logging-level', (flags.logging_level ?? flags.loggingLevel)!] : []),
+    ...(flags.logFormat !== undefined ? ['--log-format', flags.logFormat] : []),
+    ...(flags.dateFormat !== undefined ? ['--date-format', flags.dateFormat] : []),
+  ];
+}
 
 const program = new Command('rq')
   .description('RQ (Redis Queue) for Node.js: run workers on RQ queues, with Python RQ\'s Redis layout.')
@@ -38,7 +75,7 @@ const program = new Command('rq')
   .exitOverride()
   .configureOutput({ outputError: (text, write) => write(text) });
 
-interface WorkerFlags extends SharedFlags {
+interface WorkerFlags extends SharedFlags, LoggingFlags {
   burst?: boolean;
   pid?: string;
   withScheduler?: boolean;
@@ -54,10 +91,9 @@ interface WorkerFlags extends SharedFlags {
   isolated?: boolean;
   exceptionHandler: string[];
   disableDefaultExceptionHandler?: boolean;
-  quiet?: boolean;
 }
 
-withSharedOptions(program.command('worker'))
+withLoggingOptions(withSharedOptions(program.command('worker')))
   .description('Start a worker on QUEUES, highest priority first (default: QUEUES from the config, else "default").')
   .argument('[queues...]', 'queue names')
   .option('-b, --burst', 'run until the queues are empty, then quit')
@@ -75,8 +111,8 @@ withSharedOptions(program.command('worker'))
   .option('--maintenance-interval <seconds>', 'seconds between registry cleanups', '600')
   .addOption(new Option('--dequeue-strategy <strategy>', 'queue order').choices(['default', 'round_robin', 'random']).default('default'))
   .option('--pid <file>', 'write the process id to this file (removed when the worker exits)')
-  .option('-q, --quiet', 'print warnings and errors only')
   .action(async (queues: string[], flags: WorkerFlags) => {
+    const logger = loggerOf(flags, 'rq.worker');
     const paths = pathsOf(flags);
     const serializer = serializerOf(flags);
     const tuning = {
@@ -110,10 +146,9 @@ withSharedOptions(program.command('worker'))
       ...tuning,
       exceptionHandlers,
       ...((flags.name ?? settings.NAME) !== undefined && { name: String(flags.name ?? settings.NAME) }),
+      logger: { debug: logger.debug, info: logger.debug, warn: logger.warn, error: logger.error },
     });
-    const log = (line: string) => {
-      if (!flags.quiet) console.log(`${new Date().toTimeString().slice(0, 8)} ${line}`);
-    };
+    const log = logger.info;
     worker.on('worker:started', () => {
       log(`Worker ${worker.key} started with PID ${process.pid}, rq-ts ${VERSION}`);
       log(`*** Listening on ${queueNames.join(', ')}...`);
@@ -121,8 +156,13 @@ withSharedOptions(program.command('worker'))
     worker.on('job:started', (job: Job, queue: string) => log(`${queue}: ${job.description} (${job.id})`));
     worker.on('job:finished', (job: Job, queue: string, seconds: number) => log(`${queue}: Job OK (${job.id}) in ${formatSeconds(seconds)}`));
     worker.on('job:failed', (job: Job | undefined, queue: string, error: Error, seconds: number) =>
-      console.error(`${new Date().toTimeString().slice(0, 8)} ${queue}: Job failed (${job?.id ?? 'unreadable job'}) in ${formatSeconds(seconds)}: ${error.name}: ${error.message}`),
+      logger.error(`${queue}: Job failed (${job?.id ?? 'unreadable job'}) in ${formatSeconds(seconds)}: ${error.name}: ${error.message}`),
     );
+    worker.on('job:retried', (job: Job, queue: string, error: Error) => logger.warn(`${queue}: Job failed (${job.id}), retried (${job.retriesLeft ?? 0} retries left): ${error.name}: ${error.message}`));
+    worker.on('job:stopped', (job: Job, queue: string) => logger.warn(`${queue}: Job stopped (${job.id})`));
+    worker.on('worker:idle', () => logger.debug(`*** Listening on ${queueNames.join(', ')}...`));
+    worker.on('command:received', (command, slot) => logger.info(`${slot}: received command ${JSON.stringify(command)}`));
+    worker.on('worker:error', (error) => logger.warn(`Worker error, going on: ${error.message}`));
     let signals = 0;
     const onSignal = (signal: NodeJS.Signals) => {
       signals += 1;
@@ -148,21 +188,19 @@ withSharedOptions(program.command('worker'))
     }
   });
 
-withSharedOptions(program.command('cron'))
+withLoggingOptions(withSharedOptions(program.command('cron')))
   .description('Run a cron scheduler: enqueue the functions CONFIG registers, every interval or at the times of a cron expression.')
   .argument('<config>', 'JavaScript module whose default export registers cron jobs: export default (cron) => { cron.register(...) }')
   .option('-n, --name <name>', 'scheduler name, unique among running schedulers (default: <hostname>:<pid>:<random>, as RQ)')
-  .option('-q, --quiet', 'print warnings and errors only')
-  .action(async (config: string, flags: SharedFlags & { name?: string; quiet?: boolean }) => {
+  .action(async (config: string, flags: SharedFlags & LoggingFlags & { name?: string }) => {
+    const logger = loggerOf(flags, 'rq.cron');
     const paths = pathsOf(flags);
     const connection = await connect(flags);
-    const log = (line: string) => {
-      if (!flags.quiet) console.log(`${new Date().toTimeString().slice(0, 8)} ${line}`);
-    };
+    const log = logger.info;
     // While Redis is unreachable, say so once (not at every reconnection attempt), and again once it is back.
     let down = false;
     connection.on('error', (error: Error) => {
-      if (!down) console.error(`${new Date().toTimeString().slice(0, 8)} Redis connection lost, reconnecting: ${error.message}`);
+      if (!down) logger.error(`Redis connection lost, reconnecting: ${error.message}`);
       down = true;
     });
     connection.on('ready', () => {
@@ -178,7 +216,7 @@ withSharedOptions(program.command('cron'))
       }
       scheduler.on('job:enqueued', (cronJob, job) => log(`${cronJob.queueName}: enqueued ${job.description} (${job.id})`));
       scheduler.on('cron:error', (error) => {
-        if (!down) console.error(`${new Date().toTimeString().slice(0, 8)} Cron pass failed, trying again in a second: ${error.message}`);
+        if (!down) logger.error(`Cron pass failed, trying again in a second: ${error.message}`);
       });
       let signals = 0;
       const onSignal = (signal: NodeJS.Signals) => {
@@ -420,15 +458,15 @@ withSharedOptions(program.command('empty'))
     }
   });
 
-withSharedOptions(program.command('worker-pool'))
+withLoggingOptions(withSharedOptions(program.command('worker-pool')))
   .description('Run N workers on QUEUES, each a process of its own, replaced when it dies; SIGINT/SIGTERM stop them.')
   .argument('[queues...]', 'queue names, highest priority first (default: QUEUES from the config, else "default")')
   .option('-n, --num-workers <n>', 'workers in the pool', '2')
   .option('-b, --burst', 'each worker runs until the queues are empty; the pool ends when they all have')
   .option('--concurrency <n>', 'jobs each worker runs at the same time', '1')
-  .option('-q, --quiet', 'print warnings and errors only')
-  .action(async (queues: string[], flags: SharedFlags & { numWorkers?: string; burst?: boolean; concurrency?: string; quiet?: boolean }) => {
+  .action(async (queues: string[], flags: SharedFlags & LoggingFlags & { numWorkers?: string; burst?: boolean; concurrency?: string }) => {
     serializerOf(flags);
+    const logger = loggerOf(flags, 'rq.worker_pool');
     const size = wholeNumber(flags.numWorkers, '--num-workers');
     if (size < 1) throw new UsageError('--num-workers must be at least 1.');
     wholeNumber(flags.concurrency, '--concurrency');
@@ -444,10 +482,8 @@ withSharedOptions(program.command('worker-pool'))
       ...pathsOf(flags).flatMap((dir) => ['--path', dir]),
       ...(flags.serializer !== undefined ? ['--serializer', flags.serializer] : []),
     ];
-    const workerArgs = [...queues, ...shared, '--concurrency', String(flags.concurrency), ...(flags.burst ? ['--burst'] : []), ...(flags.quiet ? ['--quiet'] : [])];
-    const log = (line: string) => {
-      if (!flags.quiet) console.log(`${new Date().toTimeString().slice(0, 8)} ${line}`);
-    };
+    const workerArgs = [...queues, ...shared, '--concurrency', String(flags.concurrency), ...(flags.burst ? ['--burst'] : []), ...loggingArgs(flags)];
+    const log = logger.info;
     process.exitCode = await runPool({ size, workerArgs, burst: flags.burst ?? false, log });
     log('Worker pool stopped');
   });

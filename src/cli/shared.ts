@@ -85,3 +85,95 @@ export async function closeConnection(connection: RedisConnection): Promise<void
   if (connection.status === 'ready') await connection.quit();
   else connection.disconnect();
 }
+
+/** Python's logging levels, which RQ's --logging-level takes. */
+const LEVELS = { DEBUG: 10, INFO: 20, WARNING: 30, WARN: 30, ERROR: 40, CRITICAL: 50 } as const;
+type LevelName = 'DEBUG' | 'INFO' | 'WARNING' | 'ERROR' | 'CRITICAL';
+
+/** How a command logs: RQ's --logging-level, --log-format and --date-format. */
+export interface LogSettings {
+  /** Python level name or number. @default "INFO" */
+  level?: string | undefined;
+  /** Python %-style: %(asctime)s %(message)s %(levelname)s %(name)s %(process)d %(msecs)d. @default "%(asctime)s %(message)s" */
+  format?: string | undefined;
+  /** strftime: %Y %y %m %d %H %I %M %S %f %p %a %A %b %B %j %z %%. @default "%H:%M:%S" */
+  dateFormat?: string | undefined;
+}
+
+/** A logger in RQ's formats: info and debug to stdout, warnings and errors to stderr. */
+export interface CliLogger {
+  debug(message: string): void;
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+  /** Whether a message of this level is printed. */
+  enabled(level: LevelName): boolean;
+}
+
+const RECORD_FIELDS = new Set(['asctime', 'message', 'levelname', 'name', 'process', 'msecs']);
+const DAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
+const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+
+/**
+ * Checks the log settings and returns a logger, as RQ's setup_loghandlers does.
+ * @throws {UsageError} for an unknown level, placeholder or date directive.
+ */
+export function makeLogger(settings: LogSettings, name = 'rq.worker'): CliLogger {
+  const levelText = (settings.level ?? 'INFO').toUpperCase();
+  const threshold = /^\d+$/.test(levelText) ? Number(levelText) : (LEVELS as Record<string, number>)[levelText];
+  if (threshold === undefined) throw new UsageError(`--logging-level '${settings.level}': use DEBUG, INFO, WARNING, ERROR or CRITICAL.`);
+  const format = settings.format ?? '%(asctime)s %(message)s';
+  for (const [, field] of format.matchAll(/%\((\w+)\)[sd]/g)) {
+    if (!RECORD_FIELDS.has(field!)) throw new UsageError(`--log-format: %(${field}) is not known here; use ${[...RECORD_FIELDS].map((known) => `%(${known})s`).join(', ')}.`);
+  }
+  const dateFormat = settings.dateFormat ?? '%H:%M:%S';
+  strftime(new Date(), dateFormat); // checks the directives now
+  const write = (level: LevelName, message: string) => {
+    if (LEVELS[level] < threshold) return;
+    const now = new Date();
+    const line = format.replace(/%\((\w+)\)([sd])/g, (_, field: string) => {
+      if (field === 'asctime') return strftime(now, dateFormat);
+      if (field === 'message') return message;
+      if (field === 'levelname') return level;
+      if (field === 'name') return name;
+      if (field === 'process') return String(process.pid);
+      return String(now.getMilliseconds());
+    });
+    (LEVELS[level] >= LEVELS.WARNING ? process.stderr : process.stdout).write(`${line}\n`);
+  };
+  return {
+    debug: (message) => write('DEBUG', message),
+    info: (message) => write('INFO', message),
+    warn: (message) => write('WARNING', message),
+    error: (message) => write('ERROR', message),
+    enabled: (level) => LEVELS[level] >= threshold,
+  };
+}
+
+/** Python's strftime for the directives RQ users put in --date-format, in local time. */
+export function strftime(date: Date, format: string): string {
+  const pad = (value: number, width = 2) => String(value).padStart(width, '0');
+  const offset = -date.getTimezoneOffset();
+  return format.replace(/%(.)/g, (_, directive: string) => {
+    switch (directive) {
+      case 'Y': return String(date.getFullYear());
+      case 'y': return pad(date.getFullYear() % 100);
+      case 'm': return pad(date.getMonth() + 1);
+      case 'd': return pad(date.getDate());
+      case 'H': return pad(date.getHours());
+      case 'I': return pad(date.getHours() % 12 || 12);
+      case 'M': return pad(date.getMinutes());
+      case 'S': return pad(date.getSeconds());
+      case 'f': return pad(date.getMilliseconds() * 1000, 6);
+      case 'p': return date.getHours() < 12 ? 'AM' : 'PM';
+      case 'a': return DAYS[date.getDay()]!.slice(0, 3);
+      case 'A': return DAYS[date.getDay()]!;
+      case 'b': return MONTHS[date.getMonth()]!.slice(0, 3);
+      case 'B': return MONTHS[date.getMonth()]!;
+      case 'j': return pad(Math.floor((date.getTime() - new Date(date.getFullYear(), 0, 1).getTime()) / 86_400_000) + 1, 3);
+      case 'z': return `${offset >= 0 ? '+' : '-'}${pad(Math.floor(Math.abs(offset) / 60))}${pad(Math.abs(offset) % 60)}`;
+      case '%': return '%';
+      default: throw new UsageError(`--date-format: %${directive} is not known here; use %Y %y %m %d %H %I %M %S %f %p %a %A %b %B %j %z or %%.`);
+    }
+  });
+}

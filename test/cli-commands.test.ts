@@ -183,6 +183,29 @@ describe('rq info', () => {
   });
 });
 
+describe('rq info on a terminal', { skip: spawnSync('script', ['--version']).status !== 0 ? 'needs script(1) for a pseudo-terminal' : false }, () => {
+  /** Runs a shell command line in a pseudo-terminal (util-linux script), as in a user's terminal. */
+  function inTerminal(command: string, env: Record<string, string> = {}) {
+    const result = spawnSync('script', ['-qec', command, '/dev/null'], { cwd: dir, encoding: 'utf8', env: { PATH: process.env['PATH'] ?? '', TERM: 'xterm', ...env }, timeout: 30_000 });
+    return { code: result.status, output: result.stdout };
+  }
+
+  test('colour on a terminal, none with NO_COLOR; --interval redraws in place and stops on SIGINT with exit 0', async () => {
+    await new Queue('default', { connection }).enqueue('tasks.x');
+    const info = `${process.execPath} ${BIN} info -u ${redis.server.url}`;
+    const colored = inTerminal(`${info} -Q`);
+    assert.equal(colored.code, 0, colored.output);
+    assert.match(colored.output, /default {6}\u001b\[32m\|/, 'the bar is green');
+    const plain = inTerminal(`${info} -Q`, { NO_COLOR: '1' });
+    assert.doesNotMatch(plain.output, /\u001b\[/);
+    assert.match(plain.output, /default {6}\|/);
+    const live = inTerminal(`timeout --preserve-status -s INT 1.5 ${info} -Q --interval 0.2`);
+    assert.equal(live.code, 0, live.output);
+    const frames = live.output.split('\u001b[H\u001b[2J').filter((frame) => frame.includes('default'));
+    assert.ok(frames.length >= 3, `${frames.length} frames, each drawn over the last`);
+  });
+});
+
 describe('rq requeue / rq empty', () => {
   async function failedJobs(count: number): Promise<Job[]> {
     const queue = new Queue('default', { connection });

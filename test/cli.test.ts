@@ -87,11 +87,21 @@ describe('rq', () => {
     const quiet = rq(['worker', '--burst', '-u', redis.server.url, '-P', 'test/fixtures', '--logging_level', 'WARNING']);
     assert.equal(quiet.stdout, '', 'WARNING hides the INFO lines');
     assert.match(quiet.stderr, /default: Job failed \(.*\) in \d+ ms: Error: loud/);
+    await queue.enqueue('tasks.fail', 'again');
+    const q = rq(['worker', '--burst', '-u', redis.server.url, '-P', 'test/fixtures', '-q', '--log-format', '%(levelname)-8s|%(asctime)s,%(msecs)03d %(message)s 100%%']);
+    assert.equal(q.stdout, '', '-q is WARNING');
+    assert.match(q.stderr, /^ERROR {3}\|\d\d:\d\d:\d\d,\d{3} default: Job failed .* Error: again 100%$/m, 'Python widths, zero padding and %%');
+    await queue.enqueue('tasks.add', 4, 4);
+    const errorsOnly = rq(['worker', '--burst', '-u', redis.server.url, '-P', 'test/fixtures', '--logging-level', 'error']);
+    assert.equal(errorsOnly.code, 0, errorsOnly.stderr);
+    assert.equal(errorsOnly.stdout + errorsOnly.stderr, '', 'nothing failed, so nothing at ERROR');
 
     for (const [args, message] of [
       [['--logging-level', 'LOUD'], /--logging-level 'LOUD': use DEBUG, INFO, WARNING, ERROR or CRITICAL/],
       [['--log-format', '%(funcName)s %(message)s'], /--log-format: %\(funcName\) is not known here/],
       [['--date-format', '%Q'], /--date-format: %Q is not known here/],
+      [['--log-format', '100% %(message)s'], /a '%' at 3 starts no field; write %% for a literal %/],
+      [['-v', '-q'], /-v\/--verbose and -q\/--quiet cannot be used together/],
     ] as const) {
       const bad = rq(['worker', '--burst', '-u', redis.server.url, ...args]);
       assert.equal(bad.code, 2, bad.stderr);

@@ -102,7 +102,7 @@ describe('exception handlers, as RQ chains them', () => {
     const worker = new Worker([queue], { tasks: { 'tasks.ok': () => 1 }, name: 'w-broken' });
     worker.on('worker:error', () => undefined); // the failing steps, reported and retried
     const working = worker.work();
-    await waitUntil(async () => (await redis.admin.hget('rq:worker:w-broken', 'state')) === 'started', 5000, 'the worker to register');
+    await waitUntil(async () => (await redis.admin.hget('rq:worker:w-broken', 'state')) === 'idle', 5000, 'the worker to register and wait');
     // A worker key of the wrong type makes the step's HSET on it fail, after the pop.
     await redis.admin.multi().del('rq:worker:w-broken').sadd('rq:worker:w-broken', 'not a hash').exec();
     const job = await queue.enqueue('tasks.ok');

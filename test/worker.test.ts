@@ -151,7 +151,7 @@ describe('a waiting worker', () => {
   test('blocks until a job arrives, runs it, and stops when asked', async () => {
     const worker = new Worker(['default'], { connection, tasks, dequeueTimeout: 1 });
     const working = worker.work();
-    await waitUntil(async () => (await redis.admin.hget(`rq:worker:${worker.name}`, 'state')) === 'started', 5000, 'the worker to register');
+    await waitUntil(async () => (await redis.admin.hget(`rq:worker:${worker.name}`, 'state')) === 'idle', 5000, 'the worker to register and wait, idle as RQ shows it');
     const job = await new Queue('default', { connection }).enqueue('tasks.add', 20, 22);
     await waitUntil(async () => (await job.getStatus()) === 'finished', 5000, 'the job to finish');
     worker.stop();

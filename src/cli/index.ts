@@ -8,7 +8,9 @@ import { Command, CommanderError, Option } from 'commander';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import {
   CronScheduler,
+  DeserializationError,
   FailedJobRegistry,
+  NoSuchJobError,
   InvalidJobOperationError,
   Queue,
   RQError,
@@ -28,9 +30,9 @@ import {
 } from '../index.js';
 import { parseFunctionArgs } from './enqueue-args.js';
 import { gatherInfo, renderInfo } from './info.js';
-import { runPool } from './pool.js';
+import { POOL_WORKER_ENV, runPool } from './pool.js';
 import { Progress } from './progress.js';
-import { UsageError, closeConnection, collect, colorsFor, connect, makeLogger, pathsOf, serializerOf, settingsOf, wholeNumber, withSharedOptions, type SharedFlags } from './shared.js';
+import { UsageError, closeConnection, collect, colorsFor, connect, makeLogger, pathsOf, serializerOf, settingsOf, tolerateClosedOutput, wholeNumber, withSharedOptions, type SharedFlags } from './shared.js';
 
 /** RQ's logging options: -l/--logging-level (and RQ 1.13's --logging_level), -v, -q, --log-format, --date-format. */
 function withLoggingOptions(command: Command): Command {
@@ -54,6 +56,7 @@ interface LoggingFlags {
 
 /** The logger the logging options describe; -v and -q win over the level, as in RQ. */
 function loggerOf(flags: LoggingFlags, name: string) {
+  if (flags.verbose && flags.quiet) throw new UsageError('-v/--verbose and -q/--quiet cannot be used together.');
   const level = flags.verbose ? 'DEBUG' : flags.quiet ? 'WARNING' : (flags.logging_level ?? flags.loggingLevel);
   return makeLogger({ level, format: flags.logFormat, dateFormat: flags.dateFormat }, name);
 }
@@ -134,8 +137,10 @@ withLoggingOptions(withSharedOptions(program.command('worker')))
     };
     const settings = await settingsOf(flags);
     const connection = await connect(flags);
-    if (await isSuspended({ connection })) {
-      await connection.quit();
+    // A worker of a pool waits out a suspension (the Worker pauses by itself); alone, it refuses, as RQ's.
+    const inPool = process.env[POOL_WORKER_ENV] === '1' && typeof process.send === 'function';
+    if (!inPool && (await isSuspended({ connection }))) {
+      await closeConnection(connection);
       throw new RQError('RQ is currently suspended, to resume job execution run "rq resume".');
     }
     const queueNames = queues.length > 0 ? queues : (settings.QUEUES ?? ['default']);
@@ -164,19 +169,30 @@ withLoggingOptions(withSharedOptions(program.command('worker')))
     worker.on('command:received', (command, slot) => logger.info(`${slot}: received command ${JSON.stringify(command)}`));
     worker.on('worker:error', (error) => logger.warn(`Worker error, going on: ${error.message}`));
     let signals = 0;
-    const onSignal = (signal: NodeJS.Signals) => {
+    let cold = false;
+    const onSignal = (signal: NodeJS.Signals | 'disconnect') => {
       signals += 1;
-      if (signals === 1) {
+      if (signals === 1 && signal !== 'disconnect') {
         log(`${signal} received: warm shut down requested, finishing the running jobs (send it again to stop them now)`);
         worker.stop();
+      } else if (signal === 'disconnect') {
+        logger.warn('The worker pool went away: warm shut down, finishing the running jobs');
+        worker.stop();
       } else {
-        console.error(`${signal} received again: cold shut down, interrupting the running jobs`);
+        logger.error(`${signal} received again: cold shut down, interrupting the running jobs`);
+        cold = true;
         process.exitCode = 1;
         worker.stop({ cold: true });
       }
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
+    // A pool's worker stops when the pool dies (its IPC channel closes), even when killed with SIGKILL;
+    // the channel itself does not keep the process alive once the worker is done.
+    if (inPool) {
+      process.channel?.unref();
+      process.on('disconnect', () => onSignal('disconnect'));
+    }
     if (flags.pid !== undefined) writeFileSync(flags.pid, `${process.pid}\n`);
     try {
       await worker.work(limits);
@@ -186,6 +202,8 @@ withLoggingOptions(withSharedOptions(program.command('worker')))
       await worker.close();
       await closeConnection(connection);
     }
+    // After a cold stop the interrupted jobs' own timers may still hold the process: it is done.
+    if (cold) process.exit(1);
   });
 
 withLoggingOptions(withSharedOptions(program.command('cron')))
@@ -197,16 +215,10 @@ withLoggingOptions(withSharedOptions(program.command('cron')))
     const paths = pathsOf(flags);
     const connection = await connect(flags);
     const log = logger.info;
-    // While Redis is unreachable, say so once (not at every reconnection attempt), and again once it is back.
+    // connect() says once that Redis is gone; the failed passes meanwhile are not worth a line each.
     let down = false;
-    connection.on('error', (error: Error) => {
-      if (!down) logger.error(`Redis connection lost, reconnecting: ${error.message}`);
-      down = true;
-    });
-    connection.on('ready', () => {
-      if (down) log('Redis connection back');
-      down = false;
-    });
+    connection.on('error', () => (down = true));
+    connection.on('ready', () => (down = false));
     try {
       const scheduler = new CronScheduler({ connection, ...(flags.name !== undefined && { name: flags.name }) });
       await scheduler.loadConfig(config, paths);
@@ -281,12 +293,13 @@ withSharedOptions(program.command('info'))
       for (let frame = 0; !stopped; frame++) {
         const lines = renderInfo(await gatherInfo(connection, queues), { ...view, columns: process.stdout.columns ?? 80 }, colors);
         if (interval === undefined) {
-          console.log(lines.join('\n'));
+          if (lines.length > 0) console.log(lines.join('\n'));
           break;
         }
         // Redrawn in place on a terminal; one frame after another, a blank line apart, in a pipe.
         const clear = process.stdout.isTTY ? '\u001b[H\u001b[2J' : frame > 0 ? '\n' : '';
         process.stdout.write(`${clear}${lines.join('\n')}\n`);
+        if (stopped) break; // Ctrl-C while the frame was gathered: no further wait
         await new Promise<void>((done) => {
           const timer = setTimeout(done, interval * 1000);
           wake = () => {
@@ -367,13 +380,7 @@ withSharedOptions(program.command('enqueue'))
     }
     if (flags.scheduleIn !== undefined && flags.scheduleAt !== undefined) throw new UsageError("You can't specify both --schedule-in and --schedule-at.");
     if (flags.scheduleIn !== undefined) options.in = duration(flags.scheduleIn, '--schedule-in')!;
-    if (flags.scheduleAt !== undefined) {
-      const at = new Date(flags.scheduleAt);
-      if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$/.test(flags.scheduleAt) || Number.isNaN(at.getTime())) {
-        throw new UsageError(`--schedule-at '${flags.scheduleAt}': use 2026-12-24T18:00:00 (local time), or add Z or an offset.`);
-      }
-      options.at = at;
-    }
+    if (flags.scheduleAt !== undefined) options.at = parseScheduleAt(flags.scheduleAt);
     const connection = await connect(flags);
     try {
       const job = await new Queue(flags.queue, { connection, serializer }).enqueueCall(func, options);
@@ -386,6 +393,23 @@ withSharedOptions(program.command('enqueue'))
       await closeConnection(connection);
     }
   });
+
+/**
+ * `--schedule-at`: `YYYY-MM-DDTHH:MM[:SS[.fff]]`, local time (as RQ's strptime) unless it ends with
+ * `Z` or an offset. Impossible dates (the 30th of February, 24:00) are refused, as Python refuses them.
+ */
+function parseScheduleAt(text: string): Date {
+  const match = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$/.exec(text);
+  const usage = `--schedule-at '${text}': use 2026-12-24T18:00:00 (local time), or add Z or an offset.`;
+  if (!match) throw new UsageError(usage);
+  const [, year, month, day, hour, minute, second = '0'] = match.map((part) => part) as string[];
+  const [y, mo, d, h, mi, s] = [year, month, day, hour, minute, second].map(Number) as [number, number, number, number, number, number];
+  const daysInMonth = new Date(Date.UTC(y, mo, 0)).getUTCDate();
+  if (mo < 1 || mo > 12 || d < 1 || d > daysInMonth || h > 23 || mi > 59 || s > 59) throw new UsageError(`--schedule-at '${text}': there is no such time.`);
+  const at = new Date(text);
+  if (Number.isNaN(at.getTime())) throw new UsageError(usage);
+  return at;
+}
 
 /** Queue names that exist (in rq:queues), else a failure naming those that do not. */
 async function requireQueues(connection: Awaited<ReturnType<typeof connect>>, names: readonly string[]): Promise<void> {
@@ -406,8 +430,9 @@ withSharedOptions(program.command('requeue'))
     if (!flags.all && jobIds.length === 0) throw new UsageError('give job ids, or --all for every failed job of the queue.');
     const connection = await connect(flags);
     try {
-      await requireQueues(connection, [flags.queue]);
       const registry = new FailedJobRegistry(flags.queue, { connection, serializer });
+      // A queue no longer in rq:queues may still have failed jobs: only a queue with neither is unknown.
+      if ((await registry.count()) === 0) await requireQueues(connection, [flags.queue]);
       const ids = flags.all ? await registry.getJobIds() : jobIds;
       if (ids.length === 0) {
         console.log('Nothing to do');
@@ -415,23 +440,28 @@ withSharedOptions(program.command('requeue'))
       }
       console.log(`Requeueing ${ids.length} jobs from failed queue`);
       const progress = new Progress(process.stdout, ids.length, 'Requeueing');
-      const failed: string[] = [];
+      const notThere: string[] = [];
+      const gone: string[] = [];
+      let requeued = 0;
       for (const id of ids) {
         try {
           await registry.requeue(id);
+          requeued += 1;
         } catch (error) {
-          if (!(error instanceof InvalidJobOperationError) && !(error instanceof RQError)) throw error;
-          failed.push(id);
+          if (error instanceof InvalidJobOperationError) notThere.push(id);
+          else if (error instanceof NoSuchJobError) gone.push(id);
+          else if (error instanceof DeserializationError) requeued += 1; // requeued; only reading it back failed
+          else throw error;
         }
         progress.tick();
       }
       progress.end();
-      if (failed.length > 0) {
-        console.error(colorsFor(process.stderr).red(`Unable to requeue ${failed.length} jobs from failed job registry (not in it: ${failed.slice(0, 5).join(', ')}${failed.length > 5 ? ', ...' : ''})`));
-        process.exitCode = 1;
-      } else {
-        console.log(`Requeued ${ids.length} jobs onto ${flags.queue}`);
-      }
+      const sample = (list: string[]) => `${list.slice(0, 5).join(', ')}${list.length > 5 ? ', ...' : ''}`;
+      const red = colorsFor(process.stderr).red;
+      if (notThere.length > 0) console.error(red(`Unable to requeue ${notThere.length} jobs from failed job registry (not in it: ${sample(notThere)})`));
+      if (gone.length > 0) console.error(red(`Unable to requeue ${gone.length} jobs whose job hash is gone (expired or deleted; their ids were removed from the registry): ${sample(gone)}`));
+      if (notThere.length + gone.length > 0) process.exitCode = 1;
+      console.log(`Requeued ${requeued} jobs onto ${flags.queue}`);
     } finally {
       await closeConnection(connection);
     }
@@ -470,12 +500,7 @@ withLoggingOptions(withSharedOptions(program.command('worker-pool')))
     const size = wholeNumber(flags.numWorkers, '--num-workers');
     if (size < 1) throw new UsageError('--num-workers must be at least 1.');
     wholeNumber(flags.concurrency, '--concurrency');
-    const connection = await connect(flags);
-    try {
-      if (await isSuspended({ connection })) throw new RQError('RQ is currently suspended, to resume job execution run "rq resume".');
-    } finally {
-      await closeConnection(connection);
-    }
+    await closeConnection(await connect(flags)); // a bad setting or an unreachable Redis fails here, once, not in every worker
     const shared = [
       ...(flags.url !== undefined ? ['--url', flags.url] : []),
       ...(flags.config !== undefined ? ['--config', flags.config] : []),
@@ -522,6 +547,7 @@ function formatSeconds(seconds: number): string {
   return seconds < 1 ? `${Math.round(seconds * 1000)} ms` : `${seconds.toFixed(2)} s`;
 }
 
+tolerateClosedOutput();
 try {
   await program.parseAsync(process.argv);
 } catch (error) {

@@ -3,6 +3,8 @@
  * by queue), read through the public API. Gathering and rendering are apart: rendering is pure.
  */
 import { CanceledJobRegistry, DeferredJobRegistry, FailedJobRegistry, FinishedJobRegistry, Queue, ScheduledJobRegistry, StartedJobRegistry, Worker, type RedisConnection, type WorkerInfo } from '../index.js';
+// Formats: RQ 2.x's (1.13's with each queue's started, finished and failed counts and each worker's
+// job counts), with the deferred, scheduled and canceled counts after RQ's.
 import type { Colors } from './shared.js';
 
 /** One queue's counts. */
@@ -36,9 +38,10 @@ export interface InfoView {
 }
 
 /**
- * Reads the queues (`names`, else every queue in `rq:queues`) and their workers. As RQ's `rq info`,
- * first cleans the shown queues' finished, failed and started registries (expired entries out,
- * abandoned jobs handled) and their worker sets (Worker.all drops expired workers).
+ * Reads the queues (`names`, else every queue in `rq:queues`) and their workers: as RQ's `rq info`,
+ * the workers of the shown queues. First cleans the shown queues' finished, failed and started
+ * registries (expired entries out, abandoned jobs handled) and their worker sets (Worker.all drops
+ * expired workers).
  */
 export async function gatherInfo(connection: RedisConnection, names: readonly string[]): Promise<InfoSnapshot> {
   const queues = names.length > 0 ? names.map((name) => new Queue(name, { connection })) : await Queue.all({ connection });
@@ -62,14 +65,9 @@ export async function gatherInfo(connection: RedisConnection, names: readonly st
     counts.push({ name: queue.name, queued, started, deferred, scheduled, finished, failed, canceled });
     workersByQueue.set(queue.name, workers);
   }
-  let workers: WorkerInfo[];
-  if (names.length > 0) {
-    const seen = new Map<string, WorkerInfo>();
-    for (const list of workersByQueue.values()) for (const worker of list) seen.set(worker.key, worker);
-    workers = [...seen.values()].sort((a, b) => a.name.localeCompare(b.name));
-  } else {
-    workers = await Worker.all({ connection });
-  }
+  const seen = new Map<string, WorkerInfo>();
+  for (const list of workersByQueue.values()) for (const worker of list) seen.set(worker.key, worker);
+  const workers = [...seen.values()].sort((a, b) => a.name.localeCompare(b.name));
   return { queues: counts, workers, workersByQueue, at: new Date() };
 }
 
@@ -118,11 +116,10 @@ function renderWorkers(snapshot: InfoSnapshot, view: InfoView, colors: Colors): 
     for (const worker of snapshot.workers) {
       const name = `${worker.name} (${worker.hostname} ${worker.ipAddress} ${worker.pid ?? '?'})`;
       const jobs = `jobs: ${worker.successfulJobCount} finished, ${worker.failedJobCount} failed`;
-      const current = worker.currentJobId ? `, running ${worker.currentJobId}` : '';
       lines.push(
         view.raw
-          ? `worker ${name} ${worker.state} ${worker.queueNames.join(', ')}. ${jobs}${current}`
-          : `${name}: ${stateSymbol(worker.state, colors)} ${worker.queueNames.join(', ')}. ${jobs}${current}`,
+          ? `worker ${name} ${worker.state} ${worker.queueNames.join(', ')}. ${jobs}`
+          : `${name}: ${stateSymbol(worker.state, colors)} ${worker.queueNames.join(', ')}. ${jobs}`,
       );
     }
   } else {

@@ -11,6 +11,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 
+/** Set in a pool worker's environment: it waits out a suspension, and stops when the pool's IPC channel closes. */
+export const POOL_WORKER_ENV = 'RQ_TS_POOL_WORKER';
+
 /** The `rq` bin: this module's sibling index.js. */
 const BIN = fileURLToPath(new URL('./index.js', import.meta.url));
 /** A worker replaced this long after it exited, in ms. */
@@ -48,6 +51,7 @@ export function runPool(options: PoolOptions): Promise<number> {
       if (members.size > 0) return;
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
+      process.off('SIGHUP', onSignal);
       resolvePool(givenUp || failed ? 1 : 0);
     };
 
@@ -55,7 +59,12 @@ export function runPool(options: PoolOptions): Promise<number> {
       const name = randomUUID().replaceAll('-', '');
       // A process group of its own: Ctrl-C in a terminal reaches the pool only, which passes it on
       // once (in the pool's group, each worker would get it twice: a cold stop at the first Ctrl-C).
-      const child = spawn(process.execPath, [BIN, 'worker', ...options.workerArgs, '--name', name, '--with-scheduler'], { stdio: 'inherit', detached: true });
+      // An IPC channel: a worker whose pool dies (even SIGKILLed) sees it close and stops.
+      const child = spawn(process.execPath, [BIN, 'worker', ...options.workerArgs, '--name', name, '--with-scheduler'], {
+        stdio: ['inherit', 'inherit', 'inherit', 'ipc'],
+        detached: true,
+        env: { ...process.env, [POOL_WORKER_ENV]: '1' },
+      });
       const member: Member = { name, child, startedAt: Date.now() };
       members.add(member);
       child.once('exit', (code, signal) => {
@@ -86,11 +95,17 @@ export function runPool(options: PoolOptions): Promise<number> {
 
     const onSignal = (signal: NodeJS.Signals) => {
       signals += 1;
-      options.log(signals === 1 ? `${signal} received: stopping the ${members.size} workers warmly (send it again to stop them now)` : `${signal} received again: stopping the workers now`);
+      if (signals >= 3) {
+        options.log(`${signal} received a third time: killing the workers`);
+        for (const member of members) member.child.kill('SIGKILL');
+        return;
+      }
+      options.log(signals === 1 ? `${signal} received: stopping the ${members.size} workers warmly (send it again to stop them now)` : `${signal} received again: stopping the workers now (a third time kills them)`);
       for (const member of members) member.child.kill('SIGTERM');
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
+    process.on('SIGHUP', onSignal); // a closed terminal or ssh session: stop the workers, do not orphan them
 
     options.log(`Worker pool started with PID ${process.pid}: ${options.size} workers`);
     for (let i = 0; i < options.size; i++) start();

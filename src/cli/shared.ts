@@ -41,9 +41,35 @@ export function settingsOf(flags: SharedFlags): Promise<RQSettings> {
   return loadSettings({ url: flags.url, config: flags.config, paths: pathsOf(flags) });
 }
 
-/** Opens the connection the shared options describe. */
+/**
+ * Opens the connection the shared options describe. While Redis is unreachable later on, says so
+ * in one line on stderr (not a stack trace at each reconnection attempt), and once more when back.
+ */
 export async function connect(flags: SharedFlags): Promise<RedisConnection> {
-  return openConnection(await settingsOf(flags));
+  const connection = await openConnection(await settingsOf(flags));
+  let down = false;
+  connection.on('error', (error: Error) => {
+    if (!down) process.stderr.write(`Redis connection lost, reconnecting: ${error.message}\n`);
+    down = true;
+  });
+  connection.on('ready', () => {
+    if (down) process.stderr.write('Redis connection back\n');
+    down = false;
+  });
+  return connection;
+}
+
+/**
+ * Output piped into a program that stops reading (`rq info | head -1`): stop writing instead of
+ * failing with EPIPE, which would take a worker down mid-job.
+ */
+export function tolerateClosedOutput(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE') throw error;
+      stream.write = (() => true) as typeof stream.write;
+    });
+  }
 }
 
 /**
@@ -123,21 +149,19 @@ export function makeLogger(settings: LogSettings, name = 'rq.worker'): CliLogger
   const threshold = /^\d+$/.test(levelText) ? Number(levelText) : (LEVELS as Record<string, number>)[levelText];
   if (threshold === undefined) throw new UsageError(`--logging-level '${settings.level}': use DEBUG, INFO, WARNING, ERROR or CRITICAL.`);
   const format = settings.format ?? '%(asctime)s %(message)s';
-  for (const [, field] of format.matchAll(/%\((\w+)\)[sd]/g)) {
-    if (!RECORD_FIELDS.has(field!)) throw new UsageError(`--log-format: %(${field}) is not known here; use ${[...RECORD_FIELDS].map((known) => `%(${known})s`).join(', ')}.`);
-  }
+  const render = compileLogFormat(format);
   const dateFormat = settings.dateFormat ?? '%H:%M:%S';
   strftime(new Date(), dateFormat); // checks the directives now
   const write = (level: LevelName, message: string) => {
     if (LEVELS[level] < threshold) return;
     const now = new Date();
-    const line = format.replace(/%\((\w+)\)([sd])/g, (_, field: string) => {
-      if (field === 'asctime') return strftime(now, dateFormat);
-      if (field === 'message') return message;
-      if (field === 'levelname') return level;
-      if (field === 'name') return name;
-      if (field === 'process') return String(process.pid);
-      return String(now.getMilliseconds());
+    const line = render({
+      asctime: strftime(now, dateFormat),
+      message,
+      levelname: level,
+      name,
+      process: process.pid,
+      msecs: now.getMilliseconds(),
     });
     (LEVELS[level] >= LEVELS.WARNING ? process.stderr : process.stdout).write(`${line}\n`);
   };
@@ -148,6 +172,44 @@ export function makeLogger(settings: LogSettings, name = 'rq.worker'): CliLogger
     error: (message) => write('ERROR', message),
     enabled: (level) => LEVELS[level] >= threshold,
   };
+}
+
+/** The fields a log line can show, by name. */
+type LogRecord = Record<'asctime' | 'message' | 'levelname' | 'name' | 'process' | 'msecs', string | number>;
+
+/**
+ * Python's %-style log format: `%(field)[flags][width][.precision]type` (flags `-0+ #`, types
+ * `s`, `d`, `i`, `f`, `r`) and `%%`, compiled once.
+ * @throws {UsageError} for an unknown field or a `%` that starts nothing.
+ */
+function compileLogFormat(format: string): (record: LogRecord) => string {
+  const parts: (string | ((record: LogRecord) => string))[] = [];
+  const pattern = /%%|%\((\w+)\)([-0+ #]*)(\d*)(?:\.(\d+))?([sdifr])|%/g;
+  let last = 0;
+  for (const match of format.matchAll(pattern)) {
+    parts.push(format.slice(last, match.index));
+    last = match.index + match[0].length;
+    if (match[0] === '%%') {
+      parts.push('%');
+      continue;
+    }
+    const [, field, flags = '', width = '', precision, type] = match;
+    if (field === undefined) throw new UsageError(`--log-format: a '%' at ${match.index} starts no field; write %% for a literal %, and fields as %(message)s.`);
+    if (!RECORD_FIELDS.has(field)) throw new UsageError(`--log-format: %(${field}) is not known here; use ${[...RECORD_FIELDS].map((known) => `%(${known})s`).join(', ')}.`);
+    parts.push((record) => {
+      const value = record[field as keyof LogRecord];
+      let text: string;
+      if (type === 'd' || type === 'i') text = String(Math.trunc(Number(value)));
+      else if (type === 'f') text = Number(value).toFixed(precision === undefined ? 6 : Number(precision));
+      else text = type === 'r' ? `'${String(value)}'` : String(value);
+      if ((type === 's' || type === 'r') && precision !== undefined) text = text.slice(0, Number(precision));
+      const size = width === '' ? 0 : Number(width);
+      if (flags.includes('-')) return text.padEnd(size);
+      return flags.includes('0') && type !== 's' && type !== 'r' ? text.padStart(size, '0') : text.padStart(size);
+    });
+  }
+  parts.push(format.slice(last));
+  return (record) => parts.map((part) => (typeof part === 'string' ? part : part(record))).join('');
 }
 
 /** Python's strftime for the directives RQ users put in --date-format, in local time. */

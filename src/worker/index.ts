@@ -88,6 +88,12 @@ interface Slot {
   reserved: boolean;
   /** What the slot's worker hash counts (the step writes the totals, not increments). */
   totals: WorkerTotals;
+  /**
+   * Whether the slot's hash shows a state no step has replaced (`started` from registration,
+   * `suspended`): it is set to `idle` when the worker next waits for jobs, as RQ's worker goes idle
+   * before it dequeues. A step writes busy or idle itself.
+   */
+  stale: boolean;
 }
 
 /** An ending waiting for the next step. */
@@ -210,7 +216,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.#slots = Array.from({ length: this.concurrency }, (_, index) => {
       const name = index === 0 ? this.name : `${this.name}-${index + 1}`;
       const runner: Runner = { workerName: name, hasWorkerHash: true, serializer: this.#serializer, defaultResultTtl: this.#defaultResultTtl, repeats: true };
-      return { index, name, key: workerKey(name), runner, group: index % STEP_GROUPS, running: undefined, reserved: false, totals: NO_TOTALS };
+      return { index, name, key: workerKey(name), runner, group: index % STEP_GROUPS, running: undefined, reserved: false, totals: NO_TOTALS, stale: true };
     });
     const tasks = options.tasks ?? {};
     const entries = Array.isArray(tasks) ? tasks.map((task: Task<any[], unknown>) => [task.name, task.fn] as const) : Object.entries(tasks);
@@ -373,6 +379,11 @@ export class Worker extends EventEmitter<WorkerEvents> {
       this.emit('worker:idle');
     }
     const timeout = options.maxIdleTime !== undefined ? Math.max(1, Math.min(this.#dequeueTimeout, Math.ceil(options.maxIdleTime))) : this.#dequeueTimeout;
+    const stale = this.#slots.filter((slot) => slot.stale && !slot.running && !slot.reserved);
+    if (stale.length > 0) {
+      for (const slot of stale) slot.stale = false;
+      await Promise.all(stale.map((slot) => this.#presence.touch(slot, 'idle')));
+    }
     this.#waiter ??= new QueueWaiter(this.connection, this.queueNames.map(queueKey), this.name);
     await this.#waiter.wait(timeout);
     this.#drained = false;
@@ -464,6 +475,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     }
     const running: Running = { id, job, hash, queue, startedAtText, startedAtMs, interruption: new Interruption() };
     slot.running = running;
+    slot.stale = false; // the step wrote it busy
     // A step sent before a cold stop may answer after it: its jobs are interrupted like the others.
     if (this.#cold) running.interruption.interrupt(new ShutDownImminentError(`Job ${id} interrupted: worker ${slot.name} was shut down cold.`));
     if (job) void this.#run(slot, running, job);
@@ -624,7 +636,9 @@ export class Worker extends EventEmitter<WorkerEvents> {
   }
 
   async #setState(state: string): Promise<void> {
-    await Promise.all(this.#slots.filter((slot) => !slot.running).map((slot) => this.#presence.touch(slot, state)));
+    const free = this.#slots.filter((slot) => !slot.running);
+    for (const slot of free) slot.stale = true;
+    await Promise.all(free.map((slot) => this.#presence.touch(slot, state)));
   }
 
   /** One heartbeat: every slot's worker key, and every running job's started-registry score. */

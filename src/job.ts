@@ -13,6 +13,7 @@ import {
   QUEUE_KEY_PREFIX,
   canceledRegistryKey,
   deferredRegistryKey,
+  dependentsKey,
   failedRegistryKey,
   finishedRegistryKey,
   jobKey,
@@ -467,6 +468,11 @@ export class Job {
   async getStatus(): Promise<JobStatus | undefined> {
     this.status = ((await this.connection.hget(this.key, 'status')) || undefined) as JobStatus | undefined;
     return this.status;
+  }
+
+  /** Ids of the jobs waiting for this one (its `rq:job:<id>:dependents` set), as RQ's `dependent_ids`. */
+  async getDependentIds(): Promise<string[]> {
+    return (await this.connection.smembers(dependentsKey(this.id))).sort();
   }
 
   /** Every result of the job, newest first (RQ keeps about ten), as RQ's `results()`. */

@@ -6,6 +6,7 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import {
   CronScheduler,
   DeserializationError,
@@ -20,6 +21,7 @@ import {
   callString,
   importFunction,
   isSuspended,
+  maskUrl,
   parseDuration,
   resume,
   suspend,
@@ -511,6 +513,49 @@ withLoggingOptions(withSharedOptions(program.command('worker-pool')))
     const log = logger.info;
     process.exitCode = await runPool({ size, workerArgs, burst: flags.burst ?? false, log });
     log('Worker pool stopped');
+  });
+
+withSharedOptions(program.command('dashboard'))
+  .description('Serve the web dashboard: queues, jobs and workers of this Redis (and others given with --redis), with actions.')
+  .option('--port <n>', 'port to listen on', '9181')
+  .option('--bind <address>', 'address to listen on: loopback unless told otherwise', '127.0.0.1')
+  .option('--read-only', 'show everything, allow no action')
+  .option('--auth <user:password>', 'ask for these credentials (HTTP basic auth)')
+  .option('--redis <url>', 'another Redis to show, selectable in the page (repeatable)', collect, [] as string[])
+  .action(async (flags: SharedFlags & { port?: string; bind: string; readOnly?: boolean; auth?: string; redis: string[] }) => {
+    serializerOf(flags);
+    const port = wholeNumber(flags.port, '--port');
+    let auth: { username: string; password: string } | undefined;
+    if (flags.auth !== undefined) {
+      const colon = flags.auth.indexOf(':');
+      if (colon <= 0 || colon === flags.auth.length - 1) throw new UsageError('--auth takes user:password.');
+      auth = { username: flags.auth.slice(0, colon), password: flags.auth.slice(colon + 1) };
+    }
+    const main = await connect(flags);
+    const others = await Promise.all(flags.redis.map((url) => connect({ path: flags.path, url })));
+    const instances = [
+      { name: flags.url !== undefined ? maskUrl(flags.url) : flags.config !== undefined ? `config ${flags.config}` : 'default', connection: main },
+      ...flags.redis.map((url, index) => ({ name: maskUrl(url), connection: others[index]! })),
+    ];
+    const { createDashboard } = await import('../dashboard/index.js');
+    const handler = createDashboard({ instances, readOnly: flags.readOnly ?? false, ...(auth && { auth }) });
+    const server = createServer((req, res) => handler(req, res));
+    await new Promise<void>((resolveListen, rejectListen) => {
+      server.once('error', (error) => rejectListen(new RQError(`Cannot listen on ${flags.bind}:${port}: ${error.message}`)));
+      server.listen(port, flags.bind, () => resolveListen());
+    });
+    const loopback = flags.bind === '127.0.0.1' || flags.bind === '::1' || flags.bind === 'localhost';
+    if (!loopback && !auth) console.error(`Warning: listening on ${flags.bind} without --auth: anyone who reaches this address can act on your queues${flags.readOnly ? ' (read-only: see them)' : ''}.`);
+    console.log(`rq-ts dashboard on http://${flags.bind.includes(':') ? `[${flags.bind}]` : flags.bind}:${(server.address() as { port: number }).port}/${flags.readOnly ? ' (read-only)' : ''}`);
+    await new Promise<void>((done) => {
+      const stop = () => {
+        server.close(() => done());
+        server.closeAllConnections();
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+    await Promise.all(instances.map((instance) => closeConnection(instance.connection)));
   });
 
 withSharedOptions(program.command('suspend'))

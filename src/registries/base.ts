@@ -69,11 +69,12 @@ export abstract class JobRegistry {
 
   /**
    * Ids in the registry, from `start` to `end` inclusive, by ascending score, after a cleanup
-   * (as RQ's `get_job_ids`).
+   * (as RQ's `get_job_ids`); with `order: 'desc'`, by descending score (the newest entries first
+   * in the finished, failed, deferred and canceled registries).
    */
-  async getJobIds(start = 0, end = -1): Promise<string[]> {
+  async getJobIds(start = 0, end = -1, options: { order?: 'asc' | 'desc' } = {}): Promise<string[]> {
     await this.cleanup();
-    return this.connection.zrange(this.key, start, end);
+    return options.order === 'desc' ? this.connection.zrange(this.key, start, end, 'REV') : this.connection.zrange(this.key, start, end);
   }
 
   /** Ids whose score is at or below `timestamp` (epoch seconds; default now). */

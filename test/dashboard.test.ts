@@ -1,0 +1,294 @@
+/**
+ * The dashboard over real HTTP against real Redis state: pages and their JSON, pagination of a
+ * large registry by ranges, escaping of job data, actions with their token and origin checks,
+ * read-only mode, basic auth, mounting under a prefix, an unreachable Redis, and `rq dashboard`.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { join, resolve } from 'node:path';
+import { afterEach, beforeEach, describe, test } from 'node:test';
+import { Redis } from 'ioredis';
+import { createDashboard, type DashboardOptions } from '../src/dashboard/index.js';
+import { Job, Queue, Retry, Worker } from '../src/index.js';
+import { freePort, useRedis, waitUntil } from './harness/index.js';
+
+const ROOT = resolve(import.meta.dirname, '..', '..');
+const BIN = join(ROOT, 'dist', 'cli', 'index.js');
+
+const redis = useRedis();
+let connection: Redis;
+let server: Server | undefined;
+beforeEach(() => {
+  connection = redis.connect();
+});
+afterEach(async () => {
+  server?.closeAllConnections();
+  await new Promise((done) => server?.close(done) ?? done(undefined));
+  server = undefined;
+});
+
+/** Serves a dashboard on a free loopback port; resolves to its base URL. */
+async function serve(options: Partial<DashboardOptions> = {}, wrap?: (handler: ReturnType<typeof createDashboard>) => (req: IncomingMessage, res: ServerResponse) => void): Promise<string> {
+  const handler = createDashboard({ instances: [{ name: 'test', connection }], ...options });
+  server = createServer(wrap ? wrap(handler) : (req, res) => handler(req, res, () => ((res.statusCode = 404), res.end('outside'))));
+  await new Promise<void>((done) => server!.listen(0, '127.0.0.1', done));
+  return `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+}
+
+async function get(url: string, headers: Record<string, string> = {}) {
+  const response = await fetch(url, { headers, redirect: 'manual' });
+  return { status: response.status, text: await response.text(), headers: response.headers };
+}
+
+/** Submits the page's form for `action` (with its hidden fields and token), as the browser does. */
+async function submit(base: string, page: string, action: string, match: (fields: URLSearchParams) => boolean = () => true, headers: Record<string, string> = {}) {
+  const forms = [...page.matchAll(/<form method="post" action="([^"]+)"[^>]*>([\s\S]*?)<\/form>/g)];
+  for (const [, target, body] of forms) {
+    if (!target!.endsWith(`/actions/${action}`)) continue;
+    const fields = new URLSearchParams([...body!.matchAll(/name="([^"]+)" value="([^"]*)"/g)].map(([, name, value]) => [name!, decode(value!)] as [string, string]));
+    if (!match(fields)) continue;
+    const response = await fetch(`${base}${decode(target!)}`, { method: 'POST', body: fields, headers: { 'content-type': 'application/x-www-form-urlencoded', origin: base, ...headers }, redirect: 'manual' });
+    return { status: response.status, location: response.headers.get('location') };
+  }
+  throw new Error(`no form for ${action} on the page`);
+}
+
+function decode(text: string): string {
+  return text.replace(/&amp;/g, '&').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;/g, "'");
+}
+
+const tasks = { 'tasks.ok': (x: unknown) => x, 'tasks.fail': (message: string) => Promise.reject(new Error(message)) };
+
+describe('the dashboard', () => {
+  test('the queues page counts every list of every queue; the API says the same', async () => {
+    const queue = new Queue('default', { connection });
+    await queue.enqueue('tasks.ok', 1);
+    await queue.enqueue('tasks.fail', 'x');
+    await new Worker([queue], { connection, tasks }).work({ burst: true });
+    await queue.enqueue('tasks.ok', 2);
+    await queue.enqueueCall('tasks.ok', { args: [3], in: 600 });
+    await new Queue('other', { connection }).enqueue('tasks.ok', 4);
+    const base = await serve();
+    const page = await get(`${base}/`);
+    assert.equal(page.status, 200);
+    const count = (name: string) => Number(new RegExp(`data-count="${name}">(\\d+)<`).exec(page.text)?.[1]);
+    assert.deepEqual(['queued', 'started', 'deferred', 'scheduled', 'finished', 'failed', 'canceled'].map((list) => count(`default:${list}`)), [1, 0, 0, 1, 1, 1, 0]);
+    assert.equal(count('other:queued'), 1);
+    assert.match(page.headers.get('content-security-policy') ?? '', /script-src 'self'/);
+    assert.equal(page.headers.get('x-frame-options'), 'DENY');
+    const api = JSON.parse((await get(`${base}/api/queues`)).text);
+    assert.deepEqual(api.queues.find((q: { name: string }) => q.name === 'default').counts, { queued: 1, started: 0, deferred: 0, scheduled: 1, finished: 1, failed: 1, canceled: 0 });
+    assert.equal(api.suspended, false);
+    // The page's refresh fetches only its main part.
+    const partial = await get(`${base}/?partial=1`);
+    assert.doesNotMatch(partial.text, /<html/);
+    assert.match(partial.text, /data-count="default:queued">1</);
+  });
+
+  test('a registry of 100,000 jobs opens a page at a time, newest first, by ranges; filters by id and function', async () => {
+    const ids = Array.from({ length: 100_000 }, (_, i) => `job-${String(i).padStart(6, '0')}`);
+    for (let i = 0; i < ids.length; i += 10_000) {
+      await redis.admin.zadd('rq:failed:big', 'NX', ...ids.slice(i, i + 10_000).flatMap((id, j) => [String(4_000_000_000 + i + j), id]));
+    }
+    await redis.admin.sadd('rq:queues', 'rq:queue:big');
+    // Two real jobs at the top (newest), one of them with data, the other a pickle from a Python producer without -S.
+    const real = await new Queue('big', { connection }).enqueue('reports.build', 7);
+    await redis.admin.zadd('rq:failed:big', 5_000_000_000, real.id);
+    await redis.admin.hset('rq:job:pickled', 'data', Buffer.from([0x78, 0x9c, 0x6b, 0x60, 0x00, 0x00, 0x00, 0x82, 0x00, 0x81]), 'status', 'failed', 'origin', 'big');
+    await redis.admin.zadd('rq:failed:big', 5_000_000_001, 'pickled');
+    const base = await serve();
+    const commands: string[] = [];
+    const monitor = await redis.connect().monitor();
+    monitor.on('monitor', (_time, args) => commands.push(args.map(String).join(' ')));
+    const first = await get(`${base}/queues/big/failed`);
+    await monitor.disconnect();
+    assert.equal(first.status, 200);
+    assert.match(first.text, /100002 jobs/);
+    const rows = [...first.text.matchAll(/<td><a href="\/jobs\/([^"]+)"/g)].map((match) => match[1]);
+    assert.equal(rows.length, 50);
+    assert.deepEqual(rows.slice(0, 3), ['pickled', real.id, 'job-099999'], 'newest first');
+    assert.match(first.text, /unreadable: /, 'an unreadable job is a row that says so, not a broken page');
+    assert.match(first.text, /Page 1 of 2001/);
+    assert.ok(!commands.some((command) => /^zrange rq:failed:big 0 -1/i.test(command)), 'never the whole registry');
+    assert.ok(commands.some((command) => /^zrange rq:failed:big 0 49 REV/i.test(command)), commands.filter((c) => /zrange/i.test(c)).join('\n'));
+    const last = await get(`${base}/queues/big/failed?page=2001`);
+    assert.equal([...last.text.matchAll(/<td><a href="\/jobs\//g)].length, 2);
+    assert.match((await get(`${base}/queues/big/failed?id=job-000123`)).text, /href="\/jobs\/job-000123"/);
+    assert.match((await get(`${base}/queues/big/failed?id=nope`)).text, /No job nope in this list/);
+    const byFunction = await get(`${base}/queues/big/failed?func=reports`);
+    assert.match(byFunction.text, new RegExp(`href="/jobs/${real.id}"`));
+    assert.match(byFunction.text, /1 jobs calling a function named like “reports” among the first 2000 of 100002/);
+  });
+
+  test('the job page shows its call, meta, dependencies, dependents and results, every value escaped', async () => {
+    const queue = new Queue('default', { connection });
+    const parent = await queue.enqueueCall('tasks.fail', { args: ['<script>alert("error")</script>'], meta: { note: '<img src=x onerror=alert(1)>' }, retry: new Retry({ max: 1 }) });
+    const child = await queue.enqueueCall('tasks.ok', { args: ['</pre><script>alert(2)</script>'], dependsOn: parent });
+    await new Worker([queue], { connection, tasks }).work({ burst: true });
+    const base = await serve();
+    const page = (await get(`${base}/jobs/${parent.id}`)).text;
+    assert.doesNotMatch(page, /<script>alert|<img src=x/, 'no job data as markup');
+    assert.match(page, /&lt;script&gt;alert\(&quot;error&quot;\)&lt;\/script&gt;/);
+    assert.match(page, /&lt;img src=x onerror=alert\(1\)&gt;/);
+    assert.match(page, new RegExp(`href="/jobs/${child.id}"`), 'its dependent');
+    assert.equal([...page.matchAll(/<td>failed<\/td>/g)].length, 1, 'one failed result: the retry wrote none for the first run');
+    assert.match(page, /Error: &lt;script&gt;/);
+    const childPage = (await get(`${base}/jobs/${child.id}`)).text;
+    assert.match(childPage, new RegExp(`href="/jobs/${parent.id}"`), 'its dependency');
+    assert.doesNotMatch(childPage, /<\/pre><script>/);
+    const missing = await get(`${base}/jobs/no-such-job`);
+    assert.equal(missing.status, 404);
+    assert.match(missing.text, /No job no-such-job: it does not exist/);
+    const api = JSON.parse((await get(`${base}/api/jobs/${parent.id}`)).text);
+    assert.deepEqual(api.dependentIds, [child.id]);
+    assert.equal(api.results.length, 1);
+  });
+
+  test('the workers page shows each slot, its state, queues, current job and counts', async () => {
+    const queue = new Queue('default', { connection });
+    let release!: () => void;
+    const gate = new Promise<void>((done) => (release = done));
+    const job = await queue.enqueue('tasks.gate');
+    const worker = new Worker([queue], { connection: redis.connect(), name: 'dash-worker', concurrency: 2, tasks: { 'tasks.gate': () => gate } });
+    const working = worker.work();
+    try {
+      await waitUntil(async () => (await job.getStatus()) === 'started', 10_000, 'the job to start');
+      const base = await serve();
+      const page = (await get(`${base}/workers`)).text;
+      assert.match(page, /<th scope="row">dash-worker<\/th>\s*<td><span class="state busy">busy<\/span><\/td>/);
+      assert.match(page, new RegExp(`href="/jobs/${job.id}"`));
+      assert.match(page, /<th scope="row">dash-worker-2<\/th>/);
+      const api = JSON.parse((await get(`${base}/api/workers`)).text);
+      assert.deepEqual(api.workers.map((w: { name: string }) => w.name), ['dash-worker', 'dash-worker-2']);
+    } finally {
+      release();
+      worker.stop();
+      await working;
+    }
+  });
+
+  test('actions: requeue, requeue all, cancel, delete, empty, suspend and resume, stop a running job', async () => {
+    const queue = new Queue('default', { connection });
+    const failed = [await queue.enqueue('tasks.fail', 'a'), await queue.enqueue('tasks.fail', 'b'), await queue.enqueue('tasks.fail', 'c')];
+    await new Worker([queue], { connection, tasks }).work({ burst: true });
+    const base = await serve();
+    const jobPage = (await get(`${base}/jobs/${failed[0]!.id}`)).text;
+    const requeued = await submit(base, jobPage, 'requeue');
+    assert.equal(requeued.status, 303);
+    assert.equal(requeued.location, `/jobs/${failed[0]!.id}`, 'back to the page the form was on');
+    assert.equal(await failed[0]!.getStatus(), 'queued');
+    await submit(base, (await get(`${base}/`)).text, 'requeue-all');
+    assert.equal(await queue.count(), 3);
+    assert.equal(await queue.failedJobRegistry.count(), 0);
+    await submit(base, (await get(`${base}/jobs/${failed[1]!.id}`)).text, 'cancel');
+    assert.equal(await failed[1]!.getStatus(), 'canceled');
+    const deleted = await submit(base, (await get(`${base}/jobs/${failed[2]!.id}`)).text, 'delete');
+    assert.equal(deleted.location, '/', 'a deleted job has no page: back to the queues');
+    assert.equal(await Job.exists(failed[2]!.id, { connection }), false);
+    await submit(base, (await get(`${base}/`)).text, 'empty', (fields) => fields.get('queue') === 'default');
+    assert.equal(await queue.count(), 0);
+    await submit(base, (await get(`${base}/`)).text, 'suspend');
+    assert.match((await get(`${base}/`)).text, /Workers are suspended/);
+    await submit(base, (await get(`${base}/`)).text, 'resume');
+    assert.equal(await redis.admin.exists('rq:suspended'), 0);
+
+    const slow = await queue.enqueue('tasks.wait');
+    const worker = new Worker([queue], { connection: redis.connect(), tasks: { 'tasks.wait': (_: unknown) => new Promise((done) => setTimeout(done, 20_000)) } });
+    const working = worker.work({ burst: true });
+    await waitUntil(async () => (await slow.getStatus()) === 'started', 10_000, 'the job to start');
+    await submit(base, (await get(`${base}/jobs/${slow.id}`)).text, 'stop');
+    await working;
+    assert.equal(await slow.getStatus(), 'stopped');
+  });
+
+  test('actions need the page token and the same origin; read-only shows and allows none', async () => {
+    const queue = new Queue('default', { connection });
+    await queue.enqueue('tasks.ok', 1);
+    const base = await serve();
+    const page = (await get(`${base}/`)).text;
+    const post = (body: string, headers: Record<string, string> = {}) => fetch(`${base}/actions/empty`, { method: 'POST', body, headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, redirect: 'manual' });
+    assert.equal((await post('queue=default')).status, 403, 'no token');
+    assert.equal((await post('queue=default&csrf=guess')).status, 403, 'a wrong token');
+    assert.equal((await submit(base, page, 'empty', () => true, { 'sec-fetch-site': 'cross-site' })).status, 403, 'from another site, even with the token');
+    assert.equal((await submit(base, page, 'empty', () => true, { origin: 'http://evil.example' })).status, 403, 'from another origin');
+    assert.equal(await queue.count(), 1, 'nothing done');
+
+    server!.closeAllConnections();
+    await new Promise((done) => server!.close(done));
+    const readOnly = await serve({ readOnly: true });
+    const shown = (await get(`${readOnly}/`)).text;
+    assert.doesNotMatch(shown, /<form method="post"/);
+    assert.match(shown, /read-only/);
+    const token = /name="csrf" value="([^"]+)"/.exec(page)?.[1] ?? '';
+    const refused = await fetch(`${readOnly}/actions/empty`, { method: 'POST', body: `queue=default&csrf=${token}`, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    assert.equal(refused.status, 403);
+    assert.equal(await queue.count(), 1);
+  });
+
+  test('basic auth, a path prefix in a node:http server, an Express-style mount, and an unreachable Redis', async () => {
+    const secured = await serve({ auth: { username: 'ada', password: 's3cret' }, prefix: '/rq' });
+    assert.equal((await get(`${secured}/rq/`)).status, 401);
+    assert.equal((await get(`${secured}/rq/`, { authorization: `Basic ${Buffer.from('ada:wrong').toString('base64')}` })).status, 401);
+    const ok = await get(`${secured}/rq/`, { authorization: `Basic ${Buffer.from('ada:s3cret').toString('base64')}` });
+    assert.equal(ok.status, 200);
+    assert.match(ok.text, /href="\/rq\/workers"/, 'links carry the prefix');
+    assert.equal((await get(`${secured}/elsewhere`)).text, 'outside', 'other paths go to next()');
+    server!.closeAllConnections();
+    await new Promise((done) => server!.close(done));
+
+    // Express strips its mount path from req.url and sets req.baseUrl.
+    const mounted = await serve({}, (handler) => (req, res) => {
+      if (!req.url!.startsWith('/admin/queues')) return void res.end('app');
+      Object.assign(req, { baseUrl: '/admin/queues', url: req.url!.slice('/admin/queues'.length) || '/' });
+      handler(req, res);
+    });
+    const inApp = await get(`${mounted}/admin/queues/workers`);
+    assert.equal(inApp.status, 200);
+    assert.match(inApp.text, /src="\/admin\/queues\/static\/app\.js"/);
+    assert.equal((await get(`${mounted}/admin/queues/static/app.js`)).status, 200);
+    server!.closeAllConnections();
+    await new Promise((done) => server!.close(done));
+
+    const port = await freePort();
+    const dead = new Redis({ host: '127.0.0.1', port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
+    dead.on('error', () => undefined);
+    const handler = createDashboard({ instances: [{ name: `redis://127.0.0.1:${port}`, connection: dead }] });
+    server = createServer((req, res) => handler(req, res));
+    await new Promise<void>((done) => server!.listen(0, '127.0.0.1', done));
+    const down = await get(`http://127.0.0.1:${(server.address() as { port: number }).port}/`);
+    assert.equal(down.status, 503);
+    assert.match(down.text, new RegExp(`<p class="error">Redis \\(redis://127\\.0\\.0\\.1:${port}\\) cannot be reached: `));
+    dead.disconnect();
+  });
+
+  test('several Redis instances, selectable; rq dashboard serves on loopback with --read-only and --auth', async () => {
+    const other = redis.connect();
+    await other.select(3);
+    await new Queue('only-in-db3', { connection: other }).enqueue('tasks.ok', 1);
+    const base = await serve({ instances: [{ name: 'db0', connection }, { name: 'db3', connection: other }] });
+    const db3 = (await get(`${base}/?i=1`)).text;
+    assert.match(db3, /only-in-db3/);
+    assert.match(db3, /<option value="1" selected>db3<\/option>/);
+    assert.match(db3, /href="\/workers\?i=1"/, 'links keep the instance');
+    assert.doesNotMatch((await get(`${base}/`)).text, /only-in-db3/);
+
+    const port = await freePort();
+    const child = spawn(process.execPath, [BIN, 'dashboard', '-u', redis.server.url, '--port', String(port), '--read-only', '--auth', 'ops:pw'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
+    try {
+      await waitUntil(async () => output.includes('dashboard on'), 10_000, 'the dashboard to listen');
+      assert.match(output, new RegExp(`rq-ts dashboard on http://127\\.0\\.0\\.1:${port}/ \\(read-only\\)`));
+      assert.equal((await get(`http://127.0.0.1:${port}/`)).status, 401);
+      const page = await get(`http://127.0.0.1:${port}/`, { authorization: `Basic ${Buffer.from('ops:pw').toString('base64')}` });
+      assert.equal(page.status, 200);
+      assert.doesNotMatch(page.text, /<form method="post"/);
+      child.kill('SIGTERM');
+      assert.equal(await exited, 0);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+});

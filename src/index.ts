@@ -49,6 +49,8 @@ export type { RepeatOptions } from './repeat.js';
 export type { Task } from './task.js';
 export { Job, validateJobId, cancelJob, requeueJob } from './job.js';
 export { callString } from './call-string.js';
+export { getThroughput } from './throughput.js';
+export type { ThroughputPoint } from './throughput.js';
 export type { JobData, JobOptions, JobResult, JobStatus, Kwargs, DeleteOptions, CallbackKind } from './job.js';
 
 // Registries

@@ -86,6 +86,36 @@ describe('the dashboard', () => {
     assert.match(partial.text, /data-count="default:queued">1</);
   });
 
+  test('throughput: workers count finished and failed jobs per queue and minute in bounded hashes; the queues page draws them', async () => {
+    const queue = new Queue('default', { connection });
+    for (let i = 0; i < 3; i++) await queue.enqueue('tasks.ok', i);
+    for (let i = 0; i < 2; i++) await queue.enqueue('tasks.fail', `no ${i}`);
+    await new Queue('other', { connection }).enqueue('tasks.ok', 9);
+    await new Worker(['default', 'other'], { connection, tasks }).work({ burst: true });
+    const keys = (await redis.admin.keys('rq:throughput:*')).sort();
+    assert.ok(keys.length >= 2 && keys.every((key) => /^rq:throughput:(default|other):\d+$/.test(key)), keys.join(', '));
+    const hash = await redis.admin.hgetall(keys.find((key) => key.startsWith('rq:throughput:default:'))!);
+    const sum = (kind: string) => Object.entries(hash).filter(([field]) => field.endsWith(`:${kind}`)).reduce((total, [, value]) => total + Number(value), 0);
+    assert.equal(sum('finished'), 3);
+    assert.equal(sum('failed'), 2);
+    for (const field of Object.keys(hash)) assert.match(field, /^([0-9]|[1-5][0-9]):(finished|failed)$/);
+    const ttl = await redis.admin.ttl(keys[0]!);
+    assert.ok(ttl > 89_000 && ttl <= 90_000, `kept 25 hours (${ttl})`);
+    const { getThroughput } = await import('../src/index.js');
+    const points = await getThroughput({ connection, minutes: 5 });
+    assert.equal(points.length, 5);
+    assert.deepEqual([points.reduce((t, p) => t + p.finished, 0), points.reduce((t, p) => t + p.failed, 0)], [4, 2], 'every queue summed');
+    assert.equal((await getThroughput({ connection, minutes: 5, queue: 'other' })).reduce((t, p) => t + p.finished, 0), 1);
+    const base = await serve();
+    const page = (await get(`${base}/`)).text;
+    assert.match(page, /<polyline class="finished" points="[\d., ]+"><\/polyline>/);
+    assert.match(page, /finished: 4<\/span>/);
+    assert.match(page, /failed: 2<\/span>/);
+    const api = JSON.parse((await get(`${base}/api/throughput?queue=default&minutes=10`)).text);
+    assert.equal(api.points.length, 10);
+    assert.equal(api.points.reduce((t: number, p: { finished: number }) => t + p.finished, 0), 3);
+  });
+
   test('a registry of 100,000 jobs opens a page at a time, newest first, by ranges; filters by id and function', async () => {
     const ids = Array.from({ length: 100_000 }, (_, i) => `job-${String(i).padStart(6, '0')}`);
     for (let i = 0; i < ids.length; i += 10_000) {

@@ -63,4 +63,13 @@ nav.lists a.current { font-weight: 700; color: var(--fg); }
 form.filter { margin: .6rem 0; display: flex; gap: .8rem; align-items: end; }
 .summary { color: var(--muted); }
 nav.pager { margin-top: .6rem; display: flex; gap: 1rem; }
+figure.chart { margin: .4rem 0; background: #fff; border: 1px solid var(--line); padding: .6rem; display: inline-block; }
+figure.chart svg { display: block; max-width: 100%; height: auto; }
+figure.chart polyline { fill: none; stroke-width: 1.5; }
+figure.chart polyline.finished { stroke: var(--good); }
+figure.chart polyline.failed { stroke: var(--bad); }
+figure.chart line.axis { stroke: var(--line); }
+figcaption { display: flex; gap: 1rem; color: var(--muted); font-size: 12px; margin-top: .3rem; }
+.legend.finished { color: var(--good); }
+.legend.failed { color: var(--bad); }
 `;

@@ -24,12 +24,14 @@ import {
   StartedJobRegistry,
   Worker,
   cancelJob,
+  getThroughput,
   isSuspended,
   resume,
   sendStopJobCommand,
   suspend,
   type JobRegistry,
   type RedisConnection,
+  type ThroughputPoint,
   type WorkerInfo,
 } from '../index.js';
 import { html, raw, type Markup } from './html.js';
@@ -262,6 +264,11 @@ async function api(context: Context, path: string): Promise<unknown> {
   const { connection } = context;
   if (path === '/queues') return { suspended: await isSuspended({ connection }), queues: await queueOverviews(connection) };
   if (path === '/workers') return { workers: await Worker.all({ connection }) };
+  if (path === '/throughput') {
+    const queue = context.url.searchParams.get('queue') ?? undefined;
+    const minutes = Number(context.url.searchParams.get('minutes') ?? '360');
+    return { queue: queue ?? null, points: await getThroughput({ connection, minutes, ...(queue !== undefined && { queue }) }) };
+  }
   const list = /^\/queues\/([^/]+)\/([a-z]+)$/.exec(path);
   if (list) {
     const [name, listName] = [decodeURIComponent(list[1]!), list[2] as ListName];
@@ -327,7 +334,7 @@ const LABELS: Record<ListName, string> = { queued: 'Queued', started: 'Started',
 
 async function queuesPage(context: Context): Promise<Page> {
   const { connection, link } = context;
-  const [queues, suspended] = await Promise.all([queueOverviews(connection), isSuspended({ connection })]);
+  const [queues, suspended, throughput] = await Promise.all([queueOverviews(connection), isSuspended({ connection }), getThroughput({ connection, minutes: CHART_MINUTES })]);
   const rows = queues.map(
     (queue) => html`<tr>
       <th scope="row">${queue.name}</th>
@@ -346,8 +353,42 @@ async function queuesPage(context: Context): Promise<Page> {
       <table class="queues">
         <thead><tr><th>Queue</th>${LISTS.map((list) => html`<th>${LABELS[list]}</th>`)}${context.readOnly ? '' : html`<th></th>`}</tr></thead>
         <tbody>${rows.length > 0 ? rows : html`<tr><td colspan="9">No queues (nothing in rq:queues).</td></tr>`}</tbody>
-      </table>`,
+      </table>
+      <h2>Jobs per minute, last ${CHART_MINUTES / 60} hours</h2>
+      ${throughputChart(throughput)}`,
   };
+}
+
+/** Minutes the queues page's chart covers. */
+const CHART_MINUTES = 360;
+
+/**
+ * Finished and failed jobs per minute as an SVG drawn on the server (no script, no library): two
+ * lines over the minutes, the largest count as the scale. Counted by rq-ts workers only.
+ */
+function throughputChart(points: readonly ThroughputPoint[]): Markup {
+  const width = 720;
+  const height = 160;
+  const max = Math.max(1, ...points.map((point) => Math.max(point.finished, point.failed)));
+  const x = (index: number) => ((index / Math.max(1, points.length - 1)) * width).toFixed(1);
+  const y = (value: number) => (height - (value / max) * height).toFixed(1);
+  const line = (kind: 'finished' | 'failed') => points.map((point, index) => `${x(index)},${y(point[kind])}`).join(' ');
+  const total = (kind: 'finished' | 'failed') => points.reduce((sum, point) => sum + point[kind], 0);
+  const first = points[0]?.minute;
+  const last = points.at(-1)?.minute;
+  return html`<figure class="chart">
+    <svg viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-labelledby="chart-title">
+      <title id="chart-title">Finished and failed jobs per minute</title>
+      <line class="axis" x1="0" y1="${height}" x2="${width}" y2="${height}"></line>
+      <polyline class="finished" points="${line('finished')}"></polyline>
+      <polyline class="failed" points="${line('failed')}"></polyline>
+    </svg>
+    <figcaption>
+      <span class="legend finished">finished: ${total('finished')}</span>
+      <span class="legend failed">failed: ${total('failed')}</span>
+      <span>peak ${max} a minute · ${first ? time(first) : ''} to ${last ? time(last) : ''} · counted by rq-ts workers</span>
+    </figcaption>
+  </figure>`;
 }
 
 async function listPage(context: Context, queue: string, list: ListName): Promise<Page> {

@@ -12,7 +12,7 @@
   KEYS[2]   rq:suspended
   KEYS[3..] the queue lists to start jobs from, rq:queue:<name>, highest priority first
   ARGV[1]   the key prefixes, MessagePack: { job, queue, started, finished, failed, results,
-            worker, scheduled, deferred, group } ("rq:job:", "rq:queue:", "rq:wip:", ...)
+            worker, scheduled, deferred, group, throughput } ("rq:job:", "rq:queue:", "rq:wip:", ...)
   ARGV[2]   the step, MessagePack (one argument: each costs the client and the server more than
             its bytes), an array of:
             1 now, as RQ timestamp text (ended_at; started_at and last_heartbeat of started jobs)
@@ -34,7 +34,7 @@
 local prefixes = cmsgpack.unpack(ARGV[1])
 local p = {
   job = prefixes[1], queue = prefixes[2], started = prefixes[3], finished = prefixes[4], failed = prefixes[5],
-  results = prefixes[6], worker = prefixes[7], scheduled = prefixes[8], deferred = prefixes[9], group = prefixes[10],
+  results = prefixes[6], worker = prefixes[7], scheduled = prefixes[8], deferred = prefixes[9], group = prefixes[10], throughput = prefixes[11],
   queues = KEYS[1],
 }
 local step = cmsgpack.unpack(ARGV[2])
@@ -46,10 +46,30 @@ local batch = sorted_set_batch()
 -- unless they start another job.
 local counts = {}
 local statuses = {}
+local tally = {}
 for i, ending in ipairs(step[2]) do
   local status, worker_key, fields = finish_job(ending, now, now_text, p, step[3] == '1', batch)
   statuses[i] = status
   if worker_key then counts[worker_key] = fields end
+  local kind = (status == 'finished' or status == 'repeated') and 'finished' or ((status == 'failed' or status == 'stopped') and 'failed' or nil)
+  if kind then
+    local per_queue = tally[ending[2]] or {}
+    per_queue[kind] = (per_queue[kind] or 0) + 1
+    tally[ending[2]] = per_queue
+  end
+end
+-- Jobs ended per queue and minute, for the dashboard's chart (rq-ts' own keys; RQ writes none):
+-- rq:throughput:<queue>:<hour start>, fields "<minute>:finished" and "<minute>:failed", each hash
+-- kept 25 hours, so the space is bounded. One HINCRBY per queue and outcome per step.
+if next(tally) then
+  local hour = now - now % 3600
+  local minute = math.floor((now % 3600) / 60)
+  for queue, kinds in pairs(tally) do
+    local key = p.throughput .. queue .. ':' .. hour
+    for kind, n in pairs(kinds) do
+      if redis.call('HINCRBY', key, minute .. ':' .. kind, n) == n then redis.call('EXPIRE', key, 90000) end
+    end
+  end
 end
 -- Before any start: a job retried at once may be started again by this very step.
 batch.flush()

@@ -12,6 +12,7 @@ import type { Job } from '../job.js';
 import {
   GROUP_KEY_PREFIX,
   JOB_KEY_PREFIX,
+  THROUGHPUT_KEY_PREFIX,
   QUEUES_KEY,
   QUEUE_KEY_PREFIX,
   SUSPENDED_KEY,
@@ -130,6 +131,7 @@ const PREFIXES = pack([
   scheduledRegistryKey(''),
   deferredRegistryKey(''),
   GROUP_KEY_PREFIX,
+  THROUGHPUT_KEY_PREFIX,
 ]);
 
 const STARTED = Buffer.from('started');

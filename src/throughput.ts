@@ -1,0 +1,51 @@
+/**
+ * Jobs finished and failed per minute, as rq-ts workers count them in Redis (see
+ * finish-and-start-jobs.lua): the dashboard's chart. Python RQ workers count nothing there, so
+ * their jobs are not in it. Kept 25 hours.
+ */
+import { resolveConnection, type ConnectionOptions } from './connection.js';
+import { throughputKey } from './keys.js';
+import { Queue } from './queue.js';
+
+/** One minute's counts. */
+export interface ThroughputPoint {
+  /** The minute's start. */
+  readonly minute: Date;
+  readonly finished: number;
+  readonly failed: number;
+}
+
+/**
+ * Per-minute counts over the last `minutes` (at most 1440, default 360), oldest first, ending with
+ * the current minute: of `queue`, or of every queue in `rq:queues` summed. Minutes without jobs are
+ * zeros. Reads one hash per queue and hour, pipelined.
+ */
+export async function getThroughput(options: ConnectionOptions & { queue?: string; minutes?: number; now?: Date } = {}): Promise<ThroughputPoint[]> {
+  const connection = resolveConnection(options.connection, 'getThroughput()');
+  const minutes = Math.max(1, Math.min(1440, Math.floor(options.minutes ?? 360)));
+  const nowSeconds = Math.floor((options.now ?? new Date()).getTime() / 1000);
+  const lastMinute = nowSeconds - (nowSeconds % 60);
+  const firstMinute = lastMinute - (minutes - 1) * 60;
+  const queues = options.queue !== undefined ? [options.queue] : (await Queue.all({ connection })).map((queue) => queue.name);
+  const hours: number[] = [];
+  for (let hour = firstMinute - (firstMinute % 3600); hour <= lastMinute; hour += 3600) hours.push(hour);
+  const points = Array.from({ length: minutes }, (_, index) => ({ minute: new Date((firstMinute + index * 60) * 1000), finished: 0, failed: 0 }));
+  if (queues.length === 0) return points;
+  const pipeline = connection.pipeline();
+  for (const queue of queues) for (const hour of hours) pipeline.hgetall(throughputKey(queue, hour));
+  const replies = (await pipeline.exec()) ?? [];
+  let reply = 0;
+  for (let q = 0; q < queues.length; q++) {
+    for (const hour of hours) {
+      const hash = (replies[reply++]?.[1] ?? {}) as Record<string, string>;
+      for (const [field, value] of Object.entries(hash)) {
+        const [minuteText, kind] = field.split(':');
+        const index = (hour + Number(minuteText) * 60 - firstMinute) / 60;
+        const point = points[index];
+        if (!point || (kind !== 'finished' && kind !== 'failed')) continue;
+        point[kind] += Number(value) || 0;
+      }
+    }
+  }
+  return points;
+}

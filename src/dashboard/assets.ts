@@ -55,6 +55,8 @@ pre { margin: 0; white-space: pre-wrap; word-break: break-word; font-size: 12px;
 .status.finished, .state.idle { background: #dff3e6; color: var(--good); }
 .status.started, .status.scheduled, .status.deferred, .state.suspended { background: #fcefd9; color: var(--warn); }
 form.action { display: inline; }
+main > form.action, main > div.actions { display: inline-block; margin: 0 0 .6rem; }
+table.fields th { width: 12rem; }
 form.action button { font-size: 12px; margin-right: .3rem; }
 .banner { background: #fcefd9; border: 1px solid #f0d8a8; padding: .5rem .8rem; }
 .error { color: var(--bad); }

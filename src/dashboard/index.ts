@@ -369,7 +369,8 @@ const CHART_MINUTES = 360;
 function throughputChart(points: readonly ThroughputPoint[]): Markup {
   const width = 720;
   const height = 160;
-  const max = Math.max(1, ...points.map((point) => Math.max(point.finished, point.failed)));
+  const peak = Math.max(0, ...points.map((point) => Math.max(point.finished, point.failed)));
+  const max = Math.max(1, peak);
   const x = (index: number) => ((index / Math.max(1, points.length - 1)) * width).toFixed(1);
   const y = (value: number) => (height - (value / max) * height).toFixed(1);
   const line = (kind: 'finished' | 'failed') => points.map((point, index) => `${x(index)},${y(point[kind])}`).join(' ');
@@ -386,7 +387,7 @@ function throughputChart(points: readonly ThroughputPoint[]): Markup {
     <figcaption>
       <span class="legend finished">finished: ${total('finished')}</span>
       <span class="legend failed">failed: ${total('failed')}</span>
-      <span>peak ${max} a minute · ${first ? time(first) : ''} to ${last ? time(last) : ''} · counted by rq-ts workers</span>
+      <span>peak ${peak} a minute · ${first ? time(first) : ''} to ${last ? time(last) : ''} · counted by rq-ts workers</span>
     </figcaption>
   </figure>`;
 }

@@ -253,7 +253,73 @@ describe('the dashboard', () => {
     const token = /name="csrf" value="([^"]+)"/.exec(page)?.[1] ?? '';
     const refused = await fetch(`${readOnly}/actions/empty`, { method: 'POST', body: `queue=default&csrf=${token}`, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
     assert.equal(refused.status, 403);
+    assert.match(await refused.text(), /read-only: it takes no action/, 'refused for being read-only, before any token check');
     assert.equal(await queue.count(), 1);
+  });
+
+  test("viewing never acts: an abandoned job stays for the workers' own policy; expired entries are not cleaned", async () => {
+    const queue = new Queue('default', { connection });
+    const job = await queue.enqueue('tasks.ok', 1);
+    await redis.admin.multi().lrem(queue.key, 0, job.id).zadd('rq:wip:default', 1000, job.id).hset(job.key, 'status', 'started').exec();
+    await redis.admin.zadd('rq:finished:default', 1000, 'long-expired');
+    const base = await serve({ readOnly: true });
+    for (const page of ['/', '/queues/default/started', '/queues/default/finished', `/jobs/${job.id}`, '/api/queues']) assert.equal((await get(`${base}${page}`)).status, 200, page);
+    assert.equal(await redis.admin.zscore('rq:wip:default', job.id), '1000', 'still in the started registry');
+    assert.equal(await redis.admin.hget(job.key, 'status'), 'started');
+    assert.equal(await redis.admin.zscore('rq:finished:default', 'long-expired'), '1000');
+  });
+
+  test('actions that cannot be done say why; unreadable and gone jobs can be deleted; bad addresses are 400 and 404', async () => {
+    const queue = new Queue('default', { connection });
+    const done = await queue.enqueue('tasks.ok', 1);
+    const failing = [await queue.enqueue('tasks.fail', 'a'), await queue.enqueue('tasks.fail', 'b')];
+    await new Worker([queue], { connection, tasks }).work({ burst: true });
+    // A failed-registry entry whose key is not a job hash: requeue-all reports it and leaves it.
+    await redis.admin.set('rq:job:broken', 'not a hash');
+    await redis.admin.zadd('rq:failed:default', 1, 'broken');
+    const base = await serve();
+    const all = await submit(base, (await get(`${base}/`)).text, 'requeue-all');
+    assert.equal(all.status, 409);
+    assert.equal(await queue.count(), 2, 'the two real failures were requeued');
+    assert.deepEqual(await redis.admin.zrange('rq:failed:default', 0, -1), ['broken'], 'the broken one stays');
+    assert.equal(await redis.admin.type('rq:job:broken'), 'string');
+
+    // Stop: a job that is not running is refused, as is a worker that does not listen.
+    const stopForm = (await get(`${base}/jobs/${done.id}`)).text;
+    assert.doesNotMatch(stopForm, /actions\/stop/, 'no stop button for a finished job');
+    const token = /name="csrf" value="([^"]+)"/.exec(stopForm)![1]!;
+    const post = (action: string, fields: Record<string, string>) =>
+      fetch(`${base}/actions/${action}`, { method: 'POST', body: new URLSearchParams({ csrf: token, back: '/', ...fields }), headers: { 'content-type': 'application/x-www-form-urlencoded', 'sec-fetch-site': 'same-origin' }, redirect: 'manual' });
+    const notRunning = await post('stop', { id: done.id, worker: 'nobody' });
+    assert.equal(notRunning.status, 409);
+    assert.match(await notRunning.text(), /is not running on nobody/);
+    await redis.admin.hset(done.key, 'status', 'started', 'worker_name', 'ghost-worker');
+    const deaf = await post('stop', { id: done.id, worker: 'ghost-worker' });
+    assert.equal(deaf.status, 409);
+    assert.match(await deaf.text(), /did not receive the stop command/);
+
+    // Delete by id: a pickled job's row and a gone id's row both go.
+    await redis.admin.hset('rq:job:pickled', 'data', Buffer.from([0x78, 0x9c, 0x6b, 0x60, 0x00, 0x00, 0x00, 0x82, 0x00, 0x81]), 'status', 'failed', 'origin', 'default');
+    await redis.admin.zadd('rq:failed:default', 2, 'pickled', 3, 'ghost');
+    const list = (await get(`${base}/queues/default/failed`)).text;
+    assert.equal((await submit(base, list, 'delete', (fields) => fields.get('id') === 'pickled')).status, 303);
+    assert.equal((await submit(base, list, 'delete', (fields) => fields.get('id') === 'ghost')).status, 303);
+    assert.equal(await redis.admin.exists('rq:job:pickled'), 0);
+    assert.deepEqual(await redis.admin.zrange('rq:failed:default', 0, -1), ['broken']);
+    void failing;
+
+    // Addresses: malformed, a page number that is not one, an unknown instance.
+    assert.equal((await get(`${base}/jobs/%E0%A4%A`)).status, 400);
+    assert.equal((await get(`${base}/queues/default/failed?page=1e300`)).status, 200, 'read as page 1');
+    assert.equal((await get(`${base}/?i=5`)).status, 404);
+    assert.equal((await get(`${base}/?i=abc`)).status, 404);
+    // Behind a proxy that rewrites Host, the browser's Sec-Fetch-Site is what counts; a malformed Origin is refused.
+    const proxied = await fetch(`${base}/actions/suspend`, { method: 'POST', body: new URLSearchParams({ csrf: token, back: '/\\evil.example/' }), headers: { 'content-type': 'application/x-www-form-urlencoded', 'sec-fetch-site': 'same-origin', origin: 'https://ops.example.com' }, redirect: 'manual' });
+    assert.equal(proxied.status, 303);
+    assert.equal(proxied.headers.get('location'), '/', 'a back address that is not a plain page of the dashboard goes home');
+    assert.equal(await redis.admin.exists('rq:suspended'), 1);
+    const garbage = await fetch(`${base}/actions/resume`, { method: 'POST', body: new URLSearchParams({ csrf: token }), headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'garbage' }, redirect: 'manual' });
+    assert.equal(garbage.status, 403);
   });
 
   test('basic auth, a path prefix in a node:http server, an Express-style mount, and an unreachable Redis', async () => {
@@ -275,6 +341,9 @@ describe('the dashboard', () => {
     });
     const inApp = await get(`${mounted}/admin/queues/workers`);
     assert.equal(inApp.status, 200);
+    await new Queue('default', { connection }).enqueue('tasks.ok', 1);
+    const afterAction = await submit(mounted, (await get(`${mounted}/admin/queues/queues/default/queued?page=1`)).text, 'delete');
+    assert.equal(afterAction.location, '/admin/queues/queues/default/queued?page=1', 'back inside the mount, where the form was');
     assert.match(inApp.text, /src="\/admin\/queues\/static\/app\.js"/);
     assert.equal((await get(`${mounted}/admin/queues/static/app.js`)).status, 200);
     server!.closeAllConnections();

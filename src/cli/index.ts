@@ -533,6 +533,8 @@ withSharedOptions(program.command('dashboard'))
     }
     const main = await connect(flags);
     const others = await Promise.all(flags.redis.map((url) => connect({ path: flags.path, url })));
+    // A page must say at once that a Redis is gone, not after ioredis' 20 reconnection attempts.
+    for (const connection of [main, ...others]) Object.assign(connection.options, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
     const instances = [
       { name: flags.url !== undefined ? maskUrl(flags.url) : flags.config !== undefined ? `config ${flags.config}` : 'default', connection: main },
       ...flags.redis.map((url, index) => ({ name: maskUrl(url), connection: others[index]! })),

@@ -2,7 +2,8 @@
  * The dashboard's stylesheet and script, served as files (the Content-Security-Policy forbids
  * inline ones). The script asks before an action, switches instances, and refreshes the page's
  * main part every few seconds: it fetches the same page with `partial=1` (rendered and escaped by
- * the server) while the tab is visible and nobody is typing in a form.
+ * the server, an error message included: Redis unreachable) while the tab is visible and nobody
+ * is typing in a form.
  */
 
 export const CLIENT_JS = `'use strict';
@@ -25,9 +26,12 @@ export const CLIENT_JS = `'use strict';
     var url = new URL(window.location.href);
     url.searchParams.set('partial', '1');
     fetch(url, { credentials: 'same-origin', headers: { accept: 'text/html' } })
-      .then(function (response) { return response.ok ? response.text() : null; })
-      .then(function (text) { if (text !== null) { main.innerHTML = text; document.body.setAttribute('data-updated', String(Date.now())); } })
-      .catch(function () { /* the next tick tries again */ });
+      .then(function (response) { return response.text(); })
+      .then(function (text) { main.innerHTML = text; document.body.setAttribute('data-updated', String(Date.now())); })
+      .catch(function () {
+        // The dashboard itself cannot be reached: say so above what the page last showed.
+        if (!document.getElementById('offline')) main.insertAdjacentHTML('afterbegin', '<p id="offline" class="error">The dashboard cannot be reached: what follows may be out of date.</p>');
+      });
   }, seconds * 1000);
 })();
 `;

@@ -34,6 +34,7 @@ import {
   type ThroughputPoint,
   type WorkerInfo,
 } from '../index.js';
+import { deleteJob } from '../job.js';
 import { html, raw, type Markup } from './html.js';
 import { CLIENT_CSS, CLIENT_JS } from './assets.js';
 
@@ -121,7 +122,7 @@ export function createDashboard(options: DashboardOptions): DashboardHandler {
 
   async function handle(req: IncomingMessage, res: ServerResponse, next?: (error?: unknown) => void): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://dashboard.invalid');
-    const prefix = options.prefix ?? '';
+    const prefix = (options.prefix ?? '').replace(/\/+$/, '');
     if (prefix !== '' && url.pathname !== prefix && !url.pathname.startsWith(`${prefix}/`)) {
       if (next) return next();
       return send(res, 404, 'text/plain; charset=utf-8', 'Not found');
@@ -136,8 +137,9 @@ export function createDashboard(options: DashboardOptions): DashboardHandler {
     if (path === '/static/app.js') return send(res, 200, 'text/javascript; charset=utf-8', CLIENT_JS, 'public, max-age=300');
     if (path === '/static/app.css') return send(res, 200, 'text/css; charset=utf-8', CLIENT_CSS, 'public, max-age=300');
 
-    const index = Number(url.searchParams.get('i') ?? '0');
-    const instance = options.instances[Number.isInteger(index) && index >= 0 ? index : 0] ?? options.instances[0]!;
+    const selected = url.searchParams.get('i') ?? '0';
+    const instance = /^\d{1,4}$/.test(selected) ? options.instances[Number(selected)] : undefined;
+    if (!instance) return send(res, 404, 'text/plain; charset=utf-8', `No Redis instance ${selected}: there are ${options.instances.length}.`);
     const link = (to: string, params: Record<string, string | number | undefined> = {}) => {
       const query = new URLSearchParams();
       if (options.instances.length > 1) query.set('i', String(options.instances.indexOf(instance)));
@@ -146,7 +148,10 @@ export function createDashboard(options: DashboardOptions): DashboardHandler {
       return `${base}${to}${text ? `?${text}` : ''}`;
     };
     const instanceIndex = options.instances.length > 1 ? options.instances.indexOf(instance) : undefined;
-    const context: Context = { connection: instance.connection, link, url, readOnly: options.readOnly ?? false, token, pageSize, instanceIndex };
+    const search = new URLSearchParams(url.searchParams);
+    search.delete('partial');
+    const here = `${base}${path}${search.size > 0 ? `?${search}` : ''}`;
+    const context: Context = { connection: instance.connection, link, url, readOnly: options.readOnly ?? false, token, pageSize, instanceIndex, base, here };
 
     try {
       if (req.method === 'POST') {
@@ -181,6 +186,10 @@ interface Context {
   readonly pageSize: number;
   /** The selected instance's index, when there are several. */
   readonly instanceIndex: number | undefined;
+  /** Where the dashboard is mounted (the prefix, after a framework's mount path). */
+  readonly base: string;
+  /** This page's own address, as the browser sees it: where an action goes back to. */
+  readonly here: string;
 }
 
 function send(res: ServerResponse, status: number, type: string, body: string, cache = 'no-store'): void {
@@ -199,15 +208,28 @@ function setSecurityHeaders(res: ServerResponse): void {
 
 function authorized(req: IncomingMessage, auth: { username: string; password: string }): boolean {
   const header = req.headers.authorization ?? '';
-  if (!header.startsWith('Basic ')) return false;
+  if (!/^basic /i.test(header)) return false;
   const given = Buffer.from(Buffer.from(header.slice(6), 'base64').toString('utf8'));
   const expected = Buffer.from(`${auth.username}:${auth.password}`);
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
 function isRedisDown(error: unknown): boolean {
-  const message = (error as Error)?.message ?? '';
-  return /ECONNREFUSED|Connection is closed|max retries|ETIMEDOUT|ENOTFOUND|Stream isn't writeable|connect/i.test(message);
+  const { name = '', message = '', code = '' } = (error ?? {}) as { name?: string; message?: string; code?: string };
+  return (
+    name === 'MaxRetriesPerRequestError' ||
+    /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|EPIPE)$/.test(code) ||
+    /ECONNREFUSED|ECONNRESET|Connection is closed|max retries per request|Stream isn't writeable|enableOfflineQueue/i.test(message)
+  );
+}
+
+/** A path segment of the URL, decoded; a malformed one is the client's error. */
+function segment(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    throw new HttpError(400, `Malformed address: ${text}`);
+  }
 }
 
 // --- Reading -------------------------------------------------------------------------------------
@@ -222,7 +244,8 @@ async function queueOverviews(connection: RedisConnection): Promise<QueueOvervie
   const queues = await Queue.all({ connection });
   return Promise.all(
     queues.map(async (queue) => {
-      const values = await Promise.all(LISTS.map((list) => (list === 'queued' ? queue.count() : registryOf(list, queue.name, connection).count())));
+      // Plain LLEN and ZCARD: a dashboard reads, it never cleans (that would act on abandoned jobs).
+      const values = await Promise.all(LISTS.map((list) => (list === 'queued' ? queue.count() : registryOf(list, queue.name, connection).count({ cleanup: false }))));
       return { name: queue.name, counts: Object.fromEntries(LISTS.map((list, index) => [list, values[index]!])) as Record<ListName, number> };
     }),
   );
@@ -251,11 +274,11 @@ async function readJobs(ids: readonly string[], connection: RedisConnection): Pr
 /** Ids of a list, one page: the queue in run order; registries newest first (scheduled: soonest due first). */
 async function listIds(list: ListName, queue: string, connection: RedisConnection, start: number, count: number): Promise<string[]> {
   if (list === 'queued') return new Queue(queue, { connection }).getJobIds(start, count);
-  return registryOf(list, queue, connection).getJobIds(start, start + count - 1, { order: list === 'scheduled' ? 'asc' : 'desc' });
+  return registryOf(list, queue, connection).getJobIds(start, start + count - 1, { order: list === 'scheduled' ? 'asc' : 'desc', cleanup: false });
 }
 
 async function listCount(list: ListName, queue: string, connection: RedisConnection): Promise<number> {
-  return list === 'queued' ? new Queue(queue, { connection }).count() : registryOf(list, queue, connection).count();
+  return list === 'queued' ? new Queue(queue, { connection }).count() : registryOf(list, queue, connection).count({ cleanup: false });
 }
 
 // --- JSON API ------------------------------------------------------------------------------------
@@ -266,19 +289,20 @@ async function api(context: Context, path: string): Promise<unknown> {
   if (path === '/workers') return { workers: await Worker.all({ connection }) };
   if (path === '/throughput') {
     const queue = context.url.searchParams.get('queue') ?? undefined;
-    const minutes = Number(context.url.searchParams.get('minutes') ?? '360');
+    const asked = context.url.searchParams.get('minutes') ?? '360';
+    const minutes = /^\d{1,4}$/.test(asked) ? Number(asked) : 360;
     return { queue: queue ?? null, points: await getThroughput({ connection, minutes, ...(queue !== undefined && { queue }) }) };
   }
   const list = /^\/queues\/([^/]+)\/([a-z]+)$/.exec(path);
   if (list) {
-    const [name, listName] = [decodeURIComponent(list[1]!), list[2] as ListName];
+    const [name, listName] = [segment(list[1]!), list[2] as ListName];
     if (!LISTS.includes(listName)) throw new HttpError(404, `No list '${listName}': use one of ${LISTS.join(', ')}`);
     const page = pageNumber(context.url);
     const ids = await listIds(listName, name, connection, (page - 1) * context.pageSize, context.pageSize);
     return { queue: name, list: listName, page, total: await listCount(listName, name, connection), jobs: (await readJobs(ids, connection)).map(jobSummary) };
   }
   const job = /^\/jobs\/([^/]+)$/.exec(path);
-  if (job) return jobDetail(await fetchJob(decodeURIComponent(job[1]!), connection));
+  if (job) return jobDetail(await fetchJob(segment(job[1]!), connection));
   throw new HttpError(404, 'Not found');
 }
 
@@ -314,8 +338,9 @@ async function fetchJob(id: string, connection: RedisConnection): Promise<Job> {
 }
 
 function pageNumber(url: URL): number {
-  const page = Number(url.searchParams.get('page') ?? '1');
-  return Number.isInteger(page) && page >= 1 ? page : 1;
+  const text = url.searchParams.get('page') ?? '1';
+  const page = /^\d{1,9}$/.test(text) ? Number(text) : 1;
+  return page >= 1 ? page : 1;
 }
 
 // --- Pages ---------------------------------------------------------------------------------------
@@ -324,9 +349,9 @@ async function route(context: Context, path: string): Promise<Page> {
   if (path === '/') return queuesPage(context);
   if (path === '/workers') return workersPage(context);
   const list = /^\/queues\/([^/]+)\/([a-z]+)$/.exec(path);
-  if (list) return listPage(context, decodeURIComponent(list[1]!), list[2] as ListName);
+  if (list) return listPage(context, segment(list[1]!), list[2] as ListName);
   const job = /^\/jobs\/([^/]+)$/.exec(path);
-  if (job) return jobPage(context, decodeURIComponent(job[1]!));
+  if (job) return jobPage(context, segment(job[1]!));
   throw new HttpError(404, `No page ${path}`);
 }
 
@@ -445,7 +470,10 @@ async function listPage(context: Context, queue: string, list: ListName): Promis
 function jobRow(context: Context, row: JobRow, queue: string, list: ListName): Markup {
   const { link } = context;
   const job = row.job;
-  if (!job) return html`<tr><td><a href="${link(`/jobs/${encodeURIComponent(row.id)}`)}">${row.id}</a></td><td colspan="6" class="error">${row.error}</td></tr>`;
+  if (!job) {
+    const remove = context.readOnly ? '' : html`<td class="actions">${actionForm(context, 'delete', { id: row.id, queue, list }, 'Delete', `Delete job ${row.id} and take it out of this list?`)}</td>`;
+    return html`<tr><td><a href="${link(`/jobs/${encodeURIComponent(row.id)}`)}">${row.id}</a></td><td colspan="5" class="error">${row.error}</td>${remove}</tr>`;
+  }
   return html`<tr>
     <td><a href="${link(`/jobs/${encodeURIComponent(job.id)}`)}">${job.id}</a></td>
     <td><code>${job.funcName}</code></td>
@@ -531,7 +559,7 @@ function pager(context: Context, to: string, page: number, pages: number, filter
 }
 
 function actionForm(context: Context, action: string, fields: Record<string, string>, label: string, confirm: string): Markup {
-  const back = `${context.url.pathname}${context.url.search}`;
+  const back = context.here;
   return html`<form method="post" action="${context.link(`/actions/${action}`)}" class="action" data-confirm="${confirm}">
     <input type="hidden" name="csrf" value="${context.token}">
     <input type="hidden" name="back" value="${back}">
@@ -586,18 +614,37 @@ async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
   return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
 }
 
+/** Where an action sends the browser back: a page of this dashboard only, in plain characters. */
+function safeBack(back: string, context: Context): string {
+  const home = context.link('/');
+  if (!/^\/[A-Za-z0-9/_.~%?=&+:@-]*$/.test(back) || back.startsWith('//')) return home;
+  if (context.base !== '' && back !== context.base && !back.startsWith(`${context.base}/`) && !back.startsWith(`${context.base}?`)) return home;
+  return back;
+}
+
 /** Runs an action; resolves to where the browser goes next. */
 async function act(req: IncomingMessage, context: Context, action: string): Promise<string> {
-  if (context.readOnly) throw new HttpError(403, 'This dashboard is read-only.');
-  // Refused from other sites: the browser says where a request comes from, and only our pages hold the token.
+  if (context.readOnly) throw new HttpError(403, 'This dashboard is read-only: it takes no action.');
+  // Refused from other sites: the browser says where a request comes from (Sec-Fetch-Site, and
+  // Origin where it sends no Sec-Fetch-Site), and only our pages hold the token. Behind a proxy
+  // that rewrites Host, Sec-Fetch-Site: same-origin is what tells.
   const site = req.headers['sec-fetch-site'];
-  if (site !== undefined && site !== 'same-origin' && site !== 'none') throw new HttpError(403, 'Cross-site request refused.');
-  const origin = req.headers.origin;
-  if (origin !== undefined && origin !== 'null' && new URL(origin).host !== req.headers.host) throw new HttpError(403, 'Cross-origin request refused.');
+  if (site !== undefined) {
+    if (site !== 'same-origin' && site !== 'none') throw new HttpError(403, 'Cross-site request refused.');
+  } else if (req.headers.origin !== undefined && req.headers.origin !== 'null') {
+    let host: string;
+    try {
+      host = new URL(req.headers.origin).host;
+    } catch {
+      throw new HttpError(403, 'Malformed Origin: request refused.');
+    }
+    if (host !== req.headers.host) throw new HttpError(403, 'Cross-origin request refused.');
+  }
   const form = await readForm(req);
   const token = Buffer.from(form.get('csrf') ?? '');
   const expected = Buffer.from(context.token);
   if (token.length !== expected.length || !timingSafeEqual(token, expected)) throw new HttpError(403, 'Missing or wrong form token: reload the page and try again.');
+  const back = safeBack(form.get('back') ?? '', context);
   const { connection } = context;
   const id = form.get('id') ?? '';
   const queue = form.get('queue') ?? '';
@@ -611,8 +658,26 @@ async function act(req: IncomingMessage, context: Context, action: string): Prom
       }
       break;
     case 'requeue-all': {
+      // A page of ids at a time (never the whole registry); requeued ids leave it, failures stay.
       const registry = new FailedJobRegistry(queue, { connection });
-      for (const failed of await registry.getJobIds()) await registry.requeue(failed).catch(() => undefined);
+      const failures: string[] = [];
+      let requeued = 0;
+      for (let start = 0; ; ) {
+        const ids = await registry.getJobIds(start, start + 499, { cleanup: false });
+        if (ids.length === 0) break;
+        for (const failed of ids) {
+          try {
+            await registry.requeue(failed);
+            requeued += 1;
+          } catch (error) {
+            if (error instanceof DeserializationError) requeued += 1;
+            else if (error instanceof InvalidJobOperationError) failures.push(failed);
+            else if (!(error instanceof NoSuchJobError)) throw error; // a gone job's id left the registry
+          }
+        }
+        start = failures.length; // what is left in front: the failures
+      }
+      if (failures.length > 0) throw new HttpError(409, `Requeued ${requeued} jobs; ${failures.length} could not be requeued and stay failed: ${failures.slice(0, 5).join(', ')}${failures.length > 5 ? ', ...' : ''}`);
       break;
     }
     case 'cancel':
@@ -623,12 +688,22 @@ async function act(req: IncomingMessage, context: Context, action: string): Prom
         throw error;
       }
       break;
-    case 'delete':
-      await (await fetchJob(id, connection)).delete();
+    case 'delete': {
+      // By id, without reading the job (it may be unreadable or gone); a listed id leaves its list.
+      await deleteJob(connection, id);
+      const list = form.get('list') as ListName | null;
+      if (list === 'queued') await connection.lrem(new Queue(queue, { connection }).key, 0, id);
+      else if (list && LISTS.includes(list) && queue !== '') await registryOf(list, queue, connection).remove(id);
+      if (back.includes('/jobs/')) return context.link('/');
       break;
-    case 'stop':
-      await sendStopJobCommand(form.get('worker') ?? '', id, { connection });
+    }
+    case 'stop': {
+      const job = await fetchJob(id, connection);
+      const worker = form.get('worker') ?? '';
+      if (job.status !== 'started' || job.workerName !== worker) throw new HttpError(409, `Job ${id} is not running on ${worker} (it is ${job.status ?? 'in no state'}${job.workerName ? `, last on ${job.workerName}` : ''}): nothing to stop.`);
+      if ((await sendStopJobCommand(worker, id, { connection })) === 0) throw new HttpError(409, `Worker ${worker} did not receive the stop command: it is not listening (dead, or not subscribed).`);
       break;
+    }
     case 'empty':
       await new Queue(queue, { connection }).empty();
       break;
@@ -641,8 +716,5 @@ async function act(req: IncomingMessage, context: Context, action: string): Prom
     default:
       throw new HttpError(404, `No action '${action}'`);
   }
-  const back = form.get('back') ?? '';
-  // Back to the page the form was on: a path of this site only, never another host.
-  if (action === 'delete' && back.includes('/jobs/')) return context.link('/');
-  return back.startsWith('/') && !back.startsWith('//') ? back : context.link('/');
+  return back;
 }

@@ -56,9 +56,12 @@ export abstract class JobRegistry {
   /** Removes or handles expired entries, as the RQ registry of the same name does. */
   abstract cleanup(): Promise<unknown>;
 
-  /** Number of jobs in the registry, after a cleanup (as RQ's `count`). */
-  async count(): Promise<number> {
-    await this.cleanup();
+  /**
+   * Number of jobs in the registry, after a cleanup (as RQ's `count`). With `cleanup: false`, a
+   * plain ZCARD that writes nothing (for readers such as dashboards, which must not act on jobs).
+   */
+  async count(options: { cleanup?: boolean } = {}): Promise<number> {
+    if (options.cleanup !== false) await this.cleanup();
     return this.connection.zcard(this.key);
   }
 
@@ -70,10 +73,11 @@ export abstract class JobRegistry {
   /**
    * Ids in the registry, from `start` to `end` inclusive, by ascending score, after a cleanup
    * (as RQ's `get_job_ids`); with `order: 'desc'`, by descending score (the newest entries first
-   * in the finished, failed, deferred and canceled registries).
+   * in the finished, failed, deferred and canceled registries); with `cleanup: false`, without the
+   * cleanup (a plain ZRANGE that writes nothing).
    */
-  async getJobIds(start = 0, end = -1, options: { order?: 'asc' | 'desc' } = {}): Promise<string[]> {
-    await this.cleanup();
+  async getJobIds(start = 0, end = -1, options: { order?: 'asc' | 'desc'; cleanup?: boolean } = {}): Promise<string[]> {
+    if (options.cleanup !== false) await this.cleanup();
     return options.order === 'desc' ? this.connection.zrange(this.key, start, end, 'REV') : this.connection.zrange(this.key, start, end);
   }
 
@@ -125,6 +129,7 @@ export abstract class JobRegistry {
     )) as number;
     if (result === -1) throw new InvalidJobOperationError(`Job ${id} is not in ${this.key}: only jobs of this registry can be requeued from it.`);
     if (result === -2) throw new NoSuchJobError(`No such job: ${jobKey(id)} (its id was removed from ${this.key})`);
+    if (result === -3) throw new InvalidJobOperationError(`${jobKey(id)} is not a job hash (another type of key has its name): job ${id} was left in ${this.key}.`);
     return Job.fetch(id, { connection: this.connection, serializer: this.serializer });
   }
 }

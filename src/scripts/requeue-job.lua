@@ -10,9 +10,13 @@
   ARGV[2]  enqueued_at, as RQ timestamp text
   ARGV[3]  "1" to put the job at the head of its queue
   ARGV[4]  the queue key prefix, "rq:queue:"
-  Returns  1 when requeued; -1 when the job is not in the registry; -2 when its hash is gone
+  Returns  1 when requeued; -1 when the job is not in the registry; -2 when its hash is gone;
+           -3 when rq:job:<id> is not a hash (nothing is changed)
 ]]
 if redis.call('ZSCORE', KEYS[1], ARGV[1]) == false then return -1 end
+-- A key of another type under the job's name is no job: leave everything as it is.
+local kind = redis.call('TYPE', KEYS[2])['ok']
+if kind ~= 'hash' and kind ~= 'none' then return -3 end
 redis.call('ZREM', KEYS[1], ARGV[1])
 local origin = redis.call('HGET', KEYS[2], 'origin')
 if not origin then return -2 end

@@ -6,6 +6,7 @@
  * work. Pure, no Redis.
  */
 import { InvalidArgumentError } from './errors.js';
+import { waitsOf } from './retry.js';
 
 /** Options of {@link Repeat}. */
 export interface RepeatOptions {
@@ -30,12 +31,7 @@ export class Repeat {
   /** @throws {InvalidArgumentError} for `times` below 1, or an interval list that is empty or holds a negative or fractional value. */
   constructor(options: RepeatOptions) {
     if (!Number.isInteger(options.times) || options.times < 1) throw new InvalidArgumentError(`Repeat times must be a whole number of at least 1, got ${options.times}.`);
-    const interval = options.interval ?? 0;
-    const intervals = typeof interval === 'number' ? [interval] : [...interval];
-    if (intervals.length === 0 || intervals.some((value) => !Number.isInteger(value) || value < 0)) {
-      throw new InvalidArgumentError(`Repeat intervals must be whole numbers of seconds, 0 or more, got ${JSON.stringify(interval)}.`);
-    }
     this.times = options.times;
-    this.intervals = intervals;
+    this.intervals = waitsOf(options.interval, 'Repeat');
   }
 }

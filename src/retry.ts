@@ -27,14 +27,23 @@ export class Retry {
   /** @throws {InvalidArgumentError} for a `max` below 1 or a negative or fractional interval. */
   constructor(options: RetryOptions) {
     if (!Number.isInteger(options.max) || options.max < 1) throw new InvalidArgumentError(`Retry max must be a whole number of at least 1, got ${options.max}.`);
-    const interval = options.interval ?? 0;
-    const intervals = typeof interval === 'number' ? [interval] : [...interval];
-    if (intervals.length === 0 || intervals.some((value) => !Number.isInteger(value) || value < 0)) {
-      throw new InvalidArgumentError(`Retry intervals must be whole numbers of seconds, 0 or more, got ${JSON.stringify(interval)}.`);
-    }
     this.max = options.max;
-    this.intervals = intervals;
+    this.intervals = waitsOf(options.interval, 'Retry');
   }
+}
+
+/**
+ * The waits of a Retry or Repeat: one number of seconds for all, or a list, as stored in
+ * `retry_intervals` / `repeat_intervals`. @default [0]
+ * @throws {InvalidArgumentError} for an empty list, or a negative or fractional wait.
+ */
+export function waitsOf(interval: number | readonly number[] | undefined, what: 'Retry' | 'Repeat'): readonly number[] {
+  const given = interval ?? 0;
+  const waits = typeof given === 'number' ? [given] : [...given];
+  if (waits.length === 0 || waits.some((value) => !Number.isInteger(value) || value < 0)) {
+    throw new InvalidArgumentError(`${what} intervals must be whole numbers of seconds, 0 or more, got ${JSON.stringify(given)}.`);
+  }
+  return waits;
 }
 
 /** A list of numbers as Python's json.dumps writes it (`[5, 30]`), so rq-ts writes what RQ writes. */

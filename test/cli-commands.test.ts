@@ -4,43 +4,29 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeEach, describe, test } from 'node:test';
 import type { Redis } from 'ioredis';
 import { Job, Queue, Worker } from '../src/index.js';
-import { useRedis, waitUntil } from './harness/index.js';
+import { ROOT, RQ_BIN, runRq, useRedis, useTempDir, waitUntil } from './harness/index.js';
 
-const ROOT = resolve(import.meta.dirname, '..', '..');
-const BIN = join(ROOT, 'dist', 'cli', 'index.js');
+const dir = useTempDir('rqts-cli-commands-');
 
 const redis = useRedis();
 let connection: Redis;
-let dir: string;
 beforeEach(() => {
   connection = redis.connect();
 });
-before(() => {
-  dir = mkdtempSync(join(tmpdir(), 'rqts-cli-commands-'));
-});
-after(() => rmSync(dir, { recursive: true, force: true }));
 
 function rq(args: string[], env: Record<string, string> = {}) {
-  const result = spawnSync(process.execPath, [BIN, ...args], {
-    cwd: dir,
-    encoding: 'utf8',
-    // REDIS_PORT 1: a command that forgets -u fails instead of reaching the machine's Redis on 6379.
-    env: { PATH: process.env['PATH'] ?? '', REDIS_PORT: '1', RQ_REDIS_URL: redis.server.url, ...env },
-    timeout: 30_000,
-  });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+  return runRq(args, { cwd: dir(), env: { RQ_REDIS_URL: redis.server.url, ...env } });
 }
 
 describe('rq enqueue', () => {
   test("reads RQ's argument syntax: text, key=text, :json, key:=json, @file, :@file", async () => {
-    writeFileSync(join(dir, 'body.txt'), 'Hello\nthere');
-    writeFileSync(join(dir, 'items.json'), '[1, 2, {"x": null}]');
+    writeFileSync(join(dir(), 'body.txt'), 'Hello\nthere');
+    writeFileSync(join(dir(), 'items.json'), '[1, 2, {"x": null}]');
     const result = rq(['enqueue', 'tasks.send', 'ada', 'count:=3', ':{"deep": [true]}', 'greeting=@body.txt', ':@items.json', 'subject=Hi=you', 'ratio:=0.5']);
     assert.equal(result.code, 0, result.stderr);
     const id = /with job-id '([0-9a-f-]{36})'/.exec(result.stdout)?.[1];
@@ -173,7 +159,7 @@ describe('rq info', () => {
 
   test('--interval redraws until SIGINT, then exits 0; a bad interval is a usage error', async () => {
     await new Queue('default', { connection }).enqueue('tasks.x');
-    const child = spawn(process.execPath, [BIN, 'info', '--interval', '0.2', '--raw', '-u', redis.server.url], { cwd: dir });
+    const child = spawn(process.execPath, [RQ_BIN, 'info', '--interval', '0.2', '--raw', '-u', redis.server.url], { cwd: dir() });
     let stdout = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
@@ -192,13 +178,13 @@ describe('rq info', () => {
 describe('rq info on a terminal', { skip: spawnSync('script', ['--version']).status !== 0 ? 'needs script(1) for a pseudo-terminal' : false }, () => {
   /** Runs a shell command line in a pseudo-terminal (util-linux script), as in a user's terminal. */
   function inTerminal(command: string, env: Record<string, string> = {}) {
-    const result = spawnSync('script', ['-qec', command, '/dev/null'], { cwd: dir, encoding: 'utf8', env: { PATH: process.env['PATH'] ?? '', TERM: 'xterm', ...env }, timeout: 30_000 });
+    const result = spawnSync('script', ['-qec', command, '/dev/null'], { cwd: dir(), encoding: 'utf8', env: { PATH: process.env['PATH'] ?? '', TERM: 'xterm', ...env }, timeout: 30_000 });
     return { code: result.status, output: result.stdout };
   }
 
   test('colour on a terminal, none with NO_COLOR; --interval redraws in place and stops on SIGINT with exit 0', async () => {
     await new Queue('default', { connection }).enqueue('tasks.x');
-    const info = `${process.execPath} ${BIN} info -u ${redis.server.url}`;
+    const info = `${process.execPath} ${RQ_BIN} info -u ${redis.server.url}`;
     const colored = inTerminal(`${info} -Q`);
     assert.equal(colored.code, 0, colored.output);
     assert.match(colored.output, /default {6}\u001b\[32m\|/, 'the bar is green');
@@ -281,7 +267,7 @@ describe('rq worker-pool', () => {
   });
 
   test('a killed worker is replaced; SIGTERM stops them all warmly and the pool exits 0', async () => {
-    const child = spawn(process.execPath, [BIN, 'worker-pool', '-n', '2', '-u', redis.server.url, '-P', fixtures, 'default'], { cwd: dir });
+    const child = spawn(process.execPath, [RQ_BIN, 'worker-pool', '-n', '2', '-u', redis.server.url, '-P', fixtures, 'default'], { cwd: dir() });
     let stdout = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
@@ -307,7 +293,7 @@ describe('rq worker-pool', () => {
 
   test('a second SIGTERM stops the workers coldly: the running job fails and the pool exits 1 at once', async () => {
     const job = await new Queue('default', { connection }).enqueue('tasks.sleepThenReturn', 60_000, 'never');
-    const child = spawn(process.execPath, [BIN, 'worker-pool', '-n', '1', '-u', redis.server.url, '-P', fixtures, 'default'], { cwd: dir, stdio: 'ignore' });
+    const child = spawn(process.execPath, [RQ_BIN, 'worker-pool', '-n', '1', '-u', redis.server.url, '-P', fixtures, 'default'], { cwd: dir(), stdio: 'ignore' });
     const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
     try {
       await waitUntil(async () => (await job.getStatus()) === 'started', 15_000, 'the job to start');
@@ -327,7 +313,7 @@ describe('rq worker-pool', () => {
   test('a pool killed with SIGKILL leaves no worker behind; while suspended, its workers wait instead of dying', async () => {
     assert.equal(rq(['suspend']).code, 0);
     const job = await new Queue('default', { connection }).enqueue('tasks.add', 1, 2);
-    const child = spawn(process.execPath, [BIN, 'worker-pool', '-n', '2', '-u', redis.server.url, '-P', fixtures, 'default'], { cwd: dir, stdio: 'ignore' });
+    const child = spawn(process.execPath, [RQ_BIN, 'worker-pool', '-n', '2', '-u', redis.server.url, '-P', fixtures, 'default'], { cwd: dir(), stdio: 'ignore' });
     const exited = new Promise<void>((done) => child.once('exit', () => done()));
     try {
       await waitUntil(async () => (await Worker.all({ connection })).length === 2, 15_000, 'two workers, waiting');
@@ -357,7 +343,7 @@ describe('rq worker-pool', () => {
 
   test('workers that die at start end the pool with exit 1 instead of a restart loop; a bad config stops it before', () => {
     // Loads in the pool (its argv has worker-pool), throws in each worker (argv: worker).
-    writeFileSync(join(dir, 'workers-refused.mjs'), `if (process.argv.includes('worker')) throw new Error('this config refuses workers');\nexport const REDIS_URL = '${redis.server.url}';\n`);
+    writeFileSync(join(dir(), 'workers-refused.mjs'), `if (process.argv.includes('worker')) throw new Error('this config refuses workers');\nexport const REDIS_URL = '${redis.server.url}';\n`);
     const started = Date.now();
     const result = rq(['worker-pool', '-n', '2', '-c', 'workers-refused.mjs'], { RQ_REDIS_URL: '' });
     assert.equal(result.code, 1, result.stdout + result.stderr);

@@ -1,37 +1,23 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeEach, describe, test } from 'node:test';
 import type { Redis } from 'ioredis';
 import { Queue } from '../src/index.js';
-import { freePort, useRedis, waitUntil } from './harness/index.js';
+import { freePort, ROOT, RQ_BIN, runRq, useRedis, useTempDir, waitUntil } from './harness/index.js';
 
 // The built bin, run as a user runs it, from the repository root.
-const ROOT = resolve(import.meta.dirname, '..', '..');
-const BIN = join(ROOT, 'dist', 'cli', 'index.js');
+const dir = useTempDir('rqts-cli-');
 
 const redis = useRedis();
 let connection: Redis;
-let dir: string;
 beforeEach(() => {
   connection = redis.connect();
 });
-before(() => {
-  dir = mkdtempSync(join(tmpdir(), 'rqts-cli-'));
-});
-after(() => rmSync(dir, { recursive: true, force: true }));
 
 function rq(args: string[], env: Record<string, string> = {}) {
-  const result = spawnSync(process.execPath, [BIN, ...args], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    // REDIS_PORT 1: a command that forgets -u fails instead of reaching the machine's Redis on 6379.
-    env: { PATH: process.env['PATH'] ?? '', REDIS_PORT: '1', ...env },
-    timeout: 30_000,
-  });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+  return runRq(args, { env });
 }
 
 describe('rq', () => {
@@ -110,43 +96,43 @@ describe('rq', () => {
   });
 
   test('settings: a config file (-c or RQ_CONFIG) gives REDIS_URL and QUEUES; --url wins over it; REDIS_* env without one', async () => {
-    writeFileSync(join(dir, 'settings.mjs'), `export const REDIS_URL = '${redis.server.url}';\nexport const QUEUES = ['high', 'low'];\n`);
+    writeFileSync(join(dir(), 'settings.mjs'), `export const REDIS_URL = '${redis.server.url}';\nexport const QUEUES = ['high', 'low'];\n`);
     const port = await freePort();
-    writeFileSync(join(dir, 'wrong.json'), JSON.stringify({ REDIS_URL: `redis://127.0.0.1:${port}` }));
+    writeFileSync(join(dir(), 'wrong.json'), JSON.stringify({ REDIS_URL: `redis://127.0.0.1:${port}` }));
     const high = new Queue('high', { connection });
     const low = new Queue('low', { connection });
 
     await high.enqueue('tasks.add', 1, 1);
     await low.enqueue('tasks.add', 1, 2);
-    const byFlag = rq(['worker', '--burst', '-c', join(dir, 'settings.mjs'), '-P', 'test/fixtures']);
+    const byFlag = rq(['worker', '--burst', '-c', join(dir(), 'settings.mjs'), '-P', 'test/fixtures']);
     assert.equal(byFlag.code, 0, byFlag.stderr);
     assert.match(byFlag.stdout, /Listening on high, low/);
     assert.ok(byFlag.stdout.indexOf('high: tasks.add(1, 1)') < byFlag.stdout.indexOf('low: tasks.add(1, 2)'), 'high before low');
 
     await high.enqueue('tasks.add', 2, 2);
-    const byEnv = rq(['worker', '--burst', '-P', 'test/fixtures'], { RQ_CONFIG: join(dir, 'settings.mjs') });
+    const byEnv = rq(['worker', '--burst', '-P', 'test/fixtures'], { RQ_CONFIG: join(dir(), 'settings.mjs') });
     assert.equal(byEnv.code, 0, byEnv.stderr);
     assert.match(byEnv.stdout, /high: tasks\.add\(2, 2\)/);
 
     await high.enqueue('tasks.add', 3, 3);
-    const urlWins = rq(['worker', '--burst', 'high', '-c', join(dir, 'wrong.json'), '-u', redis.server.url, '-P', 'test/fixtures']);
+    const urlWins = rq(['worker', '--burst', 'high', '-c', join(dir(), 'wrong.json'), '-u', redis.server.url, '-P', 'test/fixtures']);
     assert.equal(urlWins.code, 0, urlWins.stderr);
     assert.match(urlWins.stdout, /high: tasks\.add\(3, 3\)/);
-    assert.equal(rq(['worker', '--burst', '-c', join(dir, 'wrong.json')]).code, 1);
+    assert.equal(rq(['worker', '--burst', '-c', join(dir(), 'wrong.json')]).code, 1);
 
     await low.enqueue('tasks.add', 4, 4);
     const byRedisEnv = rq(['worker', '--burst', 'low', '-P', 'test/fixtures'], { REDIS_HOST: '127.0.0.1', REDIS_PORT: String(redis.server.port) });
     assert.equal(byRedisEnv.code, 0, byRedisEnv.stderr);
     assert.match(byRedisEnv.stdout, /low: tasks\.add\(4, 4\)/);
 
-    const missing = rq(['worker', '--burst', '-c', join(dir, 'nope.mjs')]);
+    const missing = rq(['worker', '--burst', '-c', join(dir(), 'nope.mjs')]);
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /Config file '.*nope\.mjs' not found/);
   });
 
   test('SIGTERM is a warm shutdown: the running job finishes, the worker deregisters and exits 0', async () => {
     const job = await new Queue('default', { connection }).enqueue('tasks.sleepThenReturn', 1500, 'done');
-    const child = spawn(process.execPath, [BIN, 'worker', '-u', redis.server.url, '-P', 'test/fixtures', '--name', 'warm'], { cwd: ROOT });
+    const child = spawn(process.execPath, [RQ_BIN, 'worker', '-u', redis.server.url, '-P', 'test/fixtures', '--name', 'warm'], { cwd: ROOT });
     let stdout = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
@@ -187,7 +173,7 @@ describe('rq worker options', () => {
 
   test('a second SIGTERM is a cold shutdown: the running job is interrupted and failed, exit 1', async () => {
     const job = await new Queue('default', { connection }).enqueue('tasks.sleepThenReturn', 20_000, 'never');
-    const child = spawn(process.execPath, [BIN, 'worker', '-u', redis.server.url, '-P', 'test/fixtures'], { cwd: ROOT });
+    const child = spawn(process.execPath, [RQ_BIN, 'worker', '-u', redis.server.url, '-P', 'test/fixtures'], { cwd: ROOT });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));

@@ -1,26 +1,19 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeEach, describe, test } from 'node:test';
 import type { Redis } from 'ioredis';
 import { CronScheduler, DuplicateCronSchedulerError, InvalidArgumentError, NoSuchCronSchedulerError, Queue, defineTask } from '../src/index.js';
-import { startRedis, useRedis, waitUntil } from './harness/index.js';
+import { ROOT, RQ_BIN, startRedis, useRedis, useTempDir, waitUntil } from './harness/index.js';
 
-const ROOT = resolve(import.meta.dirname, '..', '..');
-const BIN = join(ROOT, 'dist', 'cli', 'index.js');
+const dir = useTempDir('rqts-cron-');
 
 const redis = useRedis();
 let connection: Redis;
-let dir: string;
 beforeEach(() => {
   connection = redis.connect();
 });
-before(() => {
-  dir = mkdtempSync(join(tmpdir(), 'rqts-cron-'));
-});
-after(() => rmSync(dir, { recursive: true, force: true }));
 
 /** 2026-12-01 at hh:mm:ss UTC. */
 const at = (time: string) => new Date(`2026-12-01T${time}Z`);
@@ -187,9 +180,9 @@ describe('CronScheduler.start', () => {
 
 describe('rq cron', () => {
   test('loads a config module and enqueues its jobs until SIGTERM', async () => {
-    const config = join(dir, 'cron-config.mjs');
+    const config = join(dir(), 'cron-config.mjs');
     writeFileSync(config, "export default (cron) => { cron.register('tasks.heartbeat', { queue: 'beats', interval: 1 }); };\n");
-    const child = spawn(process.execPath, [BIN, 'cron', config, '-u', redis.server.url, '--name', 'cli-cron'], { cwd: ROOT });
+    const child = spawn(process.execPath, [RQ_BIN, 'cron', config, '-u', redis.server.url, '--name', 'cli-cron'], { cwd: ROOT });
     let stdout = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
@@ -204,23 +197,23 @@ describe('rq cron', () => {
   });
 
   test('a config that is missing, broken or registers nothing is exit 1 and one line saying which', () => {
-    const run = (config: string) => spawnSync(process.execPath, [BIN, 'cron', config, '-u', redis.server.url], { cwd: ROOT, encoding: 'utf8', timeout: 30_000 });
-    const missing = run(join(dir, 'nope.mjs'));
+    const run = (config: string) => spawnSync(process.execPath, [RQ_BIN, 'cron', config, '-u', redis.server.url], { cwd: ROOT, encoding: 'utf8', timeout: 30_000 });
+    const missing = run(join(dir(), 'nope.mjs'));
     assert.equal(missing.status, 1);
     assert.match(missing.stderr, /Cron config .*nope\.mjs not found/);
     assert.equal(missing.stderr.trim().split('\n').length, 1);
-    const broken = join(dir, 'broken.mjs');
+    const broken = join(dir(), 'broken.mjs');
     writeFileSync(broken, "export default (cron) => { cron.register('tasks.x', { queue: 'default', cron: '* * *' }); };\n");
     const bad = run(broken);
     assert.equal(bad.status, 1);
     assert.equal(bad.stderr.trim().split('\n').length, 1);
     assert.match(bad.stderr, /bad cron expression "\* \* \*"/);
-    const empty = join(dir, 'empty.mjs');
+    const empty = join(dir(), 'empty.mjs');
     writeFileSync(empty, 'export default () => {};\n');
     const none = run(empty);
     assert.equal(none.status, 1);
     assert.match(none.stderr, /registers no cron jobs/);
-    const noDefault = join(dir, 'no-default.mjs');
+    const noDefault = join(dir(), 'no-default.mjs');
     writeFileSync(noDefault, 'export const x = 1;\n');
     const nothing = run(noDefault);
     assert.equal(nothing.status, 1);
@@ -229,9 +222,9 @@ describe('rq cron', () => {
 
   test('with Redis gone, it says so once, and SIGTERM still stops it at once', async () => {
     const server = await startRedis();
-    const config = join(dir, 'cron-down.mjs');
+    const config = join(dir(), 'cron-down.mjs');
     writeFileSync(config, "export default (cron) => { cron.register('tasks.beat', { queue: 'beats', interval: 1 }); };\n");
-    const child = spawn(process.execPath, [BIN, 'cron', config, '-u', server.url], { cwd: ROOT });
+    const child = spawn(process.execPath, [RQ_BIN, 'cron', config, '-u', server.url], { cwd: ROOT });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

@@ -8,14 +8,13 @@
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { createDashboard, type DashboardOptions } from '../src/dashboard/index.js';
 import { Queue, Worker } from '../src/index.js';
-import { useRedis } from './harness/index.js';
+import { ROOT, useRedis } from './harness/index.js';
 
-const ROOT = resolve(import.meta.dirname, '..', '..');
 const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((path) => existsSync(path));
 const SCREENSHOTS = process.env['RQ_TS_SCREENSHOTS'] === '1' ? join(ROOT, 'docs', 'images') : undefined;
 

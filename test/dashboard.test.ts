@@ -6,15 +6,12 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
 import { createDashboard, type DashboardOptions } from '../src/dashboard/index.js';
 import { Job, Queue, Retry, Worker } from '../src/index.js';
-import { freePort, useRedis, waitUntil } from './harness/index.js';
+import { freePort, RQ_BIN, useRedis, waitUntil } from './harness/index.js';
 
-const ROOT = resolve(import.meta.dirname, '..', '..');
-const BIN = join(ROOT, 'dist', 'cli', 'index.js');
 
 const redis = useRedis();
 let connection: Redis;
@@ -272,7 +269,8 @@ describe('the dashboard', () => {
   test('actions that cannot be done say why; unreadable and gone jobs can be deleted; bad addresses are 400 and 404', async () => {
     const queue = new Queue('default', { connection });
     const done = await queue.enqueue('tasks.ok', 1);
-    const failing = [await queue.enqueue('tasks.fail', 'a'), await queue.enqueue('tasks.fail', 'b')];
+    await queue.enqueue('tasks.fail', 'a');
+    await queue.enqueue('tasks.fail', 'b');
     await new Worker([queue], { connection, tasks }).work({ burst: true });
     // A failed-registry entry whose key is not a job hash: requeue-all reports it and leaves it.
     await redis.admin.set('rq:job:broken', 'not a hash');
@@ -306,7 +304,6 @@ describe('the dashboard', () => {
     assert.equal((await submit(base, list, 'delete', (fields) => fields.get('id') === 'ghost')).status, 303);
     assert.equal(await redis.admin.exists('rq:job:pickled'), 0);
     assert.deepEqual(await redis.admin.zrange('rq:failed:default', 0, -1), ['broken']);
-    void failing;
 
     // Addresses: malformed, a page number that is not one, an unknown instance.
     assert.equal((await get(`${base}/jobs/%E0%A4%A`)).status, 400);
@@ -373,7 +370,7 @@ describe('the dashboard', () => {
     assert.doesNotMatch((await get(`${base}/`)).text, /only-in-db3/);
 
     const port = await freePort();
-    const child = spawn(process.execPath, [BIN, 'dashboard', '-u', redis.server.url, '--port', String(port), '--read-only', '--auth', 'ops:pw'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [RQ_BIN, 'dashboard', '-u', redis.server.url, '--port', String(port), '--read-only', '--auth', 'ops:pw'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
     const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));

@@ -8,18 +8,16 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { inflateSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import type { Redis } from 'ioredis';
-import { Dependency, Job, Queue, Retry, Worker, sendShutdownCommand, sendStopJobCommand, type TaskFunction } from '../src/index.js';
-import { useRedis, waitUntil } from './harness/index.js';
+import { Dependency, Job, Queue, Retry, Worker, getCurrentJob, sendShutdownCommand, sendStopJobCommand, type TaskFunction } from '../src/index.js';
+import { ROOT, RQ_BIN, useRedis, waitUntil } from './harness/index.js';
 import { PYTHON, skipWithoutPythonRq } from './harness/python.js';
 
-const ROOT = resolve(import.meta.dirname, '..', '..');
 const PY_DIR = join(ROOT, 'test', 'python');
 const PY_RQ = '/usr/bin/rq';
-const BIN = join(ROOT, 'dist', 'cli', 'index.js');
 
 const redis = useRedis();
 let connection: Redis;
@@ -41,7 +39,6 @@ const tasks: Record<string, TaskFunction> = {
     throw new RangeError(message);
   },
   'pytasks.set_meta': async (key: string, value: unknown) => {
-    const { getCurrentJob } = await import('../src/index.js');
     const job = getCurrentJob()!;
     job.meta[key] = value;
     await job.saveMeta();
@@ -78,7 +75,7 @@ function startPyWorker(args: string[]): ChildProcess {
 
 /** The rq-ts `rq` command. */
 function tsRq(args: string[]) {
-  const result = spawnSync(process.execPath, [BIN, ...args, '-u', redis.server.url], { encoding: 'utf8', timeout: 60_000 });
+  const result = spawnSync(process.execPath, [RQ_BIN, ...args, '-u', redis.server.url], { encoding: 'utf8', timeout: 60_000 });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -265,7 +262,7 @@ describe('interop with Python RQ 1.13', { skip: skipWithoutPythonRq() }, () => {
     // rq-ts: a worker process killed while its job runs.
     const queue = new Queue('abandon', { connection });
     const tsJob = await queue.enqueueCall('tasks.sleepThenReturn', { args: [30_000, 'never'], jobId: 'ts-abandoned' });
-    const tsWorker = spawn(process.execPath, [BIN, 'worker', 'abandon', '-u', redis.server.url, '-P', join(ROOT, 'test', 'fixtures')], { stdio: 'ignore' });
+    const tsWorker = spawn(process.execPath, [RQ_BIN, 'worker', 'abandon', '-u', redis.server.url, '-P', join(ROOT, 'test', 'fixtures')], { stdio: 'ignore' });
     children.push(tsWorker);
     await waitUntil(async () => (await tsJob.getStatus()) === 'started', 20_000, 'the rq-ts job to start');
     tsWorker.kill('SIGKILL');

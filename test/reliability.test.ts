@@ -1,16 +1,13 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { join, resolve } from 'node:path';
 import { test } from 'node:test';
 import { Queue, StartedJobRegistry } from '../src/index.js';
-import { sleep, useRedis, waitUntil } from './harness/index.js';
+import { ROOT, RQ_BIN, sleep, useRedis, waitUntil } from './harness/index.js';
 
-const ROOT = resolve(import.meta.dirname, '..', '..');
-const BIN = join(ROOT, 'dist', 'cli', 'index.js');
 const redis = useRedis();
 
 function startWorker(url: string, burst = false): { child: ChildProcess; exited: Promise<number | null> } {
-  const args = [BIN, 'worker', '-q', '-u', url, '-P', 'test/fixtures', '--concurrency', '4', ...(burst ? ['--burst'] : [])];
+  const args = [RQ_BIN, 'worker', '-q', '-u', url, '-P', 'test/fixtures', '--concurrency', '4', ...(burst ? ['--burst'] : [])];
   const child = spawn(process.execPath, args, { cwd: ROOT, stdio: 'ignore' });
   const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
   return { child, exited };

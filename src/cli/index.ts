@@ -29,6 +29,7 @@ import {
   type EnqueueOptions,
   type ExceptionHandler,
   type Job,
+  type RedisConnection,
 } from '../index.js';
 import { parseFunctionArgs } from './enqueue-args.js';
 import { gatherInfo, renderInfo } from './info.js';
@@ -414,7 +415,7 @@ function parseScheduleAt(text: string): Date {
 }
 
 /** Queue names that exist (in rq:queues), else a failure naming those that do not. */
-async function requireQueues(connection: Awaited<ReturnType<typeof connect>>, names: readonly string[]): Promise<void> {
+async function requireQueues(connection: RedisConnection, names: readonly string[]): Promise<void> {
   const known = new Set((await Queue.all({ connection })).map((queue) => queue.name));
   const unknown = names.filter((name) => !known.has(name));
   if (unknown.length > 0) {

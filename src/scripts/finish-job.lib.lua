@@ -58,13 +58,15 @@ local function finish_job(e, now, now_text, p, no_default_handler, batch)
   local dependencies = p.job .. ':' .. id .. ':dependencies'
 
   batch.zrem(p.started .. queue, id)
-  if finished or (outcome == 'failed' and (tonumber(redis.call('HGET', job, 'retries_left') or '0') or 0) <= 0) then
+  -- A retried job releases no dependents; one that finished, or failed for good, may.
+  local retried = outcome == 'failed' and retry_job(job, id, p.queue .. queue, p.scheduled .. queue, p.queues, now, now_text)
+  if finished or (outcome == 'failed' and not retried) then
     local _
     _, has_dependents = release_dependents(id, outcome, '', p, now_text)
   else
     has_dependents = redis.call('EXISTS', dependents) == 1
   end
-  if outcome == 'failed' and retry_job(job, id, p.queue .. queue, p.scheduled .. queue, p.queues, now, now_text) then
+  if retried then
     redis.call('HSET', job, 'ended_at', now_text)
     outcome = 'retried'
   elseif finished and ttl == 0 then

@@ -20,7 +20,7 @@ interface ScriptSpec {
 }
 
 const SCRIPTS = {
-  cleanStartedRegistry: { file: 'clean-started-registry.lua', numberOfKeys: 5, includes: ['retry-job.lib.lua'] },
+  cleanStartedRegistry: { file: 'clean-started-registry.lua', numberOfKeys: 5, includes: ['run-again.lib.lua', 'retry-job.lib.lua'] },
   cancelJob: { file: 'cancel-job.lua', numberOfKeys: 2, includes: ['remove-from-place.lib.lua', 'release-dependents.lib.lua'] },
   deleteJob: { file: 'delete-job.lua', numberOfKeys: 1, includes: ['remove-from-place.lib.lua'] },
   emptyQueue: { file: 'empty-queue.lua', numberOfKeys: 1 },
@@ -36,7 +36,7 @@ const SCRIPTS = {
   finishAndStartJobs: {
     file: 'finish-and-start-jobs.lua',
     numberOfKeys: null,
-    includes: ['retry-job.lib.lua', 'repeat-job.lib.lua', 'release-dependents.lib.lua', 'sorted-set-batch.lib.lua', 'finish-job.lib.lua', 'start-jobs.lib.lua'],
+    includes: ['run-again.lib.lua', 'retry-job.lib.lua', 'repeat-job.lib.lua', 'release-dependents.lib.lua', 'sorted-set-batch.lib.lua', 'finish-job.lib.lua', 'start-jobs.lib.lua'],
   },
 } as const satisfies Record<string, ScriptSpec>;
 

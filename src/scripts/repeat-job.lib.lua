@@ -1,5 +1,6 @@
 --[[
-  Library, prepended to finish-and-start-jobs.lua (not a script on its own).
+  Library, prepended to finish-and-start-jobs.lua (not a script on its own), after
+  run-again.lib.lua.
 
   repeat_job(job, id, queue, scheduled, queues, now, enqueued_at): when the job hash `job` has
   repeats left (RQ 2.3's `repeats_left`), puts the finished job back for its next run and returns
@@ -13,18 +14,10 @@ local function repeat_job(job, id, queue, scheduled, queues, now, enqueued_at)
   local fields = redis.call('HMGET', job, 'repeats_left', 'repeat_intervals')
   local left = tonumber(fields[1] or '') or 0
   if left <= 0 then return false end
-  local ok, intervals = pcall(cjson.decode, fields[2] or '[]')
-  if not ok or type(intervals) ~= 'table' then intervals = {} end
+  local intervals = intervals_of(fields[2])
   local wait = 0
   if #intervals > 0 then wait = tonumber(intervals[math.min(left, #intervals)]) or 0 end
   redis.call('HSET', job, 'repeats_left', left - 1)
-  if wait > 0 then
-    redis.call('HSET', job, 'status', 'scheduled')
-    redis.call('ZADD', scheduled, now + wait, id)
-  else
-    redis.call('HSET', job, 'status', 'queued', 'enqueued_at', enqueued_at)
-    redis.call('SADD', queues, queue)
-    redis.call('RPUSH', queue, id)
-  end
+  run_again(job, id, queue, scheduled, queues, now, enqueued_at, wait)
   return true
 end

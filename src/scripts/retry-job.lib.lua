@@ -1,5 +1,6 @@
 --[[
-  Library, prepended to the scripts that retry failed jobs (not a script on its own).
+  Library, prepended to the scripts that retry failed jobs (not a script on its own), after
+  run-again.lib.lua.
 
   retry_job(job, id, queue, scheduled, queues, now, enqueued_at): when the job hash `job` has
   retries left, retries it as RQ 1.13's Job.retry() does and returns true; else returns false.
@@ -9,20 +10,13 @@
   of `queue` (status queued, enqueued_at). `now` is server time in epoch seconds.
 ]]
 local function retry_job(job, id, queue, scheduled, queues, now, enqueued_at)
-  local retries = tonumber(redis.call('HGET', job, 'retries_left') or '0') or 0
+  local fields = redis.call('HMGET', job, 'retries_left', 'retry_intervals')
+  local retries = tonumber(fields[1] or '') or 0
   if retries <= 0 then return false end
-  local ok, intervals = pcall(cjson.decode, redis.call('HGET', job, 'retry_intervals') or '[]')
-  if not ok or type(intervals) ~= 'table' then intervals = {} end
+  local intervals = intervals_of(fields[2])
   local wait = 0
   if #intervals > 0 then wait = tonumber(intervals[math.max(#intervals - retries, 0) + 1]) or 0 end
   redis.call('HSET', job, 'retries_left', retries - 1)
-  if wait > 0 then
-    redis.call('HSET', job, 'status', 'scheduled')
-    redis.call('ZADD', scheduled, now + wait, id)
-  else
-    redis.call('HSET', job, 'status', 'queued', 'enqueued_at', enqueued_at)
-    redis.call('SADD', queues, queue)
-    redis.call('RPUSH', queue, id)
-  end
+  run_again(job, id, queue, scheduled, queues, now, enqueued_at, wait)
   return true
 end

@@ -71,3 +71,4 @@ export async function assertNoLeakedConnections(admin: Redis): Promise<void> {
     throw new Error(`The test left ${others.length} Redis connection(s) open; close every client, queue and worker:\n${others.join('\n')}`);
   }
 }
+export * from './cli.js';

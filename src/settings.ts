@@ -543,20 +543,24 @@ export function describeConnection(options: RedisOptions): string {
 
 /**
  * `url` with any password replaced by `***`, for messages and logs: the `user:password@` part and
- * a `password=` query parameter. Text that is not a URL at all is reduced to its scheme.
+ * a `password=` query parameter. Text that is not a URL (`redis//host`) is shown as typed, with
+ * whatever looks like a password masked the same way.
  */
 export function maskUrl(url: string): string {
   const scheme = /^([a-z][a-z0-9+.-]*:)\/\//i.exec(url);
-  if (!scheme) return '(not a URL)';
+  // Not a URL: the user info, if any, starts after a first '//', else at the start.
+  const userStart = scheme ? scheme[0].length : url.includes('//') ? url.indexOf('//') + 2 : 0;
   const at = url.lastIndexOf('@');
-  const masked = at > scheme[0].length ? maskCredentials(url.slice(0, at), scheme[0].length) + url.slice(at) : url;
+  const masked = at > userStart ? maskCredentials(url.slice(0, at), userStart, scheme !== null) + url.slice(at) : url;
   return masked.replace(/([?&]password=)[^&#]*/gi, '$1***');
 }
 
-function maskCredentials(head: string, schemeLength: number): string {
-  const credentials = head.slice(schemeLength);
+/** `head` (up to the '@') with the password after `start` masked; in text that is not a URL, all of it when no ':' sets it apart. */
+function maskCredentials(head: string, start: number, isUrl: boolean): string {
+  const credentials = head.slice(start);
   const colon = credentials.indexOf(':');
-  return colon === -1 ? head : `${head.slice(0, schemeLength)}${credentials.slice(0, colon)}:***`;
+  if (colon === -1) return isUrl ? head : `${head.slice(0, start)}***`;
+  return `${head.slice(0, start)}${credentials.slice(0, colon)}:***`;
 }
 
 function integer(value: unknown, name: string): number {

@@ -84,7 +84,7 @@ describe('rq enqueue', () => {
       [['enqueue', 'tasks.x', ':{nope'], /argument 1 \(':\{nope'\): not valid JSON/],
       [['enqueue', 'tasks.x', 'a=1', 'a=2'], /keyword argument 'a' is given twice/],
       [['enqueue', 'tasks.x', '@missing.txt'], /cannot read the file 'missing\.txt'/],
-      [['enqueue', 'tasks.x', '--timeout', '5x'], /Bad --timeout '5x'/],
+      [['enqueue', 'tasks.x', '--timeout', '5x'], /--timeout: Bad job timeout '5x'/],
       [['enqueue', 'tasks.x', '--schedule-in', '1m', '--schedule-at', '2099-01-01T00:00:00'], /both --schedule-in and --schedule-at/],
       [['enqueue', 'tasks.x', '--schedule-at', 'tomorrow'], /--schedule-at 'tomorrow': use 2026-12-24T18:00:00/],
       [['enqueue', 'tasks.x', '--schedule-at', '2027-02-30T10:00:00'], /--schedule-at '2027-02-30T10:00:00': there is no such time/],

@@ -63,7 +63,12 @@ describe('URLs, read as redis-py reads them', () => {
     assert.equal(maskUrl('unix:///s.sock?db=x&password=secret'), 'unix:///s.sock?db=x&password=***');
     assert.equal(maskUrl('redis://:pa/ss@h:1/0x'), 'redis://:***@h:1/0x');
     assert.equal(maskUrl('redis://u:p@ss@h:1'), 'redis://u:***@h:1');
-    assert.equal(maskUrl('no scheme :secret@x'), '(not a URL)');
+    // Text that is not a URL is shown as typed, with what looks like a password masked.
+    assert.equal(maskUrl('no scheme :secret@x'), 'no scheme :***@x');
+    assert.equal(maskUrl('redis//oops'), 'redis//oops');
+    assert.equal(maskUrl('redis//u:secret@h:1'), 'redis//u:***@h:1');
+    assert.equal(maskUrl('redis//secret@h'), 'redis//***@h');
+    assert.equal(maskUrl('redis:/u:p/w@h?password=x'), 'redis:***@h?password=***');
     assert.throws(() => redisOptionsFromUrl('unix:///s.sock?db=x&password=secret'), (error: Error) => !error.message.includes('secret'));
     assert.equal(describeConnection(redisOptionsFromUrl('redis://u:pw@h:1/2')), 'redis://u:***@h:1/2');
     assert.equal(describeConnection(redisOptionsFromUrl('unix://:pw@/tmp/s.sock?db=1')), 'unix://:***@/tmp/s.sock?db=1');

@@ -19,6 +19,20 @@ export interface FunctionArguments {
 
 type Mode = 'text' | 'json' | 'literal';
 
+/** One part of a dotted function name: an identifier, as Python and JavaScript both spell them. */
+const NAME_PART = /^[\p{L}_$][\p{L}\p{N}_$]*$/u;
+
+/**
+ * Refuses a FUNCTION that no worker could call: a dotted name is identifiers joined by dots
+ * (`tasks.sendEmail`, `app.jobs.Mailer.send`), as RQ's workers and rq-ts' import them.
+ * @throws {UsageError}
+ */
+export function checkFunctionName(name: string): void {
+  if (!name.split('.').every((part) => NAME_PART.test(part))) {
+    throw new UsageError(`FUNCTION '${name}' is not a function name: give the dotted name a worker knows, such as tasks.sendEmail.`);
+  }
+}
+
 /**
  * Reads the arguments. `readFile` returns a file's text, or throws when it cannot be read.
  * @throws {UsageError} naming the argument that is wrong and why.

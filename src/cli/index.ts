@@ -20,9 +20,11 @@ import {
   Worker,
   callString,
   importFunction,
+  validateJobId,
   isSuspended,
   maskUrl,
   parseDuration,
+  parseJobTimeout,
   resume,
   suspend,
   type DequeueStrategy,
@@ -30,12 +32,13 @@ import {
   type ExceptionHandler,
   type Job,
   type RedisConnection,
+  type WorkOptions,
 } from '../index.js';
-import { parseFunctionArgs } from './enqueue-args.js';
-import { gatherInfo, renderInfo } from './info.js';
+import { checkFunctionName, parseFunctionArgs } from './enqueue-args.js';
+import { gatherInfo, renderInfo, totalJobs } from './info.js';
 import { POOL_WORKER_ENV, runPool } from './pool.js';
 import { Progress } from './progress.js';
-import { UsageError, closeConnection, collect, colorsFor, connect, makeLogger, pathsOf, serializerOf, settingsOf, tolerateClosedOutput, wholeNumber, withSharedOptions, type SharedFlags } from './shared.js';
+import { UsageError, checkFlag, closeAll, closeConnection, collect, colorsFor, connect, makeLogger, pathsOf, serializerOf, settingsOf, tolerateClosedOutput, wholeNumber, withSharedOptions, type CliLogger, type SharedFlags } from './shared.js';
 
 /** RQ's logging options: -l/--logging-level (and RQ 1.13's --logging_level), -v, -q, --log-format, --date-format. */
 function withLoggingOptions(command: Command): Command {
@@ -122,92 +125,98 @@ withLoggingOptions(withSharedOptions(program.command('worker')))
     const paths = pathsOf(flags);
     const serializer = serializerOf(flags);
     const tuning = {
-      concurrency: wholeNumber(flags.concurrency, '--concurrency'),
+      concurrency: wholeNumber(flags.concurrency, '--concurrency', 1),
       defaultResultTtl: wholeNumber(flags.resultsTtl, '--results-ttl'),
-      workerTtl: wholeNumber(flags.workerTtl, '--worker-ttl'),
-      jobMonitoringInterval: wholeNumber(flags.jobMonitoringInterval, '--job-monitoring-interval'),
-      maintenanceInterval: wholeNumber(flags.maintenanceInterval, '--maintenance-interval'),
+      workerTtl: wholeNumber(flags.workerTtl, '--worker-ttl', 1),
+      jobMonitoringInterval: wholeNumber(flags.jobMonitoringInterval, '--job-monitoring-interval', 1),
+      maintenanceInterval: wholeNumber(flags.maintenanceInterval, '--maintenance-interval', 1),
       dequeueStrategy: flags.dequeueStrategy ?? 'default',
       isolated: flags.isolated ?? false,
       disableDefaultExceptionHandler: flags.disableDefaultExceptionHandler ?? false,
     } as const;
-    const exceptionHandlers = (await Promise.all(flags.exceptionHandler.map((name) => importFunction(name, paths)))) as ExceptionHandler[];
     const limits = {
       burst: flags.burst ?? false,
       withScheduler: flags.withScheduler ?? false,
-      ...(flags.maxJobs !== undefined && { maxJobs: wholeNumber(flags.maxJobs, '--max-jobs') }),
-      ...(flags.maxIdleTime !== undefined && { maxIdleTime: wholeNumber(flags.maxIdleTime, '--max-idle-time') }),
+      ...(flags.maxJobs !== undefined && { maxJobs: wholeNumber(flags.maxJobs, '--max-jobs', 1) }),
+      ...(flags.maxIdleTime !== undefined && { maxIdleTime: wholeNumber(flags.maxIdleTime, '--max-idle-time', 1) }),
     };
+    const exceptionHandlers = await Promise.all(flags.exceptionHandler.map((name) => checkFlag('--exception-handler', () => importFunction(name, paths)))) as ExceptionHandler[];
     const settings = await settingsOf(flags);
     const connection = await connect(flags);
-    // A worker of a pool waits out a suspension (the Worker pauses by itself); alone, it refuses, as RQ's.
-    const inPool = process.env[POOL_WORKER_ENV] === '1' && typeof process.send === 'function';
-    if (!inPool && (await isSuspended({ connection }))) {
-      await closeConnection(connection);
-      throw new RQError('RQ is currently suspended, to resume job execution run "rq resume".');
-    }
-    const queueNames = queues.length > 0 ? queues : (settings.QUEUES ?? ['default']);
-    const worker = new Worker(queueNames, {
-      connection,
-      paths,
-      serializer,
-      ...tuning,
-      exceptionHandlers,
-      ...((flags.name ?? settings.NAME) !== undefined && { name: String(flags.name ?? settings.NAME) }),
-      logger: { debug: logger.debug, info: logger.debug, warn: logger.warn, error: logger.error },
-    });
-    const log = logger.info;
-    worker.on('worker:started', () => {
-      log(`Worker ${worker.key} started with PID ${process.pid}, rq-ts ${VERSION}`);
-      log(`*** Listening on ${queueNames.join(', ')}...`);
-    });
-    worker.on('job:started', (job: Job, queue: string) => log(`${queue}: ${job.description} (${job.id})`));
-    worker.on('job:finished', (job: Job, queue: string, seconds: number) => log(`${queue}: Job OK (${job.id}) in ${formatSeconds(seconds)}`));
-    worker.on('job:failed', (job: Job | undefined, queue: string, error: Error, seconds: number) =>
-      logger.error(`${queue}: Job failed (${job?.id ?? 'unreadable job'}) in ${formatSeconds(seconds)}: ${error.name}: ${error.message}`),
-    );
-    worker.on('job:retried', (job: Job, queue: string, error: Error) => logger.warn(`${queue}: Job failed (${job.id}), retried (${job.retriesLeft ?? 0} retries left): ${error.name}: ${error.message}`));
-    worker.on('job:stopped', (job: Job, queue: string) => logger.warn(`${queue}: Job stopped (${job.id})`));
-    worker.on('worker:idle', () => logger.debug(`*** Listening on ${queueNames.join(', ')}...`));
-    worker.on('command:received', (command, slot) => logger.info(`${slot}: received command ${JSON.stringify(command)}`));
-    worker.on('worker:error', (error) => logger.warn(`Worker error, going on: ${error.message}`));
-    let signals = 0;
-    let cold = false;
-    const onSignal = (signal: NodeJS.Signals | 'disconnect') => {
-      signals += 1;
-      if (signals === 1 && signal !== 'disconnect') {
-        log(`${signal} received: warm shut down requested, finishing the running jobs (send it again to stop them now)`);
-        worker.stop();
-      } else if (signal === 'disconnect') {
-        logger.warn('The worker pool went away: warm shut down, finishing the running jobs');
-        worker.stop();
-      } else {
-        logger.error(`${signal} received again: cold shut down, interrupting the running jobs`);
-        cold = true;
-        process.exitCode = 1;
-        worker.stop({ cold: true });
-      }
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-    // A pool's worker stops when the pool dies (its IPC channel closes), even when killed with SIGKILL;
-    // the channel itself does not keep the process alive once the worker is done.
-    if (inPool) {
-      process.channel?.unref();
-      process.on('disconnect', () => onSignal('disconnect'));
-    }
-    if (flags.pid !== undefined) writeFileSync(flags.pid, `${process.pid}\n`);
     try {
-      await worker.work(limits);
-      log(`Worker ${worker.name} done, quitting`);
+      // A worker of a pool waits out a suspension (the Worker pauses by itself); alone, it refuses, as RQ's.
+      const inPool = process.env[POOL_WORKER_ENV] === '1' && typeof process.send === 'function';
+      if (!inPool && (await isSuspended({ connection }))) throw new RQError('RQ is currently suspended, to resume job execution run "rq resume".');
+      const queueNames = queues.length > 0 ? queues : (settings.QUEUES ?? ['default']);
+      const worker = new Worker(queueNames, {
+        connection,
+        paths,
+        serializer,
+        ...tuning,
+        exceptionHandlers,
+        ...((flags.name ?? settings.NAME) !== undefined && { name: String(flags.name ?? settings.NAME) }),
+        logger: { debug: logger.debug, info: logger.debug, warn: logger.warn, error: logger.error },
+      });
+      await runWorker(worker, { queueNames, logger, limits, inPool, pid: flags.pid });
     } finally {
-      if (flags.pid !== undefined) rmSync(flags.pid, { force: true });
-      await worker.close();
       await closeConnection(connection);
     }
-    // After a cold stop the interrupted jobs' own timers may still hold the process: it is done.
-    if (cold) process.exit(1);
   });
+
+/** Runs a worker of `rq worker` until it is done: its log lines, its signals, its pid file. */
+async function runWorker(worker: Worker, run: { queueNames: readonly string[]; logger: CliLogger; limits: WorkOptions; inPool: boolean; pid: string | undefined }): Promise<void> {
+  const { queueNames, logger, limits, inPool, pid } = run;
+  const log = logger.info;
+  worker.on('worker:started', () => {
+    log(`Worker ${worker.key} started with PID ${process.pid}, rq-ts ${VERSION}`);
+    log(`*** Listening on ${queueNames.join(', ')}...`);
+  });
+  worker.on('job:started', (job: Job, queue: string) => log(`${queue}: ${job.description} (${job.id})`));
+  worker.on('job:finished', (job: Job, queue: string, seconds: number) => log(`${queue}: Job OK (${job.id}) in ${formatSeconds(seconds)}`));
+  worker.on('job:failed', (job: Job | undefined, queue: string, error: Error, seconds: number) =>
+    logger.error(`${queue}: Job failed (${job?.id ?? 'unreadable job'}) in ${formatSeconds(seconds)}: ${error.name}: ${error.message}`),
+  );
+  worker.on('job:retried', (job: Job, queue: string, error: Error) => logger.warn(`${queue}: Job failed (${job.id}), retried (${job.retriesLeft ?? 0} retries left): ${error.name}: ${error.message}`));
+  worker.on('job:stopped', (job: Job, queue: string) => logger.warn(`${queue}: Job stopped (${job.id})`));
+  worker.on('worker:idle', () => logger.debug(`*** Listening on ${queueNames.join(', ')}...`));
+  worker.on('command:received', (command, slot) => logger.info(`${slot}: received command ${JSON.stringify(command)}`));
+  worker.on('worker:error', (error) => logger.warn(`Worker error, going on: ${error.message}`));
+  let signals = 0;
+  let cold = false;
+  const onSignal = (signal: NodeJS.Signals | 'disconnect') => {
+    signals += 1;
+    if (signals === 1 && signal !== 'disconnect') {
+      log(`${signal} received: warm shut down requested, finishing the running jobs (send it again to stop them now)`);
+      worker.stop();
+    } else if (signal === 'disconnect') {
+      logger.warn('The worker pool went away: warm shut down, finishing the running jobs');
+      worker.stop();
+    } else {
+      logger.error(`${signal} received again: cold shut down, interrupting the running jobs`);
+      cold = true;
+      process.exitCode = 1;
+      worker.stop({ cold: true });
+    }
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  // A pool's worker stops when the pool dies (its IPC channel closes), even when killed with SIGKILL;
+  // the channel itself does not keep the process alive once the worker is done.
+  if (inPool) {
+    process.channel?.unref();
+    process.on('disconnect', () => onSignal('disconnect'));
+  }
+  if (pid !== undefined) writeFileSync(pid, `${process.pid}\n`);
+  try {
+    await worker.work(limits);
+    log(`Worker ${worker.name} done, quitting`);
+  } finally {
+    if (pid !== undefined) rmSync(pid, { force: true });
+    await worker.close();
+  }
+  // After a cold stop the interrupted jobs' own timers may still hold the process: it is done.
+  if (cold) process.exit(1);
+}
 
 withLoggingOptions(withSharedOptions(program.command('cron')))
   .description('Run a cron scheduler: enqueue the functions CONFIG registers, every interval or at the times of a cron expression.')
@@ -251,8 +260,7 @@ withLoggingOptions(withSharedOptions(program.command('cron')))
       await scheduler.start();
       log(`Cron scheduler ${scheduler.name} stopped`);
     } finally {
-      if (connection.status === 'ready') await connection.quit();
-      else connection.disconnect();
+      await closeConnection(connection);
     }
   });
 
@@ -294,7 +302,12 @@ withSharedOptions(program.command('info'))
     process.on('SIGTERM', onSignal);
     try {
       for (let frame = 0; !stopped; frame++) {
-        const lines = renderInfo(await gatherInfo(connection, queues), { ...view, columns: process.stdout.columns ?? 80 }, colors);
+        const snapshot = await gatherInfo(connection, queues);
+        // A queue named here that Redis does not know is a typo, as for rq empty and rq requeue;
+        // one that holds jobs (in any registry) or has workers waiting on it is shown, in rq:queues or not.
+        const idle = snapshot.queues.filter((queue) => totalJobs(queue) === 0 && (snapshot.workersByQueue.get(queue.name) ?? []).length === 0);
+        if (frame === 0) await requireQueues(connection, idle.map((queue) => queue.name), '');
+        const lines = renderInfo(snapshot, { ...view, columns: process.stdout.columns ?? 80 }, colors);
         if (interval === undefined) {
           if (lines.length > 0) console.log(lines.join('\n'));
           break;
@@ -353,27 +366,27 @@ withSharedOptions(program.command('enqueue'))
   .option('--quiet', 'print nothing but errors')
   .action(async (func: string, argv: string[], flags: EnqueueFlags) => {
     const serializer = serializerOf(flags);
+    checkFunctionName(func);
     const { args, kwargs } = parseFunctionArgs(argv, (path) => readFileSync(path, 'utf8'));
     const options: EnqueueOptions = { args, kwargs };
     const set = <K extends keyof EnqueueOptions>(key: K, value: EnqueueOptions[K] | undefined) => {
       if (value !== undefined) options[key] = value;
     };
-    const duration = (text: string | undefined, flag: string) => {
+    // Each option checked here, naming its flag, before anything is written.
+    const duration = (text: string | undefined, flag: string, least: number, means: string) => {
       if (text === undefined) return undefined;
-      try {
-        return parseDuration(text, flag);
-      } catch (error) {
-        throw new UsageError((error as Error).message);
-      }
+      const seconds = checkFlag(flag, () => parseDuration(text, flag));
+      if (seconds < least) throw new UsageError(`${flag} '${text}': ${means}.`);
+      return seconds;
     };
-    set('jobTimeout', duration(flags.timeout, '--timeout'));
-    set('resultTtl', duration(flags.resultTtl, '--result-ttl'));
-    set('ttl', duration(flags.ttl, '--ttl'));
-    set('failureTtl', duration(flags.failureTtl, '--failure-ttl'));
+    if (flags.timeout !== undefined) set('jobTimeout', checkFlag('--timeout', () => parseJobTimeout(flags.timeout!)));
+    set('resultTtl', duration(flags.resultTtl, '--result-ttl', -1, 'use -1 (forever), 0 (keep no result) or more seconds'));
+    set('ttl', duration(flags.ttl, '--ttl', 1, 'use 1 second or more'));
+    set('failureTtl', duration(flags.failureTtl, '--failure-ttl', -1, 'use -1 (forever), 0 or more seconds'));
     set('description', flags.description);
-    set('jobId', flags.jobId);
+    if (flags.jobId !== undefined) set('jobId', checkFlag('--job-id', () => validateJobId(flags.jobId!)));
     set('atFront', flags.atFront);
-    if (flags.dependsOn.length > 0) options.dependsOn = flags.dependsOn;
+    if (flags.dependsOn.length > 0) options.dependsOn = flags.dependsOn.map((id) => checkFlag('--depends-on', () => validateJobId(id)));
     const retryMax = wholeNumber(flags.retryMax, '--retry-max');
     if (retryMax > 0) {
       const intervals = flags.retryInterval.length > 0 ? flags.retryInterval.map((text) => wholeNumber(text, '--retry-interval')) : [0];
@@ -382,7 +395,7 @@ withSharedOptions(program.command('enqueue'))
       throw new UsageError('--retry-interval needs --retry-max above 0.');
     }
     if (flags.scheduleIn !== undefined && flags.scheduleAt !== undefined) throw new UsageError("You can't specify both --schedule-in and --schedule-at.");
-    if (flags.scheduleIn !== undefined) options.in = duration(flags.scheduleIn, '--schedule-in')!;
+    if (flags.scheduleIn !== undefined) options.in = duration(flags.scheduleIn, '--schedule-in', 0, 'a delay cannot be negative')!;
     if (flags.scheduleAt !== undefined) options.at = parseScheduleAt(flags.scheduleAt);
     const connection = await connect(flags);
     try {
@@ -411,15 +424,18 @@ function parseScheduleAt(text: string): Date {
   if (mo < 1 || mo > 12 || d < 1 || d > daysInMonth || h > 23 || mi > 59 || s > 59) throw new UsageError(`--schedule-at '${text}': there is no such time.`);
   const at = new Date(text);
   if (Number.isNaN(at.getTime())) throw new UsageError(usage);
+  // The library allows a second of clock slack for `at`; a time further back is a mistake here.
+  if (at.getTime() < Date.now() - 1000) throw new UsageError(`--schedule-at '${text}': that time has passed. Leave --schedule-at out to run the job now.`);
   return at;
 }
 
-/** Queue names that exist (in rq:queues), else a failure naming those that do not. */
-async function requireQueues(connection: RedisConnection, names: readonly string[]): Promise<void> {
+/** Queue names that exist (in rq:queues), else a failure naming those that do not; `outcome` ends its message. */
+async function requireQueues(connection: RedisConnection, names: readonly string[], outcome = ': nothing done'): Promise<void> {
+  if (names.length === 0) return;
   const known = new Set((await Queue.all({ connection })).map((queue) => queue.name));
   const unknown = names.filter((name) => !known.has(name));
   if (unknown.length > 0) {
-    throw new RQError(`No queue named ${unknown.map((name) => `'${name}'`).join(', ')} (not in rq:queues${known.size > 0 ? `; there are: ${[...known].join(', ')}` : ''}): nothing done.`);
+    throw new RQError(`No queue named ${unknown.map((name) => `'${name}'`).join(', ')} (not in rq:queues${known.size > 0 ? `; there are: ${[...known].join(', ')}` : ''})${outcome}.`);
   }
 }
 
@@ -500,9 +516,8 @@ withLoggingOptions(withSharedOptions(program.command('worker-pool')))
   .action(async (queues: string[], flags: SharedFlags & LoggingFlags & { numWorkers?: string; burst?: boolean; concurrency?: string }) => {
     serializerOf(flags);
     const logger = loggerOf(flags, 'rq.worker_pool');
-    const size = wholeNumber(flags.numWorkers, '--num-workers');
-    if (size < 1) throw new UsageError('--num-workers must be at least 1.');
-    wholeNumber(flags.concurrency, '--concurrency');
+    const size = wholeNumber(flags.numWorkers, '--num-workers', 1);
+    wholeNumber(flags.concurrency, '--concurrency', 1);
     await closeConnection(await connect(flags)); // a bad setting or an unreachable Redis fails here, once, not in every worker
     const shared = [
       ...(flags.url !== undefined ? ['--url', flags.url] : []),
@@ -526,6 +541,7 @@ withSharedOptions(program.command('dashboard'))
   .action(async (flags: SharedFlags & { port?: string; bind: string; readOnly?: boolean; auth?: string; redis: string[] }) => {
     serializerOf(flags);
     const port = wholeNumber(flags.port, '--port');
+    if (port > 65535) throw new UsageError(`--port must be a port number, 0 to 65535, got '${flags.port}'.`);
     let auth: { username: string; password: string } | undefined;
     if (flags.auth !== undefined) {
       const colon = flags.auth.indexOf(':');
@@ -565,8 +581,7 @@ withSharedOptions(program.command('suspend'))
   .description('Suspend every worker: no new job starts until `rq resume` (running jobs finish).')
   .option('--duration <seconds>', 'resume by itself after this many seconds')
   .action(async (flags: SharedFlags & { duration?: string }) => {
-    const duration = flags.duration === undefined ? undefined : wholeNumber(flags.duration, '--duration');
-    if (duration !== undefined && duration < 1) throw new UsageError('--duration must be at least 1 second.');
+    const duration = flags.duration === undefined ? undefined : wholeNumber(flags.duration, '--duration', 1);
     serializerOf(flags);
     const connection = await connect(flags);
     try {
@@ -604,11 +619,24 @@ try {
   } else if (error instanceof UsageError) {
     console.error(`error: ${error.message}`);
     process.exitCode = 2;
-  } else if (error instanceof RQError) {
-    console.error(`Error: ${error.message}`);
-    process.exitCode = 1;
   } else {
     console.error(`Error: ${(error as Error).message}`);
     process.exitCode = 1;
   }
+} finally {
+  await closeAll();
+}
+if (process.exitCode !== undefined && process.exitCode !== 0) exitEvenIfHeld();
+
+/**
+ * A command that failed has closed what it opened, so the process ends by itself. Should
+ * something still hold it (a user's module with a timer, a bug of ours), it must not look alive
+ * under systemd or Kubernetes while doing nothing: it says what held it and exits.
+ */
+function exitEvenIfHeld(): void {
+  setTimeout(() => {
+    const held = process.getActiveResourcesInfo().filter((resource) => resource !== 'Timeout');
+    process.stderr.write(`rq: exiting: still held open after the error (${held.join(', ') || 'timers'}).\n`);
+    process.exit();
+  }, 2000).unref();
 }

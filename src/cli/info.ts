@@ -71,6 +71,11 @@ export async function gatherInfo(connection: RedisConnection, names: readonly st
   return { queues: counts, workers, workersByQueue, at: new Date() };
 }
 
+/** Jobs of a queue in its list and all its registries. */
+export function totalJobs(queue: QueueCounts): number {
+  return queue.queued + queue.started + queue.deferred + queue.scheduled + queue.finished + queue.failed + queue.canceled;
+}
+
 /** RQ's bar scales: the lowest at or above the largest count. */
 function scaleFor(max: number): number {
   for (const scale of [20, 50, 100, 200, 400, 600, 800, 1000]) if (max <= scale) return scale;

@@ -3,8 +3,9 @@
  * errors (exit 2), colour only where it helps (a terminal, no NO_COLOR), and log lines.
  */
 import { Option, type Command } from 'commander';
+import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { JSONSerializer, loadSettings, openConnection, type RQSettings, type RedisConnection, type Serializer } from '../index.js';
+import { JSONSerializer, RQError, loadSettings, openConnection, redisOptionsFromUrl, type RQSettings, type RedisConnection, type Serializer } from '../index.js';
 
 /** The shared options, as commander parses them. */
 export interface SharedFlags {
@@ -16,6 +17,21 @@ export interface SharedFlags {
 
 /** A bad argument found after parsing: exit code 2, as commander's own usage errors. */
 export class UsageError extends Error {}
+
+/**
+ * Runs a check of the library on the value of `flag`, and turns what it refuses into a usage
+ * error that names the flag: `--job-id: Bad job id 'a:b': ...`.
+ */
+export function checkFlag<T>(flag: string, check: () => T): T {
+  const refuse = (error: unknown) => (error instanceof RQError ? new UsageError(`${flag}: ${error.message}`) : error);
+  try {
+    const value = check();
+    if (value instanceof Promise) return value.catch((error: unknown) => Promise.reject(refuse(error))) as T;
+    return value;
+  } catch (error) {
+    throw refuse(error);
+  }
+}
 
 /** Adds RQ's shared options to a command: -u/--url, -c/--config, -P/--path, -S/--serializer. */
 export function withSharedOptions(command: Command): Command {
@@ -31,15 +47,27 @@ export function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
-/** The -P directories, absolute; `.` when none. */
+/**
+ * The -P directories, absolute; `.` when none.
+ * @throws {UsageError} for a -P that is not a directory: a typo there would otherwise show up
+ * only when a job's function is not found.
+ */
 export function pathsOf(flags: SharedFlags): string[] {
+  for (const dir of flags.path) {
+    if (!statSync(dir, { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`-P/--path '${dir}': there is no such directory.`);
+  }
   return (flags.path.length > 0 ? flags.path : ['.']).map((dir) => resolve(dir));
 }
 
 /** The settings the shared options describe (--url, else --config, else the REDIS_* environment). */
 export function settingsOf(flags: SharedFlags): Promise<RQSettings> {
+  // An empty RQ_REDIS_URL is no URL, as loadSettings reads it.
+  if (flags.url) checkFlag('-u/--url', () => redisOptionsFromUrl(flags.url!));
   return loadSettings({ url: flags.url, config: flags.config, paths: pathsOf(flags) });
 }
+
+/** Connections opened by {@link connect} and not closed yet: {@link closeAll} closes them. */
+const open = new Set<RedisConnection>();
 
 /**
  * Opens the connection the shared options describe. While Redis is unreachable later on, says so
@@ -47,6 +75,7 @@ export function settingsOf(flags: SharedFlags): Promise<RQSettings> {
  */
 export async function connect(flags: SharedFlags): Promise<RedisConnection> {
   const connection = await openConnection(await settingsOf(flags));
+  open.add(connection);
   let down = false;
   connection.on('error', (error: Error) => {
     if (!down) process.stderr.write(`Redis connection lost, reconnecting: ${error.message}\n`);
@@ -85,9 +114,11 @@ export function serializerOf(flags: SharedFlags): Serializer {
   throw new UsageError(`-S ${name}: unknown serializer. rq-ts speaks RQ's JSON serializer: -S json or -S rq.serializers.JSONSerializer.`);
 }
 
-/** A whole number given to `flag`, else a usage error. */
-export function wholeNumber(text: string | undefined, flag: string): number {
-  if (text === undefined || !/^\d+$/.test(text)) throw new UsageError(`${flag} must be a whole number, got '${text}'.`);
+/** A whole number of at least `min` given to `flag`, else a usage error. */
+export function wholeNumber(text: string | undefined, flag: string, min = 0): number {
+  if (text === undefined || !/^\d+$/.test(text) || Number(text) < min) {
+    throw new UsageError(`${flag} must be a whole number${min > 0 ? ` of at least ${min}` : ''}, got '${text}'.`);
+  }
   return Number(text);
 }
 
@@ -108,8 +139,14 @@ export function colorsFor(stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv = p
 
 /** Closes a connection whatever its state: QUIT when it is up, else drop it. */
 export async function closeConnection(connection: RedisConnection): Promise<void> {
-  if (connection.status === 'ready') await connection.quit();
+  open.delete(connection);
+  if (connection.status === 'ready') await connection.quit().catch(() => connection.disconnect());
   else connection.disconnect();
+}
+
+/** Closes every connection {@link connect} opened that is still open: after a command, whatever became of it. */
+export async function closeAll(): Promise<void> {
+  await Promise.all([...open].map((connection) => closeConnection(connection)));
 }
 
 /** Python's logging levels, which RQ's --logging-level takes. */

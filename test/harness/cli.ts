@@ -2,7 +2,7 @@
  * Running the built `rq` bin as a user runs it: a child process of this Node, with a clean
  * environment, and a temporary directory for the files a test writes (config files, modules).
  */
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -44,4 +44,20 @@ export function useTempDir(prefix: string): () => string {
   });
   after(() => rmSync(dir!, { recursive: true, force: true }));
   return () => dir!;
+}
+
+/** {@link runRq} without blocking the test process, so that several runs go at once. */
+export function runRqAsync(args: readonly string[], options: { cwd?: string; env?: Record<string, string> } = {}): Promise<RqRun> {
+  return new Promise((resolveRun) => {
+    execFile(
+      process.execPath,
+      [RQ_BIN, ...args],
+      { cwd: options.cwd ?? ROOT, encoding: 'utf8', env: { PATH: process.env['PATH'] ?? '', REDIS_PORT: '1', ...options.env }, timeout: 30_000 },
+      (error, stdout, stderr) => {
+        // A run killed at the timeout has no exit code: null, as spawnSync reports it.
+        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : null;
+        resolveRun({ code, stdout, stderr });
+      },
+    );
+  });
 }

@@ -7,7 +7,7 @@ import { resolveConnection, type ConnectionOptions, type RedisConnection } from 
 import { callString } from './call-string.js';
 import { DEFAULT_JOB_TIMEOUT, DEFAULT_QUEUE_NAME, DEFAULT_RESULT_TTL } from './defaults.js';
 import { DuplicateJobError, InvalidArgumentError, InvalidJobDependencyError, UnknownFunctionError } from './errors.js';
-import { Job, type JobStatus, type Kwargs } from './job.js';
+import { Job, type Kwargs } from './job.js';
 import { GROUPS_KEY, JOB_KEY_PREFIX, QUEUES_KEY, deferredRegistryKey, groupKey, dependenciesKey, dependentsKey, queueKey, queueNameFromKey, scheduledRegistryKey } from './keys.js';
 import type { DependsOn } from './dependency.js';
 import type { CallbackRef } from './callback.js';
@@ -16,7 +16,7 @@ import { Retry } from './retry.js';
 import { definedTask, taskName, type Task } from './task.js';
 import { formatTimestamp } from './timestamps.js';
 import { execute, Interruption } from './worker/execute.js';
-import { finishJob, type Outcome } from './worker/transitions.js';
+import { applyEnding, finishJob, type Outcome } from './worker/transitions.js';
 import {
   CanceledJobRegistry,
   DeferredJobRegistry,
@@ -308,7 +308,7 @@ export class Queue {
     // As RQ's run_sync: one run, whatever the job's repeats.
     const runner = { workerName: SYNC_WORKER_NAME, hasWorkerHash: false, serializer: this.serializer, defaultResultTtl: DEFAULT_RESULT_TTL, repeats: false };
     const ended = await finishJob(this.connection, runner, { id: job.id, queue: this.name, startedAtText, startedAtMs }, outcome, job);
-    if (ended.status !== 'retried') job.status = ended.status as JobStatus;
+    applyEnding(job, ended);
   }
 
   #createJob(funcName: string, options: EnqueueOptions, groupId?: string): Job {

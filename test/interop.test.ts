@@ -108,7 +108,8 @@ describe('interop with Python RQ 1.13', { skip: skipWithoutPythonRq() }, () => {
     assert.equal(seen['py-add'].worker_name, 'ts-runner');
     assert.deepEqual(seen['py-add'].meta, { from: 'python' });
     assert.equal(seen['py-fail'].latest_type, 'FAILED');
-    assert.match(seen['py-fail'].exc_info, /RangeError: no good/);
+    assert.equal(seen['py-fail'].exc_last_line, 'RangeError: no good', "the last line of rq-ts' failure text names the error, as Python's tools read it");
+    assert.match(seen['py-fail'].exc_info, /^\s+at /m, 'the JavaScript stack is kept before it');
     assert.equal(seen['py-retry'].retries_left, 0, 'retried once by rq-ts, then failed');
     assert.deepEqual(seen['py-meta'].meta, { progress: 100 }, 'meta written by the job in rq-ts');
     assert.equal(seen['py-front'].return_value, 'rq-ts');

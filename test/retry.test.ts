@@ -64,6 +64,28 @@ describe('Retry', () => {
     assert.equal(await spaced.getStatus(), 'failed', 'no retries left: failed');
   });
 
+  test("job:retried gives the job as the retry left it in Redis: retries_left one lower, status queued or scheduled", async () => {
+    const queue = new Queue('default', { connection });
+    const now = await queue.enqueueCall('tasks.fail', { retry: new Retry({ max: 2 }) });
+    const later = await queue.enqueueCall('tasks.fail', { retry: new Retry({ max: 1, interval: 60 }) });
+    const worker = new Worker([queue], { tasks: { 'tasks.fail': () => Promise.reject(new Error('always')) } });
+    const seen: string[] = [];
+    worker.on('job:retried', (job) => {
+      // Read in the listener, while the job waits for its next run: the event and Redis agree.
+      const inRedis = redis.admin.hmget(job.key, 'retries_left', 'status');
+      seen.push(`${job.id === now.id ? 'now' : 'later'} event ${job.retriesLeft} ${job.status}`);
+      void inRedis.then(([left, status]) => seen.push(`${job.id === now.id ? 'now' : 'later'} redis ${left} ${status}`));
+    });
+    const failed: number[] = [];
+    worker.on('job:failed', (job) => failed.push(job!.retriesLeft!));
+    await worker.work({ burst: true });
+    await worker.close();
+    assert.deepEqual(seen.filter((line) => line.startsWith('now')), ['now event 1 queued', 'now redis 1 queued', 'now event 0 queued', 'now redis 0 queued']);
+    assert.deepEqual(seen.filter((line) => line.startsWith('later')), ['later event 0 scheduled', 'later redis 0 scheduled']);
+    assert.deepEqual(failed, [0], 'the last run fails with no retries left');
+    assert.equal(await later.getStatus(), 'scheduled');
+  });
+
   test('Python RQ 1.13 reads the retry fields', { skip: skipWithoutPythonRq() }, async () => {
     const job = await new Queue('default', { connection }).enqueueCall('tasks.x', { retry: new Retry({ max: 3, interval: [5, 30] }) });
     const out = execFileSync('/usr/bin/python3', ['-c', `

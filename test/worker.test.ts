@@ -96,7 +96,8 @@ describe('a burst worker runs jobs into RQ\'s registries', () => {
     assert.ok(Math.abs(score - (Date.now() / 1000 + 31_536_000)) < 5);
     const result = await job.latestResult();
     assert.equal(result?.type, 2);
-    assert.match(result?.excString ?? '', /TypeError: no good/);
+    assert.equal(result?.excString?.split('\n').at(-1), 'TypeError: no good', 'the last line names the error, as in a Python traceback');
+    assert.match(result?.excString ?? '', /^\s+at .*worker\.test\.js/m, 'the stack frames are kept');
     // No explicit failure_ttl: the stream keeps no TTL, as RQ 1.13 leaves it.
     assert.equal(await redis.admin.ttl(`rq:results:${job.id}`), -1);
   });

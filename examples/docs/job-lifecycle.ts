@@ -62,7 +62,7 @@ try {
   console.log(`cat.returnValue() -> ${JSON.stringify(await cat.returnValue())}`);
   const latest = await dog.latestResult();
   console.log(`dog.latestResult() -> type ${latest?.type} at ${latest?.createdAt.toISOString()}`);
-  console.log(`dog.excInfo() -> ${(await dog.excInfo())?.split('\n')[0]}`);
+  console.log(`dog.excInfo() -> ${(await dog.excInfo())?.split('\n').at(-1)}`);
   console.log(`dog.returnValue() -> ${await dog.returnValue()}`);
   assert.deepEqual(await cat.returnValue(), { file: 'cat.png', width: 640, height: 480 });
 

@@ -38,7 +38,7 @@ try {
   assert.equal(await job.returnValue(), 'hello-redis-queue');
 
   const failed = await queue.enqueue(parsePrice, '');
-  console.log(`${failed.description} -> status ${failed.status}, ${(await failed.excInfo())?.split('\n')[0]}`);
+  console.log(`${failed.description} -> status ${failed.status}, ${(await failed.excInfo())?.split('\n').at(-1)}`);
   assert.equal(failed.status, 'failed');
 
   // Left as a worker leaves it: in the registries, never on the queue list, worker_name "sync".

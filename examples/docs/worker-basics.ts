@@ -46,7 +46,7 @@ try {
   const ran = await worker.work({ burst: true }); // until the queues are empty
   assert.equal(ran, 4);
   console.log(`results: ${await sum.returnValue()}, ${await greeting.returnValue()}, ${await refund.returnValue()}`);
-  console.log(`unknown function: ${(await unknown.excInfo())?.split('\n')[0]?.slice(0, 90)}...`);
+  console.log(`unknown function: ${(await unknown.excInfo())?.split('\n').at(-1)?.slice(0, 90)}...`);
   assert.equal(await sum.returnValue(), 5);
   assert.equal(await greeting.returnValue(), 'Welcome, Ada!');
   assert.equal(await unknown.getStatus(), 'failed');

@@ -48,7 +48,7 @@ try {
   await untilStatus(other, 'started');
   await sendKillHorseCommand('encoder', { connection: admin });
   await untilStatus(other, 'failed');
-  console.log(`kill-horse: ${other.id} is ${other.status}: ${(await other.excInfo())?.split('\n')[0]}`);
+  console.log(`kill-horse: ${other.id} is ${other.status}: ${(await other.excInfo())?.split('\n').at(-1)}`);
 
   // Suspension: the worker keeps running but takes no job until rq:suspended is deleted.
   await suspend({ connection: admin }); // as `rq suspend`: SET rq:suspended 1

@@ -44,7 +44,7 @@ try {
   const [oct, nov, dec] = (await Promise.all([october, november, december].map((job) => job.returnValue()))) as Report[];
   console.log(`the worker's pid ${process.pid === oct!.pid ? 'is' : 'is not'} the pid of the horse that ran ${oct!.month}`);
   console.log(`${oct!.month} and ${nov!.month} ran in ${oct!.pid === nov!.pid ? 'the same horse' : 'two horses'}`);
-  console.log(`reports.runaway: ${await runaway.getStatus()}, ${(await runaway.excInfo())?.split('\n')[0]}`);
+  console.log(`reports.runaway: ${await runaway.getStatus()}, ${(await runaway.excInfo())?.split('\n').at(-1)}`);
   console.log(`${dec!.month} ran in ${dec!.pid === nov!.pid ? 'the same horse' : 'a new horse'}`);
   console.log(`tasks.add(20, 22) -> ${await sum.returnValue()}`);
   assert.notEqual(oct!.pid, process.pid);

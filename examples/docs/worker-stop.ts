@@ -52,7 +52,7 @@ try {
   await untilStarted(second);
   coldWorker.stop({ cold: true });
   await coldWorking;
-  console.log(`cold stop: second is ${await second.getStatus()}, ${(await second.excInfo())?.split('\n')[0]}`);
+  console.log(`cold stop: second is ${await second.getStatus()}, ${(await second.excInfo())?.split('\n').at(-1)}`);
   assert.equal(second.status, 'failed');
 } finally {
   await connection.quit();

@@ -25,8 +25,9 @@
             7 index (from 1) of the queue among KEYS[3..] to try first
             8 "1" for round robin: each further job is looked for from the queue after the one
               that gave the last job, as RQ's round_robin strategy
-  Returns   MessagePack of { statuses, suspended, started }: statuses[i] is what became of ending i (see
-            finish-job.lib.lua); suspended is 1 when rq:suspended exists (no job started), else 0;
+  Returns   MessagePack of { statuses, suspended, started, again }: statuses[i] is what became of
+            ending i (see finish-job.lib.lua), again[i] the status a retried or repeated job now
+            has ("queued" or "scheduled"; "" for the others); suspended is 1 when rq:suspended exists (no job started), else 0;
             started holds { slot index (from 1, into the slots), queue index (into KEYS[3..]),
             job id, job hash as HGETALL before the start } for each job started, in slot order,
             stopping at the first slot for which every queue was empty
@@ -46,10 +47,12 @@ local batch = sorted_set_batch()
 -- unless they start another job.
 local counts = {}
 local statuses = {}
+local again = {}
 local tally = {}
 for i, ending in ipairs(step[2]) do
-  local status, worker_key, fields = finish_job(ending, now, now_text, p, step[3] == '1', batch)
+  local status, worker_key, fields, status_again = finish_job(ending, now, now_text, p, step[3] == '1', batch)
   statuses[i] = status
+  again[i] = status_again or ''
   if worker_key then counts[worker_key] = fields end
   local kind = (status == 'finished' or status == 'repeated') and 'finished' or ((status == 'failed' or status == 'stopped') and 'failed' or nil)
   if kind then
@@ -77,7 +80,7 @@ batch.flush()
 local function finish(suspended, started)
   for worker_key, fields in pairs(counts) do set_worker_idle(worker_key, now_text, step[4], fields) end
   -- One bulk string instead of a nested reply: see unpack in pack.ts.
-  return cmsgpack.pack({ statuses, suspended, started })
+  return cmsgpack.pack({ statuses, suspended, started, again })
 end
 
 local slots = step[5]

@@ -38,8 +38,9 @@
   no_default_handler  true when the worker's default exception handler is disabled: a failed or
               stopped job then gets its status and ended_at only (no result, no registry, no TTL)
   batch       a sorted_set_batch() for the registry entries (the caller sends it)
-  Returns "finished", "failed", "stopped", "retried", "repeated", or "fenced"; and when a worker ran the job,
-  its worker hash key and the fields that count the job there
+  Returns "finished", "failed", "stopped", "retried", "repeated", or "fenced"; when a worker ran the
+  job, its worker hash key and the fields that count the job there (else nil, nil); and for a
+  retried or repeated job the status it now has, "queued" or "scheduled".
 ]]
 local function finish_job(e, now, now_text, p, no_default_handler, batch)
   local id, queue, worker, outcome = e[1], e[2], e[3], e[4]
@@ -66,6 +67,7 @@ local function finish_job(e, now, now_text, p, no_default_handler, batch)
   else
     has_dependents = redis.call('EXISTS', dependents) == 1
   end
+  local again = retried
   if retried then
     redis.call('HSET', job, 'ended_at', now_text)
     outcome = 'retried'
@@ -102,12 +104,12 @@ local function finish_job(e, now, now_text, p, no_default_handler, batch)
   end
 
   if repeating then
-    repeat_job(job, id, p.queue .. queue, p.scheduled .. queue, p.queues, now, now_text)
+    again = repeat_job(job, id, p.queue .. queue, p.scheduled .. queue, p.queues, now, now_text)
     outcome = 'repeated'
   end
 
-  if e[11] ~= '1' then return outcome end
-  return outcome, p.worker .. worker, { finished and 'successful_job_count' or 'failed_job_count', e[12], 'total_working_time', e[13] }
+  if e[11] ~= '1' then return outcome, nil, nil, again end
+  return outcome, p.worker .. worker, { finished and 'successful_job_count' or 'failed_job_count', e[12], 'total_working_time', e[13] }, again
 end
 
 -- The worker hash of a slot with no job: RQ's idle state, with the counts of the job that ended.

@@ -4,7 +4,7 @@
 
   repeat_job(job, id, queue, scheduled, queues, now, enqueued_at): when the job hash `job` has
   repeats left (RQ 2.3's `repeats_left`), puts the finished job back for its next run and returns
-  true; else returns false. As RQ 2.3's Repeat.schedule: the wait is
+  the status it now has ("queued" or "scheduled"); else returns false. As RQ 2.3's Repeat.schedule: the wait is
   repeat_intervals[min(repeats_left - 1, #intervals - 1)] (0-based, repeats_left before it goes
   down: the list is read from its end), then `repeats_left` goes down by one; a wait of 0 enqueues
   the job at the tail of `queue` (status queued, enqueued_at), a wait above 0 schedules it (status
@@ -18,6 +18,5 @@ local function repeat_job(job, id, queue, scheduled, queues, now, enqueued_at)
   local wait = 0
   if #intervals > 0 then wait = tonumber(intervals[math.min(left, #intervals)]) or 0 end
   redis.call('HSET', job, 'repeats_left', left - 1)
-  run_again(job, id, queue, scheduled, queues, now, enqueued_at, wait)
-  return true
+  return run_again(job, id, queue, scheduled, queues, now, enqueued_at, wait)
 end

@@ -3,7 +3,8 @@
   run-again.lib.lua.
 
   retry_job(job, id, queue, scheduled, queues, now, enqueued_at): when the job hash `job` has
-  retries left, retries it as RQ 1.13's Job.retry() does and returns true; else returns false.
+  retries left, retries it as RQ 1.13's Job.retry() does and returns the status it now has
+  ("queued" or "scheduled"); else returns false.
   The wait comes from `retry_intervals` by RQ 1.13's index rule,
   index = max(#intervals - retries_left, 0) with retries_left before decrementing: a wait above 0
   schedules the job (status scheduled, ZADD `scheduled` at now + wait), 0 enqueues it at the tail
@@ -17,6 +18,5 @@ local function retry_job(job, id, queue, scheduled, queues, now, enqueued_at)
   local wait = 0
   if #intervals > 0 then wait = tonumber(intervals[math.max(#intervals - retries, 0) + 1]) or 0 end
   redis.call('HSET', job, 'retries_left', retries - 1)
-  run_again(job, id, queue, scheduled, queues, now, enqueued_at, wait)
-  return true
+  return run_again(job, id, queue, scheduled, queues, now, enqueued_at, wait)
 end

@@ -8,6 +8,7 @@
   run_again(job, id, queue, scheduled, queues, now, enqueued_at, wait): a wait above 0 schedules
   the job (status scheduled, ZADD `scheduled` at now + wait); 0 enqueues it at the tail of `queue`
   (status queued, enqueued_at, the queue in `queues`). `now` is server time in epoch seconds.
+  Returns the status it wrote, "scheduled" or "queued".
 ]]
 local function intervals_of(text)
   local ok, intervals = pcall(cjson.decode, text or '[]')
@@ -19,9 +20,11 @@ local function run_again(job, id, queue, scheduled, queues, now, enqueued_at, wa
   if wait > 0 then
     redis.call('HSET', job, 'status', 'scheduled')
     redis.call('ZADD', scheduled, now + wait, id)
+    return 'scheduled'
   else
     redis.call('HSET', job, 'status', 'queued', 'enqueued_at', enqueued_at)
     redis.call('SADD', queues, queue)
     redis.call('RPUSH', queue, id)
+    return 'queued'
   end
 end

@@ -46,7 +46,7 @@ import { SILENT, type DequeueStrategy, type ExceptionHandler, type Logger, type 
 import { maintainQueues, sweepAbandoned, type MaintenanceContext } from './maintenance.js';
 import { Presence } from './presence.js';
 import { allWorkers, fetchWorker, type WorkerInfo } from './info.js';
-import { NO_TOTALS, describeEnding, step, type Ending, type EndingRecord, type Execution, type Outcome, type Runner, type StartedJob, type WorkerTotals } from './transitions.js';
+import { NO_TOTALS, applyEnding, describeEnding, step, type Ending, type EndingRecord, type Execution, type Outcome, type Runner, type StartedJob, type WorkerTotals } from './transitions.js';
 
 export { getCurrentJob } from './execute.js';
 export { WorkHorseTerminatedError, type IsolationOptions } from './isolated.js';
@@ -425,7 +425,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       endings.forEach(({ slot, running, record }, index) => {
         const status = result.statuses[index]!;
         if (status !== 'fenced') slot.totals = record.totals;
-        void this.#afterEnd(slot, running, { status, error: record.error });
+        void this.#afterEnd(slot, running, { status, error: record.error, again: result.again[index] });
       });
       const startedAtText = formatTimestamp(now);
       for (const started of result.started) {
@@ -540,6 +540,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
         this.emit('job:failed', undefined, queue, ending.error!, 0);
         return;
       }
+      applyEnding(job, ending);
       if (ending.status === 'failed') await this.#callback(job, 'failure', [ending.error]).catch((error: unknown) => this.#backgroundError(error));
       if (ending.status === 'stopped') await this.#callback(job, 'stopped', []).catch((error: unknown) => this.#backgroundError(error));
       const seconds = (Date.now() - running.startedAtMs) / 1000;

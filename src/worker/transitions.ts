@@ -60,6 +60,20 @@ export interface Ending {
   readonly status: string;
   /** The error the job ended with, when it failed (also when its result could not be encoded). */
   readonly error: Error | undefined;
+  /** The status a retried or repeated job has now: `queued`, or `scheduled` for a later run. */
+  readonly again?: 'queued' | 'scheduled' | undefined;
+}
+
+/**
+ * Brings the job read at its start in line with what the step wrote at its end, so that events
+ * and logs show what Redis holds: its status, and for a retried (repeated) job `retries_left`
+ * (`repeats_left`) one lower, as retry_job (repeat_job) left it. A fenced ending changed nothing.
+ */
+export function applyEnding(job: Job, ending: Ending): void {
+  if (ending.status === 'retried') job.retriesLeft = Math.max((job.retriesLeft ?? 0) - 1, 0);
+  if (ending.status === 'repeated') job.repeatsLeft = Math.max((job.repeatsLeft ?? 0) - 1, 0);
+  if (ending.again !== undefined) job.status = ending.again;
+  else if (ending.status === 'finished' || ending.status === 'failed' || ending.status === 'stopped') job.status = ending.status;
 }
 
 /** What a worker slot's hash counts: RQ's successful_job_count, failed_job_count and total_working_time. */
@@ -105,6 +119,8 @@ export interface StartedJob {
 /** What one step did: per ending, what became of the job; whether rq:suspended held starts back; the jobs started. */
 export interface StepResult {
   readonly statuses: string[];
+  /** Per ending, the status a retried or repeated job has now; undefined for the others. */
+  readonly again: Array<'queued' | 'scheduled' | undefined>;
   readonly suspended: boolean;
   readonly started: StartedJob[];
 }
@@ -207,9 +223,10 @@ export async function step(connection: RedisConnection, { endings, idleTtl, disa
       ]),
     ],
   )) as Buffer;
-  const [statuses, suspended, started] = unpack(reply) as [Buffer[], number, Array<[number, number, Buffer, Buffer[]]>];
+  const [statuses, suspended, started, again] = unpack(reply) as [Buffer[], number, Array<[number, number, Buffer, Buffer[]]>, Buffer[]];
   return {
     statuses: statuses.map(String),
+    again: again.map((status) => (status.length > 0 ? (String(status) as 'queued' | 'scheduled') : undefined)),
     suspended: suspended === 1,
     started: started.map(([slotIndex, queueIndex, id, flat]) => {
       const hash: Record<string, Buffer> = {};
@@ -225,8 +242,8 @@ export async function step(connection: RedisConnection, { endings, idleTtl, disa
 /** Ends one execution and says what became of the job (a queue with `isAsync: false`). */
 export async function finishJob(connection: RedisConnection, runner: Runner, execution: Execution, outcome: Outcome, job: Job | undefined): Promise<Ending> {
   const ending = describeEnding(runner, execution, outcome, job);
-  const { statuses } = await step(connection, { endings: [ending], idleTtl: 0 });
-  return { status: statuses[0]!, error: ending.error };
+  const { statuses, again } = await step(connection, { endings: [ending], idleTtl: 0 });
+  return { status: statuses[0]!, error: ending.error, again: again[0] };
 }
 
 /**
@@ -237,7 +254,30 @@ function wholeTtl(seconds: number): number {
   return seconds > 0 ? Math.ceil(seconds) : seconds;
 }
 
-/** The error text stored as the job's exc_string: Python tools show it as the traceback. */
+/**
+ * The error text stored as the job's exc_string (RQ's exc_info), in a Python traceback's shape:
+ * Python's tools (log lines, list views, error trackers) show its last line as what went wrong,
+ * so the stack frames come first, under a header that says they are JavaScript's (most recent
+ * call first, as V8 writes them), and the last line is the error's `Name: message`. An error's
+ * causes (`error.cause`) come before it, each ended by its own name and message, joined as Python
+ * joins chained exceptions.
+ */
 export function describeError(error: Error): string {
-  return error.stack ?? `${error.name}: ${error.message}`;
+  const chain: Error[] = [];
+  for (let cause: unknown = error; cause instanceof Error && chain.length < MAX_CAUSES && !chain.includes(cause); cause = cause.cause) chain.unshift(cause);
+  return chain.map(traceback).join(`\n\n${CAUSE_SEPARATOR}\n\n`);
+}
+
+/** Causes shown before an error, at most (a chain can be long or circular). */
+const MAX_CAUSES = 5;
+/** Python's line between a cause and the exception it caused. */
+const CAUSE_SEPARATOR = 'The above exception was the direct cause of the following exception:';
+
+/** One error as a traceback: its stack frames (the lines V8 starts with "at"), then `Name: message`. */
+function traceback(error: Error): string {
+  const last = `${error.name}: ${error.message}`;
+  const lines = (error.stack ?? '').split('\n');
+  const first = lines.findIndex((line) => /^\s+at\s/.test(line));
+  if (first === -1) return last;
+  return ['Traceback (JavaScript, most recent call first):', ...lines.slice(first), last].join('\n');
 }

@@ -6,7 +6,8 @@ prints one JSON document. Commands:
     enqueue   {"jobs": [{"queue", "func", "args", "kwargs", "job_id", "meta", "ttl", "result_ttl",
               "failure_ttl", "at_front", "retry": {"max", "interval"}, "depends_on": [ids],
               "enqueue_in": seconds, "pickle": true}]} -> {"ids": [...]}
-    read      {"ids": [...]} -> {id: {"status", "return_value", "latest_type", "exc_info", "meta",
+    read      {"ids": [...]} -> {id: {"status", "return_value", "latest_type", "exc_info",
+              "exc_last_line" (exc_info.splitlines()[-1], what Python's tools show), "meta",
               "origin", "worker_name", "retries_left"}}
     registries {"queues": [...]} -> {queue: {"queued", "started", "finished", "failed",
               "deferred", "scheduled", "canceled"}}
@@ -47,7 +48,7 @@ def read(job_id):
     latest = job.latest_result()
     return {
         'status': job.get_status(), 'return_value': job.return_value(), 'latest_type': latest.type.name if latest else None,
-        'exc_info': job.exc_info, 'meta': job.meta, 'origin': job.origin, 'worker_name': job.worker_name,
+        'exc_info': job.exc_info, 'exc_last_line': job.exc_info.splitlines()[-1] if job.exc_info else None, 'meta': job.meta, 'origin': job.origin, 'worker_name': job.worker_name,
         'retries_left': job.retries_left,
     }
 

@@ -9,7 +9,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
 import { createDashboard, type DashboardOptions } from '../src/dashboard/index.js';
-import { Job, Queue, Retry, Worker } from '../src/index.js';
+import { InvalidArgumentError, Job, Queue, Retry, Worker } from '../src/index.js';
 import { freePort, RQ_BIN, useRedis, waitUntil } from './harness/index.js';
 
 
@@ -317,6 +317,24 @@ describe('the dashboard', () => {
     assert.equal(await redis.admin.exists('rq:suspended'), 1);
     const garbage = await fetch(`${base}/actions/resume`, { method: 'POST', body: new URLSearchParams({ csrf: token }), headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'garbage' }, redirect: 'manual' });
     assert.equal(garbage.status, 403);
+  });
+
+  test('a missing or empty password or user name is refused when the dashboard is created, never let in as "undefined"', async () => {
+    const unset = process.env['RQ_TS_TEST_UNSET_PASSWORD'];
+    assert.equal(unset, undefined);
+    const bad: Array<[{ username: string; password: string }, RegExp]> = [
+      // What docs used to show: `password: process.env.RQ_DASHBOARD_PASSWORD!` with the variable unset.
+      [{ username: 'ops', password: unset! }, /auth\.password is missing \(undefined\)/],
+      [{ username: 'ops', password: '' }, /auth\.password is empty/],
+      [{ username: '', password: 'pw' }, /auth\.username is empty/],
+      [{ username: 'a:b', password: 'pw' }, /cannot contain ':'/],
+    ];
+    for (const [auth, message] of bad) {
+      assert.throws(() => createDashboard({ instances: [{ name: 'test', connection }], auth }), (error: Error) => error instanceof InvalidArgumentError && message.test(error.message), JSON.stringify(auth));
+    }
+    const secured = await serve({ auth: { username: 'ops', password: 'pw' } });
+    assert.equal((await get(`${secured}/`, { authorization: `Basic ${Buffer.from('ops:undefined').toString('base64')}` })).status, 401);
+    server!.closeAllConnections();
   });
 
   test('basic auth, a path prefix in a node:http server, an Express-style mount, and an unreachable Redis', async () => {

@@ -16,6 +16,7 @@ import {
   DeserializationError,
   FailedJobRegistry,
   FinishedJobRegistry,
+  InvalidArgumentError,
   InvalidJobOperationError,
   Job,
   NoSuchJobError,
@@ -51,7 +52,11 @@ export interface DashboardOptions {
   readonly instances: readonly DashboardInstance[];
   /** Show no action, and refuse every POST. @default false */
   readonly readOnly?: boolean;
-  /** Ask for these credentials (HTTP basic auth). */
+  /**
+   * Ask for these credentials (HTTP basic auth). Both must be non-empty: a password read from an
+   * unset environment variable is refused when the dashboard is created, never accepted as
+   * `undefined`.
+   */
   readonly auth?: { readonly username: string; readonly password: string };
   /**
    * The path the dashboard answers under, for node:http (`'/rq'`). Express and others that strip
@@ -109,6 +114,7 @@ class HttpError extends Error {
  */
 export function createDashboard(options: DashboardOptions): DashboardHandler {
   if (options.instances.length === 0) throw new TypeError('createDashboard needs at least one Redis instance.');
+  if (options.auth !== undefined) checkAuth(options.auth);
   const token = randomBytes(24).toString('base64url');
   const pageSize = options.pageSize ?? 50;
   const refreshSeconds = options.refreshSeconds ?? 3;
@@ -204,6 +210,23 @@ function setSecurityHeaders(res: ServerResponse): void {
   res.setHeader('X-Content-Type-Options', 'nosniff');
   res.setHeader('X-Frame-Options', 'DENY');
   res.setHeader('Referrer-Policy', 'same-origin');
+}
+
+/**
+ * Refuses credentials that would let anyone in: a missing or empty user name or password (such
+ * as `process.env.RQ_DASHBOARD_PASSWORD!` while the variable is unset).
+ * @throws {InvalidArgumentError}
+ */
+function checkAuth(auth: { readonly username: unknown; readonly password: unknown }): void {
+  for (const field of ['username', 'password'] as const) {
+    const value = auth[field];
+    if (typeof value !== 'string' || value === '') {
+      throw new InvalidArgumentError(
+        `createDashboard: auth.${field} is ${value === '' ? 'empty' : `missing (${String(value)})`}: give a non-empty ${field}, or leave auth out for no login. (Is the variable it comes from set?)`,
+      );
+    }
+  }
+  if ((auth.username as string).includes(':')) throw new InvalidArgumentError("createDashboard: auth.username cannot contain ':' (HTTP basic auth splits user and password there).");
 }
 
 function authorized(req: IncomingMessage, auth: { username: string; password: string }): boolean {

@@ -3,7 +3,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeEach, describe, test } from 'node:test';
-import type { Redis } from 'ioredis';
+import { Redis } from 'ioredis';
 import { Queue } from '../src/index.js';
 import { freePort, ROOT, RQ_BIN, runRq, useRedis, useTempDir, waitUntil } from './harness/index.js';
 
@@ -55,6 +55,19 @@ describe('rq', () => {
     assert.equal(await ok.returnValue(), 5);
     assert.equal(await bad.getStatus(), 'failed');
     assert.equal(await redis.admin.hget('rq:worker:cli-w', 'successful_job_count'), '1');
+  });
+
+  test('a retried job is logged with the retries Redis has left for it: 1, then 0, then the failure', async () => {
+    const enqueued = rq(['enqueue', '-u', redis.server.url, '--retry-max', '2', '--retry-interval', '0', '--job-id', 'flaky', 'tasks.fail', 'again']);
+    assert.equal(enqueued.code, 0, enqueued.stderr);
+    const result = rq(['worker', '--burst', '-u', redis.server.url, '-P', 'test/fixtures']);
+    assert.equal(result.code, 0, result.stderr);
+    const lines = result.stderr.trim().split('\n');
+    assert.equal(lines.length, 3, result.stderr);
+    assert.match(lines[0]!, /default: Job failed \(flaky\), retried \(1 retries left\): Error: again/);
+    assert.match(lines[1]!, /default: Job failed \(flaky\), retried \(0 retries left\): Error: again/);
+    assert.match(lines[2]!, /default: Job failed \(flaky\) in \d+ ms: Error: again/);
+    assert.equal(await redis.admin.hget('rq:job:flaky', 'retries_left'), '0');
   });
 
   test("logging options: RQ's --logging-level (and --logging_level), -v, -q, --log-format, --date-format", async () => {
@@ -167,8 +180,8 @@ describe('rq worker options', () => {
     assert.equal(result.code, 0, result.stderr);
     assert.equal(await redis.admin.get(`rqts-test:handled:${job.id}`), 'handled');
     const unknown = rq(['worker', '--burst', '-u', redis.server.url, '-P', 'test/fixtures', '--exception-handler', 'tasks.nope']);
-    assert.equal(unknown.code, 1);
-    assert.match(unknown.stderr, /tasks\.nope/);
+    assert.equal(unknown.code, 2, 'a value of an option that names nothing is bad usage');
+    assert.match(unknown.stderr, /--exception-handler: 'tasks\.nope'/);
   });
 
   test('a second SIGTERM is a cold shutdown: the running job is interrupted and failed, exit 1', async () => {
@@ -220,5 +233,39 @@ describe('npm run quickstart', () => {
     assert.match(result.stdout, /tasks\.countWords\('The quick brown fox jumps over the lazy dog'\) -> finished, returned 9/);
     assert.match(result.stdout, /tasks\.greet\('Ada', greeting='Welcome'\) -> finished, returned "Welcome, Ada!"/);
     assert.match(result.stdout, /Job OK/);
+    assert.match(result.stdout, /Using the Redis that REDIS_URL names/);
+  });
+
+  test('without REDIS_URL, starts a throw-away redis-server, says so first, and leaves it up for the redis-cli lines it prints', async () => {
+    const run = () =>
+      spawnSync(process.execPath, [join(ROOT, 'tools', 'quickstart.mjs')], {
+        cwd: ROOT,
+        encoding: 'utf8',
+        // TMPDIR: where the throw-away server keeps its files, this test's own directory.
+        env: { PATH: process.env['PATH'] ?? '', TMPDIR: dir() },
+        timeout: 120_000,
+      });
+    const first = run();
+    assert.equal(first.status, 0, first.stderr);
+    const port = /^==> REDIS_URL is not set: starting a throw-away redis-server on 127\.0\.0\.1:(\d+)/.exec(first.stdout)?.[1];
+    assert.ok(port, first.stdout);
+    // No reconnection: the test shuts this server down at the end.
+    const own = new Redis({ host: '127.0.0.1', port: Number(port), lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
+    own.on('error', () => undefined);
+    try {
+      assert.ok(first.stdout.indexOf('starting a throw-away') < first.stdout.indexOf('==> Enqueued'), 'said before anything was written');
+      const hgetall = new RegExp(`redis-cli -p ${port} HGETALL rq:job:([0-9a-f-]{36})`).exec(first.stdout);
+      assert.ok(hgetall, first.stdout);
+      await own.connect();
+      assert.equal(await own.hget(`rq:job:${hgetall[1]}`, 'status'), 'finished', 'the printed redis-cli line finds the job');
+      assert.match(first.stdout, new RegExp(`Stop it with: redis-cli -p ${port} shutdown nosave`));
+      const second = run();
+      assert.equal(second.status, 0, second.stderr);
+      assert.match(second.stdout, new RegExp(`Using the throw-away redis-server an earlier run started, on 127\\.0\\.0\\.1:${port}`));
+      assert.equal(await own.zcard('rq:finished:quickstart'), 4, 'both runs on the same server');
+    } finally {
+      await own.call('SHUTDOWN', 'NOSAVE').catch(() => undefined);
+      own.disconnect();
+    }
   });
 });

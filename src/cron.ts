@@ -273,7 +273,7 @@ export class CronScheduler extends EventEmitter<CronSchedulerEvents> {
   #wake: (() => void) | undefined;
   readonly #clock: () => Date;
 
-  /** @throws {NoConnectionError} without a connection. */
+  /** @throws {NoRedisConnectionError} without a connection. */
   constructor(options: CronSchedulerOptions = {}) {
     super();
     this.connection = resolveConnection(options.connection, 'new CronScheduler()');

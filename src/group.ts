@@ -34,7 +34,7 @@ export class Group {
   /**
    * A group handle; nothing is written until jobs are enqueued in it.
    * @param name 1 to 256 characters without spaces; a new random name when omitted
-   * @throws {InvalidArgumentError} for a bad name; {@link NoConnectionError} without a connection.
+   * @throws {InvalidArgumentError} for a bad name; {@link NoRedisConnectionError} without a connection.
    */
   constructor(name?: string, options: GroupOptions = {}) {
     this.name = name === undefined ? randomUUID().replaceAll('-', '') : reading ? name : validateGroupName(name);

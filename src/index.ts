@@ -68,7 +68,7 @@ export type { RegistryOptions, QueueRef, JobRef, StartedCleanup, StartedCleanupO
 // Workers
 export { Worker, getCurrentJob, WorkHorseTerminatedError } from './worker/index.js';
 export type { WorkerOptions, WorkOptions, WorkerEvents, DequeueStrategy, IsolationOptions, ExceptionHandler, Logger } from './worker/index.js';
-export type { WorkerInfo } from './worker/info.js';
+export type { WorkerInfo, AllWorkersOptions } from './worker/info.js';
 export { sendCommand, sendShutdownCommand, sendKillHorseCommand, sendStopJobCommand } from './commands.js';
 export type { WorkerCommand } from './commands.js';
 export { importFunction } from './functions.js';

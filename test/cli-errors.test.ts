@@ -106,6 +106,12 @@ describe('rq commands exit after an error before their main loop', () => {
     assert.equal(await redis.admin.llen('rq:queue:emails'), 1, 'the known queue is untouched');
   });
 
+  test('every command refuses -S pickle, before it connects', async () => {
+    const commands: string[][] = [['worker', '--burst'], ['worker-pool'], ['info'], ['enqueue', 'tasks.x'], ['requeue', '--queue', 'q', '--all'], ['empty', '--all'], ['suspend'], ['resume'], ['cron', 'cron.mjs'], ['dashboard']];
+    await check(commands.map((args): Case => [[...args, '-u', redis.server.url, '-S', 'pickle'], 2, /-S pickle: rq-ts cannot read or write pickle/]));
+    assert.equal(await redis.admin.exists('rq:suspended'), 0, 'rq suspend -S pickle suspended nothing');
+  });
+
   test('rq worker-pool, suspend and cron: bad values and a config that registers nothing exit at once', async () => {
     const url = redis.server.url;
     const empty = join(dir(), 'no-cron-jobs.mjs');

@@ -337,6 +337,25 @@ describe('the dashboard', () => {
     server!.closeAllConnections();
   });
 
+  test('a Redis user with read-only ACLs browses every page and API, stale worker names included', async () => {
+    const queue = new Queue('default', { connection });
+    const ok = await queue.enqueue('tasks.ok', 1);
+    const bad = await queue.enqueue('tasks.fail', 'on purpose');
+    await new Worker([queue], { connection, tasks }).work({ burst: true });
+    // A worker killed without a goodbye: its name stays in the sets after its hash expired.
+    await redis.admin.sadd('rq:workers', 'rq:worker:ghost');
+    await redis.admin.sadd('rq:workers:default', 'rq:worker:ghost');
+    await redis.admin.acl('SETUSER', 'viewer', 'on', '>view-only', '~*', '&*', '+@read', '+@connection');
+    const viewer = redis.connect({ username: 'viewer', password: 'view-only' });
+    const base = await serve({ instances: [{ name: 'main', connection: viewer }], readOnly: true });
+    for (const path of ['/', '/workers', '/queues/default/finished', '/queues/default/failed', `/jobs/${ok.id}`, `/jobs/${bad.id}`, '/api/queues', '/api/workers', '/api/queues/default/failed', `/api/jobs/${bad.id}`]) {
+      const page = await get(`${base}${path}`);
+      assert.equal(page.status, 200, `${path}: ${page.text.slice(0, 300)}`);
+    }
+    assert.equal(await redis.admin.sismember('rq:workers', 'rq:worker:ghost'), 1, 'viewing wrote nothing');
+    server!.closeAllConnections();
+  });
+
   test('basic auth, a path prefix in a node:http server, an Express-style mount, and an unreachable Redis', async () => {
     const secured = await serve({ auth: { username: 'ada', password: 's3cret' }, prefix: '/rq' });
     assert.equal((await get(`${secured}/rq/`)).status, 401);

@@ -223,6 +223,7 @@ withLoggingOptions(withSharedOptions(program.command('cron')))
   .argument('<config>', 'JavaScript module whose default export registers cron jobs: export default (cron) => { cron.register(...) }')
   .option('-n, --name <name>', 'scheduler name, unique among running schedulers (default: <hostname>:<pid>:<random>, as RQ)')
   .action(async (config: string, flags: SharedFlags & LoggingFlags & { name?: string }) => {
+    serializerOf(flags);
     const logger = loggerOf(flags, 'rq.cron');
     const paths = pathsOf(flags);
     const connection = await connect(flags);
@@ -597,6 +598,7 @@ withSharedOptions(program.command('suspend'))
 withSharedOptions(program.command('resume'))
   .description('Resume the workers suspended with `rq suspend`.')
   .action(async (flags: SharedFlags) => {
+    serializerOf(flags);
     const connection = await connect(flags);
     try {
       await resume({ connection });

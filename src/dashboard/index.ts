@@ -309,7 +309,7 @@ async function listCount(list: ListName, queue: string, connection: RedisConnect
 async function api(context: Context, path: string): Promise<unknown> {
   const { connection } = context;
   if (path === '/queues') return { suspended: await isSuspended({ connection }), queues: await queueOverviews(connection) };
-  if (path === '/workers') return { workers: await Worker.all({ connection }) };
+  if (path === '/workers') return { workers: await Worker.all({ connection, cleanup: false }) };
   if (path === '/throughput') {
     const queue = context.url.searchParams.get('queue') ?? undefined;
     const asked = context.url.searchParams.get('minutes') ?? '360';
@@ -552,7 +552,7 @@ async function jobPage(context: Context, id: string): Promise<Page> {
 }
 
 async function workersPage(context: Context): Promise<Page> {
-  const workers = await Worker.all({ connection: context.connection });
+  const workers = await Worker.all({ connection: context.connection, cleanup: false });
   const { link } = context;
   const row = (worker: WorkerInfo) => html`<tr>
     <th scope="row">${worker.name}</th>

@@ -45,7 +45,7 @@ import { QueueWaiter } from './wait.js';
 import { SILENT, type DequeueStrategy, type ExceptionHandler, type Logger, type WorkOptions, type WorkerEvents, type WorkerOptions } from './options.js';
 import { maintainQueues, sweepAbandoned, type MaintenanceContext } from './maintenance.js';
 import { Presence } from './presence.js';
-import { allWorkers, fetchWorker, type WorkerInfo } from './info.js';
+import { allWorkers, fetchWorker, type AllWorkersOptions, type WorkerInfo } from './info.js';
 import { NO_TOTALS, applyEnding, describeEnding, step, type Ending, type EndingRecord, type Execution, type Outcome, type Runner, type StartedJob, type WorkerTotals } from './transitions.js';
 
 export { getCurrentJob } from './execute.js';
@@ -118,9 +118,9 @@ export class Worker extends EventEmitter<WorkerEvents> {
   /**
    * The live workers (Python RQ's and rq-ts'; each slot of an rq-ts worker with concurrency is one),
    * of `queue` when given, as RQ's `Worker.all()`: read from `rq:workers` (or `rq:workers:<queue>`)
-   * and their hashes; names whose hash expired are dropped from the set.
+   * and their hashes; names whose hash expired are dropped from the set (unless `cleanup: false`).
    */
-  static all(options: ConnectionOptions & { queue?: string } = {}): Promise<WorkerInfo[]> {
+  static all(options: AllWorkersOptions = {}): Promise<WorkerInfo[]> {
     return allWorkers(options);
   }
 

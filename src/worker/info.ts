@@ -35,12 +35,23 @@ export interface WorkerInfo {
   readonly totalWorkingTime: number;
 }
 
+/** Options of {@link allWorkers}. */
+export interface AllWorkersOptions extends ConnectionOptions {
+  /** Only the workers of this queue (`rq:workers:<queue>`). @default every worker (`rq:workers`) */
+  queue?: string;
+  /**
+   * Take the names whose hash has expired out of the set, as RQ's `clean_worker_registry` does.
+   * `false` only reads (a Redis user with read-only ACLs can call it). @default true
+   */
+  cleanup?: boolean;
+}
+
 /**
  * The live workers: those of `queue` when given (`rq:workers:<queue>`), else all (`rq:workers`),
- * sorted by name. Names whose hash has expired (a worker killed without a goodbye) are taken out
- * of the set, as RQ's `clean_worker_registry` does.
+ * sorted by name. Names whose hash has expired (a worker killed without a goodbye) are left out,
+ * and taken out of the set unless `cleanup` is false.
  */
-export async function allWorkers(options: ConnectionOptions & { queue?: string } = {}): Promise<WorkerInfo[]> {
+export async function allWorkers(options: AllWorkersOptions = {}): Promise<WorkerInfo[]> {
   const connection = resolveConnection(options.connection, 'Worker.all()');
   const setKey = options.queue === undefined ? WORKERS_KEY : queueWorkersKey(options.queue);
   const keys = (await connection.smembers(setKey)).sort();
@@ -55,7 +66,7 @@ export async function allWorkers(options: ConnectionOptions & { queue?: string }
     if (!hash || Object.keys(hash).length === 0) dead.push(key);
     else workers.push(toWorkerInfo(key, hash));
   });
-  if (dead.length > 0) await connection.srem(setKey, ...dead);
+  if (dead.length > 0 && options.cleanup !== false) await connection.srem(setKey, ...dead);
   return workers;
 }
 

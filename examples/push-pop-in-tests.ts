@@ -17,6 +17,10 @@
  *   RQ_EXAMPLE_URL_1=redis://localhost:6379/1 node build/examples/push-pop-in-tests.js
  *
  * It prints `ok - <test>` or `not ok - <test>: <why>` per test, and exits with code 1 if one fails.
+ *
+ * In your own project, compile it with the README's tsconfig.json (`"target": "es2022"`): Node 20
+ * cannot run `using` as written, which is what `tsc --init`'s `"target": "esnext"` leaves.
+ * test/package.test.ts compiles this file with exactly those settings and runs it.
  */
 import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';

@@ -104,7 +104,7 @@ beforeEach(() => {
 });
 
 describe('typed results', () => {
-  test('returnValue() of a task\'s job resolves to what the task returned, through every enqueue path', async () => {
+  test('returnValue() of a task\'s job resolves to what the task returned, from enqueue, enqueueCall and enqueueMany', async () => {
     const queue = new Queue('default', { connection });
     const four = await queue.enqueue(square, 4);
     const hello = await queue.enqueueCall(greet, { args: ['ada'], resultTtl: 60 });

@@ -10,7 +10,7 @@ import { resolveConnection, type ConnectionOptions, type RedisConnection } from 
 import { NoSuchGroupError } from './errors.js';
 import { Job } from './job.js';
 import { GROUPS_KEY, groupKey, jobKey } from './keys.js';
-import { validateGroupName, type EnqueueData, type Queue } from './queue.js';
+import { validateGroupName, type EnqueueData, type EnqueuedJobs, type Queue } from './queue.js';
 import type { Serializer } from './serializers/index.js';
 
 /** Set while {@link Group} builds a handle on a name read from Redis, which is not checked. */
@@ -83,9 +83,10 @@ export class Group {
 
   /**
    * Enqueues jobs on `queue` as members of this group, as RQ's `group.enqueue_many(queue, datas)`:
-   * one `queue.enqueueMany`, whose script also adds the ids to the group.
+   * one `queue.enqueueMany`, whose script also adds the ids to the group. The jobs are typed by
+   * their tasks, as {@link Queue.enqueueMany}'s.
    */
-  enqueueMany(queue: Queue, jobs: readonly EnqueueData[]): Promise<Job[]> {
+  enqueueMany<const D extends readonly EnqueueData[]>(queue: Queue, jobs: D): Promise<EnqueuedJobs<D>> {
     return queue.enqueueMany(jobs, { groupId: this.name });
   }
 

@@ -32,7 +32,7 @@ export type { RQSettings, SentinelSettings, SettingsSource, OpenConnectionOption
 
 // Queues and jobs
 export { Queue } from './queue.js';
-export type { QueueOptions, EnqueueOptions, EnqueueData } from './queue.js';
+export type { QueueOptions, EnqueueOptions, EnqueueData, EnqueuedJobs } from './queue.js';
 export { defineTask } from './task.js';
 export { Retry } from './retry.js';
 export { Repeat } from './repeat.js';
@@ -51,7 +51,7 @@ export { Job, validateJobId, cancelJob, requeueJob } from './job.js';
 export { callString } from './call-string.js';
 export { getThroughput } from './throughput.js';
 export type { ThroughputPoint } from './throughput.js';
-export type { JobData, JobOptions, JobResult, JobStatus, Kwargs, DeleteOptions, CallbackKind } from './job.js';
+export type { JobData, JobOptions, JobResult, SuccessfulJobResult, UnsuccessfulJobResult, JobStatus, Kwargs, DeleteOptions, CallbackKind } from './job.js';
 
 // Registries
 export {

@@ -92,18 +92,46 @@ const CALLBACK_FIELDS = {
 /** The kinds of job callbacks. */
 export type CallbackKind = keyof typeof CALLBACK_FIELDS;
 
-/** One entry of a job's results stream (`rq:results:<id>`), as RQ's `Result`. */
-export interface JobResult {
+/**
+ * One entry of a job's results stream (`rq:results:<id>`), as RQ's `Result`. Check `type` to know
+ * which: only a success (`type === 1`) holds what the job's task returned, typed `R`.
+ * @example
+ * const result = await job.latestResult(); // job: Job<number>, from queue.enqueue(square, 4)
+ * if (result?.type === 1) result.returnValue; // number | null
+ */
+export type JobResult<R = unknown> = SuccessfulJobResult<R> | UnsuccessfulJobResult;
+
+/** What every entry of a results stream has. */
+interface ResultEntry {
   /** The stream entry id. */
   id: string;
-  /** 1 successful, 2 failed (RQ's `Result.Type`). */
-  type: 1 | 2 | 3 | 4 | 5;
   /** When the result was written (from the entry id). */
   createdAt: Date;
-  /** What the job returned (null when it returned nothing, or failed). */
-  returnValue: unknown;
   /** The error text of a failure. */
   excString: string | undefined;
+}
+
+/** A success (RQ's `Result.Type.SUCCESSFUL`, 1). `R` is what the job's task returns, awaited. */
+export interface SuccessfulJobResult<R = unknown> extends ResultEntry {
+  type: 1;
+  /**
+   * What the job returned, decoded by the job's serializer (so `R` holds when the task returns
+   * plain JSON data, as it should); null when it returned `undefined` or `null`.
+   */
+  returnValue: R | null;
+}
+
+/**
+ * Any other entry: 2 failed, 3 stopped (RQ's `Result.Type`); newer RQ versions also write 4
+ * (retried) and 5 (max retries exceeded). Neither RQ 1.13 nor rq-ts writes other types than 1 and 2.
+ */
+export interface UnsuccessfulJobResult extends ResultEntry {
+  type: 2 | 3 | 4 | 5;
+  /**
+   * Null as rq-ts and RQ 1.13 write these (they store no value with a failure); newer RQ may store
+   * one with types 4 and 5, so it is not typed.
+   */
+  returnValue: unknown;
 }
 
 /** Options of {@link Job.fetch} and {@link Job.create}. */
@@ -133,8 +161,16 @@ export function attachInterruption(job: Job, running: { readonly signal: AbortSi
   attach(job, running);
 }
 
-/** A job, as stored in `rq:job:<id>`. */
-export class Job {
+/**
+ * A job, as stored in `rq:job:<id>`. `R` is what its function returns (awaited), as far as the
+ * code that enqueued it knows: `queue.enqueue(task, ...)` gives a `Job<R>` for a task defined with
+ * {@link defineTask}; a job enqueued by function name, or read back from Redis, is a `Job<unknown>`.
+ * @example
+ * const square = defineTask('tasks.square', (n: number) => n * n);
+ * const job = await queue.enqueue(square, 4); // Job<number>
+ * const value = await job.returnValue();      // number | null
+ */
+export class Job<R = unknown> {
   /** The job id (a UUID4 unless the producer chose one). */
   readonly id: string;
   /** The connection this job reads and writes through, fixed at construction. */
@@ -423,11 +459,12 @@ export class Job {
    * job as it now is.
    * @throws {InvalidJobOperationError} when it is not in its queue's failed registry.
    */
-  async requeue(options: { atFront?: boolean } = {}): Promise<Job> {
+  async requeue(options: { atFront?: boolean } = {}): Promise<Job<R>> {
     if (this.origin === undefined) throw new InvalidJobOperationError(`Job ${this.id} has no origin queue: it was never enqueued.`);
     const requeued = await new FailedJobRegistry(this.origin, { connection: this.connection, serializer: this.serializer }).requeue(this.id, options);
     this.status = requeued.status;
-    return requeued;
+    // The same job, read again: it calls the same function, so it returns what this one does.
+    return requeued as Job<R>;
   }
 
   /** The callback of a kind (its dotted name and timeout in seconds), when the job has one. */
@@ -475,8 +512,8 @@ export class Job {
     return (await this.connection.smembers(dependentsKey(this.id))).sort();
   }
 
-  /** Every result of the job, newest first (RQ keeps about ten), as RQ's `results()`. */
-  async results(): Promise<JobResult[]> {
+  /** Every result of the job, newest first (RQ keeps about ten), as RQ's `results()`. Successes hold an `R`. */
+  async results(): Promise<Array<JobResult<R>>> {
     return this.#readResults(await this.connection.xrevrangeBuffer(resultsKey(this.id), '+', '-'));
   }
 
@@ -484,9 +521,9 @@ export class Job {
    * The newest entry of the job's results stream, as RQ's `latest_result()`: what the job
    * returned or the error text it failed with. Undefined when the job has no result yet; with
    * `timeout` (seconds, as RQ 2.x), waits up to that long for the first one (XREAD BLOCK, on a
-   * connection of its own).
+   * connection of its own). A success (`type === 1`) holds an `R`.
    */
-  async latestResult(options: { timeout?: number } = {}): Promise<JobResult | undefined> {
+  async latestResult(options: { timeout?: number } = {}): Promise<JobResult<R> | undefined> {
     const latest = this.#readResults(await this.connection.xrevrangeBuffer(resultsKey(this.id), '+', '-', 'COUNT', 1))[0];
     if (latest || !options.timeout || options.timeout <= 0) return latest;
     const blocking = this.connection.duplicate({ maxRetriesPerRequest: null });
@@ -500,20 +537,22 @@ export class Job {
     }
   }
 
-  #readResults(entries: Array<[Buffer, Buffer[]]>): JobResult[] {
+  #readResults(entries: Array<[Buffer, Buffer[]]>): Array<JobResult<R>> {
     return entries.map(([entryId, flat]) => {
       const fields = new Map<string, Buffer>();
       for (let i = 0; i < flat.length; i += 2) fields.set(flat[i]!.toString(), flat[i + 1]!);
       const returnValue = fields.get('return_value');
       const excString = fields.get('exc_string');
       const id = entryId.toString();
-      return {
+      const result = {
         id,
         type: Number(fields.get('type')?.toString()) as JobResult['type'],
         createdAt: new Date(Number(id.split('-')[0])),
         returnValue: returnValue ? this.serializer.loads(Buffer.from(returnValue.toString(), 'base64')) : null,
         excString: excString ? inflateText(Buffer.from(excString.toString(), 'base64')) : undefined,
       };
+      // R on trust, as every typed read of Redis: a success holds what the job's function returned.
+      return result as JobResult<R>;
     });
   }
 
@@ -526,8 +565,11 @@ export class Job {
     return legacy && legacy.length > 0 ? inflateText(legacy) : undefined;
   }
 
-  /** What the job returned, from its latest successful result; null when none (or it returned nothing). */
-  async returnValue(): Promise<unknown> {
+  /**
+   * What the job returned, from its latest result when that is a success; null when there is no
+   * result yet, when the latest run failed, or when the job returned `undefined` or `null`.
+   */
+  async returnValue(): Promise<R | null> {
     const result = await this.latestResult();
     return result?.type === 1 ? result.returnValue : null;
   }

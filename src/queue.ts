@@ -99,11 +99,27 @@ export interface EnqueueOptions<A extends readonly unknown[] = readonly unknown[
 /** The worker name a job run with `isAsync: false` records, as RQ's `run_sync`. */
 const SYNC_WORKER_NAME = 'sync';
 
-/** One job of {@link Queue.enqueueMany}, made by {@link Queue.prepareData}. */
-export interface EnqueueData {
+/** Key of the type-only field that carries {@link EnqueueData}'s result type; no object has it at run time. */
+declare const resultType: unique symbol;
+
+/**
+ * One job of {@link Queue.enqueueMany}, made by {@link Queue.prepareData}. `R` is what its task
+ * returns (awaited), so that `enqueueMany` gives a `Job<R>`; `unknown` for a function name.
+ */
+export interface EnqueueData<R = unknown> {
+  /** The dotted function name. */
   readonly funcName: string;
+  /** The options of the job, as {@link Queue.enqueueCall} takes them. */
   readonly options: EnqueueOptions;
+  /** Never set: only carries `R` for the compiler. */
+  readonly [resultType]?: R;
 }
+
+/** The result type of one {@link EnqueueData}: its task's, or `unknown` (a function name, or an object made by hand). */
+type ResultOf<D> = D extends EnqueueData<infer R> ? R : unknown;
+
+/** The jobs {@link Queue.enqueueMany} resolves to: one per entry, in order, each typed by its entry. */
+export type EnqueuedJobs<D extends readonly EnqueueData[]> = { -readonly [K in keyof D]: Job<ResultOf<D[K]>> };
 
 let createJobFor: (queue: Queue, funcName: string, options: EnqueueOptions) => Job;
 
@@ -154,9 +170,10 @@ export class Queue {
   /**
    * Enqueues a call of a task (typed: its arguments are checked) or of a function by name, with
    * `args`, every one passed to the function. For RQ's options (job id, TTLs, meta...) use
-   * {@link Queue.enqueueCall}.
+   * {@link Queue.enqueueCall}. A task's job is typed by what the task returns: a task returning
+   * `Promise<number>` gives a `Job<number>`, whose `returnValue()` resolves to `number | null`.
    */
-  enqueue<A extends unknown[]>(task: Task<A, unknown>, ...args: A): Promise<Job>;
+  enqueue<A extends unknown[], R>(task: Task<A, R>, ...args: A): Promise<Job<Awaited<R>>>;
   enqueue(funcName: string, ...args: unknown[]): Promise<Job>;
   enqueue(task: Task<any[], unknown> | string, ...args: unknown[]): Promise<Job> {
     return this.enqueueCall(taskName(task), { args });
@@ -165,9 +182,10 @@ export class Queue {
   /**
    * Enqueues a call with RQ's options, in one atomic step: `SADD rq:queues`, `HSET rq:job:<id>`,
    * the TTLs if `ttl` is set, then `RPUSH` (or `LPUSH` with `atFront`) of the id.
+   * A task's job is typed by what the task returns, as with {@link Queue.enqueue}.
    * @throws {InvalidArgumentError} or {@link TimeoutFormatError} for a bad option; nothing is written then.
    */
-  enqueueCall<A extends unknown[]>(task: Task<A, unknown>, options: EnqueueOptions<A>): Promise<Job>;
+  enqueueCall<A extends unknown[], R>(task: Task<A, R>, options: EnqueueOptions<A>): Promise<Job<Awaited<R>>>;
   enqueueCall(funcName: string, options?: EnqueueOptions): Promise<Job>;
   async enqueueCall(task: Task<any[], unknown> | string, options: EnqueueOptions = {}): Promise<Job> {
     return (await this.enqueueMany([Queue.prepareData(taskName(task), options)]))[0]!;
@@ -175,9 +193,10 @@ export class Queue {
 
   /**
    * Describes one job for {@link Queue.enqueueMany}, as RQ's `Queue.prepare_data`: the same
-   * options as {@link Queue.enqueueCall}.
+   * options as {@link Queue.enqueueCall}. For a task, it carries what the task returns, so that
+   * `enqueueMany` gives its job that type.
    */
-  static prepareData<A extends unknown[]>(task: Task<A, unknown>, options: EnqueueOptions<A>): EnqueueData;
+  static prepareData<A extends unknown[], R>(task: Task<A, R>, options: EnqueueOptions<A>): EnqueueData<Awaited<R>>;
   static prepareData(funcName: string, options?: EnqueueOptions): EnqueueData;
   static prepareData(task: Task<any[], unknown> | string, options: EnqueueOptions = {}): EnqueueData {
     return { funcName: taskName(task), options };
@@ -188,9 +207,11 @@ export class Queue {
    * one MessagePack argument), as RQ's `enqueue_many`. Every job is checked before anything is
    * written. With `groupId` (RQ 2.0's `group_id`; see {@link Group}), every job belongs to that
    * group: its `group_id` field is set and its id added to `rq:group:<groupId>`, in the same script.
+   * Resolves to the jobs in the order given, each typed by its task: a batch of one task gives
+   * `Job<R>[]`, and a list written out gives one type per place (`[Job<number>, Job<string>]`).
    * @throws {InvalidArgumentError} or {@link TimeoutFormatError} for a bad job; nothing is written then.
    */
-  async enqueueMany(jobs: readonly EnqueueData[], options: { groupId?: string } = {}): Promise<Job[]> {
+  async enqueueMany<const D extends readonly EnqueueData[]>(jobs: D, options: { groupId?: string } = {}): Promise<EnqueuedJobs<D>> {
     const { groupId } = options;
     if (groupId !== undefined) validateGroupName(groupId);
     const created = jobs.map(({ funcName, options }) => this.#createJob(funcName, options, groupId));
@@ -201,7 +222,8 @@ export class Queue {
       if (options.unique && options.jobId === undefined) throw new InvalidArgumentError('A unique job needs a jobId: unique means "refused when a job with this id exists".');
       if (options.unique && dueTimes[index] !== undefined) throw new InvalidArgumentError(`Job ${job.id}: a unique job cannot be scheduled (yet).`);
     });
-    if (created.length === 0) return [];
+    // Typed by each entry's task (prepareData's R): the created jobs are the entries' jobs, in order.
+    if (created.length === 0) return [] as EnqueuedJobs<D>;
     const enqueuedAt = new Date();
     const checked: Job[] = []; // enqueued one by one, by a script that checks first
     const batch: Packable[] = [];
@@ -244,7 +266,7 @@ export class Queue {
     if (!this.isAsync) {
       for (const [index, job] of created.entries()) if (dueTimes[index] === undefined && job.status === 'queued') await this.#runSync(job);
     }
-    return created;
+    return created as EnqueuedJobs<D>;
   }
 
   /**
@@ -277,16 +299,20 @@ export class Queue {
   /**
    * Enqueues a call at `when`, as RQ's `enqueue_at`: the job waits in the scheduled registry until
    * a worker's scheduler (`work({ withScheduler: true })`) moves it to the queue.
+   * A task's job is typed by what the task returns, as with {@link Queue.enqueue}.
    * @throws {InvalidArgumentError} for a date that is not valid or already past.
    */
-  enqueueAt<A extends unknown[]>(when: Date, task: Task<A, unknown>, ...args: A): Promise<Job>;
+  enqueueAt<A extends unknown[], R>(when: Date, task: Task<A, R>, ...args: A): Promise<Job<Awaited<R>>>;
   enqueueAt(when: Date, funcName: string, ...args: unknown[]): Promise<Job>;
   enqueueAt(when: Date, task: Task<any[], unknown> | string, ...args: unknown[]): Promise<Job> {
     return this.enqueueCall(taskName(task), { args, at: when });
   }
 
-  /** Enqueues a call after `delay` (seconds, or `"10s"`, `"5m"`, `"1h"`, `"2d"`), as RQ's `enqueue_in`. */
-  enqueueIn<A extends unknown[]>(delay: Duration, task: Task<A, unknown>, ...args: A): Promise<Job>;
+  /**
+   * Enqueues a call after `delay` (seconds, or `"10s"`, `"5m"`, `"1h"`, `"2d"`), as RQ's
+   * `enqueue_in`. A task's job is typed by what the task returns, as with {@link Queue.enqueue}.
+   */
+  enqueueIn<A extends unknown[], R>(delay: Duration, task: Task<A, R>, ...args: A): Promise<Job<Awaited<R>>>;
   enqueueIn(delay: Duration, funcName: string, ...args: unknown[]): Promise<Job>;
   enqueueIn(delay: Duration, task: Task<any[], unknown> | string, ...args: unknown[]): Promise<Job> {
     return this.enqueueCall(taskName(task), { args, in: delay });

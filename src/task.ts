@@ -6,7 +6,10 @@
 import { InvalidArgumentError } from './errors.js';
 import type { TaskFunction } from './functions.js';
 
-/** A function with the name jobs call it by. `A` are its arguments, `R` what it returns. */
+/**
+ * A function with the name jobs call it by. `A` are its arguments, `R` what it returns: a job
+ * enqueued from the task is a `Job<Awaited<R>>`, its result typed.
+ */
 export interface Task<A extends unknown[] = never[], R = unknown> {
   /** The dotted name stored in jobs (`"tasks.sendEmail"`). */
   readonly name: string;
@@ -21,7 +24,8 @@ const defined: Map<string, Task<any[], unknown>> = ((globalThis as Record<symbol
  * Names `fn` for jobs, and registers it with every worker of this process.
  * @example
  * export const sendEmail = defineTask('tasks.sendEmail', async (to: string, subject: string) => { ... });
- * await queue.enqueue(sendEmail, 'ada@example.com', 'Hello'); // checked: (to: string, subject: string)
+ * const job = await queue.enqueue(sendEmail, 'ada@example.com', 'Hello'); // checked: (to: string, subject: string)
+ * await job.returnValue(); // typed: what sendEmail resolves to, or null until it has finished
  * @throws {InvalidArgumentError} for an empty name, or a name already defined with another function.
  */
 export function defineTask<A extends unknown[], R>(name: string, fn: (...args: A) => R): Task<A, R> {

@@ -1,7 +1,7 @@
 /**
  * Typed tasks and batches (docs/queues.md): defineTask names a function as jobs call it, so that
- * enqueueing it checks its arguments at compile time, and a worker in the same process runs it
- * without more setup. enqueueMany writes a batch of jobs in one transaction.
+ * enqueueing it checks its arguments at compile time and types the job's result, and a worker in
+ * the same process runs it without more setup. enqueueMany writes a batch of jobs in one transaction.
  *
  * Run it from the repository root, after `npm run build:test`, against a scratch database:
  *
@@ -54,7 +54,7 @@ try {
     Queue.prepareData(applyDiscount, { args: [5_000, 10], atFront: true }),
   ]);
   console.log(`enqueueMany -> ${batch.length} jobs; queue order: ${(await queue.getJobs()).map((job) => job.description).join(', ')}`);
-  assert.equal((await queue.getJobIds())[0], batch[2]!.id, 'atFront puts the discount first');
+  assert.equal((await queue.getJobIds())[0], batch[2].id, 'atFront puts the discount first');
 
   // No `tasks` option: the worker finds the functions defined with defineTask in this process.
   const worker = new Worker([queue], { connection });
@@ -62,8 +62,11 @@ try {
   for (const job of [invoice, discount, ...batch]) {
     console.log(`${job.description} -> ${JSON.stringify(await job.returnValue())}`);
   }
-  assert.equal(await discount.returnValue(), 10_200);
-  assert.equal(await batch[1]!.returnValue(), 'invoice of 7500 cents sent to initech');
+  // Typed results, no casts: discount is a Job<number>, batch a [Job<string>, Job<string>, Job<number>].
+  const cents: number | null = await discount.returnValue();
+  assert.equal(cents, 10_200);
+  const sent: string | null = await batch[1].returnValue();
+  assert.equal(sent, 'invoice of 7500 cents sent to initech');
 } finally {
   await connection.quit();
 }

@@ -1,7 +1,7 @@
 /**
  * Typed tasks and batches (docs/queues.md): defineTask names a function as jobs call it, so that
  * enqueueing it checks its arguments at compile time and types the job's result, and a worker in
- * the same process runs it without more setup. enqueueMany writes a batch of jobs in one transaction.
+ * the same process runs it without more setup. enqueueMany writes a batch of jobs in one script call.
  *
  * Run it from the repository root, after `npm run build:test`, against a scratch database:
  *

@@ -14,6 +14,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { Redis } from 'ioredis';
 import { ConfigurationError, ConnectionStackEmptyError, NoRedisConnectionError, RQError } from './errors.js';
+import { scrubConnectionErrors } from './redis-errors.js';
 
 /** A Redis client rq-ts can use: an ioredis `Redis` instance (standalone or Sentinel-managed). */
 export type RedisConnection = Redis;
@@ -133,6 +134,7 @@ export function resolveConnection(explicit: RedisConnection | undefined, what: s
         'Use a client without keyPrefix, or a separate database (redis://host:6379/1).',
     );
   }
+  scrubConnectionErrors(connection);
   return connection;
 }
 

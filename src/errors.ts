@@ -74,3 +74,17 @@ export class InvalidJobDependencyError extends RQError {}
 
 /** A unique job's id exists already (RQ 2.8's `DuplicateJobError`). Nothing was written. */
 export class DuplicateJobError extends RQError {}
+
+/**
+ * Redis refused a write because it is out of memory (`OOM command not allowed when used memory >
+ * 'maxmemory'`, under the `noeviction` policy). Nothing of the refused operation was written.
+ * It heals by itself once memory frees (results and finished jobs expire), or with more memory.
+ */
+export class RedisOutOfMemoryError extends RQError {}
+
+/**
+ * Redis refused a command for a reason that does not heal by itself: the user's ACL lacks a
+ * command or key (`NOPERM`), or the credentials are wrong (`WRONGPASS`, `NOAUTH`). Its message
+ * names what is missing.
+ */
+export class RedisPermissionError extends RQError {}

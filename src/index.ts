@@ -103,4 +103,6 @@ export {
   UnserializableResultError,
   InvalidJobDependencyError,
   DuplicateJobError,
+  RedisOutOfMemoryError,
+  RedisPermissionError,
 } from './errors.js';

@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { resolveConnection, type ConnectionOptions, type RedisConnection } from './connection.js';
 import { DeserializationError, InvalidArgumentError, InvalidJobOperationError, NoSuchJobError } from './errors.js';
+import { scrubConnectionErrors } from './redis-errors.js';
 import {
   GROUP_KEY_PREFIX,
   JOB_KEY_PREFIX,
@@ -528,6 +529,7 @@ export class Job<R = unknown> {
     if (latest || !options.timeout || options.timeout <= 0) return latest;
     const blocking = this.connection.duplicate({ maxRetriesPerRequest: null });
     blocking.on('error', () => undefined); // the XREAD below rejects if the connection is lost
+    scrubConnectionErrors(blocking);
     try {
       // From 0-0: an entry written since the read above is returned at once, so none is missed.
       const reply = await blocking.xreadBuffer('BLOCK', Math.ceil(options.timeout * 1000), 'STREAMS', resultsKey(this.id), '0-0');

@@ -10,6 +10,8 @@
  */
 import { readFileSync } from 'node:fs';
 import type { RedisConnection } from '../connection.js';
+import { createHash } from 'node:crypto';
+import { toRQError } from '../redis-errors.js';
 
 interface ScriptSpec {
   readonly file: string;
@@ -25,18 +27,19 @@ const SCRIPTS = {
   deleteJob: { file: 'delete-job.lua', numberOfKeys: 1, includes: ['remove-from-place.lib.lua'] },
   emptyQueue: { file: 'empty-queue.lua', numberOfKeys: 1 },
   enqueueDueJobs: { file: 'enqueue-due-jobs.lua', numberOfKeys: 4 },
-  enqueueJob: { file: 'enqueue-job.lua', numberOfKeys: 6 },
+  enqueueJob: { file: 'enqueue-job.lua', numberOfKeys: 7, includes: ['memory-guard.lib.lua'] },
   enqueueJobs: { file: 'enqueue-jobs.lua', numberOfKeys: 3 },
   enqueueCronJob: { file: 'enqueue-cron-job.lua', numberOfKeys: 3 },
   releaseLock: { file: 'release-lock.lua', numberOfKeys: 1 },
   requeueJob: { file: 'requeue-job.lua', numberOfKeys: 3 },
   heartbeatJob: { file: 'heartbeat-job.lua', numberOfKeys: 3 },
   touchWorker: { file: 'touch-worker.lua', numberOfKeys: 1 },
+  unstartJob: { file: 'unstart-job.lua', numberOfKeys: 4 },
   // Takes a variable number of queue keys: called with numberOfKeys as first argument.
   finishAndStartJobs: {
     file: 'finish-and-start-jobs.lua',
     numberOfKeys: null,
-    includes: ['run-again.lib.lua', 'retry-job.lib.lua', 'repeat-job.lib.lua', 'release-dependents.lib.lua', 'sorted-set-batch.lib.lua', 'finish-job.lib.lua', 'start-jobs.lib.lua'],
+    includes: ['memory-guard.lib.lua', 'run-again.lib.lua', 'retry-job.lib.lua', 'repeat-job.lib.lua', 'release-dependents.lib.lua', 'sorted-set-batch.lib.lua', 'finish-job.lib.lua', 'start-jobs.lib.lua'],
   },
 } as const satisfies Record<string, ScriptSpec>;
 
@@ -86,10 +89,31 @@ function bind(connection: RedisConnection, binary: boolean): Record<ScriptName, 
     const command = commands[binary ? `rq_${name}Buffer` : `rq_${name}`]!;
     calls[name] = (keys, args) => {
       corkForThisTick(connection);
-      return command.call(connection, ...(counted ? [keys.length] : []), ...keys, ...args);
+      // A full Redis or a missing permission becomes rq-ts' typed error; nothing leaves unscrubbed.
+      return command.call(connection, ...(counted ? [keys.length] : []), ...keys, ...args).catch(rejectAsRQError);
     };
   }
   return calls;
+}
+
+/** Rejects with rq-ts' error for `error`, naming the command of a script line Redis refused. */
+function rejectAsRQError(error: unknown): never {
+  throw toRQError(error, commandRefusedInScript(error));
+}
+
+/**
+ * For an error Redis gave from inside one of these scripts ("... script: <sha>, on
+ * @user_script:<line>."), which command that line calls and where: `"TIME" at
+ * finish-and-start-jobs.lua's line 77`. Redis does not name the command an ACL refused there.
+ */
+function commandRefusedInScript(error: unknown): string | undefined {
+  const match = /script: ([0-9a-f]{40}), on @user_script:(\d+)/.exec(error instanceof Error ? error.message : '');
+  if (!match) return undefined;
+  const name = (Object.keys(SCRIPTS) as ScriptName[]).find((candidate) => createHash('sha1').update(source(candidate)).digest('hex') === match[1]);
+  if (name === undefined) return undefined;
+  const line = source(name).split('\n')[Number(match[2]) - 1] ?? '';
+  const command = /redis\.call\(\s*'([A-Za-z]+)'/.exec(line)?.[1];
+  return command === undefined ? `in ${SCRIPTS[name].file}` : `the command ${command.toUpperCase()}, which ${SCRIPTS[name].file} calls`;
 }
 
 /** Sockets corked until the next tick. */

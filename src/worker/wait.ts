@@ -6,6 +6,7 @@
  * timeout is finite so that a dead socket is noticed and the loop goes round.
  */
 import type { RedisConnection } from '../connection.js';
+import { scrubConnectionErrors } from '../redis-errors.js';
 
 /** Blocks until one of some queues has a job. */
 export class QueueWaiter {
@@ -59,6 +60,7 @@ export class QueueWaiter {
     if (!connection) {
       connection = this.#base.duplicate({ maxRetriesPerRequest: null, connectionName: `${this.#name}:wait`, enableOfflineQueue: true });
       connection.on('error', () => undefined); // reported by the failing command; the loop retries
+      scrubConnectionErrors(connection);
       this.#connections.set(key, connection);
     }
     return connection;

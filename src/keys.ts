@@ -36,6 +36,12 @@ export const GROUP_KEY_PREFIX = 'rq:group:';
 /** Set of every job group's name (RQ 2.0). */
 export const GROUPS_KEY = 'rq:groups';
 
+/**
+ * A key rq-ts never writes (rq-ts' own, not RQ's): scripts that add data touch it first with a
+ * write a full Redis refuses, so that such a Redis refuses them whole (see memory-guard.lib.lua).
+ */
+export const MEMORY_GUARD_KEY = 'rq:memory-guard';
+
 /** Present while workers are suspended (`rq suspend`). */
 export const SUSPENDED_KEY = 'rq:suspended';
 

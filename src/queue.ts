@@ -8,7 +8,7 @@ import { callString } from './call-string.js';
 import { DEFAULT_JOB_TIMEOUT, DEFAULT_QUEUE_NAME, DEFAULT_RESULT_TTL } from './defaults.js';
 import { DuplicateJobError, InvalidArgumentError, InvalidJobDependencyError, UnknownFunctionError } from './errors.js';
 import { Job, type Kwargs } from './job.js';
-import { GROUPS_KEY, JOB_KEY_PREFIX, QUEUES_KEY, deferredRegistryKey, groupKey, dependenciesKey, dependentsKey, queueKey, queueNameFromKey, scheduledRegistryKey } from './keys.js';
+import { GROUPS_KEY, JOB_KEY_PREFIX, MEMORY_GUARD_KEY, QUEUES_KEY, deferredRegistryKey, groupKey, dependenciesKey, dependentsKey, queueKey, queueNameFromKey, scheduledRegistryKey } from './keys.js';
 import type { DependsOn } from './dependency.js';
 import type { CallbackRef } from './callback.js';
 import { Repeat } from './repeat.js';
@@ -276,7 +276,7 @@ export class Queue {
   async #enqueueChecked(job: Job, options: EnqueueOptions): Promise<void> {
     const fields = Object.entries(job.toHash()).flat();
     const [result, detail] = (await scripts(this.connection).enqueueJob(
-      [job.key, this.key, deferredRegistryKey(this.name), QUEUES_KEY, dependenciesKey(job.id), dependentsKey(job.id)],
+      [job.key, this.key, deferredRegistryKey(this.name), QUEUES_KEY, dependenciesKey(job.id), dependentsKey(job.id), MEMORY_GUARD_KEY],
       [
         job.id,
         JOB_KEY_PREFIX,

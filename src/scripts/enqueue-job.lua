@@ -12,6 +12,8 @@
   KEYS[4]  rq:queues
   KEYS[5]  its dependencies set, rq:job::<id>:dependencies
   KEYS[6]  its dependents set, rq:job:<id>:dependents
+  KEYS[7]  the memory guard, never written (keys.ts' MEMORY_GUARD_KEY): a full Redis refuses the
+           script whole (memory-guard.lib.lua), where its first write, a DEL, would let it run
   ARGV[1]  the job id
   ARGV[2]  the job key prefix, "rq:job:"
   ARGV[3]  "1" to push at the head when enqueued at once
@@ -62,6 +64,7 @@ end
 
 local fields = {}
 for i = 9 + n, #ARGV do fields[#fields + 1] = ARGV[i] end
+refuse_when_full(KEYS[7])
 redis.call('DEL', KEYS[1])
 redis.call('HSET', KEYS[1], unpack(fields))
 local result

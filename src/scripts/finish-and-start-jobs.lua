@@ -6,11 +6,14 @@
   stopping asks for no jobs, and a queue with isAsync false ends its one job. One call carries
   every ending and start of a worker's tick: at concurrency N, one round trip per batch of jobs,
   and at concurrency 1 one round trip per job, ending one job and starting the next.
-  No job starts while rq:suspended exists (RQ's `rq suspend`).
+  No job starts while rq:suspended exists (RQ's `rq suspend`). A Redis out of memory refuses the
+  step whole (memory-guard.lib.lua): no ending recorded, no job started; the worker keeps its
+  endings and sends them again.
 
   KEYS[1]   rq:queues
   KEYS[2]   rq:suspended
-  KEYS[3..] the queue lists to start jobs from, rq:queue:<name>, highest priority first
+  KEYS[3]   the memory guard, never written (keys.ts' MEMORY_GUARD_KEY)
+  KEYS[4..] the queue lists to start jobs from, rq:queue:<name>, highest priority first
   ARGV[1]   the key prefixes, MessagePack: { job, queue, started, finished, failed, results,
             worker, scheduled, deferred, group, throughput } ("rq:job:", "rq:queue:", "rq:wip:", ...)
   ARGV[2]   the step, MessagePack (one argument: each costs the client and the server more than
@@ -22,13 +25,13 @@
             5 the worker slots to start jobs for: an array of worker names
             6 heartbeat TTL in seconds: a started job is scored server time + this in the started
               registry, and the worker key lives this long while busy
-            7 index (from 1) of the queue among KEYS[3..] to try first
+            7 index (from 1) of the queue among KEYS[4..] to try first
             8 "1" for round robin: each further job is looked for from the queue after the one
               that gave the last job, as RQ's round_robin strategy
   Returns   MessagePack of { statuses, suspended, started, again }: statuses[i] is what became of
             ending i (see finish-job.lib.lua), again[i] the status a retried or repeated job now
             has ("queued" or "scheduled"; "" for the others); suspended is 1 when rq:suspended exists (no job started), else 0;
-            started holds { slot index (from 1, into the slots), queue index (into KEYS[3..]),
+            started holds { slot index (from 1, into the slots), queue index (into KEYS[4..]),
             job id, job hash as HGETALL before the start } for each job started, in slot order,
             stopping at the first slot for which every queue was empty
 ]]
@@ -38,6 +41,7 @@ local p = {
   results = prefixes[6], worker = prefixes[7], scheduled = prefixes[8], deferred = prefixes[9], group = prefixes[10], throughput = prefixes[11],
   queues = KEYS[1],
 }
+refuse_when_full(KEYS[3])
 local step = cmsgpack.unpack(ARGV[2])
 local now = tonumber(redis.call('TIME')[1])
 local now_text = step[1]
@@ -88,6 +92,6 @@ if #slots == 0 then return finish(0, {}) end
 if redis.call('EXISTS', KEYS[2]) == 1 then return finish(1, {}) end
 
 local queue_keys = {}
-for i = 3, #KEYS do queue_keys[#queue_keys + 1] = KEYS[i] end
+for i = 4, #KEYS do queue_keys[#queue_keys + 1] = KEYS[i] end
 local started = start_jobs(slots, queue_keys, tonumber(step[7]), step[8] == '1', now_text, now + tonumber(step[6]), step[6], p, batch, counts)
 return finish(0, started)

@@ -10,7 +10,9 @@
   Returns  1 when the hash exists, else 0
 ]]
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+-- EXPIRE first: a full Redis refuses a script only at a first write that adds memory, and a
+-- worker must stay visible even then (see memory-guard.lib.lua).
+redis.call('EXPIRE', KEYS[1], ARGV[1])
 redis.call('HSET', KEYS[1], 'last_heartbeat', ARGV[2])
 if ARGV[3] ~= '' then redis.call('HSET', KEYS[1], 'state', ARGV[3]) end
-redis.call('EXPIRE', KEYS[1], ARGV[1])
 return 1

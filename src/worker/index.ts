@@ -29,7 +29,8 @@ import {
   DEFAULT_WORKER_TTL,
   HEARTBEAT_GRACE,
 } from '../defaults.js';
-import { InvalidArgumentError, JobStoppedError, JobTimeoutError, ShutDownImminentError, UnknownFunctionError } from '../errors.js';
+import { InvalidArgumentError, JobStoppedError, JobTimeoutError, RedisOutOfMemoryError, ShutDownImminentError, UnknownFunctionError } from '../errors.js';
+import { redisErrorKind, rejectAsRQError, scrubConnectionErrors, toRQError } from '../redis-errors.js';
 import { importFunction, type TaskFunction } from '../functions.js';
 import { Job, type CallbackKind } from '../job.js';
 import { jobKey, queueKey, startedRegistryKey, workerCommandsChannel, workerKey } from '../keys.js';
@@ -55,6 +56,9 @@ export type { DequeueStrategy, ExceptionHandler, Logger, WorkOptions, WorkerEven
 
 /** How often a worker looks for abandoned jobs in its queues' started registries, in ms. */
 const ABANDONED_SWEEP_MS = 5000;
+/** First and longest wait before endings Redis refused are sent again, in ms. */
+const HELD_RETRY_MIN_MS = 250;
+const HELD_RETRY_MAX_MS = 5000;
 
 /**
  * Slots are split into this many groups, and a step carries the jobs of one group only, sent on
@@ -172,6 +176,29 @@ export class Worker extends EventEmitter<WorkerEvents> {
   #idleSince = 0;
   /** Endings of this tick, sent together by #flush. */
   #pending: PendingEnding[] = [];
+  /**
+   * Endings a step could not record (Redis full or unreachable): their slots stay taken, they are
+   * sent again, alone, until Redis takes them, and no job starts meanwhile.
+   */
+  #held: PendingEnding[] = [];
+  /** Whether a step of held endings is due or under way. */
+  #holding = false;
+  /** Wait before sending held endings again, in ms: doubles up to HELD_RETRY_MAX_MS. */
+  #heldRetryMs = 0;
+  /** Whether 'redis:full' was emitted for the current spell. */
+  #saidFull = false;
+  /**
+   * A job that was abandoned before (its hash counts `abandoned_count`: a worker died while it
+   * ran) runs alone: in this process a job that crashes it takes every job beside it down too;
+   * alone, a poison job fails by itself and the others are not blamed. Started beside others, it
+   * goes back to the head of its queue, and the worker takes one job at a time once the others
+   * are done. This is the job running alone, if one is.
+   */
+  #runningAlone: Running | undefined;
+  /** Whether a job that must run alone was put back: one job at a time, once no other runs. */
+  #aloneWanted = false;
+  /** An error that does not heal (a missing permission): the worker stops, and work() rejects with it. */
+  #fatal: Error | undefined;
   #flushScheduled = false;
   /** Steps sent and not yet answered. */
   #stepsInFlight = 0;
@@ -257,7 +284,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
    */
   work(options: WorkOptions = {}): Promise<number> {
     if (this.#working) throw new InvalidArgumentError(`Worker ${this.name} is already working.`);
-    this.#working = this.#work(options).finally(() => {
+    this.#working = this.#work(options).catch(rejectAsRQError).finally(() => {
       this.#working = undefined;
     });
     return this.#working;
@@ -265,6 +292,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
 
   async #work(options: WorkOptions): Promise<number> {
     this.#stopping = false;
+    this.#fatal = undefined;
     this.#cold = false;
     this.#suspended = false;
     this.#drained = false;
@@ -274,7 +302,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     for (const slot of this.#slots) slot.totals = NO_TOTALS; // register() writes the hashes anew
     await this.#presence.refuseLiveNamesakes(this.#slots);
     await this.#presence.nameConnection(this.name);
-    await this.#presence.register(this.#slots);
+    await this.#whenWritable(() => this.#presence.register(this.#slots));
     const timers = [
       setInterval(() => void this.#heartbeat().catch((error: unknown) => this.#backgroundError(error)), this.#monitoringInterval * 1000),
       setInterval(() => void sweepAbandoned(this.#maintenance).catch((error: unknown) => this.#backgroundError(error)), ABANDONED_SWEEP_MS),
@@ -307,6 +335,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       this.#log.info(`Worker ${this.key} stopped after ${this.#started} job(s)`);
       this.emit('worker:stopped', this.#started);
     }
+    if (this.#fatal) throw this.#fatal;
     return this.#started;
   }
 
@@ -359,6 +388,11 @@ export class Worker extends EventEmitter<WorkerEvents> {
       this.#suspended = false; // the next step finds out whether it still is
       return 'go';
     }
+    if (this.#holding) {
+      // Redis would not record the last endings: start nothing until it does.
+      await this.#nextChange();
+      return 'go';
+    }
     const idle = this.#slots.filter((slot) => slot.running === undefined && !slot.reserved);
     const free = idle.filter((slot) => slot.group === idle[0]?.group);
     if (free.length === 0 || this.#budget(free.length) === 0) {
@@ -395,7 +429,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
    * suspension and stopping allow). Runs what it started; resolves to the number of jobs started.
    */
   async #step(endings: readonly PendingEnding[], slots: readonly Slot[]): Promise<number> {
-    const asked = this.#stopping || this.#suspended ? [] : slots.slice(0, this.#budget(slots.length));
+    const asked = this.#stopping || this.#suspended || this.#holding ? [] : slots.slice(0, this.#budget(slots.length));
     if (asked.length === 0 && endings.length === 0) return 0;
     for (const slot of asked) slot.reserved = true;
     const order = this.#queueOrder();
@@ -428,11 +462,27 @@ export class Worker extends EventEmitter<WorkerEvents> {
         void this.#afterEnd(slot, running, { status, error: record.error, again: result.again[index] });
       });
       const startedAtText = formatTimestamp(now);
+      // Jobs that must run alone may, when this step started nothing else and nothing else runs.
+      const ended = new Set(endings.map((ending) => ending.running));
+      const shared = result.started.length > 1 || this.#slots.some((slot) => slot.running !== undefined && !ended.has(slot.running));
+      if (!shared && asked.length > 0) this.#aloneWanted = false;
+      const back: Array<() => Promise<void>> = [];
       for (const started of result.started) {
         const slot = asked[started.slotIndex]!;
+        const queue = order[started.queueIndex]!;
         slot.reserved = false;
-        this.#start(slot, started, order[started.queueIndex]!, startedAtText, now.getTime());
+        if (!this.#mustRunAlone(started)) {
+          this.#start(slot, started, queue, startedAtText, now.getTime());
+        } else if (shared) {
+          back.push(() => this.#putBack(slot, started, queue, startedAtText));
+        } else {
+          this.#start(slot, started, queue, startedAtText, now.getTime());
+          this.#runningAlone = slot.running;
+          this.#log.info(`${this.name}: job ${started.id} was abandoned before: running it alone`);
+        }
       }
+      // Last first: each goes to the head of its queue, so they keep their order there.
+      for (const putBack of back.reverse()) await putBack();
       return result.started.length;
     } finally {
       for (const slot of asked) slot.reserved = false;
@@ -443,6 +493,9 @@ export class Worker extends EventEmitter<WorkerEvents> {
 
   /** How many of `wanted` jobs may start now: maxJobs counts the jobs started and those asked for. */
   #budget(wanted: number): number {
+    if (this.#runningAlone) return 0;
+    // A job waits to run alone: one job at a time, once nothing runs here.
+    if (this.#aloneWanted) return this.#slots.some((slot) => slot.running !== undefined || slot.reserved) ? 0 : Math.min(wanted, 1);
     const { maxJobs } = this.#options;
     if (maxJobs === undefined) return wanted;
     const reserved = this.#slots.filter((slot) => slot.reserved).length;
@@ -480,6 +533,20 @@ export class Worker extends EventEmitter<WorkerEvents> {
     if (this.#cold) running.interruption.interrupt(new ShutDownImminentError(`Job ${id} interrupted: worker ${slot.name} was shut down cold.`));
     if (job) void this.#run(slot, running, job);
     else this.#queueEnding(slot, running, { kind: 'failed', error: unreadable! });
+  }
+
+  /** Whether a job must run with no other beside it: it was abandoned before, and jobs here share this process. */
+  #mustRunAlone(started: StartedJob): boolean {
+    return !this.#pool && this.concurrency > 1 && Number(started.hash['abandoned_count']?.toString() || 0) > 0;
+  }
+
+  /** Puts a job that must run alone back at the head of its queue, for when no other job runs here. */
+  async #putBack(slot: Slot, started: StartedJob, queue: string, startedAtText: string): Promise<void> {
+    this.#aloneWanted = true;
+    this.#log.info(`${this.name}: job ${started.id} was abandoned before: back on ${queue} until it can run alone here`);
+    await scripts(this.connection)
+      .unstartJob([jobKey(started.id), startedRegistryKey(queue), queueKey(queue), slot.key], [started.id, slot.name, startedAtText])
+      .catch((error: unknown) => this.#backgroundError(error)); // left started: the abandoned-job sweep finds it
   }
 
   /** Runs the job, then queues its ending for the next step. Never rejects. */
@@ -523,13 +590,81 @@ export class Worker extends EventEmitter<WorkerEvents> {
       this.#flushScheduled = true;
       setImmediate(() => this.#flush());
     }
+    if (this.#holding) {
+      this.#held.push(...endings); // sent with the held ones, once Redis takes them
+      return;
+    }
     const slots = endings.filter((ending) => ending.next).map((ending) => ending.slot);
-    this.#step(endings, slots).catch((error: unknown) => {
-      // Redis unreachable at the end of jobs: they stay in the started registry, and the
-      // abandoned-job sweep of any worker handles them once their heartbeats expire.
-      this.#backgroundError(error);
-      for (const { slot, running } of endings) this.#release(slot, running);
-    });
+    this.#step(endings, slots).catch((error: unknown) => this.#hold(endings, error));
+  }
+
+  /**
+   * Keeps endings that a step could not record and sends them again later: a job whose end is not
+   * recorded is never run again for that reason. The ending is fenced by its start, so sending it
+   * twice (the first step ran, its reply was lost) changes nothing the second time.
+   */
+  #hold(endings: readonly PendingEnding[], error: unknown): void {
+    this.#held.push(...endings);
+    this.#holding = true;
+    const reason = toRQError(error);
+    if (reason instanceof RedisOutOfMemoryError) this.#sayFull(reason);
+    else this.#backgroundError(reason);
+    if (this.#fatal) {
+      // Nothing will take them: they stay started in Redis, where the abandoned-job sweep finds them.
+      for (const { slot, running } of this.#held.splice(0)) this.#release(slot, running);
+      this.#holding = false;
+      return;
+    }
+    this.#heldRetryMs = Math.min(Math.max(this.#heldRetryMs * 2, HELD_RETRY_MIN_MS), HELD_RETRY_MAX_MS);
+    setTimeout(() => this.#sendHeld(), this.#heldRetryMs);
+  }
+
+  /** Runs `write`, and again while Redis refuses it for lack of memory (saying so once), until it goes through or the worker stops. */
+  async #whenWritable(write: () => Promise<unknown>): Promise<void> {
+    for (let waitMs = HELD_RETRY_MIN_MS; ; waitMs = Math.min(waitMs * 2, HELD_RETRY_MAX_MS)) {
+      try {
+        await write();
+        break;
+      } catch (error) {
+        const reason = toRQError(error);
+        if (!(reason instanceof RedisOutOfMemoryError) || this.#stopping) throw reason;
+        this.#sayFull(reason);
+        await this.#pause(waitMs);
+      }
+    }
+    this.#sayWritable();
+  }
+
+  /** Logs and emits, once per spell, that Redis refuses writes for lack of memory. */
+  #sayFull(error: RedisOutOfMemoryError): void {
+    if (this.#saidFull) return;
+    this.#saidFull = true;
+    this.#log.warn(`${this.name}: Redis is out of memory: holding ${this.#held.length} job ending(s) and starting no job until it takes writes again.`);
+    this.emit('redis:full', error);
+  }
+
+  /** Logs and emits that Redis takes writes again, when it was said to be full. */
+  #sayWritable(): void {
+    if (!this.#saidFull) return;
+    this.#saidFull = false;
+    this.#log.info(`${this.name}: Redis takes writes again: the held job endings are recorded.`);
+    this.emit('redis:writable');
+  }
+
+  /** Sends the held endings again, starting no job; on success the worker takes jobs again. */
+  #sendHeld(): void {
+    const endings = this.#held.splice(0);
+    if (endings.length === 0) return;
+    this.#step(endings, []).then(
+      () => {
+        this.#holding = false;
+        this.#heldRetryMs = 0;
+        this.#sayWritable();
+        this.#wakeLoop?.();
+        if (this.#held.length > 0) this.#sendHeld(); // endings that came in meanwhile
+      },
+      (error: unknown) => this.#hold(endings, error),
+    );
   }
 
   /** What follows a job's end in Redis: callbacks, events, exception handlers; then its slot is free. Never rejects. */
@@ -561,6 +696,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
   #release(slot: Slot, running: Running): void {
     if (slot.running !== running) return;
     slot.running = undefined;
+    if (this.#runningAlone === running) this.#runningAlone = undefined;
     this.#wakeLoop?.();
   }
 
@@ -663,6 +799,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
   async #subscribe(): Promise<void> {
     const subscriber = this.connection.duplicate({ maxRetriesPerRequest: null, connectionName: `${this.name}:commands` });
     subscriber.on('error', () => undefined); // reconnects and resubscribes by itself
+    scrubConnectionErrors(subscriber);
     subscriber.on('message', (channel: string, payload: string) => {
       const slot = this.#slots.find((candidate) => workerCommandsChannel(candidate.name) === channel);
       const command = parseCommand(payload);
@@ -708,9 +845,20 @@ export class Worker extends EventEmitter<WorkerEvents> {
   }
 
   #backgroundError(error: unknown): void {
-    const reason = toError(error);
+    const reason = toError(toRQError(error));
+    if (redisErrorKind(reason.cause ?? reason) === 'permission') return this.#fail(reason);
     this.#log.warn(`${this.name}: ${reason.name}: ${reason.message}`);
     if (this.listenerCount('worker:error') > 0) this.emit('worker:error', reason);
+  }
+
+  /**
+   * Ends the worker for an error that will not heal (a missing permission, wrong credentials):
+   * it stops, warm, and work() rejects with the error, which says what is missing.
+   */
+  #fail(error: Error): void {
+    if (this.#fatal) return;
+    this.#fatal = error;
+    this.stop();
   }
 }
 

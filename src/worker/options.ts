@@ -3,6 +3,7 @@
  */
 import type { ConnectionOptions } from '../connection.js';
 import type { TaskFunction } from '../functions.js';
+import type { RedisOutOfMemoryError } from '../errors.js';
 import type { Job } from '../job.js';
 import type { Serializer } from '../serializers/index.js';
 import type { Task } from '../task.js';
@@ -117,5 +118,13 @@ export interface WorkerEvents {
   'command:received': [command: WorkerCommand, slot: string];
   /** A background step (heartbeat, maintenance) failed; the worker goes on. */
   'worker:error': [error: Error];
+  /**
+   * Redis refused to record job endings because it is out of memory. The worker keeps those
+   * endings (the jobs are not run again), sends them again until Redis takes them, and starts no
+   * job meanwhile. Emitted once per spell.
+   */
+  'redis:full': [error: RedisOutOfMemoryError];
+  /** The endings held while Redis refused them are recorded: the worker takes jobs again. */
+  'redis:writable': [];
 }
 

@@ -19,6 +19,31 @@ export interface SlotView {
   readonly running?: { readonly id: string } | undefined;
 }
 
+/** Names of the workers working in this process now. */
+const liveHere = new Set<string>();
+
+/** Marks a slot name as working in this process (`true`) or no longer (`false`). */
+function markLiveHere(name: string, live: boolean): void {
+  if (live) liveHere.add(name);
+  else liveHere.delete(name);
+}
+
+/**
+ * Whether the worker `name`, whose hash says it ran on `host` as process `pid`, is certainly gone:
+ * it ran on this host, and that process no longer exists (or is this one, which does not run it:
+ * a container restarted under the same hostname often reuses the pid).
+ */
+function isGoneFromThisHost(name: string, host: string | null, pid: string | null): boolean {
+  if (host !== hostname() || pid === null || !/^\d+$/.test(pid)) return false;
+  if (Number(pid) === process.pid) return !liveHere.has(name);
+  try {
+    process.kill(Number(pid), 0);
+    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH'; // EPERM: it exists, another user's
+  }
+}
+
 /** The worker hashes of one worker's slots. */
 export class Presence {
   readonly #connection: RedisConnection;
@@ -49,17 +74,22 @@ export class Presence {
 
   /**
    * Refuses to start under the name of a live worker, as RQ does: a slot whose hash exists without
-   * `death` belongs to a worker that is running now (or died less than its TTL ago, unannounced).
+   * `death` belongs to a worker that is running now, or that died without a word less than its
+   * TTL ago. The name of a worker that ran on this host is taken over at once when its process is
+   * gone (a worker restarted under its `--name` after a crash), since a dead pid here is proof.
    * @throws {RQError} naming the worker.
    */
   async refuseLiveNamesakes(slots: readonly SlotView[]): Promise<void> {
     const pipeline = this.#connection.pipeline();
-    for (const slot of slots) pipeline.exists(slot.key).hexists(slot.key, 'death');
-    const replies = ((await pipeline.exec()) ?? []).map(([, value]) => value);
+    for (const slot of slots) pipeline.exists(slot.key).hmget(slot.key, 'death', 'hostname', 'pid');
+    const results = (await pipeline.exec()) ?? [];
+    const failed = results.find(([error]) => error);
+    if (failed) throw failed[0];
+    const replies = results.map(([, value]) => value);
     slots.forEach((slot, index) => {
-      if (replies[index * 2] === 1 && replies[index * 2 + 1] === 0) {
-        throw new RQError(`There exists an active worker named '${slot.name}' already: give this one another name, or wait for that one's key (${slot.key}) to expire.`);
-      }
+      const [death, host, pid] = replies[index * 2 + 1] as [string | null, string | null, string | null];
+      if (replies[index * 2] !== 1 || death !== null || isGoneFromThisHost(slot.name, host, pid)) return;
+      throw new RQError(`There exists an active worker named '${slot.name}' already: give this one another name, or wait for that one's key (${slot.key}) to expire.`);
     });
   }
 
@@ -87,6 +117,7 @@ export class Presence {
       for (const queue of this.#queueNames) transaction.sadd(queueWorkersKey(queue), slot.key);
     }
     await transaction.exec();
+    for (const slot of slots) markLiveHere(slot.name, true);
   }
 
   /**
@@ -101,6 +132,7 @@ export class Presence {
 
   /** Takes the slots out of the worker sets and marks them dead (`death`, 60 s TTL), in one MULTI. */
   async unregister(slots: readonly SlotView[]): Promise<void> {
+    for (const slot of slots) markLiveHere(slot.name, false);
     const transaction = this.#connection.multi();
     const death = formatTimestamp(new Date());
     for (const slot of slots) {

@@ -16,6 +16,7 @@ import {
   QUEUES_KEY,
   QUEUE_KEY_PREFIX,
   SUSPENDED_KEY,
+  MEMORY_GUARD_KEY,
   WORKER_KEY_PREFIX,
   deferredRegistryKey,
   failedRegistryKey,
@@ -208,7 +209,7 @@ export async function step(connection: RedisConnection, { endings, idleTtl, disa
   const queueKeys = start?.queueKeys ?? [];
   const nowText = formatTimestamp(now);
   const reply = (await scripts(connection, true).finishAndStartJobs(
-    [QUEUES_KEY, SUSPENDED_KEY, ...queueKeys],
+    [QUEUES_KEY, SUSPENDED_KEY, MEMORY_GUARD_KEY, ...queueKeys],
     [
       PREFIXES,
       pack([

@@ -198,6 +198,27 @@ describe('rq worker options', () => {
     assert.match(stderr, /cold shut down/);
     assert.equal(await job.getStatus(), 'failed');
   });
+
+  test('a worker exits when its work is done though a job module holds the process open: --burst, and two SIGTERMs', async () => {
+    // test/fixtures/holding.mjs starts a timer when it is imported, as a module-level client would.
+    const queue = new Queue('default', { connection });
+    const quick = await queue.enqueue('holding.quick');
+    const burst = rq(['worker', '--burst', '-u', redis.server.url, '-P', 'test/fixtures']);
+    assert.equal(burst.code, 0, `exits (null: killed at the timeout) ${burst.stderr}`);
+    assert.equal(await quick.getStatus(), 'finished');
+
+    const stuck = await queue.enqueue('holding.stuck');
+    const child = spawn(process.execPath, [RQ_BIN, 'worker', '-u', redis.server.url, '-P', 'test/fixtures'], { cwd: ROOT, stdio: 'ignore' });
+    const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
+    await waitUntil(async () => (await stuck.getStatus()) === 'started', 10_000, 'the stuck job to start');
+    child.kill('SIGTERM');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    child.kill('SIGTERM');
+    const timeout = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    assert.equal(await exited, 1, 'the second SIGTERM ends it (null: killed after 15 s)');
+    clearTimeout(timeout);
+    assert.equal(await stuck.getStatus(), 'failed', 'the stuck job, which ignores its signal, is recorded failed');
+  });
 });
 
 describe('rq suspend / resume', () => {

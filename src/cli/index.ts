@@ -181,6 +181,7 @@ async function runWorker(worker: Worker, run: { queueNames: readonly string[]; l
   worker.on('worker:idle', () => logger.debug(`*** Listening on ${queueNames.join(', ')}...`));
   worker.on('command:received', (command, slot) => logger.info(`${slot}: received command ${JSON.stringify(command)}`));
   worker.on('worker:error', (error) => logger.warn(`Worker error, going on: ${error.message}`));
+  worker.on('redis:writable', () => log('Redis takes writes again: the held job endings are recorded; taking jobs again'));
   let signals = 0;
   let cold = false;
   const onSignal = (signal: NodeJS.Signals | 'disconnect') => {
@@ -191,8 +192,12 @@ async function runWorker(worker: Worker, run: { queueNames: readonly string[]; l
     } else if (signal === 'disconnect') {
       logger.warn('The worker pool went away: warm shut down, finishing the running jobs');
       worker.stop();
+    } else if (cold) {
+      // The cold stop waits for the interrupted jobs' endings to be recorded: with Redis gone that can last.
+      logger.error(`${signal} received a third time: exiting now, without recording the interrupted jobs (they are found abandoned later)`);
+      process.exit(1);
     } else {
-      logger.error(`${signal} received again: cold shut down, interrupting the running jobs`);
+      logger.error(`${signal} received again: cold shut down, interrupting the running jobs (send it again to exit at once)`);
       cold = true;
       process.exitCode = 1;
       worker.stop({ cold: true });
@@ -628,17 +633,21 @@ try {
 } finally {
   await closeAll();
 }
-if (process.exitCode !== undefined && process.exitCode !== 0) exitEvenIfHeld();
+exitEvenIfHeld(process.exitCode !== undefined && process.exitCode !== 0);
 
 /**
- * A command that failed has closed what it opened, so the process ends by itself. Should
- * something still hold it (a user's module with a timer, a bug of ours), it must not look alive
- * under systemd or Kubernetes while doing nothing: it says what held it and exits.
+ * A command that is done has closed what it opened, so the process ends by itself. Should
+ * something still hold it, it must not look alive under systemd, Kubernetes or CI while doing
+ * nothing: it exits anyway. After a success that is a job module's own handle (a database client
+ * or a timer made when it was imported), and it exits at once, quietly; after an error it could be
+ * a bug of ours, and it says what held it.
  */
-function exitEvenIfHeld(): void {
+function exitEvenIfHeld(failed: boolean): void {
   setTimeout(() => {
-    const held = process.getActiveResourcesInfo().filter((resource) => resource !== 'Timeout');
-    process.stderr.write(`rq: exiting: still held open after the error (${held.join(', ') || 'timers'}).\n`);
+    if (failed) {
+      const held = process.getActiveResourcesInfo().filter((resource) => resource !== 'Timeout');
+      process.stderr.write(`rq: exiting: still held open after the error (${held.join(', ') || 'timers'}).\n`);
+    }
     process.exit();
-  }, 2000).unref();
+  }, failed ? 2000 : 0).unref();
 }

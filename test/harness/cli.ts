@@ -22,7 +22,7 @@ export interface RqRun {
 }
 
 /**
- * Runs `rq ARGS` to its end (30 s at most) in `cwd` (default: the repository). The environment is
+ * Runs `rq ARGS` to its end (30 s at most, then SIGKILL: the code is then null) in `cwd` (default: the repository). The environment is
  * PATH, REDIS_PORT=1 (so a command that forgets -u fails instead of reaching a Redis on 6379) and
  * `env`.
  */
@@ -31,7 +31,9 @@ export function runRq(args: readonly string[], options: { cwd?: string; env?: Re
     cwd: options.cwd ?? ROOT,
     encoding: 'utf8',
     env: { PATH: process.env['PATH'] ?? '', REDIS_PORT: '1', ...options.env },
+    // SIGKILL: a command that hangs may be one that ignores SIGTERM too.
     timeout: 30_000,
+    killSignal: 'SIGKILL',
   });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
@@ -52,7 +54,7 @@ export function runRqAsync(args: readonly string[], options: { cwd?: string; env
     execFile(
       process.execPath,
       [RQ_BIN, ...args],
-      { cwd: options.cwd ?? ROOT, encoding: 'utf8', env: { PATH: process.env['PATH'] ?? '', REDIS_PORT: '1', ...options.env }, timeout: 30_000 },
+      { cwd: options.cwd ?? ROOT, encoding: 'utf8', env: { PATH: process.env['PATH'] ?? '', REDIS_PORT: '1', ...options.env }, timeout: 30_000, killSignal: 'SIGKILL' },
       (error, stdout, stderr) => {
         // A run killed at the timeout has no exit code: null, as spawnSync reports it.
         const code = error === null ? 0 : typeof error.code === 'number' ? error.code : null;

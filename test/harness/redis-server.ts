@@ -75,6 +75,8 @@ export interface StartRedisOptions {
   sentinelConfig?: string;
   /** Serve TLS only, on the port, with these PEM files (see {@link makeTlsFiles}). */
   tls?: TlsFiles;
+  /** The server's directory (its AOF), to start a killed server again on its data. @default a new one */
+  dir?: string;
 }
 
 /** PEM files for a TLS server: a CA, and a server certificate it signed for 127.0.0.1. */
@@ -123,7 +125,7 @@ export function startRedisOnPort(port: number, options: StartRedisOptions = {}):
 }
 
 async function launch(port: number, options: StartRedisOptions): Promise<RedisProcess> {
-  const dir = mkdtempSync(join(tmpdir(), `rqts-redis-${port}-`));
+  const dir = options.dir ?? mkdtempSync(join(tmpdir(), `rqts-redis-${port}-`));
   const ports = options.tls
     ? ['--port', '0', '--tls-port', String(port), '--tls-cert-file', options.tls.cert, '--tls-key-file', options.tls.key, '--tls-ca-cert-file', options.tls.ca, '--tls-auth-clients', 'no']
     : ['--port', String(port)];

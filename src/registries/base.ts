@@ -9,7 +9,6 @@ import { Job, deleteJob } from '../job.js';
 import { QUEUES_KEY, QUEUE_KEY_PREFIX, jobKey } from '../keys.js';
 import { scripts } from '../scripts/index.js';
 import { JSONSerializer, type Serializer } from '../serializers/index.js';
-import { formatTimestamp } from '../timestamps.js';
 
 /** Options of a registry: RQ's `name`/`queue`, `connection` and `serializer`. */
 export interface RegistryOptions extends ConnectionOptions {
@@ -125,7 +124,7 @@ export abstract class JobRegistry {
     const id = idOf(job);
     const result = (await scripts(this.connection).requeueJob(
       [this.key, jobKey(id), QUEUES_KEY],
-      [id, formatTimestamp(new Date()), options.atFront ? '1' : '0', QUEUE_KEY_PREFIX],
+      [id, options.atFront ? '1' : '0', QUEUE_KEY_PREFIX],
     )) as number;
     if (result === -1) throw new InvalidJobOperationError(`Job ${id} is not in ${this.key}: only jobs of this registry can be requeued from it.`);
     if (result === -2) throw new NoSuchJobError(`No such job: ${jobKey(id)} (its id was removed from ${this.key})`);

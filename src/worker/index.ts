@@ -38,7 +38,6 @@ import { Scheduler, SCHEDULER_INTERVAL } from '../scheduler.js';
 import { scripts } from '../scripts/index.js';
 import { JSONSerializer, type Serializer } from '../serializers/index.js';
 import { definedTask, type Task } from '../task.js';
-import { formatTimestamp } from '../timestamps.js';
 import { execute, Interruption } from './execute.js';
 import { HorsePool } from './isolated.js';
 import { QueueWaiter } from './wait.js';
@@ -418,7 +417,6 @@ export class Worker extends EventEmitter<WorkerEvents> {
             },
           }),
         },
-        now,
       );
       if (result.suspended) this.#suspended = true;
       if (asked.length > 0 && !result.suspended) this.#drained = result.started.length < asked.length;
@@ -427,11 +425,10 @@ export class Worker extends EventEmitter<WorkerEvents> {
         if (status !== 'fenced') slot.totals = record.totals;
         void this.#afterEnd(slot, running, { status, error: record.error, again: result.again[index] });
       });
-      const startedAtText = formatTimestamp(now);
       for (const started of result.started) {
         const slot = asked[started.slotIndex]!;
         slot.reserved = false;
-        this.#start(slot, started, order[started.queueIndex]!, startedAtText, now.getTime());
+        this.#start(slot, started, order[started.queueIndex]!, result.startedAtText, now.getTime());
       }
       return result.started.length;
     } finally {
@@ -642,16 +639,15 @@ export class Worker extends EventEmitter<WorkerEvents> {
     await Promise.all(free.map((slot) => this.#presence.touch(slot, state)));
   }
 
-  /** One heartbeat: every slot's worker key, and every running job's started-registry score. */
+  /** One heartbeat: every slot's worker key, and every running job's started-registry score (in server time, by the scripts). */
   async #heartbeat(): Promise<void> {
-    const now = formatTimestamp(new Date());
     const jobTtl = this.#heartbeatTtl();
     const heartbeats = this.#slots.map(async (slot) => {
       const running = slot.running;
       if (running) {
         await scripts(this.connection).heartbeatJob(
           [jobKey(running.id), startedRegistryKey(running.queue), slot.key],
-          [running.id, now, jobTtl, jobTtl, (Date.now() - running.startedAtMs) / 1000],
+          [running.id, jobTtl, jobTtl, (Date.now() - running.startedAtMs) / 1000],
         );
       } else {
         await this.#presence.touch(slot);

@@ -90,12 +90,12 @@ export class Presence {
   }
 
   /**
-   * Refreshes an idle slot's hash (last_heartbeat, state when given) and TTL. When the hash is
+   * Refreshes an idle slot's hash (last_heartbeat in server time, state when given) and TTL. When the hash is
    * gone (Redis restarted without persistence, or it expired), registers the slot again, whole,
    * rather than recreate a partial hash.
    */
   async touch(slot: SlotView, state = ''): Promise<void> {
-    const alive = await scripts(this.#connection).touchWorker([slot.key], [this.#keyTtl, formatTimestamp(new Date()), state]);
+    const alive = await scripts(this.#connection).touchWorker([slot.key], [this.#keyTtl, state]);
     if (alive === 0) await this.register([slot]);
   }
 

@@ -29,6 +29,7 @@ const SCRIPTS = {
   enqueueJobs: { file: 'enqueue-jobs.lua', numberOfKeys: 3 },
   enqueueCronJob: { file: 'enqueue-cron-job.lua', numberOfKeys: 3 },
   releaseLock: { file: 'release-lock.lua', numberOfKeys: 1 },
+  removeExpiredEntries: { file: 'remove-expired-entries.lua', numberOfKeys: 1, includes: ['server-time.lib.lua'] },
   requeueJob: { file: 'requeue-job.lua', numberOfKeys: 3, includes: ['server-time.lib.lua'] },
   heartbeatJob: { file: 'heartbeat-job.lua', numberOfKeys: 3, includes: ['server-time.lib.lua'] },
   touchWorker: { file: 'touch-worker.lua', numberOfKeys: 1, includes: ['server-time.lib.lua'] },

@@ -9,6 +9,7 @@ import { DEAD_WORKER_TTL, HEARTBEAT_GRACE } from '../defaults.js';
 import { RQError } from '../errors.js';
 import { WORKERS_KEY, queueWorkersKey } from '../keys.js';
 import { scripts } from '../scripts/index.js';
+import { serverTime } from '../server-time.js';
 import { formatTimestamp } from '../timestamps.js';
 import { VERSION } from '../version.js';
 
@@ -63,9 +64,9 @@ export class Presence {
     });
   }
 
-  /** Writes each slot's worker hash anew, and adds it to the worker sets, in one MULTI. */
+  /** Writes each slot's worker hash anew (birth and last_heartbeat in server time), and adds it to the worker sets, in one MULTI. */
   async register(slots: readonly SlotView[]): Promise<void> {
-    const now = formatTimestamp(new Date());
+    const now = formatTimestamp(await serverTime(this.#connection));
     const transaction = this.#connection.multi();
     for (const slot of slots) {
       transaction
@@ -99,10 +100,10 @@ export class Presence {
     if (alive === 0) await this.register([slot]);
   }
 
-  /** Takes the slots out of the worker sets and marks them dead (`death`, 60 s TTL), in one MULTI. */
+  /** Takes the slots out of the worker sets and marks them dead (`death` in server time, 60 s TTL), in one MULTI. */
   async unregister(slots: readonly SlotView[]): Promise<void> {
+    const death = formatTimestamp(await serverTime(this.#connection));
     const transaction = this.#connection.multi();
-    const death = formatTimestamp(new Date());
     for (const slot of slots) {
       transaction.srem(WORKERS_KEY, slot.key);
       for (const queue of this.#queueNames) transaction.srem(queueWorkersKey(queue), slot.key);

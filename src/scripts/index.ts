@@ -26,7 +26,7 @@ const SCRIPTS = {
   emptyQueue: { file: 'empty-queue.lua', numberOfKeys: 1 },
   enqueueDueJobs: { file: 'enqueue-due-jobs.lua', numberOfKeys: 4, includes: ['server-time.lib.lua'] },
   enqueueJob: { file: 'enqueue-job.lua', numberOfKeys: 6 },
-  enqueueJobs: { file: 'enqueue-jobs.lua', numberOfKeys: 3 },
+  enqueueJobs: { file: 'enqueue-jobs.lua', numberOfKeys: 3, includes: ['server-time.lib.lua'] },
   enqueueCronJob: { file: 'enqueue-cron-job.lua', numberOfKeys: 3 },
   releaseLock: { file: 'release-lock.lua', numberOfKeys: 1 },
   removeExpiredEntries: { file: 'remove-expired-entries.lua', numberOfKeys: 1, includes: ['server-time.lib.lua'] },

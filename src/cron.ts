@@ -29,6 +29,7 @@ import type { Job, Kwargs } from './job.js';
 import { CRON_SCHEDULERS_KEY, JOB_KEY_PREFIX, QUEUES_KEY, cronJobHistoryKey, cronSchedulerKey } from './keys.js';
 import { Queue, createJob, type EnqueueOptions } from './queue.js';
 import { scripts } from './scripts/index.js';
+import { serverTime } from './server-time.js';
 import { taskName, type Task } from './task.js';
 import { parseDuration, type Duration } from './timeouts.js';
 import { formatTimestamp, parseTimestamp } from './timestamps.js';
@@ -105,9 +106,12 @@ export class CronJob {
   readonly #options: EnqueueOptions;
   readonly #seconds: Partial<Record<'job_timeout' | 'result_ttl' | 'ttl' | 'failure_ttl', number>>;
   readonly #pattern: Cron | undefined;
+  /** When it was registered, by the scheduler's clock: its first tick is the next after this. */
+  readonly #registeredAt: Date;
 
   /** @internal Use {@link CronScheduler.register}. */
   constructor(funcName: string, options: CronJobOptions, now: Date) {
+    this.#registeredAt = now;
     const { queue, interval, cron, timezone, name, ...jobOptions } = options;
     if ((interval === undefined) === (cron === undefined)) {
       throw new InvalidArgumentError(`Cron job ${name ?? funcName}: give either interval (seconds between runs) or cron (an expression such as "*/15 * * * *"), not ${interval === undefined ? 'neither' : 'both'}.`);
@@ -150,6 +154,16 @@ export class CronJob {
   isDue(now: Date): boolean {
     if (this.nextEnqueueTime === undefined) return this.interval !== undefined; // an interval job that has not run yet
     return now.getTime() >= this.nextEnqueueTime.getTime();
+  }
+
+  /**
+   * @internal For a scheduler that learned the Redis server's clock after registering this job:
+   * the first tick is worked out again from the registration time seen by the server's clock
+   * (`offsetMs`: server time minus local time). Nothing changes once a run is known.
+   */
+  shiftFirstRun(offsetMs: number): void {
+    if (this.#pattern === undefined || this.latestEnqueueTime !== undefined) return;
+    this.nextEnqueueTime = this.#pattern.nextRun(new Date(this.#registeredAt.getTime() + offsetMs)) ?? undefined;
   }
 
   /** Records that the latest run (by any scheduler) was at `latest`, and works out the next. */
@@ -237,7 +251,9 @@ export interface CronSchedulerOptions extends ConnectionOptions {
   name?: string;
   /**
    * The scheduler's clock: when it registers a cron expression (its first tick), and the time of
-   * each pass. Tests pass a controllable one. @default () => new Date()
+   * each pass. Tests pass a controllable one. Heartbeats use the Redis server's clock whatever this is.
+   * @default the Redis server's clock (`TIME`, read once per pass), so that schedulers on machines
+   * whose clocks differ agree on when runs are due
    */
   clock?: () => Date;
 }
@@ -271,7 +287,12 @@ export class CronScheduler extends EventEmitter<CronSchedulerEvents> {
   readonly #queues = new Map<string, Queue>();
   #stopping = false;
   #wake: (() => void) | undefined;
-  readonly #clock: () => Date;
+  /** The clock given in the options; undefined for the Redis server's. */
+  readonly #clock: (() => Date) | undefined;
+  /** Redis server time minus this process's time, in ms, as of the last `TIME` read. */
+  #offsetMs = 0;
+  /** Whether `TIME` has been read: cron jobs registered before then are shifted to the server's clock. */
+  #synced = false;
 
   /** @throws {NoRedisConnectionError} without a connection. */
   constructor(options: CronSchedulerOptions = {}) {
@@ -279,7 +300,23 @@ export class CronScheduler extends EventEmitter<CronSchedulerEvents> {
     this.connection = resolveConnection(options.connection, 'new CronScheduler()');
     this.name = options.name ?? `${this.hostname}:${this.pid}:${randomUUID().replaceAll('-', '').slice(0, 6)}`;
     this.key = cronSchedulerKey(this.name);
-    this.#clock = options.clock ?? (() => new Date());
+    this.#clock = options.clock;
+  }
+
+  /** Now by the scheduler's clock: the one given, else the server's as of the last `TIME` read. */
+  #now(): Date {
+    return this.#clock ? this.#clock() : new Date(Date.now() + this.#offsetMs);
+  }
+
+  /** Reads the Redis server's clock (one `TIME`) and keeps its offset from this process's. */
+  async #serverNow(): Promise<Date> {
+    const now = await serverTime(this.connection);
+    this.#offsetMs = now.getTime() - Date.now();
+    if (!this.#synced) {
+      this.#synced = true;
+      if (!this.#clock) for (const job of this.#jobs) job.shiftFirstRun(this.#offsetMs);
+    }
+    return now;
   }
 
   /**
@@ -290,7 +327,7 @@ export class CronScheduler extends EventEmitter<CronSchedulerEvents> {
   register<A extends unknown[]>(task: Task<A, unknown>, options: CronJobOptions<A>): CronJob;
   register(funcName: string, options: CronJobOptions): CronJob;
   register(task: Task<any[], unknown> | string, options: CronJobOptions<any[]>): CronJob {
-    const cronJob = new CronJob(taskName(task), options as CronJobOptions, this.#clock());
+    const cronJob = new CronJob(taskName(task), options as CronJobOptions, this.#now());
     if (this.#jobs.some((job) => job.name === cronJob.name)) {
       throw new InvalidArgumentError(`A cron job named '${cronJob.name}' is registered already: the name identifies a cron job's runs across schedulers, so give each registration of ${cronJob.funcName} its own name.`);
     }
@@ -305,10 +342,12 @@ export class CronScheduler extends EventEmitter<CronSchedulerEvents> {
   }
 
   /**
-   * One pass: enqueues every cron job due at `now` (the scheduler's clock) whose run no other
-   * scheduler has enqueued yet. Resolves to the jobs this scheduler enqueued.
+   * One pass: enqueues every cron job due at `now` (default: the scheduler's clock, which is the
+   * Redis server's unless the options gave one) whose run no other scheduler has enqueued yet.
+   * Resolves to the jobs this scheduler enqueued.
    */
-  async enqueueJobs(now: Date = this.#clock()): Promise<Job[]> {
+  async enqueueJobs(now?: Date): Promise<Job[]> {
+    now ??= this.#clock ? this.#clock() : await this.#serverNow();
     const enqueued: Job[] = [];
     for (const cronJob of this.#jobs) {
       if (!cronJob.isDue(now)) continue;
@@ -351,7 +390,7 @@ export class CronScheduler extends EventEmitter<CronSchedulerEvents> {
         try {
           await this.enqueueJobs();
           await this.heartbeat();
-          sleep = this.#secondsToNext(this.#clock());
+          sleep = this.#secondsToNext(this.#now());
         } catch (error) {
           this.emit('cron:error', error instanceof Error ? error : new Error(String(error)));
           sleep = RETRY_AFTER;
@@ -373,10 +412,11 @@ export class CronScheduler extends EventEmitter<CronSchedulerEvents> {
   /**
    * Registers the scheduler in `rq:cron_schedulers` and writes its hash, as RQ's register_birth.
    * A registration of the same name silent for 120 s (a scheduler that crashed) is taken over.
+   * Scores are Redis server time, as every heartbeat's.
    * @throws {DuplicateCronSchedulerError} when a live scheduler has this name.
    */
   async registerBirth(): Promise<void> {
-    const now = Date.now() / 1000;
+    const now = (await this.#serverNow()).getTime() / 1000;
     const added = await this.connection.zadd(CRON_SCHEDULERS_KEY, 'NX', now, this.name);
     if (added === 0) {
       const score = Number(await this.connection.zscore(CRON_SCHEDULERS_KEY, this.name));
@@ -387,14 +427,16 @@ export class CronScheduler extends EventEmitter<CronSchedulerEvents> {
   }
 
   /**
-   * Refreshes the scheduler's score in `rq:cron_schedulers` and its hash's TTL; rewrites both when
-   * they were lost (the hash expired during a long outage, or Redis restarted empty).
+   * Refreshes the scheduler's score in `rq:cron_schedulers` (Redis server time, which other
+   * processes compare) and its hash's TTL; rewrites both when they were lost (the hash expired
+   * during a long outage, or Redis restarted empty).
    */
   async heartbeat(): Promise<void> {
-    const replies = (await this.connection.multi().zadd(CRON_SCHEDULERS_KEY, 'XX', 'CH', Date.now() / 1000, this.name).expire(this.key, SCHEDULER_TTL).exec()) ?? [];
+    const now = (await this.#serverNow()).getTime() / 1000;
+    const replies = (await this.connection.multi().zadd(CRON_SCHEDULERS_KEY, 'XX', 'CH', now, this.name).expire(this.key, SCHEDULER_TTL).exec()) ?? [];
     const [[, updated] = [], [, expired] = []] = replies;
     if (updated === 0 || expired === 0) {
-      await this.connection.zadd(CRON_SCHEDULERS_KEY, Date.now() / 1000, this.name);
+      await this.connection.zadd(CRON_SCHEDULERS_KEY, now, this.name);
       await this.#save();
     }
   }
@@ -441,10 +483,13 @@ export class CronScheduler extends EventEmitter<CronSchedulerEvents> {
     this.configFile = file;
   }
 
-  /** Every registered cron scheduler (rq-ts' and Python RQ's), after dropping those silent for 120 s, as RQ's `CronScheduler.all()`. */
+  /**
+   * Every registered cron scheduler (rq-ts' and Python RQ's), after dropping those silent for 120 s
+   * by the Redis server's clock, as RQ's `CronScheduler.all()`.
+   */
   static async all(options: ConnectionOptions = {}): Promise<CronSchedulerInfo[]> {
     const connection = resolveConnection(options.connection, 'CronScheduler.all()');
-    await connection.zremrangebyscore(CRON_SCHEDULERS_KEY, 0, Date.now() / 1000 - STALE_AFTER);
+    await connection.zremrangebyscore(CRON_SCHEDULERS_KEY, 0, (await serverTime(connection)).getTime() / 1000 - STALE_AFTER);
     const names = await connection.zrange(CRON_SCHEDULERS_KEY, 0, -1);
     const found = await Promise.all(names.map((name) => CronScheduler.fetch(name, { connection }).catch(() => undefined)));
     return found.filter((info): info is CronSchedulerInfo => info !== undefined);

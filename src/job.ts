@@ -647,7 +647,7 @@ export async function cancelJob(id: string, options: ConnectionOptions & { enque
   const connection = resolveConnection(options.connection, `cancelJob('${id}')`);
   const result = await scripts(connection).cancelJob(
     [jobKey(id), QUEUES_KEY],
-    [id, options.enqueueDependents ? '1' : '0', JOB_KEY_PREFIX, ...placePrefixes(), formatTimestamp(new Date())],
+    [id, options.enqueueDependents ? '1' : '0', JOB_KEY_PREFIX, ...placePrefixes()],
   );
   if (result === -1) throw new InvalidJobOperationError(`Cannot cancel already canceled job: ${id}`);
   if (result === -2) throw new NoSuchJobError(`No such job: ${jobKey(id)}`);

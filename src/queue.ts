@@ -14,6 +14,7 @@ import type { CallbackRef } from './callback.js';
 import { Repeat } from './repeat.js';
 import { Retry } from './retry.js';
 import { definedTask, taskName, type Task } from './task.js';
+import { serverTime } from './server-time.js';
 import { formatTimestamp } from './timestamps.js';
 import { execute, Interruption } from './worker/execute.js';
 import { applyEnding, finishJob, type Outcome } from './worker/transitions.js';
@@ -90,9 +91,13 @@ export interface EnqueueOptions<A extends readonly unknown[] = readonly unknown[
   onFailure?: CallbackRef;
   /** Run by the worker when the job is stopped (stop-job): `(job, connection)`. */
   onStopped?: CallbackRef;
-  /** Enqueue at this time instead of now: the job waits in the scheduled registry until then. */
+  /**
+   * Enqueue at this time instead of now: the job waits in the scheduled registry until then. An
+   * absolute time, chosen by the caller: it is stored as given (in whole seconds) and compared with
+   * the Redis server's clock, as any due time. Refused when more than a second in the past by that clock.
+   */
   at?: Date;
-  /** Enqueue after this delay (seconds or `"10m"`) instead of now. */
+  /** Enqueue after this delay (seconds or `"10m"`) instead of now: counted from the Redis server's clock, not this process's. */
   in?: Duration;
 }
 
@@ -215,7 +220,7 @@ export class Queue {
     const { groupId } = options;
     if (groupId !== undefined) validateGroupName(groupId);
     const created = jobs.map(({ funcName, options }) => this.#createJob(funcName, options, groupId));
-    const dueTimes = jobs.map(({ options }) => dueTime(options));
+    const dueTimes = jobs.map(({ options }) => dueOf(options));
     created.forEach((job, index) => {
       const { options } = jobs[index]!;
       if (job.dependencyIds.length > 0 && dueTimes[index] !== undefined) throw new InvalidArgumentError(`Job ${job.id}: a job cannot both wait for other jobs and be scheduled.`);
@@ -238,11 +243,12 @@ export class Queue {
       let mode: string;
       let dueSeconds: string | number = '';
       if (due !== undefined) {
-        // As RQ's enqueue_at: status scheduled, no enqueued_at, scored by the due time in whole seconds.
+        // As RQ's enqueue_at: status scheduled, no enqueued_at, scored by the due time in whole
+        // seconds: the caller's time, or the delay counted in the script from server time.
         job.status = 'scheduled';
         job.enqueueAtFront = options.atFront ?? false;
-        mode = 'scheduled';
-        dueSeconds = Math.floor(due.getTime() / 1000);
+        mode = 'at' in due ? 'scheduled' : 'delayed';
+        dueSeconds = 'at' in due ? due.at.getTime() / 1000 : due.delay;
       } else {
         job.status = 'queued';
         job.enqueuedAt = enqueuedAt;
@@ -256,7 +262,11 @@ export class Queue {
     });
     if (batch.length > 0) {
       const group = groupId === undefined ? ['', '', ''] : [groupKey(groupId), GROUPS_KEY, groupId];
-      await scripts(this.connection).enqueueJobs([this.key, QUEUES_KEY, scheduledRegistryKey(this.name)], [JOB_KEY_PREFIX, pack(batch), ...group]);
+      const written = (await scripts(this.connection).enqueueJobs([this.key, QUEUES_KEY, scheduledRegistryKey(this.name)], [JOB_KEY_PREFIX, pack(batch), ...group, PAST_TOLERANCE])) as number;
+      if (written < 0) {
+        const at = (batch[-written - 1] as Packable[])[2] as number;
+        throw new InvalidArgumentError(`Cannot schedule at ${new Date(at * 1000).toISOString()}: it is in the past by the Redis server's clock. Use enqueue() to run the job now.`);
+      }
     }
     // After the batch: a job of the batch may depend on an earlier one.
     for (const job of checked) {
@@ -298,9 +308,10 @@ export class Queue {
 
   /**
    * Enqueues a call at `when`, as RQ's `enqueue_at`: the job waits in the scheduled registry until
-   * a worker's scheduler (`work({ withScheduler: true })`) moves it to the queue.
+   * a worker's scheduler (`work({ withScheduler: true })`) moves it to the queue. `when` is an
+   * absolute time, kept as given; it falls due when the Redis server's clock reaches it.
    * A task's job is typed by what the task returns, as with {@link Queue.enqueue}.
-   * @throws {InvalidArgumentError} for a date that is not valid or already past.
+   * @throws {InvalidArgumentError} for a date that is not valid, or more than a second in the past by the Redis server's clock (nothing is written then).
    */
   enqueueAt<A extends unknown[], R>(when: Date, task: Task<A, R>, ...args: A): Promise<Job<Awaited<R>>>;
   enqueueAt(when: Date, funcName: string, ...args: unknown[]): Promise<Job>;
@@ -310,7 +321,9 @@ export class Queue {
 
   /**
    * Enqueues a call after `delay` (seconds, or `"10s"`, `"5m"`, `"1h"`, `"2d"`), as RQ's
-   * `enqueue_in`. A task's job is typed by what the task returns, as with {@link Queue.enqueue}.
+   * `enqueue_in`, counted from the Redis server's clock (read by the enqueue script), so a
+   * producer whose clock is off still schedules it `delay` from now.
+   * A task's job is typed by what the task returns, as with {@link Queue.enqueue}.
    */
   enqueueIn<A extends unknown[], R>(delay: Duration, task: Task<A, R>, ...args: A): Promise<Job<Awaited<R>>>;
   enqueueIn(delay: Duration, funcName: string, ...args: unknown[]): Promise<Job>;
@@ -320,8 +333,8 @@ export class Queue {
 
   /** Runs a job here and now, and ends it in Redis as a worker would (RQ's `run_sync`). */
   async #runSync(job: Job): Promise<void> {
-    const startedAtMs = Date.now();
-    const startedAtText = formatTimestamp(new Date(startedAtMs));
+    const startedAtMs = Date.now(); // for its working time, which never leaves this process
+    const startedAtText = formatTimestamp(await serverTime(this.connection));
     await this.connection.hset(job.key, { status: 'started', started_at: startedAtText, last_heartbeat: startedAtText, worker_name: SYNC_WORKER_NAME });
     let outcome: Outcome;
     try {
@@ -483,23 +496,26 @@ export class Queue {
   }
 }
 
-/** Slack for clocks: a time this far in the past still counts as "now" for `at`. */
-const PAST_TOLERANCE_MS = 1000;
+/** Slack in seconds: a time this far in the past (by the Redis server's clock) still counts as "now" for `at`. */
+const PAST_TOLERANCE = 1;
 
-/** When a job with these options is due, or undefined to enqueue it now. */
-function dueTime(options: EnqueueOptions): Date | undefined {
+/**
+ * When a job is due: at a time the caller chose (`at`, kept as given), or after a delay counted
+ * by the enqueue script from Redis server time (`in`).
+ */
+type Due = { readonly at: Date } | { readonly delay: number };
+
+/** When a job with these options is due, or undefined to enqueue it now. Whether `at` is past is checked by the enqueue script, by the server's clock. */
+function dueOf(options: EnqueueOptions): Due | undefined {
   if (options.at !== undefined && options.in !== undefined) throw new InvalidArgumentError('Give a job either `at` or `in`, not both.');
   if (options.in !== undefined) {
     const seconds = parseDuration(options.in, 'delay');
     if (seconds < 0) throw new InvalidArgumentError(`Bad delay '${String(options.in)}': it cannot be negative.`);
-    return new Date(Date.now() + seconds * 1000);
+    return { delay: seconds };
   }
   if (options.at === undefined) return undefined;
   if (!(options.at instanceof Date) || Number.isNaN(options.at.getTime())) throw new InvalidArgumentError(`Bad time for at: ${String(options.at)} is not a valid Date.`);
-  if (options.at.getTime() < Date.now() - PAST_TOLERANCE_MS) {
-    throw new InvalidArgumentError(`Cannot schedule at ${options.at.toISOString()}: it is in the past. Use enqueue() to run the job now.`);
-  }
-  return options.at;
+  return { at: options.at };
 }
 
 /**

@@ -8,7 +8,6 @@
 import type { RedisConnection } from './connection.js';
 import { JOB_KEY_PREFIX, QUEUES_KEY, queueKey, scheduledRegistryKey, schedulerLockKey } from './keys.js';
 import { scripts } from './scripts/index.js';
-import { formatTimestamp } from './timestamps.js';
 
 /** Seconds between two passes (RQ's scheduler interval). */
 export const SCHEDULER_INTERVAL = 1;
@@ -43,7 +42,7 @@ export class Scheduler {
       const held = this.#held.has(queue);
       const result = (await scripts(this.#connection).enqueueDueJobs(
         [schedulerLockKey(queue), scheduledRegistryKey(queue), queueKey(queue), QUEUES_KEY],
-        [this.#pid, LOCK_TTL, held ? '1' : '0', JOB_KEY_PREFIX, formatTimestamp(new Date()), BATCH],
+        [this.#pid, LOCK_TTL, held ? '1' : '0', JOB_KEY_PREFIX, BATCH],
       )) as number;
       if (result < 0) this.#held.delete(queue);
       else {

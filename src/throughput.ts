@@ -3,9 +3,10 @@
  * finish-and-start-jobs.lua): the dashboard's chart. Python RQ workers count nothing there, so
  * their jobs are not in it. Kept 25 hours.
  */
-import { resolveConnection, type ConnectionOptions } from './connection.js';
+import { resolveConnection, type ConnectionOptions, type RedisConnection } from './connection.js';
 import { throughputKey } from './keys.js';
 import { Queue } from './queue.js';
+import { serverTime } from './server-time.js';
 
 /** One minute's counts. */
 export interface ThroughputPoint {
@@ -16,14 +17,28 @@ export interface ThroughputPoint {
 }
 
 /**
+ * Now by the Redis server's clock, which the workers count minutes by; by this process's clock when
+ * the user may not run TIME (a read-only ACL such as `+@read`, which a dashboard may be given).
+ */
+async function chartTime(connection: RedisConnection): Promise<Date> {
+  try {
+    return await serverTime(connection);
+  } catch (error) {
+    if (error instanceof Error && error.message.startsWith('NOPERM')) return new Date();
+    throw error;
+  }
+}
+
+/**
  * Per-minute counts over the last `minutes` (at most 1440, default 360), oldest first, ending with
- * the current minute: of `queue`, or of every queue in `rq:queues` summed. Minutes without jobs are
- * zeros. Reads one hash per queue and hour, pipelined.
+ * the minute of `now` (default: now on the Redis server, whose clock the workers count by), of
+ * `queue`, or of every queue in `rq:queues` summed. Minutes without jobs are zeros. Reads one hash
+ * per queue and hour, pipelined.
  */
 export async function getThroughput(options: ConnectionOptions & { queue?: string; minutes?: number; now?: Date } = {}): Promise<ThroughputPoint[]> {
   const connection = resolveConnection(options.connection, 'getThroughput()');
   const minutes = Math.max(1, Math.min(1440, Math.floor(options.minutes ?? 360)));
-  const nowSeconds = Math.floor((options.now ?? new Date()).getTime() / 1000);
+  const nowSeconds = Math.floor((options.now ?? (await chartTime(connection))).getTime() / 1000);
   const lastMinute = nowSeconds - (nowSeconds % 60);
   const firstMinute = lastMinute - (minutes - 1) * 60;
   const queues = options.queue !== undefined ? [options.queue] : (await Queue.all({ connection })).map((queue) => queue.name);

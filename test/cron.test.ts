@@ -2,9 +2,10 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeEach, describe, test } from 'node:test';
+import { beforeEach, describe, mock, test } from 'node:test';
 import type { Redis } from 'ioredis';
 import { CronScheduler, DuplicateCronSchedulerError, InvalidArgumentError, NoSuchCronSchedulerError, Queue, defineTask } from '../src/index.js';
+import { serverTime } from '../src/server-time.js';
 import { ROOT, RQ_BIN, startRedis, useRedis, useTempDir, waitUntil } from './harness/index.js';
 
 const dir = useTempDir('rqts-cron-');
@@ -54,6 +55,23 @@ describe('CronScheduler.register', () => {
     assert.equal(hourly.nextEnqueueTime?.toISOString(), at('07:00:00').toISOString());
     assert.equal(utc.name, 'tasks.report');
     assert.equal(paris.name, 'report-paris');
+  });
+
+  test("without a clock, ticks go by the Redis server's: a cron job registered on a clock 300 s fast gets its first tick from the server's time", async () => {
+    const cron = new CronScheduler({ connection, name: 'fast-clock' });
+    // This process's clock 300 s ahead of the server's, from the registration to the first read of TIME.
+    mock.timers.enable({ apis: ['Date'], now: Date.now() + 300_000 });
+    let minutely;
+    try {
+      minutely = cron.register('tasks.tick', { queue: 'default', cron: '* * * * *' });
+      await cron.registerBirth();
+    } finally {
+      mock.timers.reset();
+    }
+    const now = (await serverTime(connection)).getTime();
+    const next = minutely.nextEnqueueTime!.getTime();
+    assert.ok(next > now - 5_000 && next <= now + 60_000, `the first tick, ${minutely.nextEnqueueTime!.toISOString()}, is not the next minute of the server's clock (${new Date(now).toISOString()})`);
+    await cron.registerDeath();
   });
 });
 

@@ -92,7 +92,9 @@ test('a worker whose user lacks a command stops at once: exit 1, one line naming
   await new Queue('default', { connection: producer }).enqueue('tasks.add', 1, 2);
   const cases: Array<[string[], RegExp]> = [
     // The rule of RELIABILITY.md's first research, which lacked TIME: no job could run under it.
-    [rule.filter((token) => token !== '+time'), /can't run this command.*\(the command TIME, which [a-z-]+\.lua calls\)/],
+    // TIME is refused by name when called alone, and as a script's command (which Redis does not
+    // name: rq-ts finds it from the script's line) when a script calls it first.
+    [rule.filter((token) => token !== '+time'), /NOPERM this user has no permissions to run the 'time' command|can't run this command.*\(the command TIME, which [a-z-]+\.lua calls\)/],
     [[...rule, '-eval', '-evalsha'], /NOPERM this user has no permissions to run the 'eval(sha)?' command/],
   ];
   for (const [index, [userRule, says]] of cases.entries()) {

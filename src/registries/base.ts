@@ -1,7 +1,8 @@
 /**
  * A job registry: a sorted set of job ids in one state for one queue, scored by the time the
  * entry expires (epoch seconds), as RQ's BaseRegistry. The subclasses differ only in their key
- * and in what `cleanup()` does with expired entries.
+ * and in what `cleanup()` does with expired entries. "Now" is the Redis server's clock (see
+ * server-time.ts), never this process's: registries are shared by processes whose clocks differ.
  */
 import { resolveConnection, type ConnectionOptions, type RedisConnection } from '../connection.js';
 import { InvalidJobOperationError, NoSuchJobError } from '../errors.js';
@@ -9,7 +10,7 @@ import { Job, deleteJob } from '../job.js';
 import { QUEUES_KEY, QUEUE_KEY_PREFIX, jobKey } from '../keys.js';
 import { scripts } from '../scripts/index.js';
 import { JSONSerializer, type Serializer } from '../serializers/index.js';
-import { formatTimestamp } from '../timestamps.js';
+import { serverSeconds } from '../server-time.js';
 
 /** Options of a registry: RQ's `name`/`queue`, `connection` and `serializer`. */
 export interface RegistryOptions extends ConnectionOptions {
@@ -81,9 +82,9 @@ export abstract class JobRegistry {
     return options.order === 'desc' ? this.connection.zrange(this.key, start, end, 'REV') : this.connection.zrange(this.key, start, end);
   }
 
-  /** Ids whose score is at or below `timestamp` (epoch seconds; default now). */
-  getExpiredJobIds(timestamp: number = Math.floor(Date.now() / 1000)): Promise<string[]> {
-    return this.connection.zrangebyscore(this.key, 0, timestamp);
+  /** Ids whose score is at or below `timestamp` (epoch seconds; default now on the Redis server). */
+  async getExpiredJobIds(timestamp?: number): Promise<string[]> {
+    return this.connection.zrangebyscore(this.key, 0, timestamp ?? (await serverSeconds(this.connection)));
   }
 
   /**
@@ -96,11 +97,11 @@ export abstract class JobRegistry {
   }
 
   /**
-   * Adds a job with a score of now + `ttl` seconds (`+inf` when `ttl` is -1), as RQ's `add`.
-   * Low level: the job's own status is not changed.
+   * Adds a job with a score of now (on the Redis server) + `ttl` seconds (`+inf` when `ttl` is
+   * -1), as RQ's `add`. Low level: the job's own status is not changed.
    */
   async add(job: JobRef, ttl = 0): Promise<void> {
-    const score = ttl === -1 ? '+inf' : ttl < 0 ? ttl : Math.floor(Date.now() / 1000) + ttl;
+    const score = ttl === -1 ? '+inf' : ttl < 0 ? ttl : (await serverSeconds(this.connection)) + ttl;
     await this.connection.zadd(this.key, score, idOf(job));
   }
 
@@ -125,7 +126,7 @@ export abstract class JobRegistry {
     const id = idOf(job);
     const result = (await scripts(this.connection).requeueJob(
       [this.key, jobKey(id), QUEUES_KEY],
-      [id, formatTimestamp(new Date()), options.atFront ? '1' : '0', QUEUE_KEY_PREFIX],
+      [id, options.atFront ? '1' : '0', QUEUE_KEY_PREFIX],
     )) as number;
     if (result === -1) throw new InvalidJobOperationError(`Job ${id} is not in ${this.key}: only jobs of this registry can be requeued from it.`);
     if (result === -2) throw new NoSuchJobError(`No such job: ${jobKey(id)} (its id was removed from ${this.key})`);
@@ -136,9 +137,12 @@ export abstract class JobRegistry {
 
 /** A registry whose cleanup drops entries past their score (finished, failed). */
 export abstract class ExpiringJobRegistry extends JobRegistry {
-  /** Drops entries whose score is at or below `timestamp` (default now), as RQ does. */
-  async cleanup(timestamp: number = Math.floor(Date.now() / 1000)): Promise<number> {
-    return this.connection.zremrangebyscore(this.key, 0, timestamp);
+  /**
+   * Drops entries whose score is at or below `timestamp` (epoch seconds; default now on the Redis
+   * server, read by the script that removes them), as RQ does.
+   */
+  async cleanup(timestamp?: number): Promise<number> {
+    return (await scripts(this.connection).removeExpiredEntries([this.key], [timestamp === undefined ? '' : timestamp])) as number;
   }
 }
 

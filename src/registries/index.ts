@@ -16,7 +16,6 @@ import {
   startedRegistryKey,
 } from '../keys.js';
 import { scripts } from '../scripts/index.js';
-import { formatTimestamp } from '../timestamps.js';
 import { zlibWrap } from '../zlib-format.js';
 import { ExpiringJobRegistry, PermanentJobRegistry, JobRegistry } from './base.js';
 
@@ -66,7 +65,7 @@ export class StartedJobRegistry extends JobRegistry {
       : `Moved to FailedJobRegistry at ${when}`;
     const [failed, retried, requeued] = (await scripts(this.connection).cleanStartedRegistry(
       [this.key, failedRegistryKey(this.name), scheduledRegistryKey(this.name), queueKey(this.name), QUEUES_KEY],
-      [JOB_KEY_PREFIX, options.timestamp === undefined ? '' : String(options.timestamp), zlibWrap(Buffer.from(reason)), formatTimestamp(new Date()), DEFAULT_FAILURE_TTL, maxRequeues],
+      [JOB_KEY_PREFIX, options.timestamp === undefined ? '' : String(options.timestamp), zlibWrap(Buffer.from(reason)), DEFAULT_FAILURE_TTL, maxRequeues],
     )) as [string[], string[], string[]];
     return { failed, retried, requeued };
   }

@@ -14,7 +14,8 @@
   KEYS[3]  the cron job's history, rq:cron_job:<name>:jobs
   ARGV[1]  the job key prefix "rq:job:"
   ARGV[2]  the job id
-  ARGV[3]  the run's time in epoch seconds (the cron tick, or the scheduler's clock for an interval)
+  ARGV[3]  the run's time in epoch seconds (the cron tick, or for an interval the time of the pass:
+           Redis server time, unless the scheduler was given a clock)
   ARGV[4]  the least gap in seconds since the latest run: a run is written only when the latest
            is at or before ARGV[3] - ARGV[4] (the interval; for a cron expression a tiny gap, so
            each tick runs once)

@@ -13,8 +13,8 @@
   ARGV[2]  lock TTL in seconds
   ARGV[3]  "1" when this scheduler holds the lock already (renew it), "0" to try to take it
   ARGV[4]  the job key prefix, "rq:job:"
-  ARGV[5]  now, as RQ timestamp text (enqueued_at)
-  ARGV[6]  most jobs moved in one pass
+  ARGV[5]  most jobs moved in one pass
+  Due times and enqueued_at are server time (server-time.lib.lua), whatever the worker's clock.
   Returns  the number of jobs moved, or -1 when another scheduler holds the lock
 ]]
 if ARGV[3] == '1' and redis.call('GET', KEYS[1]) == ARGV[1] then
@@ -22,13 +22,13 @@ if ARGV[3] == '1' and redis.call('GET', KEYS[1]) == ARGV[1] then
 elseif not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'EX', ARGV[2]) then
   return -1
 end
-local now = tonumber(redis.call('TIME')[1])
-local ids = redis.call('ZRANGEBYSCORE', KEYS[2], 0, now, 'LIMIT', 0, tonumber(ARGV[6]))
+local now = server_time()
+local ids = redis.call('ZRANGEBYSCORE', KEYS[2], 0, now.whole, 'LIMIT', 0, tonumber(ARGV[5]))
 local moved = 0
 for _, id in ipairs(ids) do
   local job = ARGV[4] .. id
   if redis.call('EXISTS', job) == 1 then
-    redis.call('HSET', job, 'status', 'queued', 'enqueued_at', ARGV[5])
+    redis.call('HSET', job, 'status', 'queued', 'enqueued_at', now.text)
     redis.call('SADD', KEYS[4], KEYS[3])
     if redis.call('HGET', job, 'enqueue_at_front') == '1' then
       redis.call('LPUSH', KEYS[3], id)

@@ -12,12 +12,25 @@
   ARGV[4]  rq:groups, the set of group names; ARGV[5] the group's name
   ARGV[2]  the jobs, MessagePack (see pack.ts): an array with, for each job, an array
            { id, mode, due, ttl, field, value, field, value, ... } where mode is "tail", "front",
-           "scheduled" (due: the due time in epoch seconds; "" otherwise) or "stored" (hash only),
-           and ttl is in seconds or ""
-  Returns  the number of jobs written
+           "scheduled" (due: the time the caller chose, epoch seconds), "delayed" (due: seconds
+           from now, server time) or "stored" (hash only); due is "" for the other modes, and
+           ttl is in seconds or ""
+  ARGV[6]  slack in seconds: a "scheduled" time further in the past than this is refused
+  A scheduled job's score is its due time in whole seconds, as RQ's enqueue_at scores it; "now"
+  (for delays and the past check) is the server's clock (server-time.lib.lua), not the caller's.
+  Returns  the number of jobs written, or -i when the due time of job i (from 1) is in the past:
+           nothing is written then
 ]]
 local prefix = ARGV[1]
 local jobs = cmsgpack.unpack(ARGV[2])
+local now
+for i, job in ipairs(jobs) do
+  local mode = job[2]
+  if mode == 'scheduled' or mode == 'delayed' then
+    now = now or server_time().seconds
+    if mode == 'scheduled' and tonumber(job[3]) < now - tonumber(ARGV[6]) then return -i end
+  end
+end
 redis.call('SADD', KEYS[2], KEYS[1])
 if ARGV[3] ~= '' then
   local ids = {}
@@ -41,7 +54,9 @@ for _, job in ipairs(jobs) do
   elseif mode == 'front' then
     redis.call('LPUSH', KEYS[1], id)
   elseif mode == 'scheduled' then
-    redis.call('ZADD', KEYS[3], due, id)
+    redis.call('ZADD', KEYS[3], math.floor(tonumber(due)), id)
+  elseif mode == 'delayed' then
+    redis.call('ZADD', KEYS[3], math.floor(now + tonumber(due)), id)
   end
 end
 return #jobs

@@ -18,22 +18,24 @@
             worker, scheduled, deferred, group, throughput } ("rq:job:", "rq:queue:", "rq:wip:", ...)
   ARGV[2]   the step, MessagePack (one argument: each costs the client and the server more than
             its bytes), an array of:
-            1 now, as RQ timestamp text (ended_at; started_at and last_heartbeat of started jobs)
-            2 the endings: an array of endings as finish-job.lib.lua describes them
-            3 "1" when the worker's default exception handler is disabled
-            4 the worker key TTL in seconds once idle
-            5 the worker slots to start jobs for: an array of worker names
-            6 heartbeat TTL in seconds: a started job is scored server time + this in the started
+            1 the endings: an array of endings as finish-job.lib.lua describes them
+            2 "1" when the worker's default exception handler is disabled
+            3 the worker key TTL in seconds once idle
+            4 the worker slots to start jobs for: an array of worker names
+            5 heartbeat TTL in seconds: a started job is scored server time + this in the started
               registry, and the worker key lives this long while busy
-            7 index (from 1) of the queue among KEYS[4..] to try first
-            8 "1" for round robin: each further job is looked for from the queue after the one
+            6 index (from 1) of the queue among KEYS[4..] to try first
+            7 "1" for round robin: each further job is looked for from the queue after the one
               that gave the last job, as RQ's round_robin strategy
-  Returns   MessagePack of { statuses, suspended, started, again }: statuses[i] is what became of
+  Every time the step writes (scores, ended_at, started_at, last_heartbeat) is the server's, read
+  once (server-time.lib.lua): workers whose clocks disagree still write comparable times.
+  Returns   MessagePack of { statuses, suspended, started, again, now }: statuses[i] is what became of
             ending i (see finish-job.lib.lua), again[i] the status a retried or repeated job now
             has ("queued" or "scheduled"; "" for the others); suspended is 1 when rq:suspended exists (no job started), else 0;
             started holds { slot index (from 1, into the slots), queue index (into KEYS[4..]),
             job id, job hash as HGETALL before the start } for each job started, in slot order,
-            stopping at the first slot for which every queue was empty
+            stopping at the first slot for which every queue was empty; now is the step's time as
+            RQ timestamp text: the started_at (and last_heartbeat) it wrote in the jobs it started
 ]]
 local prefixes = cmsgpack.unpack(ARGV[1])
 local p = {
@@ -43,8 +45,8 @@ local p = {
 }
 refuse_when_full(KEYS[3])
 local step = cmsgpack.unpack(ARGV[2])
-local now = tonumber(redis.call('TIME')[1])
-local now_text = step[1]
+local time = server_time()
+local now, now_text = time.whole, time.text
 local batch = sorted_set_batch()
 
 -- Worker hashes of slots whose job ended, with the fields that count it: idle at the end,
@@ -53,8 +55,8 @@ local counts = {}
 local statuses = {}
 local again = {}
 local tally = {}
-for i, ending in ipairs(step[2]) do
-  local status, worker_key, fields, status_again = finish_job(ending, now, now_text, p, step[3] == '1', batch)
+for i, ending in ipairs(step[1]) do
+  local status, worker_key, fields, status_again = finish_job(ending, now, now_text, p, step[2] == '1', batch)
   statuses[i] = status
   again[i] = status_again or ''
   if worker_key then counts[worker_key] = fields end
@@ -82,16 +84,16 @@ end
 batch.flush()
 
 local function finish(suspended, started)
-  for worker_key, fields in pairs(counts) do set_worker_idle(worker_key, now_text, step[4], fields) end
+  for worker_key, fields in pairs(counts) do set_worker_idle(worker_key, now_text, step[3], fields) end
   -- One bulk string instead of a nested reply: see unpack in pack.ts.
-  return cmsgpack.pack({ statuses, suspended, started, again })
+  return cmsgpack.pack({ statuses, suspended, started, again, now_text })
 end
 
-local slots = step[5]
+local slots = step[4]
 if #slots == 0 then return finish(0, {}) end
 if redis.call('EXISTS', KEYS[2]) == 1 then return finish(1, {}) end
 
 local queue_keys = {}
 for i = 4, #KEYS do queue_keys[#queue_keys + 1] = KEYS[i] end
-local started = start_jobs(slots, queue_keys, tonumber(step[7]), step[8] == '1', now_text, now + tonumber(step[6]), step[6], p, batch, counts)
+local started = start_jobs(slots, queue_keys, tonumber(step[6]), step[7] == '1', now_text, now + tonumber(step[5]), step[5], p, batch, counts)
 return finish(0, started)

@@ -22,24 +22,25 @@ interface ScriptSpec {
 }
 
 const SCRIPTS = {
-  cleanStartedRegistry: { file: 'clean-started-registry.lua', numberOfKeys: 5, includes: ['run-again.lib.lua', 'retry-job.lib.lua'] },
-  cancelJob: { file: 'cancel-job.lua', numberOfKeys: 2, includes: ['remove-from-place.lib.lua', 'release-dependents.lib.lua'] },
+  cleanStartedRegistry: { file: 'clean-started-registry.lua', numberOfKeys: 5, includes: ['server-time.lib.lua', 'run-again.lib.lua', 'retry-job.lib.lua'] },
+  cancelJob: { file: 'cancel-job.lua', numberOfKeys: 2, includes: ['server-time.lib.lua', 'remove-from-place.lib.lua', 'release-dependents.lib.lua'] },
   deleteJob: { file: 'delete-job.lua', numberOfKeys: 1, includes: ['remove-from-place.lib.lua'] },
   emptyQueue: { file: 'empty-queue.lua', numberOfKeys: 1 },
-  enqueueDueJobs: { file: 'enqueue-due-jobs.lua', numberOfKeys: 4 },
+  enqueueDueJobs: { file: 'enqueue-due-jobs.lua', numberOfKeys: 4, includes: ['server-time.lib.lua'] },
   enqueueJob: { file: 'enqueue-job.lua', numberOfKeys: 7, includes: ['memory-guard.lib.lua'] },
-  enqueueJobs: { file: 'enqueue-jobs.lua', numberOfKeys: 3 },
+  enqueueJobs: { file: 'enqueue-jobs.lua', numberOfKeys: 3, includes: ['server-time.lib.lua'] },
   enqueueCronJob: { file: 'enqueue-cron-job.lua', numberOfKeys: 3 },
   releaseLock: { file: 'release-lock.lua', numberOfKeys: 1 },
-  requeueJob: { file: 'requeue-job.lua', numberOfKeys: 3 },
-  heartbeatJob: { file: 'heartbeat-job.lua', numberOfKeys: 3 },
-  touchWorker: { file: 'touch-worker.lua', numberOfKeys: 1 },
+  removeExpiredEntries: { file: 'remove-expired-entries.lua', numberOfKeys: 1, includes: ['server-time.lib.lua'] },
+  requeueJob: { file: 'requeue-job.lua', numberOfKeys: 3, includes: ['server-time.lib.lua'] },
+  heartbeatJob: { file: 'heartbeat-job.lua', numberOfKeys: 3, includes: ['server-time.lib.lua'] },
+  touchWorker: { file: 'touch-worker.lua', numberOfKeys: 1, includes: ['server-time.lib.lua'] },
   unstartJob: { file: 'unstart-job.lua', numberOfKeys: 4 },
   // Takes a variable number of queue keys: called with numberOfKeys as first argument.
   finishAndStartJobs: {
     file: 'finish-and-start-jobs.lua',
     numberOfKeys: null,
-    includes: ['memory-guard.lib.lua', 'run-again.lib.lua', 'retry-job.lib.lua', 'repeat-job.lib.lua', 'release-dependents.lib.lua', 'sorted-set-batch.lib.lua', 'finish-job.lib.lua', 'start-jobs.lib.lua'],
+    includes: ['server-time.lib.lua', 'memory-guard.lib.lua', 'run-again.lib.lua', 'retry-job.lib.lua', 'repeat-job.lib.lua', 'release-dependents.lib.lua', 'sorted-set-batch.lib.lua', 'finish-job.lib.lua', 'start-jobs.lib.lua'],
   },
 } as const satisfies Record<string, ScriptSpec>;
 

@@ -7,9 +7,9 @@
   KEYS[2]  the job hash, rq:job:<id>
   KEYS[3]  rq:queues
   ARGV[1]  the job id
-  ARGV[2]  enqueued_at, as RQ timestamp text
-  ARGV[3]  "1" to put the job at the head of its queue
-  ARGV[4]  the queue key prefix, "rq:queue:"
+  ARGV[2]  "1" to put the job at the head of its queue
+  ARGV[3]  the queue key prefix, "rq:queue:"
+  enqueued_at is server time (server-time.lib.lua).
   Returns  1 when requeued; -1 when the job is not in the registry; -2 when its hash is gone;
            -3 when rq:job:<id> is not a hash (nothing is changed)
 ]]
@@ -20,8 +20,8 @@ if kind ~= 'hash' and kind ~= 'none' then return -3 end
 redis.call('ZREM', KEYS[1], ARGV[1])
 local origin = redis.call('HGET', KEYS[2], 'origin')
 if not origin then return -2 end
-local queue = ARGV[4] .. origin
-redis.call('HSET', KEYS[2], 'status', 'queued', 'started_at', '', 'ended_at', '', 'exc_info', '', 'enqueued_at', ARGV[2])
+local queue = ARGV[3] .. origin
+redis.call('HSET', KEYS[2], 'status', 'queued', 'started_at', '', 'ended_at', '', 'exc_info', '', 'enqueued_at', server_time().text)
 redis.call('SADD', KEYS[3], queue)
-if ARGV[3] == '1' then redis.call('LPUSH', queue, ARGV[1]) else redis.call('RPUSH', queue, ARGV[1]) end
+if ARGV[2] == '1' then redis.call('LPUSH', queue, ARGV[1]) else redis.call('RPUSH', queue, ARGV[1]) end
 return 1

@@ -39,7 +39,6 @@ import { Scheduler, SCHEDULER_INTERVAL } from '../scheduler.js';
 import { scripts } from '../scripts/index.js';
 import { JSONSerializer, type Serializer } from '../serializers/index.js';
 import { definedTask, type Task } from '../task.js';
-import { formatTimestamp } from '../timestamps.js';
 import { execute, Interruption } from './execute.js';
 import { HorsePool } from './isolated.js';
 import { QueueWaiter } from './wait.js';
@@ -452,7 +451,6 @@ export class Worker extends EventEmitter<WorkerEvents> {
             },
           }),
         },
-        now,
       );
       if (result.suspended) this.#suspended = true;
       if (asked.length > 0 && !result.suspended) this.#drained = result.started.length < asked.length;
@@ -461,7 +459,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
         if (status !== 'fenced') slot.totals = record.totals;
         void this.#afterEnd(slot, running, { status, error: record.error, again: result.again[index] });
       });
-      const startedAtText = formatTimestamp(now);
+      const startedAtText = result.startedAtText;
       // Jobs that must run alone may, when this step started nothing else and nothing else runs.
       const ended = new Set(endings.map((ending) => ending.running));
       const shared = result.started.length > 1 || this.#slots.some((slot) => slot.running !== undefined && !ended.has(slot.running));
@@ -778,16 +776,15 @@ export class Worker extends EventEmitter<WorkerEvents> {
     await Promise.all(free.map((slot) => this.#presence.touch(slot, state)));
   }
 
-  /** One heartbeat: every slot's worker key, and every running job's started-registry score. */
+  /** One heartbeat: every slot's worker key, and every running job's started-registry score (in server time, by the scripts). */
   async #heartbeat(): Promise<void> {
-    const now = formatTimestamp(new Date());
     const jobTtl = this.#heartbeatTtl();
     const heartbeats = this.#slots.map(async (slot) => {
       const running = slot.running;
       if (running) {
         await scripts(this.connection).heartbeatJob(
           [jobKey(running.id), startedRegistryKey(running.queue), slot.key],
-          [running.id, now, jobTtl, jobTtl, (Date.now() - running.startedAtMs) / 1000],
+          [running.id, jobTtl, jobTtl, (Date.now() - running.startedAtMs) / 1000],
         );
       } else {
         await this.#presence.touch(slot);

@@ -9,6 +9,7 @@ import { DEAD_WORKER_TTL, HEARTBEAT_GRACE } from '../defaults.js';
 import { RQError } from '../errors.js';
 import { WORKERS_KEY, queueWorkersKey } from '../keys.js';
 import { scripts } from '../scripts/index.js';
+import { serverTime } from '../server-time.js';
 import { formatTimestamp } from '../timestamps.js';
 import { VERSION } from '../version.js';
 
@@ -93,9 +94,9 @@ export class Presence {
     });
   }
 
-  /** Writes each slot's worker hash anew, and adds it to the worker sets, in one MULTI. */
+  /** Writes each slot's worker hash anew (birth and last_heartbeat in server time), and adds it to the worker sets, in one MULTI. */
   async register(slots: readonly SlotView[]): Promise<void> {
-    const now = formatTimestamp(new Date());
+    const now = formatTimestamp(await serverTime(this.#connection));
     const transaction = this.#connection.multi();
     for (const slot of slots) {
       transaction
@@ -121,20 +122,20 @@ export class Presence {
   }
 
   /**
-   * Refreshes an idle slot's hash (last_heartbeat, state when given) and TTL. When the hash is
+   * Refreshes an idle slot's hash (last_heartbeat in server time, state when given) and TTL. When the hash is
    * gone (Redis restarted without persistence, or it expired), registers the slot again, whole,
    * rather than recreate a partial hash.
    */
   async touch(slot: SlotView, state = ''): Promise<void> {
-    const alive = await scripts(this.#connection).touchWorker([slot.key], [this.#keyTtl, formatTimestamp(new Date()), state]);
+    const alive = await scripts(this.#connection).touchWorker([slot.key], [this.#keyTtl, state]);
     if (alive === 0) await this.register([slot]);
   }
 
-  /** Takes the slots out of the worker sets and marks them dead (`death`, 60 s TTL), in one MULTI. */
+  /** Takes the slots out of the worker sets and marks them dead (`death` in server time, 60 s TTL), in one MULTI. */
   async unregister(slots: readonly SlotView[]): Promise<void> {
     for (const slot of slots) markLiveHere(slot.name, false);
+    const death = formatTimestamp(await serverTime(this.#connection));
     const transaction = this.#connection.multi();
-    const death = formatTimestamp(new Date());
     for (const slot of slots) {
       transaction.srem(WORKERS_KEY, slot.key);
       for (const queue of this.#queueNames) transaction.srem(queueWorkersKey(queue), slot.key);

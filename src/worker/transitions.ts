@@ -28,7 +28,6 @@ import {
 import { scripts } from '../scripts/index.js';
 import { pack, unpack, type Packable } from '../scripts/pack.js';
 import type { Serializer } from '../serializers/index.js';
-import { formatTimestamp } from '../timestamps.js';
 import { zlibWrap } from '../zlib-format.js';
 
 /** How a job's function ended. */
@@ -124,6 +123,11 @@ export interface StepResult {
   readonly again: Array<'queued' | 'scheduled' | undefined>;
   readonly suspended: boolean;
   readonly started: StartedJob[];
+  /**
+   * The step's time, Redis server time as RQ timestamp text: the `started_at` (and
+   * `last_heartbeat`) written in the jobs it started, which ending them checks (the fence).
+   */
+  readonly startedAtText: string;
 }
 
 /** One step of a worker. */
@@ -204,16 +208,17 @@ export function describeEnding(runner: Runner, execution: Execution, outcome: Ou
   return { entry, error: finished ? undefined : outcome.error, totals: after };
 }
 
-/** Ends the executions and starts jobs for the free slots, in one script call. */
-export async function step(connection: RedisConnection, { endings, idleTtl, disableDefaultExceptionHandler, start }: Step, now = new Date()): Promise<StepResult> {
+/**
+ * Ends the executions and starts jobs for the free slots, in one script call. The times it writes
+ * (ended_at, started_at, last_heartbeat, registry scores) are Redis server time, read in the script.
+ */
+export async function step(connection: RedisConnection, { endings, idleTtl, disableDefaultExceptionHandler, start }: Step): Promise<StepResult> {
   const queueKeys = start?.queueKeys ?? [];
-  const nowText = formatTimestamp(now);
   const reply = (await scripts(connection, true).finishAndStartJobs(
     [QUEUES_KEY, SUSPENDED_KEY, MEMORY_GUARD_KEY, ...queueKeys],
     [
       PREFIXES,
       pack([
-        nowText,
         endings.map((ending) => ending.entry),
         disableDefaultExceptionHandler ? '1' : '0',
         idleTtl,
@@ -224,8 +229,9 @@ export async function step(connection: RedisConnection, { endings, idleTtl, disa
       ]),
     ],
   )) as Buffer;
-  const [statuses, suspended, started, again] = unpack(reply) as [Buffer[], number, Array<[number, number, Buffer, Buffer[]]>, Buffer[]];
+  const [statuses, suspended, started, again, now] = unpack(reply) as [Buffer[], number, Array<[number, number, Buffer, Buffer[]]>, Buffer[], Buffer];
   return {
+    startedAtText: now.toString(),
     statuses: statuses.map(String),
     again: again.map((status) => (status.length > 0 ? (String(status) as 'queued' | 'scheduled') : undefined)),
     suspended: suspended === 1,
@@ -233,7 +239,7 @@ export async function step(connection: RedisConnection, { endings, idleTtl, disa
       const hash: Record<string, Buffer> = {};
       for (let i = 0; i < flat.length; i += 2) hash[flat[i]!.toString()] = flat[i + 1]!;
       // The fields the start wrote, which the script does not read back.
-      const startedAt = Buffer.from(nowText);
+      const startedAt = now;
       Object.assign(hash, { status: STARTED, started_at: startedAt, last_heartbeat: startedAt, worker_name: Buffer.from(start!.slots[slotIndex - 1]!) });
       return { slotIndex: slotIndex - 1, queueIndex: queueIndex - 1, id: id.toString(), hash };
     }),

@@ -16,6 +16,10 @@ export {
 } from './connection.js';
 export type { RedisConnection, ConnectionOptions, PushedConnection } from './connection.js';
 
+// Failover
+export { onFailover } from './failover.js';
+export type { FailoverInfo, FailoverListener } from './failover.js';
+
 // Settings
 export {
   connectionFromSettings,

@@ -142,7 +142,7 @@ withLoggingOptions(withSharedOptions(program.command('worker')))
     };
     const exceptionHandlers = await Promise.all(flags.exceptionHandler.map((name) => checkFlag('--exception-handler', () => importFunction(name, paths)))) as ExceptionHandler[];
     const settings = await settingsOf(flags);
-    const connection = await connect(flags);
+    const connection = await connect(flags, { reportFailover: false });
     try {
       // A worker of a pool waits out a suspension (the Worker pauses by itself); alone, it refuses, as RQ's.
       const inPool = process.env[POOL_WORKER_ENV] === '1' && typeof process.send === 'function';

@@ -30,6 +30,7 @@ import {
   HEARTBEAT_GRACE,
 } from '../defaults.js';
 import { InvalidArgumentError, JobStoppedError, JobTimeoutError, ShutDownImminentError, UnknownFunctionError } from '../errors.js';
+import { onFailover, type FailoverInfo } from '../failover.js';
 import { importFunction, type TaskFunction } from '../functions.js';
 import { Job, type CallbackKind } from '../job.js';
 import { jobKey, queueKey, startedRegistryKey, workerCommandsChannel, workerKey } from '../keys.js';
@@ -286,6 +287,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     if (scheduler && !options.burst) {
       timers.push(setInterval(() => void scheduler.tick().catch((error: unknown) => this.#backgroundError(error)), SCHEDULER_INTERVAL * 1000));
     }
+    const stopWatching = onFailover(this.connection, (failover) => this.#failedOver(failover));
     try {
       await scheduler?.tick().catch((error: unknown) => this.#backgroundError(error));
       // Neither step may end the worker when Redis blinks at startup: both are retried later.
@@ -295,6 +297,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     } finally {
       this.#stopping = true; // the loop is over: steps still to come end jobs and start none
       for (const timer of timers) clearInterval(timer);
+      stopWatching();
       await scheduler?.release().catch((error: unknown) => this.#backgroundError(error));
       if (this.#cold) this.#interruptAll();
       while (this.#isBusy()) await this.#nextChange();
@@ -704,6 +707,19 @@ export class Worker extends EventEmitter<WorkerEvents> {
       } catch (handlerError) {
         this.#backgroundError(handlerError); // a broken handler never stops the worker
       }
+    }
+  }
+
+  /** The connection now talks to another server: says so, once per switch. */
+  #failedOver(failover: FailoverInfo): void {
+    this.#log.warn(
+      `${this.name}: Redis primary changed from ${failover.previous} to ${failover.current}: job endings and enqueues ${failover.previous} ` +
+        'acknowledged just before the switch may be lost, as replication is asynchronous.',
+    );
+    try {
+      this.emit('connection:failover', failover);
+    } catch (error) {
+      this.#backgroundError(error); // a throwing event listener never stops the worker
     }
   }
 

@@ -8,6 +8,7 @@ import type { Serializer } from '../serializers/index.js';
 import type { Task } from '../task.js';
 import type { WorkerCommand } from '../commands.js';
 import type { IsolationOptions } from './isolated.js';
+import type { FailoverInfo } from '../failover.js';
 
 /**
  * Called when a job fails, after the job is recorded, as RQ's exception handlers: in order; a
@@ -117,5 +118,10 @@ export interface WorkerEvents {
   'command:received': [command: WorkerCommand, slot: string];
   /** A background step (heartbeat, maintenance) failed; the worker goes on. */
   'worker:error': [error: Error];
+  /**
+   * The worker's connection became ready at another server than before: a failover. What the old
+   * primary acknowledged just before may be lost (Redis replicates asynchronously).
+   */
+  'connection:failover': [failover: FailoverInfo];
 }
 

@@ -301,3 +301,30 @@ export async function waitUntil(condition: () => Promise<boolean> | boolean, tim
     await sleep(50);
   }
 }
+
+/**
+ * Fails when a client connection is still open on any of `servers` (2 s allowed for closes to
+ * arrive), other than the harness' admin clients, the sentinels' own links (`sentinel-*`) and
+ * replication links. Leftovers are closed first, so that only the test that leaked them fails.
+ */
+export async function assertServersIdle(servers: readonly Pick<RedisProcess, 'port'>[], password?: string): Promise<void> {
+  const left: string[] = [];
+  for (const server of servers) {
+    const admin = adminClient(server, password);
+    const leftovers = async () =>
+      ((await admin.client('LIST')) as string)
+        .split('\n')
+        .filter((line) => line.trim() !== '' && !/\bname=(rqts-test-admin|sentinel-)/.test(line) && !/\bflags=\w*[SM]/.test(line));
+    try {
+      await waitUntil(async () => (await leftovers()).length === 0, 2000, 'test clients to close');
+    } catch {
+      for (const line of await leftovers()) {
+        left.push(`port ${server.port}: ${line}`);
+        await admin.client('KILL', 'ID', /\bid=(\d+)/.exec(line)![1]!).catch(() => {});
+      }
+    } finally {
+      admin.disconnect();
+    }
+  }
+  if (left.length > 0) throw new Error(`The test left ${left.length} connection(s) open:\n${left.join('\n')}`);
+}

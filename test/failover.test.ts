@@ -1,0 +1,174 @@
+/**
+ * Seeing a failover (src/failover.ts), against real Sentinel groups: one primary, one replica and
+ * three sentinels (down-after 1000 ms). A graceful `SENTINEL FAILOVER` and a SIGKILL of the primary
+ * must each be reported once, with the old and the new primary's address: by a Worker
+ * (`connection:failover` and a warning), by onFailover on a queue's client, and by the `rq`
+ * command line (`rq worker` through its Worker, other commands through their connection).
+ * Each case has a group of its own; both groups start together.
+ */
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, afterEach, before, describe, test } from 'node:test';
+import { Queue, Worker, onFailover, openConnection, type FailoverInfo, type RQSettings, type RedisConnection } from '../src/index.js';
+import { RQ_BIN, adminClient, assertServersIdle, startSentinelGroup, waitUntil, type SentinelGroup } from './harness/index.js';
+
+/** How long a test waits for a failover to be seen. */
+const SEEN_WITHIN_MS = 20_000;
+/** After the switch is seen, how long the test goes on watching for a second, wrong report. */
+const WATCH_AFTER_MS = 1000;
+
+function settingsFor(group: SentinelGroup): RQSettings {
+  return { SENTINEL: { INSTANCES: group.instances, MASTER_NAME: group.masterName, SOCKET_TIMEOUT: 5 } };
+}
+
+/** What a worker, a queue's client and the rq command line saw of one failover. */
+interface Observers {
+  readonly workerEvents: FailoverInfo[];
+  readonly workerWarnings: string[];
+  readonly queueEvents: FailoverInfo[];
+  readonly finished: string[];
+  readonly queue: Queue;
+  /** stderr of `rq worker` and `rq info --interval`, so far. */
+  readonly cliOutput: { worker: string; info: string };
+  close(): Promise<void>;
+}
+
+/** A worker and a producer on `group` (each with a Sentinel client of its own), and two `rq` commands. */
+async function observe(group: SentinelGroup, dir: string): Promise<Observers> {
+  const settings = settingsFor(group);
+  const connections: RedisConnection[] = [await openConnection(settings), await openConnection(settings)];
+  for (const connection of connections) connection.on('error', () => {});
+  const [workerConnection, queueConnection] = connections as [RedisConnection, RedisConnection];
+  const workerEvents: FailoverInfo[] = [];
+  const workerWarnings: string[] = [];
+  const finished: string[] = [];
+  const worker = new Worker('failover', {
+    connection: workerConnection,
+    tasks: { 'tasks.echo': (value: unknown) => value },
+    logger: { debug() {}, info() {}, warn: (line) => workerWarnings.push(line), error() {} },
+  });
+  worker.on('connection:failover', (failover) => workerEvents.push(failover));
+  worker.on('job:finished', (job) => finished.push(job.id));
+  worker.on('worker:error', () => {});
+  const working = worker.work();
+  const queueEvents: FailoverInfo[] = [];
+  const queue = new Queue('failover', { connection: queueConnection });
+  const stopWatching = onFailover(queue.connection, (failover) => queueEvents.push(failover));
+
+  const config = join(dir, `settings-${group.masterName}.mjs`);
+  writeFileSync(config, `export const SENTINEL = ${JSON.stringify(settings.SENTINEL)};\n`);
+  const cliOutput = { worker: '', info: '' };
+  const children: ChildProcess[] = [];
+  const startRq = (key: 'worker' | 'info', args: string[]) => {
+    const child = spawn(process.execPath, [RQ_BIN, ...args, '-c', config], { cwd: dir, env: { PATH: process.env['PATH'] ?? '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout!.on('data', () => {}); // rq info redraws there
+    child.stderr!.on('data', (chunk: Buffer) => (cliOutput[key] += chunk.toString()));
+    children.push(child);
+    return child;
+  };
+  let workerStdout = '';
+  startRq('worker', ['worker', 'failover-cli']).stdout!.on('data', (chunk: Buffer) => (workerStdout += chunk.toString()));
+  startRq('info', ['info', '--interval', '0.5', '--only-queues']);
+  await waitUntil(() => /Listening on failover-cli/.test(workerStdout), 15_000, '`rq worker` to start');
+  await queue.enqueue('tasks.echo', 'before');
+  await waitUntil(() => finished.length === 1, 10_000, 'the worker to run a job before the failover');
+
+  return {
+    workerEvents,
+    workerWarnings,
+    queueEvents,
+    finished,
+    queue,
+    cliOutput,
+    async close() {
+      stopWatching();
+      await Promise.all(
+        children.map((child) => {
+          const exited = new Promise((resolve) => child.once('exit', resolve));
+          if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+          return exited;
+        }),
+      );
+      await worker.close();
+      await working;
+      for (const connection of connections) connection.disconnect();
+    },
+  };
+}
+
+/** Waits until every observer saw the switch, watches a little longer, then checks each saw it once, from `from` to `to`. */
+async function assertSeenOnce(observers: Observers, from: number, to: number): Promise<void> {
+  const { workerEvents, queueEvents, cliOutput } = observers;
+  const lines = (text: string) => text.split('\n').filter((line) => line.includes(`Redis primary changed from 127.0.0.1:${from} to 127.0.0.1:${to}`)).length;
+  await waitUntil(
+    () => workerEvents.length > 0 && queueEvents.length > 0 && lines(cliOutput.worker) > 0 && lines(cliOutput.info) > 0,
+    SEEN_WITHIN_MS,
+    'the worker, the queue client and both rq commands to see the failover',
+  );
+  // The worker goes on at the new primary, and nothing is reported twice meanwhile.
+  const job = await observers.queue.enqueue('tasks.echo', 'after');
+  await waitUntil(() => observers.finished.includes(job.id), 10_000, 'the worker to run a job after the failover');
+  await new Promise((resolve) => setTimeout(resolve, WATCH_AFTER_MS));
+
+  const expected = { previous: `127.0.0.1:${from}`, current: `127.0.0.1:${to}` };
+  for (const [who, events] of [['worker', workerEvents], ['queue client', queueEvents]] as const) {
+    assert.equal(events.length, 1, `${who}: ${JSON.stringify(events)}`);
+    assert.deepEqual({ previous: events[0]!.previous, current: events[0]!.current }, expected, who);
+    assert.ok(events[0]!.at instanceof Date);
+  }
+  const warnings = observers.workerWarnings.filter((warning) => /Redis primary changed/.test(warning));
+  assert.equal(warnings.length, 1, observers.workerWarnings.join('\n'));
+  assert.match(warnings[0]!, new RegExp(`from ${expected.previous} to ${expected.current}: .*may be lost, as replication is asynchronous\\.$`));
+  for (const command of ['worker', 'info'] as const) {
+    assert.equal(lines(cliOutput[command]), 1, `rq ${command} stderr:\n${cliOutput[command]}`);
+  }
+}
+
+describe('Failovers are reported once, with the old and the new primary', () => {
+  let graceful: SentinelGroup;
+  let crash: SentinelGroup;
+  let dir: string;
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'rqts-failover-'));
+    [graceful, crash] = await Promise.all([startSentinelGroup({ masterName: 'rqts-graceful' }), startSentinelGroup({ masterName: 'rqts-crash' })]);
+  });
+
+  after(async () => {
+    await Promise.all([graceful?.stop(), crash?.stop()]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  afterEach(async () => {
+    // Not the primary of the second group: the SIGKILL target.
+    await assertServersIdle([graceful.primary, graceful.replica, ...graceful.sentinels, crash.replica, ...crash.sentinels]);
+  });
+
+  test('a graceful SENTINEL FAILOVER: connection:failover and one warning from a Worker, onFailover on a queue client, one line from rq worker and rq info', async () => {
+    const observers = await observe(graceful, dir);
+    try {
+      const sentinel = adminClient(graceful.sentinels[0]!);
+      try {
+        await sentinel.call('SENTINEL', 'FAILOVER', graceful.masterName);
+      } finally {
+        sentinel.disconnect();
+      }
+      await assertSeenOnce(observers, graceful.primary.port, graceful.replica.port);
+    } finally {
+      await observers.close();
+    }
+  });
+
+  test('a SIGKILL of the primary: the same reports, once each, naming the promoted replica', async () => {
+    const observers = await observe(crash, dir);
+    try {
+      await crash.primary.kill('SIGKILL');
+      await assertSeenOnce(observers, crash.primary.port, crash.replica.port);
+    } finally {
+      await observers.close();
+    }
+  });
+});

@@ -16,9 +16,11 @@ export {
 } from './connection.js';
 export type { RedisConnection, ConnectionOptions, PushedConnection } from './connection.js';
 
-// Failover
+// Failover and durable mode
 export { onFailover } from './failover.js';
 export type { FailoverInfo, FailoverListener } from './failover.js';
+export { DEFAULT_DURABLE_REPLICAS, DEFAULT_DURABLE_TIMEOUT } from './durable.js';
+export type { DurableOptions } from './durable.js';
 
 // Settings
 export {
@@ -27,6 +29,7 @@ export {
   loadSettings,
   loadConfigFile,
   settingsFromEnv,
+  durableFromSettings,
   redisOptionsFromSettings,
   redisOptionsFromUrl,
   describeConnection,
@@ -107,4 +110,5 @@ export {
   UnserializableResultError,
   InvalidJobDependencyError,
   DuplicateJobError,
+  ReplicationTimeoutError,
 } from './errors.js';

@@ -13,6 +13,7 @@ import { pathToFileURL } from 'node:url';
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
 import { Redis, type RedisOptions } from 'ioredis';
 import { ConfigurationError } from './errors.js';
+import type { DurableOptions } from './durable.js';
 import { DEFAULT_REDIS_PORT, DEFAULT_SENTINEL_MASTER_NAME, DEFAULT_SENTINEL_PORT } from './defaults.js';
 import type { RedisConnection } from './connection.js';
 
@@ -79,6 +80,12 @@ export interface RQSettings {
   QUEUES?: string[];
   /** Worker name. */
   NAME?: string;
+  /**
+   * Durable mode for `rq worker` and `rq enqueue` (an rq-ts setting; RQ has none): `true`, or
+   * `{ REPLICAS, TIMEOUT }` (replicas that must confirm each write with `WAIT`, and seconds to wait
+   * for them; default 1 and 1). See {@link durableFromSettings}.
+   */
+  DURABLE?: boolean | string | { REPLICAS?: number | string; TIMEOUT?: number | string };
   /** Any other UPPERCASE setting of the config file. */
   [name: string]: unknown;
 }
@@ -352,6 +359,27 @@ function readPem(path: string, name: string): string {
   } catch (error) {
     throw new ConfigurationError(`${name}: cannot read ${path}: ${(error as Error).message}`);
   }
+}
+
+/**
+ * The `durable` option of a Queue or Worker that the `DURABLE` setting asks for: undefined when it
+ * is absent or false; `true` (or y/yes/t/true/1) for one replica within one second; an object
+ * `{ REPLICAS: 2, TIMEOUT: 0.5 }` for other figures.
+ * @throws {ConfigurationError} for another value, or numbers out of range.
+ */
+export function durableFromSettings(settings: RQSettings): DurableOptions | undefined {
+  const value = settings.DURABLE;
+  if (value === undefined || value === null) return undefined;
+  if (!isPlainObject(value)) return flag(value, 'DURABLE') ? {} : undefined;
+  const unknown = Object.keys(value).filter((key) => key !== 'REPLICAS' && key !== 'TIMEOUT');
+  if (unknown.length > 0) throw new ConfigurationError(`DURABLE has unknown key(s) ${unknown.join(', ')}: use REPLICAS and TIMEOUT.`);
+  const options: DurableOptions = {};
+  if (value['REPLICAS'] !== undefined && value['REPLICAS'] !== null) {
+    options.replicas = integer(value['REPLICAS'], 'DURABLE.REPLICAS');
+    if (options.replicas < 1) throw new ConfigurationError('DURABLE.REPLICAS must be at least 1: replicas that confirm each write.');
+  }
+  if (value['TIMEOUT'] !== undefined && value['TIMEOUT'] !== null) options.timeout = seconds(value['TIMEOUT'], 'DURABLE.TIMEOUT');
+  return options;
 }
 
 /**

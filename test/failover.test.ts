@@ -121,7 +121,7 @@ async function assertSeenOnce(observers: Observers, from: number, to: number): P
   }
   const warnings = observers.workerWarnings.filter((warning) => /Redis primary changed/.test(warning));
   assert.equal(warnings.length, 1, observers.workerWarnings.join('\n'));
-  assert.match(warnings[0]!, new RegExp(`from ${expected.previous} to ${expected.current}: .*may be lost, as replication is asynchronous\\.$`));
+  assert.match(warnings[0]!, new RegExp(`from ${expected.previous} to ${expected.current}: .*may be lost, as replication is asynchronous \\(durable mode confirms each ending with WAIT\\)`));
   for (const command of ['worker', 'info'] as const) {
     assert.equal(lines(cliOutput[command]), 1, `rq ${command} stderr:\n${cliOutput[command]}`);
   }

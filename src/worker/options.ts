@@ -8,6 +8,8 @@ import type { Serializer } from '../serializers/index.js';
 import type { Task } from '../task.js';
 import type { WorkerCommand } from '../commands.js';
 import type { IsolationOptions } from './isolated.js';
+import type { DurableOptions } from '../durable.js';
+import type { ReplicationTimeoutError } from '../errors.js';
 import type { FailoverInfo } from '../failover.js';
 
 /**
@@ -86,6 +88,14 @@ export interface WorkerOptions extends ConnectionOptions {
   disableDefaultExceptionHandler?: boolean;
   /** Where to log. @default silent */
   logger?: Logger;
+  /**
+   * Durable mode: after each step that records job endings, wait until `replicas` replicas have it
+   * (Redis' `WAIT`), at most `timeout` seconds; events such as `job:finished` come after. An ending
+   * they did not confirm is reported (`replication:timeout` and a warning); it stands on the
+   * primary, and the worker cannot undo it. `true` means `{ replicas: 1, timeout: 1 }`.
+   * @default false
+   */
+  durable?: boolean | DurableOptions;
 }
 
 /** Options of {@link Worker.work}. */
@@ -123,5 +133,11 @@ export interface WorkerEvents {
    * primary acknowledged just before may be lost (Redis replicates asynchronously).
    */
   'connection:failover': [failover: FailoverInfo];
+  /**
+   * Durable mode: replicas did not confirm the endings of these jobs in time. The endings stand on
+   * the primary; should it fail over before a replica has them, the jobs show as started again
+   * and run once more after the abandoned-job sweep.
+   */
+  'replication:timeout': [error: ReplicationTimeoutError];
 }
 

@@ -3,7 +3,8 @@
  * three sentinels (down-after 1000 ms). A graceful `SENTINEL FAILOVER` and a SIGKILL of the primary
  * must each be reported once, with the old and the new primary's address: by a Worker
  * (`connection:failover` and a warning), by onFailover on a queue's client, and by the `rq`
- * command line (`rq worker` through its Worker, other commands through their connection).
+ * command line (`rq worker` through its Worker; `rq dashboard`, like the other commands, through
+ * its connection).
  * Each case has a group of its own; both groups start together.
  */
 import assert from 'node:assert/strict';
@@ -24,6 +25,19 @@ function settingsFor(group: SentinelGroup): RQSettings {
   return { SENTINEL: { INSTANCES: group.instances, MASTER_NAME: group.masterName, SOCKET_TIMEOUT: 5 } };
 }
 
+/** `promise`, or a failure naming `what` once `ms` have passed: a hang fails the test, saying where. */
+async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** What a worker, a queue's client and the rq command line saw of one failover. */
 interface Observers {
   readonly workerEvents: FailoverInfo[];
@@ -31,8 +45,8 @@ interface Observers {
   readonly queueEvents: FailoverInfo[];
   readonly finished: string[];
   readonly queue: Queue;
-  /** stderr of `rq worker` and `rq info --interval`, so far. */
-  readonly cliOutput: { worker: string; info: string };
+  /** stderr of `rq worker` and `rq dashboard`, so far, and how they ended if they did. */
+  readonly cliOutput: { worker: string; dashboard: string };
   close(): Promise<void>;
 }
 
@@ -60,20 +74,21 @@ async function observe(group: SentinelGroup, dir: string): Promise<Observers> {
 
   const config = join(dir, `settings-${group.masterName}.mjs`);
   writeFileSync(config, `export const SENTINEL = ${JSON.stringify(settings.SENTINEL)};\n`);
-  const cliOutput = { worker: '', info: '' };
-  const children: ChildProcess[] = [];
-  const startRq = (key: 'worker' | 'info', args: string[]) => {
+  const cliOutput = { worker: '', dashboard: '' };
+  const children: Array<{ child: ChildProcess; exited: Promise<unknown>; name: string }> = [];
+  const stdout = { worker: '', dashboard: '' };
+  const startRq = (key: 'worker' | 'dashboard', args: string[]) => {
     const child = spawn(process.execPath, [RQ_BIN, ...args, '-c', config], { cwd: dir, env: { PATH: process.env['PATH'] ?? '' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    child.stdout!.on('data', () => {}); // rq info redraws there
+    child.stdout!.on('data', (chunk: Buffer) => (stdout[key] += chunk.toString()));
     child.stderr!.on('data', (chunk: Buffer) => (cliOutput[key] += chunk.toString()));
-    children.push(child);
-    return child;
+    // An early end shows in the output the assertions print.
+    child.once('exit', (code, signal) => (cliOutput[key] += `[rq ${key} ended: code ${code}, signal ${signal}]\n`));
+    children.push({ child, exited: new Promise((resolve) => child.once('exit', resolve)), name: `rq ${key}` });
   };
-  let workerStdout = '';
-  startRq('worker', ['worker', 'failover-cli']).stdout!.on('data', (chunk: Buffer) => (workerStdout += chunk.toString()));
-  startRq('info', ['info', '--interval', '0.5', '--only-queues']);
-  await waitUntil(() => /Listening on failover-cli/.test(workerStdout), 15_000, '`rq worker` to start');
-  await queue.enqueue('tasks.echo', 'before');
+  startRq('worker', ['worker', 'failover-cli']);
+  startRq('dashboard', ['dashboard', '--port', '0']);
+  await waitUntil(() => /Listening on failover-cli/.test(stdout.worker) && /dashboard on http/.test(stdout.dashboard), 15_000, '`rq worker` and `rq dashboard` to start');
+  await within(queue.enqueue('tasks.echo', 'before'), 10_000, 'an enqueue before the failover');
   await waitUntil(() => finished.length === 1, 10_000, 'the worker to run a job before the failover');
 
   return {
@@ -85,16 +100,19 @@ async function observe(group: SentinelGroup, dir: string): Promise<Observers> {
     cliOutput,
     async close() {
       stopWatching();
-      await Promise.all(
-        children.map((child) => {
-          const exited = new Promise((resolve) => child.once('exit', resolve));
-          if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-          return exited;
-        }),
-      );
-      await worker.close();
-      await working;
-      for (const connection of connections) connection.disconnect();
+      try {
+        for (const { child } of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+        for (const { child, exited, name } of children) {
+          await within(exited, 15_000, `${name} after SIGTERM`).catch((error: unknown) => {
+            child.kill('SIGKILL');
+            throw error;
+          });
+        }
+        await within(worker.close(), 15_000, 'worker.close()');
+        await within(working, 15_000, 'worker.work()');
+      } finally {
+        for (const connection of connections) connection.disconnect();
+      }
     },
   };
 }
@@ -104,12 +122,14 @@ async function assertSeenOnce(observers: Observers, from: number, to: number): P
   const { workerEvents, queueEvents, cliOutput } = observers;
   const lines = (text: string) => text.split('\n').filter((line) => line.includes(`Redis primary changed from 127.0.0.1:${from} to 127.0.0.1:${to}`)).length;
   await waitUntil(
-    () => workerEvents.length > 0 && queueEvents.length > 0 && lines(cliOutput.worker) > 0 && lines(cliOutput.info) > 0,
+    () => workerEvents.length > 0 && queueEvents.length > 0 && lines(cliOutput.worker) > 0 && lines(cliOutput.dashboard) > 0,
     SEEN_WITHIN_MS,
     'the worker, the queue client and both rq commands to see the failover',
-  );
+  ).catch((error: Error) => {
+    throw new Error(`${error.message}: worker ${workerEvents.length}, queue client ${queueEvents.length} report(s); rq worker stderr:\n${cliOutput.worker}\nrq dashboard stderr:\n${cliOutput.dashboard}`);
+  });
   // The worker goes on at the new primary, and nothing is reported twice meanwhile.
-  const job = await observers.queue.enqueue('tasks.echo', 'after');
+  const job = await within(observers.queue.enqueue('tasks.echo', 'after'), 15_000, 'an enqueue after the failover');
   await waitUntil(() => observers.finished.includes(job.id), 10_000, 'the worker to run a job after the failover');
   await new Promise((resolve) => setTimeout(resolve, WATCH_AFTER_MS));
 
@@ -122,7 +142,7 @@ async function assertSeenOnce(observers: Observers, from: number, to: number): P
   const warnings = observers.workerWarnings.filter((warning) => /Redis primary changed/.test(warning));
   assert.equal(warnings.length, 1, observers.workerWarnings.join('\n'));
   assert.match(warnings[0]!, new RegExp(`from ${expected.previous} to ${expected.current}: .*may be lost, as replication is asynchronous \\(durable mode confirms each ending with WAIT\\)`));
-  for (const command of ['worker', 'info'] as const) {
+  for (const command of ['worker', 'dashboard'] as const) {
     assert.equal(lines(cliOutput[command]), 1, `rq ${command} stderr:\n${cliOutput[command]}`);
   }
 }
@@ -147,7 +167,7 @@ describe('Failovers are reported once, with the old and the new primary', () => 
     await assertServersIdle([graceful.primary, graceful.replica, ...graceful.sentinels, crash.replica, ...crash.sentinels]);
   });
 
-  test('a graceful SENTINEL FAILOVER: connection:failover and one warning from a Worker, onFailover on a queue client, one line from rq worker and rq info', async () => {
+  test('a graceful SENTINEL FAILOVER: connection:failover and one warning from a Worker, onFailover on a queue client, one line from rq worker and rq dashboard', async () => {
     const observers = await observe(graceful, dir);
     try {
       const sentinel = adminClient(graceful.sentinels[0]!);

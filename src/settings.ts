@@ -401,7 +401,9 @@ const DEFAULT_CONNECT_BUDGET_MS = 10_000;
 /**
  * `new Redis(options)` with rq-ts' reliability defaults: reconnect on `READONLY` (a replica
  * promoted or demoted under us), and for Sentinel a retry strategy that gives up looking for a
- * master only while it has never reached one (wrong settings fail; a failover is waited out).
+ * master only while it has never reached one (wrong settings fail; a failover is waited out), and
+ * a reconnection when a failover ended the client (see {@link reconnectAfterAbortedConnect}).
+ * Its duplicates (a worker's blocking and pub/sub connections) get the same.
  */
 function createClient(options: RedisOptions): RedisConnection {
   const result: RedisOptions = { ...options };
@@ -427,8 +429,41 @@ function createClient(options: RedisOptions): RedisConnection {
       const internals = client as unknown as { connector?: { failoverDetector?: { cleanup(): void } } };
       internals.connector?.failoverDetector?.cleanup();
     });
+    reconnectAfterAbortedConnect(client, () => everReady);
   }
+  client.duplicate = (override?: Partial<RedisOptions>) => createClient({ ...client.options, ...override });
   return client;
+}
+
+/**
+ * ioredis 5.11.1 ends a Sentinel client for good when its failover detector hears
+ * `+switch-master` while the client is connecting again: the detector's disconnect aborts the
+ * connection under way ("Connection is closed.") and nothing connects afterwards. Measured: with
+ * the sentinel the client asks first hung (SIGSTOP) and the primary SIGKILLed, the client ended
+ * 5 s later and failed every command from then on (an idle `rq dashboard` client that once never
+ * came back after a SIGKILL of the primary, in failover.test.ts, fits this; its cause was not
+ * measured). So a client that has been ready
+ * and ends while connecting, without its user closing it (`disconnect()`, `quit()`), connects again.
+ */
+function reconnectAfterAbortedConnect(client: RedisConnection, everReady: () => boolean): void {
+  let closedByUser = false;
+  const disconnect = client.disconnect.bind(client);
+  client.disconnect = (reconnect = false) => {
+    if (!reconnect) closedByUser = true;
+    disconnect(reconnect);
+  };
+  const quit = client.quit.bind(client);
+  client.quit = ((callback?: Parameters<typeof quit>[0]) => {
+    closedByUser = true;
+    return quit(callback);
+  }) as typeof client.quit;
+  // ioredis emits each status as an event, in order: 'end' right after 'connecting' is the aborted connect.
+  let previous = '';
+  for (const status of ['connecting', 'connect', 'ready', 'close', 'reconnecting']) client.on(status, () => (previous = status));
+  client.on('end', () => {
+    if (previous === 'connecting' && !closedByUser && everReady()) client.connect().catch(() => undefined);
+    previous = 'end';
+  });
 }
 
 /** Options of {@link openConnection}. */

@@ -13,7 +13,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, describe, test } from 'node:test';
-import { Queue, Worker, onFailover, openConnection, type FailoverInfo, type RQSettings, type RedisConnection } from '../src/index.js';
+import { Queue, Worker, connectionFromSettings, onFailover, openConnection, type FailoverInfo, type RQSettings, type RedisConnection } from '../src/index.js';
 import { RQ_BIN, adminClient, assertServersIdle, startSentinelGroup, waitUntil, type SentinelGroup } from './harness/index.js';
 
 /** How long a test waits for a failover to be seen. */
@@ -150,21 +150,26 @@ async function assertSeenOnce(observers: Observers, from: number, to: number): P
 describe('Failovers are reported once, with the old and the new primary', () => {
   let graceful: SentinelGroup;
   let crash: SentinelGroup;
+  let hung: SentinelGroup;
   let dir: string;
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'rqts-failover-'));
-    [graceful, crash] = await Promise.all([startSentinelGroup({ masterName: 'rqts-graceful' }), startSentinelGroup({ masterName: 'rqts-crash' })]);
+    [graceful, crash, hung] = await Promise.all([
+      startSentinelGroup({ masterName: 'rqts-graceful' }),
+      startSentinelGroup({ masterName: 'rqts-crash' }),
+      startSentinelGroup({ masterName: 'rqts-hung-sentinel' }),
+    ]);
   });
 
   after(async () => {
-    await Promise.all([graceful?.stop(), crash?.stop()]);
+    await Promise.all([graceful?.stop(), crash?.stop(), hung?.stop()]);
     rmSync(dir, { recursive: true, force: true });
   });
 
   afterEach(async () => {
-    // Not the primary of the second group: the SIGKILL target.
-    await assertServersIdle([graceful.primary, graceful.replica, ...graceful.sentinels, crash.replica, ...crash.sentinels]);
+    // Not the primaries SIGKILLed, nor the sentinel stopped.
+    await assertServersIdle([graceful.primary, graceful.replica, ...graceful.sentinels, crash.replica, ...crash.sentinels, hung.replica, ...hung.sentinels.slice(1)]);
   });
 
   test('a graceful SENTINEL FAILOVER: connection:failover and one warning from a Worker, onFailover on a queue client, one line from rq worker and rq dashboard', async () => {
@@ -189,6 +194,36 @@ describe('Failovers are reported once, with the old and the new primary', () => 
       await assertSeenOnce(observers, crash.primary.port, crash.replica.port);
     } finally {
       await observers.close();
+    }
+  });
+
+  test('a Sentinel client that is connecting again when +switch-master arrives does not end: it and its duplicate reach the new primary', async () => {
+    // The sentinel a client asks first hangs, so the client's question to it is under way (for its
+    // connect timeout, 5 s) when the other two promote the replica and publish +switch-master.
+    const client = connectionFromSettings(settingsFor(hung));
+    const duplicate = client.duplicate();
+    const switches: FailoverInfo[] = [];
+    try {
+      for (const connection of [client, duplicate]) {
+        connection.on('error', () => {});
+        onFailover(connection, (failover) => switches.push(failover));
+        await within(connection.ping(), 10_000, 'a PING before the failover');
+      }
+      process.kill(hung.sentinels[0]!.pid, 'SIGSTOP');
+      try {
+        await hung.primary.kill('SIGKILL');
+        await waitUntil(() => switches.length === 2, SEEN_WITHIN_MS, 'both clients to reach the new primary').catch((error: Error) => {
+          throw new Error(`${error.message}: client ${client.status}, duplicate ${duplicate.status}`);
+        });
+      } finally {
+        process.kill(hung.sentinels[0]!.pid, 'SIGCONT');
+      }
+      for (const failover of switches) assert.equal(failover.current, `127.0.0.1:${hung.replica.port}`);
+      assert.equal(await within(client.ping(), 10_000, 'a PING after the failover'), 'PONG');
+      assert.equal(await within(duplicate.ping(), 10_000, 'a PING of the duplicate'), 'PONG');
+    } finally {
+      client.disconnect();
+      duplicate.disconnect();
     }
   });
 });

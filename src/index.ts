@@ -19,7 +19,7 @@ export type { RedisConnection, ConnectionOptions, PushedConnection } from './con
 // Failover and durable mode
 export { onFailover } from './failover.js';
 export type { FailoverInfo, FailoverListener } from './failover.js';
-export { DEFAULT_DURABLE_REPLICAS, DEFAULT_DURABLE_TIMEOUT } from './durable.js';
+export { DEFAULT_DURABLE_TIMEOUT } from './durable.js';
 export type { DurableOptions } from './durable.js';
 
 // Settings

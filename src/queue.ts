@@ -47,12 +47,13 @@ export interface QueueOptions extends ConnectionOptions {
   /**
    * Durable mode: each enqueue resolves only once `replicas` replicas have the job (Redis' `WAIT`,
    * sent after the enqueue), else rejects with {@link ReplicationTimeoutError} after `timeout`
-   * seconds (at most about twice that when enqueues queue up behind a `WAIT`). Without it an
-   * enqueue resolves when the primary has the job, and a failover in the next moment can lose it
-   * (docs/connections.md, "What a failover can lose"). `true` means `{ replicas: 1, timeout: 1 }`.
-   * @default false
+   * seconds (1 by default; at most about twice that when enqueues queue up behind a `WAIT`).
+   * Without it an enqueue resolves when the primary has the job, and a failover in the next moment
+   * can lose it (docs/connections.md, "What a failover can lose"). Give `replicas` the number of
+   * replicas of the primary: see {@link DurableOptions}.
+   * @default off
    */
-  durable?: boolean | DurableOptions;
+  durable?: DurableOptions;
 }
 
 /** Options of one enqueue: RQ's `enqueue_call` keyword arguments, in camelCase. `A` types `args` for a typed task. */

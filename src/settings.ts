@@ -81,11 +81,11 @@ export interface RQSettings {
   /** Worker name. */
   NAME?: string;
   /**
-   * Durable mode for `rq worker` and `rq enqueue` (an rq-ts setting; RQ has none): `true`, or
-   * `{ REPLICAS, TIMEOUT }` (replicas that must confirm each write with `WAIT`, and seconds to wait
-   * for them; default 1 and 1). See {@link durableFromSettings}.
+   * Durable mode for `rq worker` and `rq enqueue` (an rq-ts setting; RQ has none):
+   * `{ REPLICAS, TIMEOUT }`, the replicas that must confirm each write with `WAIT` (the number of
+   * replicas of the primary) and seconds to wait for them (default 1). See {@link durableFromSettings}.
    */
-  DURABLE?: boolean | string | { REPLICAS?: number | string; TIMEOUT?: number | string };
+  DURABLE?: { REPLICAS?: number | string; TIMEOUT?: number | string } | boolean | string | null;
   /** Any other UPPERCASE setting of the config file. */
   [name: string]: unknown;
 }
@@ -362,22 +362,26 @@ function readPem(path: string, name: string): string {
 }
 
 /**
- * The `durable` option of a Queue or Worker that the `DURABLE` setting asks for: undefined when it
- * is absent or false; `true` (or y/yes/t/true/1) for one replica within one second; an object
- * `{ REPLICAS: 2, TIMEOUT: 0.5 }` for other figures.
- * @throws {ConfigurationError} for another value, or numbers out of range.
+ * The `durable` option of a Queue or Worker that the `DURABLE` setting asks for:
+ * `{ REPLICAS: 2, TIMEOUT: 0.5 }` gives `{ replicas: 2, timeout: 0.5 }`; undefined when it is
+ * absent, null or false.
+ * @throws {ConfigurationError} without `REPLICAS` (a plain `True` included: durable mode must know
+ * how many replicas the primary has), for an unknown key, or for numbers out of range.
  */
 export function durableFromSettings(settings: RQSettings): DurableOptions | undefined {
   const value = settings.DURABLE;
   if (value === undefined || value === null) return undefined;
-  if (!isPlainObject(value)) return flag(value, 'DURABLE') ? {} : undefined;
+  const needsReplicas = 'DURABLE needs REPLICAS, the number of replicas of the primary: DURABLE = { REPLICAS: 2 }. ' +
+    'What fewer replicas confirmed, a graceful failover can lose.';
+  if (!isPlainObject(value)) {
+    if (flag(value, 'DURABLE')) throw new ConfigurationError(needsReplicas);
+    return undefined;
+  }
   const unknown = Object.keys(value).filter((key) => key !== 'REPLICAS' && key !== 'TIMEOUT');
   if (unknown.length > 0) throw new ConfigurationError(`DURABLE has unknown key(s) ${unknown.join(', ')}: use REPLICAS and TIMEOUT.`);
-  const options: DurableOptions = {};
-  if (value['REPLICAS'] !== undefined && value['REPLICAS'] !== null) {
-    options.replicas = integer(value['REPLICAS'], 'DURABLE.REPLICAS');
-    if (options.replicas < 1) throw new ConfigurationError('DURABLE.REPLICAS must be at least 1: replicas that confirm each write.');
-  }
+  if (value['REPLICAS'] === undefined || value['REPLICAS'] === null) throw new ConfigurationError(needsReplicas);
+  const options: DurableOptions = { replicas: integer(value['REPLICAS'], 'DURABLE.REPLICAS') };
+  if (options.replicas < 1) throw new ConfigurationError('DURABLE.REPLICAS must be at least 1: replicas that confirm each write.');
   if (value['TIMEOUT'] !== undefined && value['TIMEOUT'] !== null) options.timeout = seconds(value['TIMEOUT'], 'DURABLE.TIMEOUT');
   return options;
 }

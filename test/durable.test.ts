@@ -97,7 +97,7 @@ describe('Durable mode against a primary and a replica', () => {
   });
 
   test('a durable enqueue resolves only once the replica has the job', async () => {
-    const queue = new Queue('durable', { connection: connect('producer'), durable: { timeout: LONG_TIMEOUT } });
+    const queue = new Queue('durable', { connection: connect('producer'), durable: { replicas: 1, timeout: LONG_TIMEOUT } });
     stopReplica();
     const enqueued = queue.enqueueCall('tasks.add', { args: [1, 2], jobId: 'waits-for-replica' });
     await waitingClient('producer');
@@ -131,7 +131,7 @@ describe('Durable mode against a primary and a replica', () => {
   });
 
   test('concurrent durable enqueues share WAITs: with the replica stopped, 50 of them all reject after one or two WAITs, not 50 in a row', async () => {
-    const queue = new Queue('durable', { connection: connect('producer'), durable: { timeout: SHORT_TIMEOUT } });
+    const queue = new Queue('durable', { connection: connect('producer'), durable: { replicas: 1, timeout: SHORT_TIMEOUT } });
     stopReplica();
     const outcomes = await Promise.allSettled(Array.from({ length: 50 }, (_, index) => queue.enqueue('tasks.add', index, 1)));
     assert.ok(outcomes.every((outcome) => outcome.status === 'rejected' && outcome.reason instanceof ReplicationTimeoutError));
@@ -142,7 +142,7 @@ describe('Durable mode against a primary and a replica', () => {
   });
 
   test('a WAIT answered on a new connection does not confirm a write made before the reconnection', async () => {
-    const queue = new Queue('durable', { connection: connect('producer'), durable: { timeout: LONG_TIMEOUT } });
+    const queue = new Queue('durable', { connection: connect('producer'), durable: { replicas: 1, timeout: LONG_TIMEOUT } });
     stopReplica();
     const enqueued = queue.enqueueCall('tasks.add', { args: [1, 2], jobId: 'written-before-reconnect' });
     await admin.client('KILL', 'ID', await waitingClient('producer'));
@@ -164,7 +164,7 @@ describe('Durable mode against a primary and a replica', () => {
     const job = await new Queue('durable', { connection: connect('producer') }).enqueue('tasks.add', 2, 3);
     stopReplica();
     const finished: string[] = [];
-    const worker = new Worker('durable', { connection, name: 'durable-worker', durable: { timeout: LONG_TIMEOUT }, tasks: { 'tasks.add': (a: number, b: number) => a + b } });
+    const worker = new Worker('durable', { connection, name: 'durable-worker', durable: { replicas: 1, timeout: LONG_TIMEOUT }, tasks: { 'tasks.add': (a: number, b: number) => a + b } });
     worker.on('job:finished', (finishedJob: Job) => finished.push(finishedJob.id));
     const working = worker.work({ burst: true });
     try {
@@ -189,7 +189,7 @@ describe('Durable mode against a primary and a replica', () => {
     const reports: ReplicationTimeoutError[] = [];
     const worker = new Worker('durable', {
       connection: connect('worker'),
-      durable: { timeout: SHORT_TIMEOUT },
+      durable: { replicas: 1, timeout: SHORT_TIMEOUT },
       tasks: { 'tasks.add': (a: number, b: number) => a + b },
       logger: { debug() {}, info() {}, warn: (line) => warnings.push(line), error() {} },
     });
@@ -204,9 +204,20 @@ describe('Durable mode against a primary and a replica', () => {
 
   test('durable options are checked when a Queue or a Worker is built', () => {
     const connection = connect('unused');
-    for (const durable of [{ replicas: 0 }, { replicas: 1.5 }, { timeout: 0 }, { timeout: -1 }, { timeout: Number.NaN }]) {
-      assert.throws(() => new Queue('durable', { connection, durable }), (error: unknown) => error instanceof InvalidArgumentError && /Queue 'durable': durable\.(replicas must be a whole number of at least 1|timeout must be a number of seconds above 0)/.test(error.message), JSON.stringify(durable));
-      assert.throws(() => new Worker('durable', { connection, name: 'checked', durable }), (error: unknown) => error instanceof InvalidArgumentError && /Worker 'checked': durable\./.test(error.message), JSON.stringify(durable));
+    const bad: Array<[unknown, RegExp]> = [
+      [{ replicas: 0 }, /durable\.replicas must be a whole number of at least 1, got 0/],
+      [{ replicas: 1.5 }, /durable\.replicas must be a whole number of at least 1, got 1\.5/],
+      [{ replicas: 1, timeout: 0 }, /durable\.timeout must be a number of seconds above 0, got 0/],
+      [{ replicas: 1, timeout: -1 }, /durable\.timeout must be a number of seconds above 0/],
+      [{ replicas: 1, timeout: Number.NaN }, /durable\.timeout must be a number of seconds above 0/],
+      // No default number of replicas: with 2 replicas, 1 confirmation lost as much as no durable mode.
+      [{ timeout: 1 }, /durable needs \{ replicas: N \}, N being the number of replicas of the primary/],
+      [true, /durable needs \{ replicas: N \}/],
+    ];
+    for (const [durable, message] of bad) {
+      const options = { connection, durable } as never;
+      assert.throws(() => new Queue('durable', options), (error: unknown) => error instanceof InvalidArgumentError && error.message.startsWith("Queue 'durable': ") && message.test(error.message), JSON.stringify(durable));
+      assert.throws(() => new Worker('durable', { ...(options as object), name: 'checked' }), (error: unknown) => error instanceof InvalidArgumentError && error.message.startsWith("Worker 'checked': ") && message.test(error.message), JSON.stringify(durable));
     }
   });
 

@@ -13,6 +13,7 @@ import { runFailoverExperiment } from './harness/failover-experiment.js';
 test('durable mode through a graceful SENTINEL FAILOVER under load: no acknowledged enqueue is lost, and both clients report the switch once', async (t) => {
   const result = await runFailoverExperiment({
     durable: true,
+    durableReplicas: 1, // the group's one replica
     // Stop producing once the switch is seen, and read the new primary without waiting for the old
     // one to rejoin as its replica (about 11 s): without a replica, every WAIT waits its timeout.
     durableTimeout: 0.5,

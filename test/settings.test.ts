@@ -150,24 +150,25 @@ describe("RQ's REDIS_* settings", () => {
     }
   });
 
-  test('DURABLE: true, a yes/no string or { REPLICAS, TIMEOUT } gives the durable option of a Queue or Worker', () => {
+  test('DURABLE: { REPLICAS, TIMEOUT } gives the durable option of a Queue or Worker; false or no is off', () => {
     const cases: Array<[unknown, unknown]> = [
       [undefined, undefined],
+      [null, undefined],
       [false, undefined],
       ['no', undefined],
-      [true, {}],
-      ['True', {}],
-      [{}, {}],
       [{ REPLICAS: 2 }, { replicas: 2 }],
       [{ REPLICAS: '2', TIMEOUT: '0.5' }, { replicas: 2, timeout: 0.5 }],
-      [{ TIMEOUT: 3 }, { timeout: 3 }],
+      [{ REPLICAS: 1, TIMEOUT: 3 }, { replicas: 1, timeout: 3 }],
     ];
     for (const [DURABLE, expected] of cases) assert.deepEqual(durableFromSettings({ DURABLE } as never), expected, JSON.stringify(DURABLE));
     const bad: Array<[unknown, RegExp]> = [
       ['maybe', /DURABLE is a boolean/],
+      [true, /DURABLE needs REPLICAS, the number of replicas of the primary: DURABLE = \{ REPLICAS: 2 \}/],
+      ['True', /DURABLE needs REPLICAS/],
+      [{ TIMEOUT: 3 }, /DURABLE needs REPLICAS/],
       [{ REPLICAS: 0 }, /DURABLE\.REPLICAS must be at least 1/],
       [{ REPLICAS: 'two' }, /DURABLE\.REPLICAS must be a whole number/],
-      [{ TIMEOUT: 0 }, /DURABLE\.TIMEOUT must be a positive number of seconds/],
+      [{ REPLICAS: 1, TIMEOUT: 0 }, /DURABLE\.TIMEOUT must be a positive number of seconds/],
       [{ REPLICA: 1 }, /DURABLE has unknown key\(s\) REPLICA: use REPLICAS and TIMEOUT/],
     ];
     for (const [DURABLE, message] of bad) {

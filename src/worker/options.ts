@@ -90,12 +90,13 @@ export interface WorkerOptions extends ConnectionOptions {
   logger?: Logger;
   /**
    * Durable mode: after each step that records job endings, wait until `replicas` replicas have it
-   * (Redis' `WAIT`), at most `timeout` seconds; events such as `job:finished` come after. An ending
+   * (Redis' `WAIT`), at most `timeout` seconds (default 1); events such as `job:finished` come after. An ending
    * they did not confirm is reported (`replication:timeout` and a warning); it stands on the
-   * primary, and the worker cannot undo it. `true` means `{ replicas: 1, timeout: 1 }`.
-   * @default false
+   * primary, and the worker cannot undo it. Give `replicas` the number of replicas of the primary:
+   * see {@link DurableOptions}.
+   * @default off
    */
-  durable?: boolean | DurableOptions;
+  durable?: DurableOptions;
 }
 
 /** Options of {@link Worker.work}. */

@@ -31,10 +31,14 @@ import { adminClient, sleep, startRedis, startSentinelGroup, waitUntil, type Sen
 
 /** Options of {@link runFailoverExperiment}. */
 export interface FailoverExperimentOptions {
-  /** Durable mode (`durable: { replicas: 1, timeout }`) for the producer's queue and the worker. */
+  /** Durable mode (`durable: { replicas: durableReplicas, timeout: durableTimeout }`) for the producer's queue and the worker. */
   durable: boolean;
   /** WAIT timeout in durable mode, in seconds. @default 1 */
   durableTimeout?: number;
+  /** Replicas in the Sentinel group. @default 1 */
+  replicas?: number;
+  /** Durable mode: replicas that must confirm each write (`durable.replicas`). @default 1 */
+  durableReplicas?: number;
   /** Enqueues per second. @default 100 */
   rate?: number;
   /** Worker concurrency. @default 10 */
@@ -56,6 +60,10 @@ export interface FailoverExperimentOptions {
 /** What one run measured. Times in ms. */
 export interface FailoverExperimentResult {
   mode: 'default' | 'durable';
+  /** Replicas in the group. */
+  replicas: number;
+  /** Durable mode: replicas that had to confirm each write (0 in default mode). */
+  durableReplicas: number;
   /** Enqueues sent. */
   sent: number;
   /** Enqueues acknowledged (resolved). */
@@ -107,7 +115,7 @@ const LEDGER_KEY = 'failover-experiment:runs';
 /** Runs the experiment once, on a Sentinel group and a ledger server of its own. */
 export async function runFailoverExperiment(options: FailoverExperimentOptions): Promise<FailoverExperimentResult> {
   const log = options.log ?? (() => {});
-  const [group, ledgerServer] = await Promise.all([startSentinelGroup({ masterName: 'experiment' }), startRedis()]);
+  const [group, ledgerServer] = await Promise.all([startSentinelGroup({ masterName: 'experiment', replicas: options.replicas ?? 1 }), startRedis()]);
   const ledger = adminClient(ledgerServer);
   const closers: Array<() => unknown> = [];
   try {
@@ -127,7 +135,7 @@ async function experiment(
   closers: Array<() => unknown>,
 ): Promise<FailoverExperimentResult> {
   const rate = options.rate ?? 100;
-  const durable = options.durable ? { replicas: 1, timeout: options.durableTimeout ?? 1 } : false;
+  const durable = options.durable ? { replicas: options.durableReplicas ?? 1, timeout: options.durableTimeout ?? 1 } : undefined;
   const settings: RQSettings = { SENTINEL: { INSTANCES: group.instances, MASTER_NAME: group.masterName, SOCKET_TIMEOUT: 5 } };
   const producerConnection = await openConnection(settings);
   closers.push(() => producerConnection.disconnect());
@@ -148,7 +156,7 @@ async function experiment(
   const worker = new Worker(QUEUE, {
     connection: workerConnection,
     concurrency: options.concurrency ?? 10,
-    durable,
+    ...(durable && { durable }),
     tasks: {
       'experiment.run': async (seq: number) => {
         await ledger.hincrby(LEDGER_KEY, String(seq), 1);
@@ -165,7 +173,7 @@ async function experiment(
   closers.push(() => worker.close());
 
   // The producer: `rate` enqueues a second, each sent without waiting for the previous one.
-  const queue = new Queue(QUEUE, { connection: producerConnection, durable });
+  const queue = new Queue(QUEUE, { connection: producerConnection, ...(durable && { durable }) });
   const sent: Sent[] = [];
   const pending = new Set<Promise<void>>();
   let producing = true;
@@ -274,6 +282,8 @@ async function experiment(
 
   return {
     mode: options.durable ? 'durable' : 'default',
+    replicas: options.replicas ?? 1,
+    durableReplicas: options.durable ? options.durableReplicas ?? 1 : 0,
     sent: sent.length,
     acknowledged: acked.length,
     lost: lost.length,

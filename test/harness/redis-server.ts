@@ -216,7 +216,10 @@ export interface SentinelGroup {
   readonly masterName: string;
   readonly password: string | undefined;
   readonly primary: RedisProcess;
+  /** The (first) replica. */
   readonly replica: RedisProcess;
+  /** Every replica, the first one included. */
+  readonly replicas: readonly RedisProcess[];
   readonly sentinels: readonly RedisProcess[];
   /** `[['127.0.0.1', port], ...]`, as RQ's `SENTINEL.INSTANCES`. */
   readonly instances: Array<[string, number]>;
@@ -229,17 +232,18 @@ export interface SentinelGroup {
  * Starts the Sentinel recipe of RELIABILITY.md §3.5 on free ports (down-after 1000 ms,
  * failover-timeout 5000 ms) and waits until the sentinels see each other and the replica is in sync.
  * With `password`, the servers and the sentinels all require it (as RQ 1.13 sends one password
- * to both).
+ * to both); with `replicas`, that many replicas (default 1).
  */
-export async function startSentinelGroup(options: { masterName?: string; password?: string } = {}): Promise<SentinelGroup> {
+export async function startSentinelGroup(options: { masterName?: string; password?: string; replicas?: number } = {}): Promise<SentinelGroup> {
   const masterName = options.masterName ?? 'mymaster';
   const password = options.password;
   const auth = password ? { password } : {};
   const primary = await startRedis({ ...auth, args: password ? ['--masterauth', password] : [] });
-  const replica = await startRedis({
-    ...auth,
-    args: ['--replicaof', '127.0.0.1', String(primary.port), ...(password ? ['--masterauth', password] : [])],
-  });
+  const replicas: RedisProcess[] = [];
+  for (let i = 0; i < (options.replicas ?? 1); i++) {
+    replicas.push(await startRedis({ ...auth, args: ['--replicaof', '127.0.0.1', String(primary.port), ...(password ? ['--masterauth', password] : [])] }));
+  }
+  const replica = replicas[0]!;
   const sentinelConfig = [
     `sentinel monitor ${masterName} 127.0.0.1 ${primary.port} 2`,
     `sentinel down-after-milliseconds ${masterName} 1000`,
@@ -250,29 +254,32 @@ export async function startSentinelGroup(options: { masterName?: string; passwor
   const sentinels: RedisProcess[] = [];
   for (let i = 0; i < 3; i++) sentinels.push(await startRedis({ ...auth, sentinelConfig }));
   const stop = async () => {
-    await Promise.all([...sentinels, replica, primary].map((server) => server.stop()));
+    await Promise.all([...sentinels, ...replicas, primary].map((server) => server.stop()));
   };
   const probe = adminClient(sentinels[0]!, password);
-  const replicaAdmin = adminClient(replica, password);
+  const replicaAdmins = replicas.map((server) => adminClient(server, password));
   try {
     await waitUntil(async () => {
       const fields = (await probe.call('SENTINEL', 'master', masterName)) as string[];
       const field = (name: string) => fields[fields.indexOf(name) + 1];
-      return field('num-other-sentinels') === '2' && field('num-slaves') === '1';
-    }, 20_000, 'sentinels to see each other and the replica');
-    await waitUntil(async () => (await replicaAdmin.info('replication')).includes('master_link_status:up'), 20_000, 'the replica to sync');
+      return field('num-other-sentinels') === '2' && field('num-slaves') === String(replicas.length);
+    }, 20_000, 'sentinels to see each other and the replicas');
+    for (const replicaAdmin of replicaAdmins) {
+      await waitUntil(async () => (await replicaAdmin.info('replication')).includes('master_link_status:up'), 20_000, 'the replicas to sync');
+    }
   } catch (error) {
     await stop();
     throw error;
   } finally {
     probe.disconnect();
-    replicaAdmin.disconnect();
+    for (const replicaAdmin of replicaAdmins) replicaAdmin.disconnect();
   }
   return {
     masterName,
     password,
     primary,
     replica,
+    replicas,
     sentinels,
     instances: sentinels.map((s) => ['127.0.0.1', s.port]),
     async currentMasterPort() {

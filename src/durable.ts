@@ -1,8 +1,8 @@
 /**
  * Durable mode: after a write, wait until replicas have it (`WAIT numreplicas timeout`), so that a
  * failover cannot silently drop what a caller was told is done. Redis replicates asynchronously:
- * without this, a graceful failover dropped about 0.9 s of acknowledged enqueues (RELIABILITY.md
- * §6a). `WAIT` is best effort, not a transaction: a write it could not confirm was still made on
+ * without this, a graceful failover dropped 95 to 99 acknowledged enqueues of a producer at 100/s
+ * (docs/reliability.md). `WAIT` is best effort, not a transaction: a write it could not confirm was still made on
  * the primary, and may or may not survive; the caller learns which writes those were.
  *
  * Three facts shape the code:

@@ -88,3 +88,35 @@ export class RedisOutOfMemoryError extends RQError {}
  * names what is missing.
  */
 export class RedisPermissionError extends RQError {}
+
+/**
+ * Durable mode: writes that fewer replicas than asked confirmed (`WAIT`) within the timeout. The
+ * writes were made on the primary and were not undone: they survive unless the primary fails over
+ * before a replica has them, and then they may be lost. For an enqueue, the jobs are in their queue
+ * now. To make sure a job exists without running it twice, enqueue it again later with the same
+ * `jobId` and `unique: true`: refused with {@link DuplicateJobError} when it is there.
+ */
+export class ReplicationTimeoutError extends RQError {
+  /** The jobs whose writes were not confirmed (enqueued, or ended by a worker). */
+  readonly jobIds: readonly string[];
+  /** Replicas asked for. */
+  readonly replicas: number;
+  /** Replicas that confirmed the writes (0 when the confirmation was lost with the connection). */
+  readonly confirmed: number;
+  /** How long WAIT waited, in seconds. */
+  readonly timeout: number;
+
+  constructor(what: string, details: { jobIds: readonly string[]; replicas: number; confirmed: number; timeout: number; reason?: string | undefined }) {
+    const { jobIds, replicas, confirmed, timeout, reason } = details;
+    const shown = jobIds.length > 5 ? `${jobIds.slice(0, 5).join(', ')} and ${jobIds.length - 5} more` : jobIds.join(', ');
+    const why = reason ?? `${confirmed} of ${replicas} replica(s) confirmed within ${timeout} s`;
+    super(
+      `${what} ${shown} on the primary, but replication was not confirmed: ${why}. ` +
+        'The writes stand on the primary; a failover before a replica has them would lose them. Check the replicas (INFO replication).',
+    );
+    this.jobIds = jobIds;
+    this.replicas = replicas;
+    this.confirmed = confirmed;
+    this.timeout = timeout;
+  }
+}

@@ -16,6 +16,12 @@ export {
 } from './connection.js';
 export type { RedisConnection, ConnectionOptions, PushedConnection } from './connection.js';
 
+// Failover and durable mode
+export { onFailover } from './failover.js';
+export type { FailoverInfo, FailoverListener } from './failover.js';
+export { DEFAULT_DURABLE_TIMEOUT } from './durable.js';
+export type { DurableOptions } from './durable.js';
+
 // Settings
 export {
   connectionFromSettings,
@@ -23,6 +29,7 @@ export {
   loadSettings,
   loadConfigFile,
   settingsFromEnv,
+  durableFromSettings,
   redisOptionsFromSettings,
   redisOptionsFromUrl,
   describeConnection,
@@ -105,4 +112,5 @@ export {
   DuplicateJobError,
   RedisOutOfMemoryError,
   RedisPermissionError,
+  ReplicationTimeoutError,
 } from './errors.js';

@@ -6,7 +6,8 @@
 import { resolveConnection, type ConnectionOptions, type RedisConnection } from './connection.js';
 import { callString } from './call-string.js';
 import { DEFAULT_JOB_TIMEOUT, DEFAULT_QUEUE_NAME, DEFAULT_RESULT_TTL } from './defaults.js';
-import { DuplicateJobError, InvalidArgumentError, InvalidJobDependencyError, UnknownFunctionError } from './errors.js';
+import { confirmWrites, currentSocket, resolveDurability, type DurableOptions, type Durability } from './durable.js';
+import { DuplicateJobError, InvalidArgumentError, InvalidJobDependencyError, ReplicationTimeoutError, UnknownFunctionError } from './errors.js';
 import { Job, type Kwargs } from './job.js';
 import { GROUPS_KEY, JOB_KEY_PREFIX, MEMORY_GUARD_KEY, QUEUES_KEY, deferredRegistryKey, groupKey, dependenciesKey, dependentsKey, queueKey, queueNameFromKey, scheduledRegistryKey } from './keys.js';
 import type { DependsOn } from './dependency.js';
@@ -44,6 +45,16 @@ export interface QueueOptions extends ConnectionOptions {
    * @default true
    */
   isAsync?: boolean;
+  /**
+   * Durable mode: each enqueue resolves only once `replicas` replicas have the job (Redis' `WAIT`,
+   * sent after the enqueue), else rejects with {@link ReplicationTimeoutError} after `timeout`
+   * seconds (1 by default; at most about twice that when enqueues queue up behind a `WAIT`).
+   * Without it an enqueue resolves when the primary has the job, and a failover in the next moment
+   * can lose it (docs/connections.md, "What a failover can lose"). Give `replicas` the number of
+   * replicas of the primary: see {@link DurableOptions}.
+   * @default off
+   */
+  durable?: DurableOptions;
 }
 
 /** Options of one enqueue: RQ's `enqueue_call` keyword arguments, in camelCase. `A` types `args` for a typed task. */
@@ -158,9 +169,11 @@ export class Queue {
   readonly defaultTimeout: number;
   /** Whether jobs go to workers (true) or run at enqueue time in this process (false). */
   readonly isAsync: boolean;
+  readonly #durability: Durability | undefined;
 
   /**
-   * @throws {NoRedisConnectionError} without `connection` and outside any connection context.
+   * @throws {NoRedisConnectionError} without `connection` and outside any connection context;
+   * {@link InvalidArgumentError} for a bad `durable`.
    */
   constructor(name: string = DEFAULT_QUEUE_NAME, options: QueueOptions = {}) {
     if (typeof name !== 'string' || name === '') throw new InvalidArgumentError('A queue needs a non-empty name.');
@@ -170,6 +183,7 @@ export class Queue {
     this.serializer = options.serializer ?? JSONSerializer;
     this.defaultTimeout = parseJobTimeout(options.defaultTimeout ?? DEFAULT_JOB_TIMEOUT);
     this.isAsync = options.isAsync ?? true;
+    this.#durability = resolveDurability(options.durable, `Queue '${name}'`);
   }
 
   /**
@@ -215,6 +229,8 @@ export class Queue {
    * Resolves to the jobs in the order given, each typed by its task: a batch of one task gives
    * `Job<R>[]`, and a list written out gives one type per place (`[Job<number>, Job<string>]`).
    * @throws {InvalidArgumentError} or {@link TimeoutFormatError} for a bad job; nothing is written then.
+   * @throws {ReplicationTimeoutError} in durable mode, when the replicas did not confirm the jobs in
+   * time: they are enqueued on the primary all the same.
    */
   async enqueueMany<const D extends readonly EnqueueData[]>(jobs: D, options: { groupId?: string } = {}): Promise<EnqueuedJobs<D>> {
     const { groupId } = options;
@@ -230,6 +246,11 @@ export class Queue {
     // Typed by each entry's task (prepareData's R): the created jobs are the entries' jobs, in order.
     if (created.length === 0) return [] as EnqueuedJobs<D>;
     const enqueuedAt = new Date();
+    // Durable mode: the socket that answered the first write, which WAIT must be answered on too.
+    let socket: object | undefined;
+    const wrote = () => {
+      socket ??= currentSocket(this.connection);
+    };
     const checked: Job[] = []; // enqueued one by one, by a script that checks first
     const batch: Packable[] = [];
     created.forEach((job, index) => {
@@ -267,16 +288,36 @@ export class Queue {
         const at = (batch[-written - 1] as Packable[])[2] as number;
         throw new InvalidArgumentError(`Cannot schedule at ${new Date(at * 1000).toISOString()}: it is in the past by the Redis server's clock. Use enqueue() to run the job now.`);
       }
+      wrote();
     }
     // After the batch: a job of the batch may depend on an earlier one.
     for (const job of checked) {
       await this.#enqueueChecked(job, jobs[created.indexOf(job)]!.options);
+      wrote();
       if (groupId !== undefined) await this.connection.multi().sadd(groupKey(groupId), job.id).sadd(GROUPS_KEY, groupId).exec();
     }
     if (!this.isAsync) {
       for (const [index, job] of created.entries()) if (dueTimes[index] === undefined && job.status === 'queued') await this.#runSync(job);
     }
+    if (this.#durability) await this.#confirm(created, socket, this.#durability);
     return created as EnqueuedJobs<D>;
+  }
+
+  /**
+   * Durable mode: waits until the replicas have what this enqueue wrote (`socket` answered its
+   * first write).
+   * @throws {ReplicationTimeoutError} when they did not confirm it in time.
+   */
+  async #confirm(jobs: readonly Job[], socket: object | undefined, durability: Durability): Promise<void> {
+    const { confirmed, reason } = await confirmWrites(this.connection, socket, durability);
+    if (confirmed >= durability.replicas) return;
+    throw new ReplicationTimeoutError('Enqueued job(s)', {
+      jobIds: jobs.map((job) => job.id),
+      replicas: durability.replicas,
+      confirmed,
+      timeout: durability.timeoutMs / 1000,
+      reason,
+    });
   }
 
   /**

@@ -13,6 +13,7 @@ import { pathToFileURL } from 'node:url';
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
 import { Redis, type RedisOptions } from 'ioredis';
 import { ConfigurationError } from './errors.js';
+import type { DurableOptions } from './durable.js';
 import { DEFAULT_REDIS_PORT, DEFAULT_SENTINEL_MASTER_NAME, DEFAULT_SENTINEL_PORT } from './defaults.js';
 import type { RedisConnection } from './connection.js';
 
@@ -79,6 +80,12 @@ export interface RQSettings {
   QUEUES?: string[];
   /** Worker name. */
   NAME?: string;
+  /**
+   * Durable mode for `rq worker` and `rq enqueue` (an rq-ts setting; RQ has none):
+   * `{ REPLICAS, TIMEOUT }`, the replicas that must confirm each write with `WAIT` (the number of
+   * replicas of the primary) and seconds to wait for them (default 1). See {@link durableFromSettings}.
+   */
+  DURABLE?: { REPLICAS?: number | string; TIMEOUT?: number | string } | boolean | string | null;
   /** Any other UPPERCASE setting of the config file. */
   [name: string]: unknown;
 }
@@ -355,6 +362,31 @@ function readPem(path: string, name: string): string {
 }
 
 /**
+ * The `durable` option of a Queue or Worker that the `DURABLE` setting asks for:
+ * `{ REPLICAS: 2, TIMEOUT: 0.5 }` gives `{ replicas: 2, timeout: 0.5 }`; undefined when it is
+ * absent, null or false.
+ * @throws {ConfigurationError} without `REPLICAS` (a plain `True` included: durable mode must know
+ * how many replicas the primary has), for an unknown key, or for numbers out of range.
+ */
+export function durableFromSettings(settings: RQSettings): DurableOptions | undefined {
+  const value = settings.DURABLE;
+  if (value === undefined || value === null) return undefined;
+  const needsReplicas = 'DURABLE needs REPLICAS, the number of replicas of the primary: DURABLE = { REPLICAS: 2 }. ' +
+    'What fewer replicas confirmed, a graceful failover can lose.';
+  if (!isPlainObject(value)) {
+    if (flag(value, 'DURABLE')) throw new ConfigurationError(needsReplicas);
+    return undefined;
+  }
+  const unknown = Object.keys(value).filter((key) => key !== 'REPLICAS' && key !== 'TIMEOUT');
+  if (unknown.length > 0) throw new ConfigurationError(`DURABLE has unknown key(s) ${unknown.join(', ')}: use REPLICAS and TIMEOUT.`);
+  if (value['REPLICAS'] === undefined || value['REPLICAS'] === null) throw new ConfigurationError(needsReplicas);
+  const options: DurableOptions = { replicas: integer(value['REPLICAS'], 'DURABLE.REPLICAS') };
+  if (options.replicas < 1) throw new ConfigurationError('DURABLE.REPLICAS must be at least 1: replicas that confirm each write.');
+  if (value['TIMEOUT'] !== undefined && value['TIMEOUT'] !== null) options.timeout = seconds(value['TIMEOUT'], 'DURABLE.TIMEOUT');
+  return options;
+}
+
+/**
  * Builds an ioredis client from settings or a URL. It connects in the background; use
  * {@link openConnection} to wait until it is ready, with a clear error otherwise.
  *
@@ -373,7 +405,9 @@ const DEFAULT_CONNECT_BUDGET_MS = 10_000;
 /**
  * `new Redis(options)` with rq-ts' reliability defaults: reconnect on `READONLY` (a replica
  * promoted or demoted under us), and for Sentinel a retry strategy that gives up looking for a
- * master only while it has never reached one (wrong settings fail; a failover is waited out).
+ * master only while it has never reached one (wrong settings fail; a failover is waited out), and
+ * a reconnection when a failover ended the client (see {@link reconnectAfterAbortedConnect}).
+ * Its duplicates (a worker's blocking and pub/sub connections) get the same.
  */
 function createClient(options: RedisOptions): RedisConnection {
   const result: RedisOptions = { ...options };
@@ -399,8 +433,41 @@ function createClient(options: RedisOptions): RedisConnection {
       const internals = client as unknown as { connector?: { failoverDetector?: { cleanup(): void } } };
       internals.connector?.failoverDetector?.cleanup();
     });
+    reconnectAfterAbortedConnect(client, () => everReady);
   }
+  client.duplicate = (override?: Partial<RedisOptions>) => createClient({ ...client.options, ...override });
   return client;
+}
+
+/**
+ * ioredis 5.11.1 ends a Sentinel client for good when its failover detector hears
+ * `+switch-master` while the client is connecting again: the detector's disconnect aborts the
+ * connection under way ("Connection is closed.") and nothing connects afterwards. Measured: with
+ * the sentinel the client asks first hung (SIGSTOP) and the primary SIGKILLed, the client ended
+ * 5 s later and failed every command from then on (an idle `rq dashboard` client that once never
+ * came back after a SIGKILL of the primary, in failover.test.ts, fits this; its cause was not
+ * measured). So a client that has been ready
+ * and ends while connecting, without its user closing it (`disconnect()`, `quit()`), connects again.
+ */
+function reconnectAfterAbortedConnect(client: RedisConnection, everReady: () => boolean): void {
+  let closedByUser = false;
+  const disconnect = client.disconnect.bind(client);
+  client.disconnect = (reconnect = false) => {
+    if (!reconnect) closedByUser = true;
+    disconnect(reconnect);
+  };
+  const quit = client.quit.bind(client);
+  client.quit = ((callback?: Parameters<typeof quit>[0]) => {
+    closedByUser = true;
+    return quit(callback);
+  }) as typeof client.quit;
+  // ioredis emits each status as an event, in order: 'end' right after 'connecting' is the aborted connect.
+  let previous = '';
+  for (const status of ['connecting', 'connect', 'ready', 'close', 'reconnecting']) client.on(status, () => (previous = status));
+  client.on('end', () => {
+    if (previous === 'connecting' && !closedByUser && everReady()) client.connect().catch(() => undefined);
+    previous = 'end';
+  });
 }
 
 /** Options of {@link openConnection}. */

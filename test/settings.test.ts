@@ -10,6 +10,7 @@ import {
   Queue,
   connectionFromSettings,
   describeConnection,
+  durableFromSettings,
   loadSettings,
   maskUrl,
   openConnection,
@@ -146,6 +147,32 @@ describe("RQ's REDIS_* settings", () => {
     ];
     for (const [settings, message] of bad) {
       assert.throws(() => redisOptionsFromSettings(settings), (error: Error) => error instanceof ConfigurationError && message.test(error.message), JSON.stringify(settings));
+    }
+  });
+
+  test('DURABLE: { REPLICAS, TIMEOUT } gives the durable option of a Queue or Worker; false or no is off', () => {
+    const cases: Array<[unknown, unknown]> = [
+      [undefined, undefined],
+      [null, undefined],
+      [false, undefined],
+      ['no', undefined],
+      [{ REPLICAS: 2 }, { replicas: 2 }],
+      [{ REPLICAS: '2', TIMEOUT: '0.5' }, { replicas: 2, timeout: 0.5 }],
+      [{ REPLICAS: 1, TIMEOUT: 3 }, { replicas: 1, timeout: 3 }],
+    ];
+    for (const [DURABLE, expected] of cases) assert.deepEqual(durableFromSettings({ DURABLE } as never), expected, JSON.stringify(DURABLE));
+    const bad: Array<[unknown, RegExp]> = [
+      ['maybe', /DURABLE is a boolean/],
+      [true, /DURABLE needs REPLICAS, the number of replicas of the primary: DURABLE = \{ REPLICAS: 2 \}/],
+      ['True', /DURABLE needs REPLICAS/],
+      [{ TIMEOUT: 3 }, /DURABLE needs REPLICAS/],
+      [{ REPLICAS: 0 }, /DURABLE\.REPLICAS must be at least 1/],
+      [{ REPLICAS: 'two' }, /DURABLE\.REPLICAS must be a whole number/],
+      [{ REPLICAS: 1, TIMEOUT: 0 }, /DURABLE\.TIMEOUT must be a positive number of seconds/],
+      [{ REPLICA: 1 }, /DURABLE has unknown key\(s\) REPLICA: use REPLICAS and TIMEOUT/],
+    ];
+    for (const [DURABLE, message] of bad) {
+      assert.throws(() => durableFromSettings({ DURABLE } as never), (error: Error) => error instanceof ConfigurationError && message.test(error.message), JSON.stringify(DURABLE));
     }
   });
 });

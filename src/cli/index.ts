@@ -19,6 +19,7 @@ import {
   VERSION,
   Worker,
   callString,
+  durableFromSettings,
   importFunction,
   validateJobId,
   isSuspended,
@@ -142,7 +143,8 @@ withLoggingOptions(withSharedOptions(program.command('worker')))
     };
     const exceptionHandlers = await Promise.all(flags.exceptionHandler.map((name) => checkFlag('--exception-handler', () => importFunction(name, paths)))) as ExceptionHandler[];
     const settings = await settingsOf(flags);
-    const connection = await connect(flags);
+    const durable = durableFromSettings(settings);
+    const connection = await connect(flags, { reportFailover: false });
     try {
       // A worker of a pool waits out a suspension (the Worker pauses by itself); alone, it refuses, as RQ's.
       const inPool = process.env[POOL_WORKER_ENV] === '1' && typeof process.send === 'function';
@@ -154,6 +156,7 @@ withLoggingOptions(withSharedOptions(program.command('worker')))
         serializer,
         ...tuning,
         exceptionHandlers,
+        ...(durable !== undefined && { durable }),
         ...((flags.name ?? settings.NAME) !== undefined && { name: String(flags.name ?? settings.NAME) }),
         logger: { debug: logger.debug, info: logger.debug, warn: logger.warn, error: logger.error },
       });
@@ -403,9 +406,10 @@ withSharedOptions(program.command('enqueue'))
     if (flags.scheduleIn !== undefined && flags.scheduleAt !== undefined) throw new UsageError("You can't specify both --schedule-in and --schedule-at.");
     if (flags.scheduleIn !== undefined) options.in = duration(flags.scheduleIn, '--schedule-in', 0, 'a delay cannot be negative')!;
     if (flags.scheduleAt !== undefined) options.at = parseScheduleAt(flags.scheduleAt);
+    const durable = durableFromSettings(await settingsOf(flags));
     const connection = await connect(flags);
     try {
-      const job = await new Queue(flags.queue, { connection, serializer }).enqueueCall(func, options);
+      const job = await new Queue(flags.queue, { connection, serializer, ...(durable !== undefined && { durable }) }).enqueueCall(func, options);
       if (!flags.quiet) {
         const colors = colorsFor(process.stdout);
         const when = job.status === 'scheduled' ? ` (scheduled${options.at ? ` at ${options.at.toISOString()}` : ''})` : job.status === 'deferred' ? ' (deferred until its dependencies finish)' : '';

@@ -5,7 +5,7 @@
 import { Option, type Command } from 'commander';
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { JSONSerializer, RQError, loadSettings, openConnection, redisOptionsFromUrl, type RQSettings, type RedisConnection, type Serializer } from '../index.js';
+import { JSONSerializer, RQError, loadSettings, onFailover, openConnection, redisOptionsFromUrl, type RQSettings, type RedisConnection, type Serializer } from '../index.js';
 
 /** The shared options, as commander parses them. */
 export interface SharedFlags {
@@ -71,9 +71,11 @@ const open = new Set<RedisConnection>();
 
 /**
  * Opens the connection the shared options describe. While Redis is unreachable later on, says so
- * in one line on stderr (not a stack trace at each reconnection attempt), and once more when back.
+ * in one line on stderr (not a stack trace at each reconnection attempt), and once more when back;
+ * and when it comes back at another server (a failover), says that too, unless
+ * `reportFailover` is false (`rq worker`, whose Worker logs it).
  */
-export async function connect(flags: SharedFlags): Promise<RedisConnection> {
+export async function connect(flags: SharedFlags, options: { reportFailover?: boolean } = {}): Promise<RedisConnection> {
   const connection = await openConnection(await settingsOf(flags));
   open.add(connection);
   let down = false;
@@ -85,6 +87,11 @@ export async function connect(flags: SharedFlags): Promise<RedisConnection> {
     if (down) process.stderr.write('Redis connection back\n');
     down = false;
   });
+  if (options.reportFailover ?? true) {
+    onFailover(connection, ({ previous, current }) => {
+      process.stderr.write(`Redis primary changed from ${previous} to ${current}: writes ${previous} acknowledged just before the switch may be lost (replication is asynchronous)\n`);
+    });
+  }
   return connection;
 }
 

@@ -29,7 +29,9 @@ import {
   DEFAULT_WORKER_TTL,
   HEARTBEAT_GRACE,
 } from '../defaults.js';
-import { InvalidArgumentError, JobStoppedError, JobTimeoutError, RedisOutOfMemoryError, ShutDownImminentError, UnknownFunctionError } from '../errors.js';
+import { confirmWrites, currentSocket, resolveDurability, type Durability } from '../durable.js';
+import { InvalidArgumentError, JobStoppedError, JobTimeoutError, RedisOutOfMemoryError, ReplicationTimeoutError, ShutDownImminentError, UnknownFunctionError } from '../errors.js';
+import { onFailover, type FailoverInfo } from '../failover.js';
 import { redisErrorKind, rejectAsRQError, scrubConnectionErrors, toRQError } from '../redis-errors.js';
 import { importFunction, type TaskFunction } from '../functions.js';
 import { Job, type CallbackKind } from '../job.js';
@@ -154,6 +156,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
   readonly #exceptionHandlers: ExceptionHandler[];
   readonly #disableDefaultExceptionHandler: boolean;
   readonly #log: Logger;
+  readonly #durability: Durability | undefined;
   readonly #presence: Presence;
   readonly #maintenance: MaintenanceContext;
   readonly #slots: Slot[];
@@ -228,6 +231,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.#exceptionHandlers = [...(options.exceptionHandlers ?? [])];
     this.#disableDefaultExceptionHandler = options.disableDefaultExceptionHandler ?? false;
     this.#log = options.logger ?? SILENT;
+    this.#durability = resolveDurability(options.durable, `Worker '${this.name}'`);
     this.#presence = new Presence(this.connection, this.queueNames, this.#workerTtl);
     this.#maintenance = { connection: this.connection, serializer: this.#serializer, queueNames: this.queueNames, maxAbandonedRequeues: this.#maxAbandonedRequeues };
     if (options.isolated && (Array.isArray(options.tasks) ? options.tasks.length > 0 : Object.keys(options.tasks ?? {}).length > 0)) {
@@ -313,6 +317,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     if (scheduler && !options.burst) {
       timers.push(setInterval(() => void scheduler.tick().catch((error: unknown) => this.#backgroundError(error)), SCHEDULER_INTERVAL * 1000));
     }
+    const stopWatching = onFailover(this.connection, (failover) => this.#failedOver(failover));
     try {
       await scheduler?.tick().catch((error: unknown) => this.#backgroundError(error));
       // Neither step may end the worker when Redis blinks at startup: both are retried later.
@@ -322,6 +327,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     } finally {
       this.#stopping = true; // the loop is over: steps still to come end jobs and start none
       for (const timer of timers) clearInterval(timer);
+      stopWatching();
       await scheduler?.release().catch((error: unknown) => this.#backgroundError(error));
       if (this.#cold) this.#interruptAll();
       while (this.#isBusy()) await this.#nextChange();
@@ -452,6 +458,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
           }),
         },
       );
+      if (this.#durability && endings.length > 0) await this.#confirmEndings(endings, currentSocket(this.connection), this.#durability);
       if (result.suspended) this.#suspended = true;
       if (asked.length > 0 && !result.suspended) this.#drained = result.started.length < asked.length;
       endings.forEach(({ slot, running, record }, index) => {
@@ -838,6 +845,42 @@ export class Worker extends EventEmitter<WorkerEvents> {
       } catch (handlerError) {
         this.#backgroundError(handlerError); // a broken handler never stops the worker
       }
+    }
+  }
+
+  /**
+   * Durable mode: waits until the replicas have the endings a step recorded (`socket` answered the
+   * step); reports those they did not confirm. Never rejects.
+   */
+  async #confirmEndings(endings: readonly PendingEnding[], socket: object | undefined, durability: Durability): Promise<void> {
+    const { confirmed, reason } = await confirmWrites(this.connection, socket, durability);
+    if (confirmed >= durability.replicas) return;
+    const error = new ReplicationTimeoutError('Ended job(s)', {
+      jobIds: endings.map(({ running }) => running.id),
+      replicas: durability.replicas,
+      confirmed,
+      timeout: durability.timeoutMs / 1000,
+      reason,
+    });
+    this.#log.warn(`${this.name}: ${error.message}`);
+    try {
+      this.emit('replication:timeout', error);
+    } catch (listenerError) {
+      this.#backgroundError(listenerError);
+    }
+  }
+
+  /** The connection now talks to another server: says so, once per switch. */
+  #failedOver(failover: FailoverInfo): void {
+    const hint = this.#durability ? 'job endings the replicas did not confirm are reported' : 'durable mode confirms each ending with WAIT';
+    this.#log.warn(
+      `${this.name}: Redis primary changed from ${failover.previous} to ${failover.current}: job endings and enqueues ${failover.previous} ` +
+        `acknowledged just before the switch may be lost, as replication is asynchronous (${hint}).`,
+    );
+    try {
+      this.emit('connection:failover', failover);
+    } catch (error) {
+      this.#backgroundError(error); // a throwing event listener never stops the worker
     }
   }
 

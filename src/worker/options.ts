@@ -9,6 +9,9 @@ import type { Serializer } from '../serializers/index.js';
 import type { Task } from '../task.js';
 import type { WorkerCommand } from '../commands.js';
 import type { IsolationOptions } from './isolated.js';
+import type { DurableOptions } from '../durable.js';
+import type { ReplicationTimeoutError } from '../errors.js';
+import type { FailoverInfo } from '../failover.js';
 
 /**
  * Called when a job fails, after the job is recorded, as RQ's exception handlers: in order; a
@@ -86,6 +89,15 @@ export interface WorkerOptions extends ConnectionOptions {
   disableDefaultExceptionHandler?: boolean;
   /** Where to log. @default silent */
   logger?: Logger;
+  /**
+   * Durable mode: after each step that records job endings, wait until `replicas` replicas have it
+   * (Redis' `WAIT`), at most `timeout` seconds (default 1); events such as `job:finished` come after. An ending
+   * they did not confirm is reported (`replication:timeout` and a warning); it stands on the
+   * primary, and the worker cannot undo it. Give `replicas` the number of replicas of the primary:
+   * see {@link DurableOptions}.
+   * @default off
+   */
+  durable?: DurableOptions;
 }
 
 /** Options of {@link Worker.work}. */
@@ -126,5 +138,16 @@ export interface WorkerEvents {
   'redis:full': [error: RedisOutOfMemoryError];
   /** The endings held while Redis refused them are recorded: the worker takes jobs again. */
   'redis:writable': [];
+  /**
+   * The worker's connection became ready at another server than before: a failover. What the old
+   * primary acknowledged just before may be lost (Redis replicates asynchronously).
+   */
+  'connection:failover': [failover: FailoverInfo];
+  /**
+   * Durable mode: replicas did not confirm the endings of these jobs in time. The endings stand on
+   * the primary; should it fail over before a replica has them, the jobs show as started again
+   * and run once more after the abandoned-job sweep.
+   */
+  'replication:timeout': [error: ReplicationTimeoutError];
 }
 

@@ -218,7 +218,10 @@ export interface SentinelGroup {
   readonly masterName: string;
   readonly password: string | undefined;
   readonly primary: RedisProcess;
+  /** The (first) replica. */
   readonly replica: RedisProcess;
+  /** Every replica, the first one included. */
+  readonly replicas: readonly RedisProcess[];
   readonly sentinels: readonly RedisProcess[];
   /** `[['127.0.0.1', port], ...]`, as RQ's `SENTINEL.INSTANCES`. */
   readonly instances: Array<[string, number]>;
@@ -231,17 +234,18 @@ export interface SentinelGroup {
  * Starts the Sentinel recipe of RELIABILITY.md §3.5 on free ports (down-after 1000 ms,
  * failover-timeout 5000 ms) and waits until the sentinels see each other and the replica is in sync.
  * With `password`, the servers and the sentinels all require it (as RQ 1.13 sends one password
- * to both).
+ * to both); with `replicas`, that many replicas (default 1).
  */
-export async function startSentinelGroup(options: { masterName?: string; password?: string } = {}): Promise<SentinelGroup> {
+export async function startSentinelGroup(options: { masterName?: string; password?: string; replicas?: number } = {}): Promise<SentinelGroup> {
   const masterName = options.masterName ?? 'mymaster';
   const password = options.password;
   const auth = password ? { password } : {};
   const primary = await startRedis({ ...auth, args: password ? ['--masterauth', password] : [] });
-  const replica = await startRedis({
-    ...auth,
-    args: ['--replicaof', '127.0.0.1', String(primary.port), ...(password ? ['--masterauth', password] : [])],
-  });
+  const replicas: RedisProcess[] = [];
+  for (let i = 0; i < (options.replicas ?? 1); i++) {
+    replicas.push(await startRedis({ ...auth, args: ['--replicaof', '127.0.0.1', String(primary.port), ...(password ? ['--masterauth', password] : [])] }));
+  }
+  const replica = replicas[0]!;
   const sentinelConfig = [
     `sentinel monitor ${masterName} 127.0.0.1 ${primary.port} 2`,
     `sentinel down-after-milliseconds ${masterName} 1000`,
@@ -252,29 +256,32 @@ export async function startSentinelGroup(options: { masterName?: string; passwor
   const sentinels: RedisProcess[] = [];
   for (let i = 0; i < 3; i++) sentinels.push(await startRedis({ ...auth, sentinelConfig }));
   const stop = async () => {
-    await Promise.all([...sentinels, replica, primary].map((server) => server.stop()));
+    await Promise.all([...sentinels, ...replicas, primary].map((server) => server.stop()));
   };
   const probe = adminClient(sentinels[0]!, password);
-  const replicaAdmin = adminClient(replica, password);
+  const replicaAdmins = replicas.map((server) => adminClient(server, password));
   try {
     await waitUntil(async () => {
       const fields = (await probe.call('SENTINEL', 'master', masterName)) as string[];
       const field = (name: string) => fields[fields.indexOf(name) + 1];
-      return field('num-other-sentinels') === '2' && field('num-slaves') === '1';
-    }, 20_000, 'sentinels to see each other and the replica');
-    await waitUntil(async () => (await replicaAdmin.info('replication')).includes('master_link_status:up'), 20_000, 'the replica to sync');
+      return field('num-other-sentinels') === '2' && field('num-slaves') === String(replicas.length);
+    }, 20_000, 'sentinels to see each other and the replicas');
+    for (const replicaAdmin of replicaAdmins) {
+      await waitUntil(async () => (await replicaAdmin.info('replication')).includes('master_link_status:up'), 20_000, 'the replicas to sync');
+    }
   } catch (error) {
     await stop();
     throw error;
   } finally {
     probe.disconnect();
-    replicaAdmin.disconnect();
+    for (const replicaAdmin of replicaAdmins) replicaAdmin.disconnect();
   }
   return {
     masterName,
     password,
     primary,
     replica,
+    replicas,
     sentinels,
     instances: sentinels.map((s) => ['127.0.0.1', s.port]),
     async currentMasterPort() {
@@ -302,4 +309,31 @@ export async function waitUntil(condition: () => Promise<boolean> | boolean, tim
     if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
     await sleep(50);
   }
+}
+
+/**
+ * Fails when a client connection is still open on any of `servers` (2 s allowed for closes to
+ * arrive), other than the harness' admin clients, the sentinels' own links (`sentinel-*`) and
+ * replication links. Leftovers are closed first, so that only the test that leaked them fails.
+ */
+export async function assertServersIdle(servers: readonly Pick<RedisProcess, 'port'>[], password?: string): Promise<void> {
+  const left: string[] = [];
+  for (const server of servers) {
+    const admin = adminClient(server, password);
+    const leftovers = async () =>
+      ((await admin.client('LIST')) as string)
+        .split('\n')
+        .filter((line) => line.trim() !== '' && !/\bname=(rqts-test-admin|sentinel-)/.test(line) && !/\bflags=\w*[SM]/.test(line));
+    try {
+      await waitUntil(async () => (await leftovers()).length === 0, 2000, 'test clients to close');
+    } catch {
+      for (const line of await leftovers()) {
+        left.push(`port ${server.port}: ${line}`);
+        await admin.client('KILL', 'ID', /\bid=(\d+)/.exec(line)![1]!).catch(() => {});
+      }
+    } finally {
+      admin.disconnect();
+    }
+  }
+  if (left.length > 0) throw new Error(`The test left ${left.length} connection(s) open:\n${left.join('\n')}`);
 }

@@ -26,6 +26,7 @@ import {
 } from '../src/index.js';
 import {
   adminClient,
+  assertServersIdle,
   freePort,
   sleep,
   startRedis,
@@ -105,30 +106,6 @@ async function rejectionOf(promise: Promise<unknown>, startedAt: number, boundMs
   }
 }
 
-/**
- * Fails when any client connection other than the harness' admin clients, the sentinels' own
- * links and replication links is still open on `servers` (2 s allowed for closes to arrive).
- * Leftovers are closed first, so that only the test that leaked them fails.
- */
-async function assertNoClientsLeft(servers: readonly RedisProcess[], password?: string): Promise<void> {
-  const left: string[] = [];
-  for (const server of servers) {
-    const admin = adminClient(server, password);
-    // Unnamed, and not a replication link (S: a replica of this server, M: its own master).
-    const leftovers = async () => ((await admin.client('LIST')) as string).split('\n').filter((line) => /\bname= /.test(line) && !/\bflags=\w*[SM]/.test(line));
-    try {
-      await waitUntil(async () => (await leftovers()).length === 0, 2000, 'test clients to close');
-    } catch {
-      for (const line of await leftovers()) {
-        left.push(`port ${server.port}: ${line}`);
-        await admin.client('KILL', 'ID', /\bid=(\d+)/.exec(line)![1]!).catch(() => {});
-      }
-    } finally {
-      admin.disconnect();
-    }
-  }
-  assert.deepEqual(left, [], `The test left ${left.length} connection(s) open`);
-}
 
 /** Runs the built examples/sentinel.ts as a child process, as a user would. */
 function runExample(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -155,7 +132,7 @@ describe('Sentinel: a primary, a replica and three sentinels', () => {
   });
 
   afterEach(async () => {
-    await assertNoClientsLeft([...(primaryKilled ? [] : [group.primary]), group.replica, ...group.sentinels]);
+    await assertServersIdle([...(primaryKilled ? [] : [group.primary]), group.replica, ...group.sentinels]);
   });
 
   test('openConnection reaches the primary: an enqueue lands there, in SENTINEL.DB', async () => {
@@ -373,7 +350,7 @@ describe('Sentinel with a password on the servers and the sentinels', () => {
   });
 
   afterEach(async () => {
-    await assertNoClientsLeft([group.primary, group.replica, ...group.sentinels], password);
+    await assertServersIdle([group.primary, group.replica, ...group.sentinels], password);
   });
 
   /** Records what this process writes to stdout and stderr (stderr is held back) and its warnings. */

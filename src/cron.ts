@@ -26,9 +26,9 @@ import { resolveConnection, type ConnectionOptions, type RedisConnection } from 
 import { DEFAULT_RESULT_TTL } from './defaults.js';
 import { ConfigurationError, InvalidArgumentError, RQError } from './errors.js';
 import type { Job, Kwargs } from './job.js';
-import { CRON_SCHEDULERS_KEY, JOB_KEY_PREFIX, QUEUES_KEY, cronJobHistoryKey, cronSchedulerKey } from './keys.js';
+import { CRON_SCHEDULERS_KEY, cronJobHistoryKey, cronSchedulerKey } from './keys.js';
 import { Queue, createJob, type EnqueueOptions } from './queue.js';
-import { scripts } from './scripts/index.js';
+import { enqueueCronJob } from './scripts/enqueue-cron-job.js';
 import { serverTime } from './server-time.js';
 import { taskName, type Task } from './task.js';
 import { parseDuration, type Duration } from './timeouts.js';
@@ -357,13 +357,19 @@ export class CronScheduler extends EventEmitter<CronSchedulerEvents> {
       job.origin = cronJob.queueName;
       job.status = 'queued';
       job.enqueuedAt = now;
-      const fields = Object.entries(job.toHash()).flat();
-      const [written, latest] = (await scripts(this.connection).enqueueCronJob(
-        [this.#queue(cronJob.queueName).key, QUEUES_KEY, cronJobHistoryKey(cronJob.name)],
-        [JOB_KEY_PREFIX, job.id, at.getTime() / 1000, cronJob.interval ?? 0.001, job.ttl ?? '', HISTORY_LIMIT, HISTORY_TTL, ...fields],
-      )) as [number, string];
-      cronJob.recordRun(new Date(Number(latest) * 1000), now);
-      if (written === 1) {
+      const { written, latest } = await enqueueCronJob(this.connection, {
+        name: cronJob.name,
+        queue: cronJob.queueName,
+        id: job.id,
+        fields: job.toHash(),
+        ttl: job.ttl,
+        at: at.getTime() / 1000,
+        gap: cronJob.interval ?? 0.001,
+        historyLimit: HISTORY_LIMIT,
+        historyTtl: HISTORY_TTL,
+      });
+      cronJob.recordRun(new Date(latest * 1000), now);
+      if (written) {
         enqueued.push(job);
         this.emit('job:enqueued', cronJob, job);
       }

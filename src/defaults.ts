@@ -33,6 +33,9 @@ export const DEAD_WORKER_TTL = 60;
 /** Number of entries kept in a job's results stream (`XADD ... MAXLEN ~ 10`). */
 export const RESULTS_STREAM_MAXLEN = 10;
 
+/** How long a queue's throughput counts of an hour are kept, in seconds: 25 hours, so that the last 24 are whole. */
+export const THROUGHPUT_TTL = 90_000;
+
 /** The queue used when none is named. */
 export const DEFAULT_QUEUE_NAME = 'default';
 

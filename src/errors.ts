@@ -120,3 +120,46 @@ export class ReplicationTimeoutError extends RQError {
     this.timeout = timeout;
   }
 }
+
+/**
+ * What a script's negative reply means: one code per condition, the same in every script. The Lua
+ * prelude (scripts/prelude.ts) defines them by name (`FAILURE.NO_SUCH_JOB`), so that a script
+ * never writes a bare number and a caller never guesses what `-1` meant there.
+ */
+export const SCRIPT_FAILURES = {
+  /** The job is not in the registry the caller named. */
+  NOT_IN_REGISTRY: -1,
+  /** The job hash does not exist. */
+  NO_SUCH_JOB: -2,
+  /** A key of another type stands where the job hash should be. */
+  NOT_A_JOB: -3,
+  /** A dependency does not exist. */
+  NO_SUCH_DEPENDENCY: -4,
+  /** A dependency would make a cycle. */
+  DEPENDENCY_CYCLE: -5,
+  /** A unique job's id exists already. */
+  DUPLICATE_JOB: -6,
+  /** A scheduled time is in the past by Redis' clock. */
+  SCHEDULED_IN_PAST: -7,
+  /** The job is canceled already. */
+  ALREADY_CANCELED: -8,
+} as const;
+
+/** A script failure code. */
+export type ScriptFailureCode = (typeof SCRIPT_FAILURES)[keyof typeof SCRIPT_FAILURES];
+
+const FAILURE_CLASSES: Record<ScriptFailureCode, new (message: string) => RQError> = {
+  [SCRIPT_FAILURES.NOT_IN_REGISTRY]: InvalidJobOperationError,
+  [SCRIPT_FAILURES.NO_SUCH_JOB]: NoSuchJobError,
+  [SCRIPT_FAILURES.NOT_A_JOB]: InvalidJobOperationError,
+  [SCRIPT_FAILURES.NO_SUCH_DEPENDENCY]: InvalidJobDependencyError,
+  [SCRIPT_FAILURES.DEPENDENCY_CYCLE]: InvalidJobDependencyError,
+  [SCRIPT_FAILURES.DUPLICATE_JOB]: DuplicateJobError,
+  [SCRIPT_FAILURES.SCHEDULED_IN_PAST]: InvalidArgumentError,
+  [SCRIPT_FAILURES.ALREADY_CANCELED]: InvalidJobOperationError,
+};
+
+/** The error for script failure `code`, with the message its caller words for it. */
+export function scriptFailure(code: ScriptFailureCode, message: string): RQError {
+  return new FAILURE_CLASSES[code](message);
+}

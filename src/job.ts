@@ -7,28 +7,13 @@ import { randomUUID } from 'node:crypto';
 import { resolveConnection, type ConnectionOptions, type RedisConnection } from './connection.js';
 import { DeserializationError, InvalidArgumentError, InvalidJobOperationError, NoSuchJobError } from './errors.js';
 import { scrubConnectionErrors } from './redis-errors.js';
-import {
-  GROUP_KEY_PREFIX,
-  JOB_KEY_PREFIX,
-  QUEUES_KEY,
-  QUEUE_KEY_PREFIX,
-  canceledRegistryKey,
-  deferredRegistryKey,
-  dependentsKey,
-  failedRegistryKey,
-  finishedRegistryKey,
-  jobKey,
-  queueKey,
-  resultsKey,
-  scheduledRegistryKey,
-  startedRegistryKey,
-} from './keys.js';
+import { dependentsKey, failedRegistryKey, jobKey, queueKey, resultsKey } from './keys.js';
 import { DEFAULT_CALLBACK_TIMEOUT, toCallback, type CallbackRef } from './callback.js';
 import { Dependency, toDependency, type DependsOn } from './dependency.js';
-import { FailedJobRegistry } from './registries/index.js';
 import type { Repeat } from './repeat.js';
 import { pythonJsonList, type Retry } from './retry.js';
-import { scripts } from './scripts/index.js';
+import { cancelJob as cancelJobScript, deleteJob as deleteJobScript } from './scripts/delete-job.js';
+import { requeueJob as requeueJobScript } from './scripts/requeue-job.js';
 import { JSONSerializer, type Serializer } from './serializers/index.js';
 import { formatTimestamp, parseTimestamp } from './timestamps.js';
 import { zlibUnwrap, zlibWrap } from './zlib-format.js';
@@ -462,7 +447,8 @@ export class Job<R = unknown> {
    */
   async requeue(options: { atFront?: boolean } = {}): Promise<Job<R>> {
     if (this.origin === undefined) throw new InvalidJobOperationError(`Job ${this.id} has no origin queue: it was never enqueued.`);
-    const requeued = await new FailedJobRegistry(this.origin, { connection: this.connection, serializer: this.serializer }).requeue(this.id, options);
+    await requeueJobScript(this.connection, { registry: failedRegistryKey(this.origin), id: this.id, atFront: options.atFront });
+    const requeued = await Job.fetch(this.id, { connection: this.connection, serializer: this.serializer });
     this.status = requeued.status;
     // The same job, read again: it calls the same function, so it returns what this one does.
     return requeued as Job<R>;
@@ -625,18 +611,9 @@ export interface DeleteOptions {
   deleteDependents?: boolean;
 }
 
-/** The queue key prefix and the registry key prefixes, in the order remove-from-place.lib.lua reads them. */
-function placePrefixes(): string[] {
-  return [QUEUE_KEY_PREFIX, ...[startedRegistryKey, finishedRegistryKey, failedRegistryKey, deferredRegistryKey, scheduledRegistryKey, canceledRegistryKey].map((key) => key(''))];
-}
-
 /** Deletes job `id` (see {@link Job.delete}), in one script. Resolves to whether it existed. */
-export async function deleteJob(connection: RedisConnection, id: string, options: DeleteOptions = {}): Promise<boolean> {
-  const existed = await scripts(connection).deleteJob(
-    [jobKey(id)],
-    [id, options.removeFromQueue === false ? '0' : '1', options.deleteDependents ? '1' : '0', JOB_KEY_PREFIX, ...placePrefixes(), GROUP_KEY_PREFIX],
-  );
-  return existed === 1;
+export function deleteJob(connection: RedisConnection, id: string, options: DeleteOptions = {}): Promise<boolean> {
+  return deleteJobScript(connection, id, options);
 }
 
 /**
@@ -645,12 +622,7 @@ export async function deleteJob(connection: RedisConnection, id: string, options
  */
 export async function cancelJob(id: string, options: ConnectionOptions & { enqueueDependents?: boolean } = {}): Promise<void> {
   const connection = resolveConnection(options.connection, `cancelJob('${id}')`);
-  const result = await scripts(connection).cancelJob(
-    [jobKey(id), QUEUES_KEY],
-    [id, options.enqueueDependents ? '1' : '0', JOB_KEY_PREFIX, ...placePrefixes()],
-  );
-  if (result === -1) throw new InvalidJobOperationError(`Cannot cancel already canceled job: ${id}`);
-  if (result === -2) throw new NoSuchJobError(`No such job: ${jobKey(id)}`);
+  await cancelJobScript(connection, id, options.enqueueDependents ?? false);
 }
 
 /**

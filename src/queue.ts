@@ -7,9 +7,9 @@ import { resolveConnection, type ConnectionOptions, type RedisConnection } from 
 import { callString } from './call-string.js';
 import { DEFAULT_JOB_TIMEOUT, DEFAULT_QUEUE_NAME, DEFAULT_RESULT_TTL } from './defaults.js';
 import { confirmWrites, currentSocket, resolveDurability, type DurableOptions, type Durability } from './durable.js';
-import { DuplicateJobError, InvalidArgumentError, InvalidJobDependencyError, ReplicationTimeoutError, UnknownFunctionError } from './errors.js';
+import { DuplicateJobError, InvalidArgumentError, ReplicationTimeoutError, UnknownFunctionError } from './errors.js';
 import { Job, type Kwargs } from './job.js';
-import { GROUPS_KEY, JOB_KEY_PREFIX, MEMORY_GUARD_KEY, QUEUES_KEY, deferredRegistryKey, groupKey, dependenciesKey, dependentsKey, queueKey, queueNameFromKey, scheduledRegistryKey } from './keys.js';
+import { GROUPS_KEY, JOB_KEY_PREFIX, QUEUES_KEY, groupKey, queueKey, queueNameFromKey } from './keys.js';
 import type { DependsOn } from './dependency.js';
 import type { CallbackRef } from './callback.js';
 import { Repeat } from './repeat.js';
@@ -17,8 +17,9 @@ import { Retry } from './retry.js';
 import { definedTask, taskName, type Task } from './task.js';
 import { serverTime } from './server-time.js';
 import { formatTimestamp } from './timestamps.js';
-import { execute, Interruption } from './worker/execute.js';
-import { applyEnding, finishJob, type Outcome } from './worker/transitions.js';
+import { execute, Interruption } from './execute.js';
+import { applyEnding, type Outcome } from './ending.js';
+import { finishJob } from './scripts/finish-and-start-jobs.js';
 import {
   CanceledJobRegistry,
   DeferredJobRegistry,
@@ -27,8 +28,8 @@ import {
   ScheduledJobRegistry,
   StartedJobRegistry,
 } from './registries/index.js';
-import { scripts } from './scripts/index.js';
-import { pack, type Packable } from './scripts/pack.js';
+import { emptyQueue } from './scripts/empty-queue.js';
+import { enqueueJob, enqueueJobs, type BatchJob, type Placement } from './scripts/enqueue-jobs.js';
 import { JSONSerializer, type Serializer } from './serializers/index.js';
 import { parseDuration, parseJobTimeout, type Duration } from './timeouts.js';
 
@@ -252,7 +253,7 @@ export class Queue {
       socket ??= currentSocket(this.connection);
     };
     const checked: Job[] = []; // enqueued one by one, by a script that checks first
-    const batch: Packable[] = [];
+    const batch: BatchJob[] = [];
     created.forEach((job, index) => {
       job.origin = this.name;
       const { options } = jobs[index]!;
@@ -261,33 +262,23 @@ export class Queue {
         return;
       }
       const due = dueTimes[index];
-      let mode: string;
-      let dueSeconds: string | number = '';
+      let placement: Placement;
       if (due !== undefined) {
         // As RQ's enqueue_at: status scheduled, no enqueued_at, scored by the due time in whole
         // seconds: the caller's time, or the delay counted in the script from server time.
         job.status = 'scheduled';
         job.enqueueAtFront = options.atFront ?? false;
-        mode = 'at' in due ? 'scheduled' : 'delayed';
-        dueSeconds = 'at' in due ? due.at.getTime() / 1000 : due.delay;
+        placement = 'at' in due ? { mode: 'scheduled', at: due.at.getTime() / 1000 } : { mode: 'delayed', delay: due.delay };
       } else {
         job.status = 'queued';
         job.enqueuedAt = enqueuedAt;
         // A queue with isAsync false stores the job but pushes nothing: it runs below.
-        mode = !this.isAsync ? 'stored' : options.atFront ? 'front' : 'tail';
+        placement = { mode: !this.isAsync ? 'stored' : options.atFront ? 'front' : 'tail' };
       }
-      const entry: Packable[] = [job.id, mode, dueSeconds, job.ttl ?? ''];
-      const fields = job.toHash();
-      for (const field in fields) entry.push(field, fields[field]!);
-      batch.push(entry);
+      batch.push({ id: job.id, placement, ttl: job.ttl, fields: job.toHash() });
     });
     if (batch.length > 0) {
-      const group = groupId === undefined ? ['', '', ''] : [groupKey(groupId), GROUPS_KEY, groupId];
-      const written = (await scripts(this.connection).enqueueJobs([this.key, QUEUES_KEY, scheduledRegistryKey(this.name)], [JOB_KEY_PREFIX, pack(batch), ...group, PAST_TOLERANCE])) as number;
-      if (written < 0) {
-        const at = (batch[-written - 1] as Packable[])[2] as number;
-        throw new InvalidArgumentError(`Cannot schedule at ${new Date(at * 1000).toISOString()}: it is in the past by the Redis server's clock. Use enqueue() to run the job now.`);
-      }
+      await enqueueJobs(this.connection, { queue: this.name, jobs: batch, group: groupId, pastSlack: PAST_TOLERANCE });
       wrote();
     }
     // After the batch: a job of the batch may depend on an earlier one.
@@ -325,26 +316,16 @@ export class Queue {
    * id exists; else at once when its dependencies are all done, else deferred.
    */
   async #enqueueChecked(job: Job, options: EnqueueOptions): Promise<void> {
-    const fields = Object.entries(job.toHash()).flat();
-    const [result, detail] = (await scripts(this.connection).enqueueJob(
-      [job.key, this.key, deferredRegistryKey(this.name), QUEUES_KEY, dependenciesKey(job.id), dependentsKey(job.id), MEMORY_GUARD_KEY],
-      [
-        job.id,
-        JOB_KEY_PREFIX,
-        options.atFront ? '1' : '0',
-        job.allowDependencyFailures ? '1' : '0',
-        job.ttl === undefined ? '' : job.ttl,
-        formatTimestamp(new Date()),
-        options.unique ? '1' : '0',
-        job.dependencyIds.length,
-        ...job.dependencyIds,
-        ...fields,
-      ],
-    )) as [number, string?];
-    if (result === -1) throw new InvalidJobDependencyError(`Job ${job.id} depends on job ${detail}, which does not exist (rq:job:${detail}). Enqueue the dependency first.`);
-    if (result === -3) throw new DuplicateJobError(`Job ${job.id} exists already (rq:job:${job.id}): a unique job is enqueued only once.`);
-    if (result === -2) throw new InvalidJobDependencyError(`Job ${job.id} cannot depend on job ${detail}: ${detail} already depends on ${job.id}, which would make a cycle.`);
-    job.status = result === 1 ? 'queued' : 'deferred';
+    job.status = await enqueueJob(this.connection, {
+      id: job.id,
+      queue: this.name,
+      fields: job.toHash(),
+      dependencyIds: job.dependencyIds,
+      allowDependencyFailures: job.allowDependencyFailures ?? false,
+      atFront: options.atFront ?? false,
+      unique: options.unique ?? false,
+      ttl: job.ttl,
+    });
   }
 
   /**
@@ -533,7 +514,7 @@ export class Queue {
    * Registries are untouched, as in RQ. Returns the number of jobs removed.
    */
   async empty(): Promise<number> {
-    return (await scripts(this.connection).emptyQueue([this.key], [JOB_KEY_PREFIX])) as number;
+    return emptyQueue(this.connection, this.name);
   }
 }
 

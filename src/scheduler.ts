@@ -6,8 +6,7 @@
  * lock expires and another takes over. Due times are compared with Redis server time.
  */
 import type { RedisConnection } from './connection.js';
-import { JOB_KEY_PREFIX, QUEUES_KEY, queueKey, scheduledRegistryKey, schedulerLockKey } from './keys.js';
-import { scripts } from './scripts/index.js';
+import { enqueueDueJobs, releaseSchedulerLock } from './scripts/enqueue-due-jobs.js';
 
 /** Seconds between two passes (RQ's scheduler interval). */
 export const SCHEDULER_INTERVAL = 1;
@@ -40,11 +39,8 @@ export class Scheduler {
     let moved = 0;
     for (const queue of this.#queues) {
       const held = this.#held.has(queue);
-      const result = (await scripts(this.#connection).enqueueDueJobs(
-        [schedulerLockKey(queue), scheduledRegistryKey(queue), queueKey(queue), QUEUES_KEY],
-        [this.#pid, LOCK_TTL, held ? '1' : '0', JOB_KEY_PREFIX, BATCH],
-      )) as number;
-      if (result < 0) this.#held.delete(queue);
+      const result = await enqueueDueJobs(this.#connection, { queue, holder: this.#pid, lockTtl: LOCK_TTL, holding: held, batch: BATCH });
+      if (result === undefined) this.#held.delete(queue);
       else {
         this.#held.add(queue);
         moved += result;
@@ -55,7 +51,7 @@ export class Scheduler {
 
   /** Releases the locks this scheduler holds, so another can take over at once. */
   async release(): Promise<void> {
-    for (const queue of this.#held) await scripts(this.#connection).releaseLock([schedulerLockKey(queue)], [this.#pid]);
+    for (const queue of this.#held) await releaseSchedulerLock(this.#connection, queue, this.#pid);
     this.#held.clear();
   }
 }

@@ -11,6 +11,7 @@ import {
   Queue,
   TimeoutFormatError,
 } from '../src/index.js';
+import { enqueueJobs } from '../src/scripts/enqueue-jobs.js';
 import { useRedis } from './harness/index.js';
 import { skipWithoutPythonRq } from './harness/python.js';
 
@@ -81,6 +82,15 @@ describe('enqueue writes RQ 1.13\'s layout', () => {
     const b = await queue.enqueue('tasks.b');
     const c = await queue.enqueueCall('tasks.c', { atFront: true });
     assert.deepEqual(await queue.getJobIds(), [c.id, a.id, b.id]);
+  });
+
+  test('the same enqueue sent twice (a resend after a lost reply) writes the job once; the id enqueued again later is pushed again', async () => {
+    const batch = { queue: 'default', jobs: [{ id: 'once', placement: { mode: 'tail' as const }, ttl: undefined, fields: { created_at: '2026-12-02T10:00:00.000000Z', data: 'x', status: 'queued' } }], pastSlack: 1 };
+    await enqueueJobs(connection, batch);
+    await enqueueJobs(connection, batch); // what ioredis resends after a reconnect: the very same call
+    assert.deepEqual(await redis.admin.lrange('rq:queue:default', 0, -1), ['once']);
+    await enqueueJobs(connection, { ...batch, jobs: [{ ...batch.jobs[0]!, fields: { ...batch.jobs[0]!.fields, created_at: '2026-12-02T10:05:00.000000Z' } }] });
+    assert.deepEqual(await redis.admin.lrange('rq:queue:default', 0, -1), ['once', 'once'], 'a later enqueue of the id is another call: pushed, as RQ does');
   });
 
   test('bad input is a typed error, and nothing is written', async () => {

@@ -5,10 +5,10 @@
  * server-time.ts), never this process's: registries are shared by processes whose clocks differ.
  */
 import { resolveConnection, type ConnectionOptions, type RedisConnection } from '../connection.js';
-import { InvalidJobOperationError, NoSuchJobError } from '../errors.js';
+import type { NoSuchJobError } from '../errors.js'; // named in JSDoc
 import { Job, deleteJob } from '../job.js';
-import { QUEUES_KEY, QUEUE_KEY_PREFIX, jobKey } from '../keys.js';
-import { scripts } from '../scripts/index.js';
+import { removeExpiredEntries } from '../scripts/remove-expired-entries.js';
+import { requeueJob } from '../scripts/requeue-job.js';
 import { JSONSerializer, type Serializer } from '../serializers/index.js';
 import { serverSeconds } from '../server-time.js';
 
@@ -124,13 +124,7 @@ export abstract class JobRegistry {
    */
   async requeue(job: JobRef, options: { atFront?: boolean } = {}): Promise<Job> {
     const id = idOf(job);
-    const result = (await scripts(this.connection).requeueJob(
-      [this.key, jobKey(id), QUEUES_KEY],
-      [id, options.atFront ? '1' : '0', QUEUE_KEY_PREFIX],
-    )) as number;
-    if (result === -1) throw new InvalidJobOperationError(`Job ${id} is not in ${this.key}: only jobs of this registry can be requeued from it.`);
-    if (result === -2) throw new NoSuchJobError(`No such job: ${jobKey(id)} (its id was removed from ${this.key})`);
-    if (result === -3) throw new InvalidJobOperationError(`${jobKey(id)} is not a job hash (another type of key has its name): job ${id} was left in ${this.key}.`);
+    await requeueJob(this.connection, { registry: this.key, id, atFront: options.atFront });
     return Job.fetch(id, { connection: this.connection, serializer: this.serializer });
   }
 }
@@ -142,7 +136,7 @@ export abstract class ExpiringJobRegistry extends JobRegistry {
    * server, read by the script that removes them), as RQ does.
    */
   async cleanup(timestamp?: number): Promise<number> {
-    return (await scripts(this.connection).removeExpiredEntries([this.key], [timestamp === undefined ? '' : timestamp])) as number;
+    return removeExpiredEntries(this.connection, this.key, timestamp);
   }
 }
 

@@ -3,19 +3,15 @@
  * `rq:wip:<q>` started, `rq:finished:<q>`, `rq:failed:<q>`, `rq:deferred:<q>`,
  * `rq:scheduled:<q>` (score: due time), `rq:canceled:<q>`.
  */
-import { DEFAULT_FAILURE_TTL } from '../defaults.js';
 import {
-  QUEUES_KEY,
-  JOB_KEY_PREFIX,
   canceledRegistryKey,
   deferredRegistryKey,
   failedRegistryKey,
   finishedRegistryKey,
-  queueKey,
   scheduledRegistryKey,
   startedRegistryKey,
 } from '../keys.js';
-import { scripts } from '../scripts/index.js';
+import { cleanStartedRegistry } from '../scripts/clean-started-registry.js';
 import { zlibWrap } from '../zlib-format.js';
 import { ExpiringJobRegistry, PermanentJobRegistry, JobRegistry } from './base.js';
 
@@ -63,11 +59,7 @@ export class StartedJobRegistry extends JobRegistry {
     const reason = maxRequeues > 0
       ? `AbandonedJobError: the job's worker stopped sending heartbeats, and the job was abandoned ${maxRequeues + 1} times. Moved to FailedJobRegistry at ${when}`
       : `Moved to FailedJobRegistry at ${when}`;
-    const [failed, retried, requeued] = (await scripts(this.connection).cleanStartedRegistry(
-      [this.key, failedRegistryKey(this.name), scheduledRegistryKey(this.name), queueKey(this.name), QUEUES_KEY],
-      [JOB_KEY_PREFIX, options.timestamp === undefined ? '' : String(options.timestamp), zlibWrap(Buffer.from(reason)), DEFAULT_FAILURE_TTL, maxRequeues],
-    )) as [string[], string[], string[]];
-    return { failed, retried, requeued };
+    return cleanStartedRegistry(this.connection, { queue: this.name, cutoff: options.timestamp, excInfo: zlibWrap(Buffer.from(reason)), maxRequeues });
   }
 }
 

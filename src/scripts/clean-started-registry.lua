@@ -2,7 +2,7 @@
   Handles the abandoned jobs of a started registry (entries whose heartbeat score has expired),
   as RQ 1.13's StartedJobRegistry.cleanup(): a job with retries left is retried (scheduled after
   its retry interval, or enqueued at once when the interval is 0: see retry-job.lib.lua); with
-  ARGV[5] > 0, a job abandoned fewer times than that is put back on its queue; any other job is
+  ARGV[4] > 0, a job abandoned fewer times than that is put back on its queue; any other job is
   failed:
   status failed, exc_info set, the key kept for its failure_ttl, and added to the failed registry.
 
@@ -11,23 +11,22 @@
   KEYS[3]  the scheduled registry, rq:scheduled:<queue>
   KEYS[4]  the queue list, rq:queue:<queue>
   KEYS[5]  rq:queues
-  ARGV[1]  the job key prefix, "rq:job:"
-  ARGV[2]  cutoff score: entries at or below it are abandoned (epoch seconds; "" for server time)
-  ARGV[3]  exc_info for failed jobs (zlib-compressed text, as RQ stores it)
-  ARGV[4]  default failure TTL in seconds
-  ARGV[5]  how many times an abandoned job without retries is put back on its queue before it
+  ARGV[1]  cutoff score: entries at or below it are abandoned (epoch seconds; "" for server time)
+  ARGV[2]  exc_info for failed jobs (zlib-compressed text, as RQ stores it)
+  ARGV[3]  default failure TTL in seconds
+  ARGV[4]  how many times an abandoned job without retries is put back on its queue before it
            fails (its count is kept in the job's `abandoned_count` field); 0 is RQ's behaviour
   Scores and enqueued_at are server time (server-time.lib.lua).
   Returns  { ids failed, ids retried, ids requeued }
 ]]
 local time = server_time()
 local now = time.whole
-local cutoff = ARGV[2] ~= '' and tonumber(ARGV[2]) or now
+local cutoff = ARGV[1] ~= '' and tonumber(ARGV[1]) or now
 local ids = redis.call('ZRANGEBYSCORE', KEYS[1], 0, cutoff)
-local max_requeues = tonumber(ARGV[5]) or 0
+local max_requeues = tonumber(ARGV[4]) or 0
 local failed, retried, requeued = {}, {}, {}
 for _, id in ipairs(ids) do
-  local job = ARGV[1] .. id
+  local job = job_key(id)
   if redis.call('EXISTS', job) == 1 then
     if retry_job(job, id, KEYS[4], KEYS[3], KEYS[5], now, time.text) then
       table.insert(retried, id)
@@ -38,8 +37,8 @@ for _, id in ipairs(ids) do
       redis.call('RPUSH', KEYS[4], id)
       table.insert(requeued, id)
     else
-      local ttl = tonumber(redis.call('HGET', job, 'failure_ttl') or '') or tonumber(ARGV[4])
-      redis.call('HSET', job, 'status', 'failed', 'exc_info', ARGV[3])
+      local ttl = tonumber(redis.call('HGET', job, 'failure_ttl') or '') or tonumber(ARGV[3])
+      redis.call('HSET', job, 'status', 'failed', 'exc_info', ARGV[2])
       if ttl < 0 then
         redis.call('PERSIST', job)
         redis.call('ZADD', KEYS[2], ttl, id) -- RQ's FailedJobRegistry.add scores a negative TTL as itself

@@ -3,14 +3,13 @@
   Queue.empty() does. Registries are left alone (RQ does the same).
 
   KEYS[1]  the queue list, rq:queue:<name>
-  ARGV[1]  the job key prefix, "rq:job:"
   Returns  the number of job ids removed.
 ]]
 local count = 0
 while true do
   local id = redis.call('LPOP', KEYS[1])
   if not id then break end
-  redis.call('DEL', ARGV[1] .. id, ARGV[1] .. id .. ':dependents')
+  redis.call('DEL', job_key(id), dependents_key(id))
   count = count + 1
 end
 return count

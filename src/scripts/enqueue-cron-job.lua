@@ -12,31 +12,30 @@
   KEYS[1]  the queue list, rq:queue:<name>
   KEYS[2]  rq:queues
   KEYS[3]  the cron job's history, rq:cron_job:<name>:jobs
-  ARGV[1]  the job key prefix "rq:job:"
-  ARGV[2]  the job id
-  ARGV[3]  the run's time in epoch seconds (the cron tick, or for an interval the time of the pass:
+  ARGV[1]  the job id
+  ARGV[2]  the run's time in epoch seconds (the cron tick, or for an interval the time of the pass:
            Redis server time, unless the scheduler was given a clock)
-  ARGV[4]  the least gap in seconds since the latest run: a run is written only when the latest
-           is at or before ARGV[3] - ARGV[4] (the interval; for a cron expression a tiny gap, so
+  ARGV[3]  the least gap in seconds since the latest run: a run is written only when the latest
+           is at or before ARGV[2] - ARGV[3] (the interval; for a cron expression a tiny gap, so
            each tick runs once)
-  ARGV[5]  the job's TTL in seconds, or ""
-  ARGV[6]  history entries kept; ARGV[7] the history key's TTL in seconds
-  ARGV[8..] the job hash, field value ...
+  ARGV[4]  the job's TTL in seconds, or ""
+  ARGV[5]  history entries kept; ARGV[6] the history key's TTL in seconds
+  ARGV[7..] the job hash, field value ...
   Returns  1 when the run was written; 0 when another scheduler wrote it (or a later one), with
            the latest run's time as second value
 ]]
-local at = tonumber(ARGV[3])
+local at = tonumber(ARGV[2])
 local latest = redis.call('ZRANGE', KEYS[3], -1, -1, 'WITHSCORES')
-if latest[2] and tonumber(latest[2]) > at - tonumber(ARGV[4]) then
+if latest[2] and tonumber(latest[2]) > at - tonumber(ARGV[3]) then
   return { 0, latest[2] }
 end
-local id = ARGV[2]
-local key = ARGV[1] .. id
-redis.call('HSET', key, unpack(ARGV, 8))
-if ARGV[5] ~= '' then redis.call('EXPIRE', key, ARGV[5]) end
+local id = ARGV[1]
+local key = job_key(id)
+redis.call('HSET', key, unpack(ARGV, 7))
+if ARGV[4] ~= '' then redis.call('EXPIRE', key, ARGV[4]) end
 redis.call('SADD', KEYS[2], KEYS[1])
 redis.call('RPUSH', KEYS[1], id)
-redis.call('ZADD', KEYS[3], ARGV[3], id)
-redis.call('ZREMRANGEBYRANK', KEYS[3], 0, -(tonumber(ARGV[6]) + 1))
-redis.call('EXPIRE', KEYS[3], ARGV[7])
-return { 1, ARGV[3] }
+redis.call('ZADD', KEYS[3], ARGV[2], id)
+redis.call('ZREMRANGEBYRANK', KEYS[3], 0, -(tonumber(ARGV[5]) + 1))
+redis.call('EXPIRE', KEYS[3], ARGV[6])
+return { 1, ARGV[2] }

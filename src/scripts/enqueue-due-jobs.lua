@@ -12,21 +12,20 @@
   ARGV[1]  the pid written in the lock
   ARGV[2]  lock TTL in seconds
   ARGV[3]  "1" when this scheduler holds the lock already (renew it), "0" to try to take it
-  ARGV[4]  the job key prefix, "rq:job:"
-  ARGV[5]  most jobs moved in one pass
+  ARGV[4]  most jobs moved in one pass
   Due times and enqueued_at are server time (server-time.lib.lua), whatever the worker's clock.
-  Returns  the number of jobs moved, or -1 when another scheduler holds the lock
+  Returns  the number of jobs moved, or nil when another scheduler holds the lock
 ]]
 if ARGV[3] == '1' and redis.call('GET', KEYS[1]) == ARGV[1] then
   redis.call('EXPIRE', KEYS[1], ARGV[2])
 elseif not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'EX', ARGV[2]) then
-  return -1
+  return false
 end
 local now = server_time()
-local ids = redis.call('ZRANGEBYSCORE', KEYS[2], 0, now.whole, 'LIMIT', 0, tonumber(ARGV[5]))
+local ids = redis.call('ZRANGEBYSCORE', KEYS[2], 0, now.whole, 'LIMIT', 0, tonumber(ARGV[4]))
 local moved = 0
 for _, id in ipairs(ids) do
-  local job = ARGV[4] .. id
+  local job = job_key(id)
   if redis.call('EXISTS', job) == 1 then
     redis.call('HSET', job, 'status', 'queued', 'enqueued_at', now.text)
     redis.call('SADD', KEYS[4], KEYS[3])

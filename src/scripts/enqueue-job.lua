@@ -15,29 +15,28 @@
   KEYS[7]  the memory guard, never written (keys.ts' MEMORY_GUARD_KEY): a full Redis refuses the
            script whole (memory-guard.lib.lua), where its first write, a DEL, would let it run
   ARGV[1]  the job id
-  ARGV[2]  the job key prefix, "rq:job:"
-  ARGV[3]  "1" to push at the head when enqueued at once
-  ARGV[4]  "1" when a failed parent counts as done (allow_dependency_failures)
-  ARGV[5]  the job's ttl in seconds, or ""
-  ARGV[6]  now, as RQ timestamp text (enqueued_at)
-  ARGV[7]  "1" for a unique job
-  ARGV[8]  n, the number of parents; ARGV[9 .. 8+n] their ids
-  ARGV[9+n ..] the job hash, as field, value pairs
-  Returns  { 1 } enqueued, { 0 } deferred, { -1, id } a parent does not exist,
-           { -2, id } the job would depend on itself through parent `id` (a cycle),
-           { -3 } a unique job whose id exists
+  ARGV[2]  "1" to push at the head when enqueued at once
+  ARGV[3]  "1" when a failed parent counts as done (allow_dependency_failures)
+  ARGV[4]  the job's ttl in seconds, or ""
+  ARGV[5]  now, as RQ timestamp text (enqueued_at)
+  ARGV[6]  "1" for a unique job
+  ARGV[7]  n, the number of parents; ARGV[8 .. 7+n] their ids
+  ARGV[8+n ..] the job hash, as field, value pairs
+  Returns  { 1 } enqueued, { 0 } deferred, { FAILURE.NO_SUCH_DEPENDENCY, id } a parent does not
+           exist, { FAILURE.DEPENDENCY_CYCLE, id } the job would depend on itself through parent
+           `id`, { FAILURE.DUPLICATE_JOB } a unique job whose id exists
 ]]
-local id, prefix = ARGV[1], ARGV[2]
-if ARGV[7] == '1' and redis.call('EXISTS', KEYS[1]) == 1 then return { -3 } end
-local n = tonumber(ARGV[8])
+local id = ARGV[1]
+if ARGV[6] == '1' and redis.call('EXISTS', KEYS[1]) == 1 then return { FAILURE.DUPLICATE_JOB } end
+local n = tonumber(ARGV[7])
 local parents = {}
-for i = 1, n do parents[i] = ARGV[8 + i] end
+for i = 1, n do parents[i] = ARGV[7 + i] end
 
 for _, parent in ipairs(parents) do
-  if parent == id then return { -2, parent } end
+  if parent == id then return { FAILURE.DEPENDENCY_CYCLE, parent } end
 end
 for _, parent in ipairs(parents) do
-  if redis.call('EXISTS', prefix .. parent) == 0 then return { -1, parent } end
+  if redis.call('EXISTS', job_key(parent)) == 0 then return { FAILURE.NO_SUCH_DEPENDENCY, parent } end
 end
 
 -- A cycle: the job is an ancestor of one of its parents (possible when a job id is reused).
@@ -49,8 +48,8 @@ while #frontier > 0 and visits < 100000 do
   if not seen[current] then
     seen[current] = true
     visits = visits + 1
-    for _, ancestor in ipairs(redis.call('SMEMBERS', prefix .. ':' .. current .. ':dependencies')) do
-      if ancestor == id then return { -2, current } end
+    for _, ancestor in ipairs(redis.call('SMEMBERS', dependencies_key(current))) do
+      if ancestor == id then return { FAILURE.DEPENDENCY_CYCLE, current } end
       frontier[#frontier + 1] = ancestor
     end
   end
@@ -58,33 +57,33 @@ end
 
 local met = true
 for _, parent in ipairs(parents) do
-  local status = redis.call('HGET', prefix .. parent, 'status')
-  if status ~= 'finished' and not (ARGV[4] == '1' and status == 'failed') then met = false end
+  local status = redis.call('HGET', job_key(parent), 'status')
+  if status ~= 'finished' and not (ARGV[3] == '1' and status == 'failed') then met = false end
 end
 
 local fields = {}
-for i = 9 + n, #ARGV do fields[#fields + 1] = ARGV[i] end
+for i = 8 + n, #ARGV do fields[#fields + 1] = ARGV[i] end
 refuse_when_full(KEYS[7])
 redis.call('DEL', KEYS[1])
 redis.call('HSET', KEYS[1], unpack(fields))
 local result
 if met then
-  redis.call('HSET', KEYS[1], 'status', 'queued', 'enqueued_at', ARGV[6])
+  redis.call('HSET', KEYS[1], 'status', 'queued', 'enqueued_at', ARGV[5])
   redis.call('SADD', KEYS[4], KEYS[2])
-  if ARGV[3] == '1' then redis.call('LPUSH', KEYS[2], id) else redis.call('RPUSH', KEYS[2], id) end
+  if ARGV[2] == '1' then redis.call('LPUSH', KEYS[2], id) else redis.call('RPUSH', KEYS[2], id) end
   result = 1
 else
   redis.call('HSET', KEYS[1], 'status', 'deferred')
   redis.call('ZADD', KEYS[3], redis.call('TIME')[1], id)
   for _, parent in ipairs(parents) do
-    redis.call('SADD', prefix .. parent .. ':dependents', id)
+    redis.call('SADD', dependents_key(parent), id)
     redis.call('SADD', KEYS[5], parent)
   end
   result = 0
 end
-if ARGV[5] ~= '' then
-  redis.call('EXPIRE', KEYS[1], ARGV[5])
-  redis.call('EXPIRE', KEYS[5], ARGV[5])
-  redis.call('EXPIRE', KEYS[6], ARGV[5])
+if ARGV[4] ~= '' then
+  redis.call('EXPIRE', KEYS[1], ARGV[4])
+  redis.call('EXPIRE', KEYS[5], ARGV[4])
+  redis.call('EXPIRE', KEYS[6], ARGV[4])
 end
 return { result }

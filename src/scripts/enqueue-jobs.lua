@@ -7,47 +7,46 @@
   KEYS[1]  the queue list, rq:queue:<name>
   KEYS[2]  rq:queues
   KEYS[3]  the scheduled registry, rq:scheduled:<name>
-  ARGV[1]  the job key prefix, "rq:job:"
-  ARGV[3]  the key of the jobs' group set, rq:group:<name> (RQ 2.0), or "" for none
-  ARGV[4]  rq:groups, the set of group names; ARGV[5] the group's name
+  KEYS[4]  rq:groups, the set of group names (RQ 2.0)
+  ARGV[1]  the jobs' group name, or "" for none: the ids join its set, rq:group:<name>
   ARGV[2]  the jobs, MessagePack (see pack.ts): an array with, for each job, an array
            { id, mode, due, ttl, field, value, field, value, ... } where mode is "tail", "front",
            "scheduled" (due: the time the caller chose, epoch seconds), "delayed" (due: seconds
            from now, server time) or "stored" (hash only); due is "" for the other modes, and
            ttl is in seconds or ""
-  ARGV[6]  slack in seconds: a "scheduled" time further in the past than this is refused
+  ARGV[3]  slack in seconds: a "scheduled" time further in the past than this is refused
   A scheduled job's score is its due time in whole seconds, as RQ's enqueue_at scores it; "now"
   (for delays and the past check) is the server's clock (server-time.lib.lua), not the caller's.
-  Returns  the number of jobs written, or -i when the due time of job i (from 1) is in the past:
-           nothing is written then
+  Returns  the number of jobs written, or { FAILURE.SCHEDULED_IN_PAST, i } when the due time of
+           job i (from 1) is in the past: nothing is written then
 ]]
-local prefix = ARGV[1]
 local jobs = cmsgpack.unpack(ARGV[2])
 local now
 for i, job in ipairs(jobs) do
   local mode = job[2]
   if mode == 'scheduled' or mode == 'delayed' then
     now = now or server_time().seconds
-    if mode == 'scheduled' and tonumber(job[3]) < now - tonumber(ARGV[6]) then return -i end
+    if mode == 'scheduled' and tonumber(job[3]) < now - tonumber(ARGV[3]) then return { FAILURE.SCHEDULED_IN_PAST, i } end
   end
 end
 redis.call('SADD', KEYS[2], KEYS[1])
-if ARGV[3] ~= '' then
+if ARGV[1] ~= '' then
   local ids = {}
   for i, job in ipairs(jobs) do ids[i] = job[1] end
   if #ids > 0 then
-    for first = 1, #ids, 1000 do redis.call('SADD', ARGV[3], unpack(ids, first, math.min(first + 999, #ids))) end
-    redis.call('SADD', ARGV[4], ARGV[5])
+    local group = group_key(ARGV[1])
+    for first = 1, #ids, 1000 do redis.call('SADD', group, unpack(ids, first, math.min(first + 999, #ids))) end
+    redis.call('SADD', KEYS[4], ARGV[1])
   end
 end
 for _, job in ipairs(jobs) do
   local id, mode, due, ttl = job[1], job[2], job[3], job[4]
-  local key = prefix .. id
+  local key = job_key(id)
   redis.call('HSET', key, unpack(job, 5))
   if ttl ~= '' then
     redis.call('EXPIRE', key, ttl)
-    redis.call('EXPIRE', key .. ':dependents', ttl)
-    redis.call('EXPIRE', prefix .. ':' .. id .. ':dependencies', ttl)
+    redis.call('EXPIRE', dependents_key(id), ttl)
+    redis.call('EXPIRE', dependencies_key(id), ttl)
   end
   if mode == 'tail' then
     redis.call('RPUSH', KEYS[1], id)

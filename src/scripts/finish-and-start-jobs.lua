@@ -14,9 +14,7 @@
   KEYS[2]   rq:suspended
   KEYS[3]   the memory guard, never written (keys.ts' MEMORY_GUARD_KEY)
   KEYS[4..] the queue lists to start jobs from, rq:queue:<name>, highest priority first
-  ARGV[1]   the key prefixes, MessagePack: { job, queue, started, finished, failed, results,
-            worker, scheduled, deferred, group, throughput } ("rq:job:", "rq:queue:", "rq:wip:", ...)
-  ARGV[2]   the step, MessagePack (one argument: each costs the client and the server more than
+  ARGV[1]   the step, MessagePack (one argument: each costs the client and the server more than
             its bytes), an array of:
             1 the endings: an array of endings as finish-job.lib.lua describes them
             2 "1" when the worker's default exception handler is disabled
@@ -37,14 +35,8 @@
             stopping at the first slot for which every queue was empty; now is the step's time as
             RQ timestamp text: the started_at (and last_heartbeat) it wrote in the jobs it started
 ]]
-local prefixes = cmsgpack.unpack(ARGV[1])
-local p = {
-  job = prefixes[1], queue = prefixes[2], started = prefixes[3], finished = prefixes[4], failed = prefixes[5],
-  results = prefixes[6], worker = prefixes[7], scheduled = prefixes[8], deferred = prefixes[9], group = prefixes[10], throughput = prefixes[11],
-  queues = KEYS[1],
-}
 refuse_when_full(KEYS[3])
-local step = cmsgpack.unpack(ARGV[2])
+local step = cmsgpack.unpack(ARGV[1])
 local time = server_time()
 local now, now_text = time.whole, time.text
 local batch = sorted_set_batch()
@@ -56,15 +48,16 @@ local statuses = {}
 local again = {}
 local tally = {}
 for i, ending in ipairs(step[1]) do
-  local status, worker_key, fields, status_again = finish_job(ending, now, now_text, p, step[2] == '1', batch)
+  local status, worker_key, fields, status_again = finish_job(ending, now, now_text, KEYS[1], step[2] == '1', batch)
   statuses[i] = status
   again[i] = status_again or ''
   if worker_key then counts[worker_key] = fields end
   local kind = (status == 'finished' or status == 'repeated') and 'finished' or ((status == 'failed' or status == 'stopped') and 'failed' or nil)
   if kind then
-    local per_queue = tally[ending[2]] or {}
+    local queue = ending[ENDING.queue]
+    local per_queue = tally[queue] or {}
     per_queue[kind] = (per_queue[kind] or 0) + 1
-    tally[ending[2]] = per_queue
+    tally[queue] = per_queue
   end
 end
 -- Jobs ended per queue and minute, for the dashboard's chart (rq-ts' own keys; RQ writes none):
@@ -74,9 +67,9 @@ if next(tally) then
   local hour = now - now % 3600
   local minute = math.floor((now % 3600) / 60)
   for queue, kinds in pairs(tally) do
-    local key = p.throughput .. queue .. ':' .. hour
+    local key = throughput_key(queue, hour)
     for kind, n in pairs(kinds) do
-      if redis.call('HINCRBY', key, minute .. ':' .. kind, n) == n then redis.call('EXPIRE', key, 90000) end
+      if redis.call('HINCRBY', key, minute .. ':' .. kind, n) == n then redis.call('EXPIRE', key, THROUGHPUT_TTL) end
     end
   end
 end
@@ -95,5 +88,5 @@ if redis.call('EXISTS', KEYS[2]) == 1 then return finish(1, {}) end
 
 local queue_keys = {}
 for i = 4, #KEYS do queue_keys[#queue_keys + 1] = KEYS[i] end
-local started = start_jobs(slots, queue_keys, tonumber(step[6]), step[7] == '1', now_text, now + tonumber(step[5]), step[5], p, batch, counts)
+local started = start_jobs(slots, queue_keys, tonumber(step[6]), step[7] == '1', now_text, now + tonumber(step[5]), step[5], batch, counts)
 return finish(0, started)

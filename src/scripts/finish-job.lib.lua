@@ -1,7 +1,7 @@
 --[[
   Library, prepended to finish-and-start-jobs.lua (not a script on its own).
 
-  finish_job(e, now, now_text, p, no_default_handler, batch) ends one started job as RQ 1.13's
+  finish_job(e, now, now_text, queues, no_default_handler, batch) ends one started job as RQ 1.13's
   worker does (RQ-REFERENCE.md §2.6, §2.7):
   - finished: status and ended_at, a results entry (type 1), the finished registry and the TTLs
     of result_ttl (-1 keeps everything, 0 deletes the job and writes no result);
@@ -23,18 +23,11 @@
   Fenced: a job that is no longer this execution's (not started, another worker, another start
   time: it was declared abandoned and handed on meanwhile) is left alone.
 
-  e   the ending: { id, queue name, worker name, outcome ("finished", "failed" or "stopped"),
-      ttl in seconds (result_ttl when finished: -1 forever, 0 delete; failure_ttl otherwise),
-      "1" when the failure TTL is the job's own (the results stream then expires too),
-      result field ("return_value", "exc_string" or ""), its value (base64),
-      seconds the job ran, started_at as written when it started (the fence),
-      "1" when a worker ran it ("0": a queue with isAsync false, no worker hash),
-      the worker's successful_job_count after this job when it finished, else its failed_job_count,
-      its total_working_time after this job,
-      "1" when the job had repeats left when it started (RQ 2.3's repeats_left; read again here) }
+  e   the ending, its fields read by name as e[ENDING.<field>] (ending.ts' ENDING_FIELDS says
+      what each holds: id, queue, worker, outcome, ttl, own_failure_ttl, result_field,
+      result_value, seconds, started_at, has_worker_hash, count, working_time, repeats)
   now         server time, epoch seconds; now_text the same as RQ timestamp text
-  p           key prefixes and keys: job "rq:job:", queue "rq:queue:", started "rq:wip:",
-              finished, failed, results, worker, scheduled, deferred, group; queues "rq:queues"
+  queues      the key of rq:queues
   no_default_handler  true when the worker's default exception handler is disabled: a failed or
               stopped job then gets its status and ended_at only (no result, no registry, no TTL)
   batch       a sorted_set_batch() for the registry entries (the caller sends it)
@@ -42,28 +35,28 @@
   job, its worker hash key and the fields that count the job there (else nil, nil); and for a
   retried or repeated job the status it now has, "queued" or "scheduled".
 ]]
-local function finish_job(e, now, now_text, p, no_default_handler, batch)
-  local id, queue, worker, outcome = e[1], e[2], e[3], e[4]
-  local job = p.job .. id
+local function finish_job(e, now, now_text, queues, no_default_handler, batch)
+  local id, queue, worker, outcome = e[ENDING.id], e[ENDING.queue], e[ENDING.worker], e[ENDING.outcome]
+  local job = job_key(id)
   local current = redis.call('HMGET', job, 'worker_name', 'status', 'started_at', 'dependency_ids', 'dependency_id', 'group_id')
-  if current[1] ~= worker or current[2] ~= 'started' or current[3] ~= e[10] then
+  if current[1] ~= worker or current[2] ~= 'started' or current[3] ~= e[ENDING.started_at] then
     return 'fenced'
   end
   local has_dependencies = (current[4] and current[4] ~= '') or (current[5] and current[5] ~= '')
   local has_dependents = false
   local finished = outcome == 'finished'
-  local repeating = finished and e[14] == '1' and (tonumber(redis.call('HGET', job, 'repeats_left') or '') or 0) > 0
-  local ttl = tonumber(e[5])
-  local results = p.results .. id
-  local dependents = job .. ':dependents'
-  local dependencies = p.job .. ':' .. id .. ':dependencies'
+  local repeating = finished and e[ENDING.repeats] == '1' and (tonumber(redis.call('HGET', job, 'repeats_left') or '') or 0) > 0
+  local ttl = tonumber(e[ENDING.ttl])
+  local results = results_key(id)
+  local dependents = dependents_key(id)
+  local dependencies = dependencies_key(id)
 
-  batch.zrem(p.started .. queue, id)
+  batch.zrem(started_registry_key(queue), id)
   -- A retried job releases no dependents; one that finished, or failed for good, may.
-  local retried = outcome == 'failed' and retry_job(job, id, p.queue .. queue, p.scheduled .. queue, p.queues, now, now_text)
+  local retried = outcome == 'failed' and retry_job(job, id, queue_key(queue), scheduled_registry_key(queue), queues, now, now_text)
   if finished or (outcome == 'failed' and not retried) then
     local _
-    _, has_dependents = release_dependents(id, outcome, '', p, now_text)
+    _, has_dependents = release_dependents(id, outcome, '', queues, now_text)
   else
     has_dependents = redis.call('EXISTS', dependents) == 1
   end
@@ -75,18 +68,18 @@ local function finish_job(e, now, now_text, p, no_default_handler, batch)
     if not repeating then
       redis.call('DEL', job, dependents, dependencies)
       -- As RQ 2.x's job.delete(): a deleted job leaves its group.
-      if current[6] and current[6] ~= '' then redis.call('SREM', p.group .. current[6], id) end
+      if current[6] and current[6] ~= '' then redis.call('SREM', group_key(current[6]), id) end
     end
   elseif not finished and no_default_handler then
     redis.call('HSET', job, 'status', outcome, 'ended_at', now_text)
   else
     redis.call('HSET', job, 'status', outcome, 'ended_at', now_text)
-    if e[7] ~= '' then
-      redis.call('XADD', results, 'MAXLEN', '~', '10', '*', 'type', finished and '1' or '2', e[7], e[8])
+    if e[ENDING.result_field] ~= '' then
+      redis.call('XADD', results, 'MAXLEN', '~', RESULTS_STREAM_MAXLEN, '*', 'type', finished and '1' or '2', e[ENDING.result_field], e[ENDING.result_value])
     else
-      redis.call('XADD', results, 'MAXLEN', '~', '10', '*', 'type', finished and '1' or '2')
+      redis.call('XADD', results, 'MAXLEN', '~', RESULTS_STREAM_MAXLEN, '*', 'type', finished and '1' or '2')
     end
-    local registry = (finished and p.finished or p.failed) .. queue
+    local registry = (finished and finished_registry_key or failed_registry_key)(queue)
     if ttl == -1 then
       redis.call('PERSIST', job)
       redis.call('PERSIST', results)
@@ -98,18 +91,18 @@ local function finish_job(e, now, now_text, p, no_default_handler, batch)
         if has_dependents then redis.call('EXPIRE', dependents, ttl) end
         if has_dependencies then redis.call('EXPIRE', dependencies, ttl) end
       end
-      if finished or e[6] == '1' then redis.call('EXPIRE', results, ttl) end
+      if finished or e[ENDING.own_failure_ttl] == '1' then redis.call('EXPIRE', results, ttl) end
       batch.zadd(registry, now + ttl, id)
     end
   end
 
   if repeating then
-    again = repeat_job(job, id, p.queue .. queue, p.scheduled .. queue, p.queues, now, now_text)
+    again = repeat_job(job, id, queue_key(queue), scheduled_registry_key(queue), queues, now, now_text)
     outcome = 'repeated'
   end
 
-  if e[11] ~= '1' then return outcome, nil, nil, again end
-  return outcome, p.worker .. worker, { finished and 'successful_job_count' or 'failed_job_count', e[12], 'total_working_time', e[13] }, again
+  if e[ENDING.has_worker_hash] ~= '1' then return outcome, nil, nil, again end
+  return outcome, worker_key(worker), { finished and 'successful_job_count' or 'failed_job_count', e[ENDING.count], 'total_working_time', e[ENDING.working_time] }, again
 end
 
 -- The worker hash of a slot with no job: RQ's idle state, with the counts of the job that ended.

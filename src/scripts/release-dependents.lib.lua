@@ -1,24 +1,24 @@
 --[[
   Library, prepended to the scripts that end or cancel a job (not a script on its own).
 
-  release_dependents(parent, parent_status, exclude, prefixes, now_text): enqueues the deferred
+  release_dependents(parent, parent_status, exclude, queues, now_text): enqueues the deferred
   jobs that wait on job `parent` and whose dependencies are now all met, as RQ 1.13's
   Queue.enqueue_dependents: each dependency `finished`, or `failed` when the dependent allows
   failures; a `canceled` parent never releases (unless it is `exclude`, RQ's exclude_job_id, used by
   cancel with enqueue_dependents). A released job leaves the deferred registry of its own queue and
   is pushed on that queue (at the head with enqueue_at_front=1), status queued. Released and
-  vanished ids leave the parent's dependents set, which is deleted once empty.
-  `prefixes` = { job = "rq:job:", queue = "rq:queue:", deferred = "rq:deferred:", queues = "rq:queues" }.
+  vanished ids leave the parent's dependents set, which is deleted once empty. `queues` is the key
+  of rq:queues, which a released job's queue joins.
   Returns the number of jobs released, and whether the dependents set remains (some still wait).
 ]]
-local function release_dependents(parent, parent_status, exclude, prefixes, now_text)
-  local dependents_key = prefixes.job .. parent .. ':dependents'
-  local ids = redis.call('SMEMBERS', dependents_key)
+local function release_dependents(parent, parent_status, exclude, queues, now_text)
+  local dependents = dependents_key(parent)
+  local ids = redis.call('SMEMBERS', dependents)
   if #ids == 0 then return 0, false end
   local done = {}
   local released = 0
   for _, id in ipairs(ids) do
-    local job = prefixes.job .. id
+    local job = job_key(id)
     local fields = redis.call('HMGET', job, 'status', 'origin', 'allow_dependency_failures', 'enqueue_at_front')
     local status, origin = fields[1], fields[2]
     if not status then
@@ -30,9 +30,9 @@ local function release_dependents(parent, parent_status, exclude, prefixes, now_
         met = false
       end
       if met then
-        for _, dependency in ipairs(redis.call('SMEMBERS', prefixes.job .. ':' .. id .. ':dependencies')) do
+        for _, dependency in ipairs(redis.call('SMEMBERS', dependencies_key(id))) do
           if dependency ~= parent and dependency ~= exclude then
-            local dependency_status = redis.call('HGET', prefixes.job .. dependency, 'status')
+            local dependency_status = redis.call('HGET', job_key(dependency), 'status')
             if dependency_status and dependency_status ~= 'finished' and not (allow_failure and dependency_status == 'failed') then
               met = false
               break
@@ -41,10 +41,10 @@ local function release_dependents(parent, parent_status, exclude, prefixes, now_
         end
       end
       if met then
-        redis.call('ZREM', prefixes.deferred .. origin, id)
+        redis.call('ZREM', deferred_registry_key(origin), id)
         redis.call('HSET', job, 'status', 'queued', 'enqueued_at', now_text)
-        local queue = prefixes.queue .. origin
-        redis.call('SADD', prefixes.queues, queue)
+        local queue = queue_key(origin)
+        redis.call('SADD', queues, queue)
         if fields[4] == '1' then redis.call('LPUSH', queue, id) else redis.call('RPUSH', queue, id) end
         table.insert(done, id)
         released = released + 1
@@ -52,9 +52,9 @@ local function release_dependents(parent, parent_status, exclude, prefixes, now_
     end
   end
   if #done == #ids then
-    redis.call('DEL', dependents_key)
+    redis.call('DEL', dependents)
     return released, false
   end
-  if #done > 0 then redis.call('SREM', dependents_key, unpack(done)) end
+  if #done > 0 then redis.call('SREM', dependents, unpack(done)) end
   return released, true
 end

@@ -8,19 +8,19 @@
   KEYS[3]  rq:queues
   ARGV[1]  the job id
   ARGV[2]  "1" to put the job at the head of its queue
-  ARGV[3]  the queue key prefix, "rq:queue:"
   enqueued_at is server time (server-time.lib.lua).
-  Returns  1 when requeued; -1 when the job is not in the registry; -2 when its hash is gone;
-           -3 when rq:job:<id> is not a hash (nothing is changed)
+  Returns  1 when requeued; FAILURE.NOT_IN_REGISTRY, FAILURE.NO_SUCH_JOB when its hash is gone
+           (its id leaves the registry), FAILURE.NOT_A_JOB when rq:job:<id> is a key of another
+           type (nothing is changed)
 ]]
-if redis.call('ZSCORE', KEYS[1], ARGV[1]) == false then return -1 end
+if redis.call('ZSCORE', KEYS[1], ARGV[1]) == false then return FAILURE.NOT_IN_REGISTRY end
 -- A key of another type under the job's name is no job: leave everything as it is.
 local kind = redis.call('TYPE', KEYS[2])['ok']
-if kind ~= 'hash' and kind ~= 'none' then return -3 end
+if kind ~= 'hash' and kind ~= 'none' then return FAILURE.NOT_A_JOB end
 redis.call('ZREM', KEYS[1], ARGV[1])
 local origin = redis.call('HGET', KEYS[2], 'origin')
-if not origin then return -2 end
-local queue = ARGV[3] .. origin
+if not origin then return FAILURE.NO_SUCH_JOB end
+local queue = queue_key(origin)
 redis.call('HSET', KEYS[2], 'status', 'queued', 'started_at', '', 'ended_at', '', 'exc_info', '', 'enqueued_at', server_time().text)
 redis.call('SADD', KEYS[3], queue)
 if ARGV[2] == '1' then redis.call('LPUSH', queue, ARGV[1]) else redis.call('RPUSH', queue, ARGV[1]) end

@@ -1,7 +1,7 @@
 --[[
   Library, prepended to finish-and-start-jobs.lua (not a script on its own).
 
-  start_jobs(slots, queue_keys, first, round_robin, now_text, score, busy_ttl, p, batch, counts) takes a
+  start_jobs(slots, queue_keys, first, round_robin, now_text, score, busy_ttl, batch, counts) takes a
   job for each worker slot in `slots` (worker names), in order, and marks each started in the same
   step, so that a job id is never held only in a worker's memory: it moves from its queue straight
   into the started registry. The end state is RQ 1.13's after its dequeue and job start (§2.7):
@@ -14,7 +14,6 @@
   `round_robin`, each next job is looked for from the queue after the one that gave the last, as
   RQ's round_robin. Ids are popped several at a time (LPOP with a count) where the order allows.
 
-  p      key prefixes (see finish-job.lib.lua): job, queue, started, worker
   batch  a sorted_set_batch() for the started-registry entries (sent by the caller)
   counts the fields that count a job that just ended, by worker hash key (see finish-job.lib.lua):
          written with the busy state, and taken out of `counts`. Such a slot goes on busy: its key
@@ -24,7 +23,7 @@
   started, in slot order; fewer than #slots when the queues ran out. The caller knows the four
   fields the start wrote.
 ]]
-local function start_jobs(slots, queue_keys, first, round_robin, now_text, score, busy_ttl, p, batch, counts)
+local function start_jobs(slots, queue_keys, first, round_robin, now_text, score, busy_ttl, batch, counts)
   local started = {}
   local n = #queue_keys
   local empty = {}
@@ -46,12 +45,12 @@ local function start_jobs(slots, queue_keys, first, round_robin, now_text, score
       end
     end
     if not popped then break end
-    local registry = p.started .. string.sub(queue_keys[source], #p.queue + 1)
+    local registry = started_registry_key(queue_name(queue_keys[source]))
     -- First into the started registry, before anything that could fail: an id popped must
     -- always be findable (an error later in the script does not undo the pop).
     local jobs = {}
     for _, id in ipairs(popped) do
-      local hash = redis.call('HGETALL', p.job .. id)
+      local hash = redis.call('HGETALL', job_key(id))
       if #hash > 0 then
         jobs[#jobs + 1] = { id, hash }
         batch.zadd(registry, score, id)
@@ -60,21 +59,21 @@ local function start_jobs(slots, queue_keys, first, round_robin, now_text, score
     batch.flush()
     for _, entry in ipairs(jobs) do
       local id, hash = entry[1], entry[2]
-      local job = p.job .. id
+      local job = job_key(id)
       local worker = slots[next_slot]
       redis.call('HSET', job, 'status', 'started', 'started_at', now_text, 'last_heartbeat', now_text, 'worker_name', worker)
       redis.call('PERSIST', job)
-      local worker_key = p.worker .. worker
-      local ended = counts[worker_key]
+      local slot_key = worker_key(worker)
+      local ended = counts[slot_key]
       local fields = { 'current_job', id, 'current_job_working_time', '0', 'state', 'busy', 'last_heartbeat', now_text }
       if ended then
-        counts[worker_key] = nil
+        counts[slot_key] = nil
         for _, value in ipairs(ended) do fields[#fields + 1] = value end
       end
       -- HSET answers the number of fields it created: none for the hash of a slot going on
       -- busy, whose TTL its heartbeats keep; some when the slot was idle or its key was lost.
-      if redis.call('HSET', worker_key, unpack(fields)) > 0 or not ended then
-        redis.call('EXPIRE', worker_key, busy_ttl)
+      if redis.call('HSET', slot_key, unpack(fields)) > 0 or not ended then
+        redis.call('EXPIRE', slot_key, busy_ttl)
       end
       started[#started + 1] = { next_slot, source, id, hash }
       next_slot = next_slot + 1

@@ -12,7 +12,7 @@ import { Redis, type RedisOptions } from 'ioredis';
 import { importFunction } from '../functions.js';
 import { Job } from '../job.js';
 import { definedTask } from '../task.js';
-import { execute, Interruption } from './execute.js';
+import { execute, Interruption } from '../execute.js';
 
 /** The first message of the parent. */
 export interface InitMessage {

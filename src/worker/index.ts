@@ -35,22 +35,24 @@ import { onFailover, type FailoverInfo } from '../failover.js';
 import { redisErrorKind, rejectAsRQError, scrubConnectionErrors, toRQError } from '../redis-errors.js';
 import { importFunction, type TaskFunction } from '../functions.js';
 import { Job, type CallbackKind } from '../job.js';
-import { jobKey, queueKey, startedRegistryKey, workerCommandsChannel, workerKey } from '../keys.js';
+import { queueKey, workerCommandsChannel, workerKey } from '../keys.js';
 import { Queue } from '../queue.js';
 import { Scheduler, SCHEDULER_INTERVAL } from '../scheduler.js';
-import { scripts } from '../scripts/index.js';
+import { heartbeatJob } from '../scripts/heartbeat-job.js';
+import { unstartJob } from '../scripts/unstart-job.js';
 import { JSONSerializer, type Serializer } from '../serializers/index.js';
 import { definedTask, type Task } from '../task.js';
-import { execute, Interruption } from './execute.js';
+import { execute, Interruption } from '../execute.js';
 import { HorsePool } from './isolated.js';
 import { QueueWaiter } from './wait.js';
 import { SILENT, type DequeueStrategy, type ExceptionHandler, type Logger, type WorkOptions, type WorkerEvents, type WorkerOptions } from './options.js';
 import { maintainQueues, sweepAbandoned, type MaintenanceContext } from './maintenance.js';
 import { Presence } from './presence.js';
 import { allWorkers, fetchWorker, type AllWorkersOptions, type WorkerInfo } from './info.js';
-import { NO_TOTALS, applyEnding, describeEnding, step, type Ending, type EndingRecord, type Execution, type Outcome, type Runner, type StartedJob, type WorkerTotals } from './transitions.js';
+import { NO_TOTALS, applyEnding, describeEnding, type Ending, type EndingRecord, type Execution, type Outcome, type Runner, type WorkerTotals } from '../ending.js';
+import { step, type StartedJob } from '../scripts/finish-and-start-jobs.js';
 
-export { getCurrentJob } from './execute.js';
+export { getCurrentJob } from '../execute.js';
 export { WorkHorseTerminatedError, type IsolationOptions } from './isolated.js';
 export type { DequeueStrategy, ExceptionHandler, Logger, WorkOptions, WorkerEvents, WorkerOptions } from './options.js';
 
@@ -549,9 +551,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
   async #putBack(slot: Slot, started: StartedJob, queue: string, startedAtText: string): Promise<void> {
     this.#aloneWanted = true;
     this.#log.info(`${this.name}: job ${started.id} was abandoned before: back on ${queue} until it can run alone here`);
-    await scripts(this.connection)
-      .unstartJob([jobKey(started.id), startedRegistryKey(queue), queueKey(queue), slot.key], [started.id, slot.name, startedAtText])
-      .catch((error: unknown) => this.#backgroundError(error)); // left started: the abandoned-job sweep finds it
+    await unstartJob(this.connection, { id: started.id, queue, worker: slot.name, startedAtText }).catch((error: unknown) => this.#backgroundError(error)); // left started: the abandoned-job sweep finds it
   }
 
   /** Runs the job, then queues its ending for the next step. Never rejects. */
@@ -789,10 +789,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     const heartbeats = this.#slots.map(async (slot) => {
       const running = slot.running;
       if (running) {
-        await scripts(this.connection).heartbeatJob(
-          [jobKey(running.id), startedRegistryKey(running.queue), slot.key],
-          [running.id, jobTtl, jobTtl, (Date.now() - running.startedAtMs) / 1000],
-        );
+        await heartbeatJob(this.connection, { id: running.id, queue: running.queue, worker: slot.name, jobTtl, workerTtl: jobTtl, seconds: (Date.now() - running.startedAtMs) / 1000 });
       } else {
         await this.#presence.touch(slot);
       }

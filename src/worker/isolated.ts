@@ -9,7 +9,7 @@ import { resolve } from 'node:path';
 import type { RedisOptions } from 'ioredis';
 import type { RedisConnection } from '../connection.js';
 import type { InitMessage, ResultMessage, RunMessage } from './child.js';
-import type { Interruption } from './execute.js';
+import type { Interruption } from '../execute.js';
 
 /** How the children find job functions. */
 export interface IsolationOptions {

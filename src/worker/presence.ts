@@ -8,7 +8,7 @@ import type { RedisConnection } from '../connection.js';
 import { DEAD_WORKER_TTL, HEARTBEAT_GRACE } from '../defaults.js';
 import { RQError } from '../errors.js';
 import { WORKERS_KEY, queueWorkersKey } from '../keys.js';
-import { scripts } from '../scripts/index.js';
+import { touchWorker } from '../scripts/heartbeat-job.js';
 import { serverTime } from '../server-time.js';
 import { formatTimestamp } from '../timestamps.js';
 import { VERSION } from '../version.js';
@@ -127,8 +127,7 @@ export class Presence {
    * rather than recreate a partial hash.
    */
   async touch(slot: SlotView, state = ''): Promise<void> {
-    const alive = await scripts(this.#connection).touchWorker([slot.key], [this.#keyTtl, state]);
-    if (alive === 0) await this.register([slot]);
+    if (!(await touchWorker(this.#connection, slot.name, this.#keyTtl, state))) await this.register([slot]);
   }
 
   /** Takes the slots out of the worker sets and marks them dead (`death` in server time, 60 s TTL), in one MULTI. */

@@ -1,34 +1,15 @@
 /**
- * A worker's transitions in Redis: ending executions of jobs and starting the next ones, batched
- * in one script call (finish-and-start-jobs.lua). An ending carries the result or error in RQ's
- * encodings (base64 of the serialized return value; base64 of zlib of the error text) and the
- * TTL; a start names the worker slot the job is for. The script leaves what RQ 1.13's worker
- * leaves, one job at a time, so the batch is only a saving of round trips.
+ * The end of a job's execution, in the terms of RQ's Redis layout and pure of Redis: how its
+ * function ended (an {@link Outcome}), the ending a step records for it (result or error in RQ's
+ * encodings, TTL, the worker's totals), what became of the job after (an {@link Ending}), and the
+ * error text RQ's tools read. A worker and a queue with `isAsync: false` both end jobs through it.
  */
-import type { RedisConnection } from '../connection.js';
-import { DEFAULT_FAILURE_TTL } from '../defaults.js';
-import { UnserializableResultError } from '../errors.js';
-import type { Job } from '../job.js';
-import {
-  GROUP_KEY_PREFIX,
-  JOB_KEY_PREFIX,
-  THROUGHPUT_KEY_PREFIX,
-  QUEUES_KEY,
-  QUEUE_KEY_PREFIX,
-  SUSPENDED_KEY,
-  MEMORY_GUARD_KEY,
-  WORKER_KEY_PREFIX,
-  deferredRegistryKey,
-  failedRegistryKey,
-  finishedRegistryKey,
-  resultsKey,
-  scheduledRegistryKey,
-  startedRegistryKey,
-} from '../keys.js';
-import { scripts } from '../scripts/index.js';
-import { pack, unpack, type Packable } from '../scripts/pack.js';
-import type { Serializer } from '../serializers/index.js';
-import { zlibWrap } from '../zlib-format.js';
+import { DEFAULT_FAILURE_TTL } from './defaults.js';
+import { UnserializableResultError } from './errors.js';
+import type { Job } from './job.js';
+import type { Packable } from './scripts/pack.js';
+import type { Serializer } from './serializers/index.js';
+import { zlibWrap } from './zlib-format.js';
 
 /** How a job's function ended. */
 export type Outcome = { kind: 'finished'; value: unknown } | { kind: 'failed' | 'stopped'; error: Error };
@@ -84,6 +65,30 @@ export interface WorkerTotals {
   readonly workingTime: number;
 }
 
+/**
+ * The fields of an ending, in the order a step sends them (one array an ending: named here, and in
+ * Lua as `e[ENDING.<field>]` through the prelude, which is written from this list).
+ */
+export const ENDING_FIELDS = [
+  'id', // the job id
+  'queue', // its queue's name
+  'worker', // the worker name it ran under (its fence, with started_at)
+  'outcome', // "finished", "failed" or "stopped"
+  'ttl', // result_ttl when finished (-1 forever, 0 delete), else failure_ttl, whole seconds
+  'own_failure_ttl', // "1" when the failure TTL is the job's own (the results stream expires too)
+  'result_field', // "return_value", "exc_string" or ""
+  'result_value', // its value, base64
+  'seconds', // how long the job ran
+  'started_at', // started_at as the start wrote it: the fence
+  'has_worker_hash', // "1" when a worker ran it ("0": a queue with isAsync false)
+  'count', // the worker's successful_job_count after this job when it finished, else its failed_job_count
+  'working_time', // the worker's total_working_time after this job
+  'repeats', // "1" when the job had repeats left when it started (RQ 2.3's repeats_left)
+] as const;
+
+/** An ending's fields by name. */
+export type EndingFields = { readonly [field in (typeof ENDING_FIELDS)[number]]: Packable };
+
 /** An ending ready to send: the script's record, the error it carries, and the worker's totals once it is counted. */
 export interface EndingRecord {
   readonly entry: Packable[];
@@ -94,71 +99,8 @@ export interface EndingRecord {
 /** A slot's totals before its first job. */
 export const NO_TOTALS: WorkerTotals = Object.freeze({ successful: 0, failed: 0, workingTime: 0 });
 
-/** Jobs to start: one per slot, from these queues. */
-export interface StartRequest {
-  /** Worker names of the free slots, in the order they are served. */
-  readonly slots: readonly string[];
-  /** Queue keys, highest priority first. */
-  readonly queueKeys: readonly string[];
-  /** Index of the queue to try first. @default 0 */
-  readonly firstQueue?: number;
-  /** Look for each further job from the queue after the one that gave the last (round_robin). */
-  readonly roundRobin?: boolean;
-  /** Seconds until a started job counts as abandoned without a heartbeat. */
-  readonly heartbeatTtl: number;
-}
-
-/** A job the script started: for which slot, from which queue, and its hash as it now is. */
-export interface StartedJob {
-  readonly slotIndex: number;
-  readonly queueIndex: number;
-  readonly id: string;
-  readonly hash: Record<string, Buffer>;
-}
-
-/** What one step did: per ending, what became of the job; whether rq:suspended held starts back; the jobs started. */
-export interface StepResult {
-  readonly statuses: string[];
-  /** Per ending, the status a retried or repeated job has now; undefined for the others. */
-  readonly again: Array<'queued' | 'scheduled' | undefined>;
-  readonly suspended: boolean;
-  readonly started: StartedJob[];
-  /**
-   * The step's time, Redis server time as RQ timestamp text: the `started_at` (and
-   * `last_heartbeat`) written in the jobs it started, which ending them checks (the fence).
-   */
-  readonly startedAtText: string;
-}
-
-/** One step of a worker. */
-export interface Step {
-  readonly endings: readonly EndingRecord[];
-  /** Worker key TTL once idle, in seconds. */
-  readonly idleTtl: number;
-  /** Leave failed jobs out of the failed registry and the results stream (RQ's `disable_default_exception_handler`). */
-  readonly disableDefaultExceptionHandler?: boolean;
-  readonly start?: StartRequest;
-}
-
-/** The key prefixes the script derives keys from, in its order; packed once. */
-const PREFIXES = pack([
-  JOB_KEY_PREFIX,
-  QUEUE_KEY_PREFIX,
-  startedRegistryKey(''),
-  finishedRegistryKey(''),
-  failedRegistryKey(''),
-  resultsKey(''),
-  WORKER_KEY_PREFIX,
-  scheduledRegistryKey(''),
-  deferredRegistryKey(''),
-  GROUP_KEY_PREFIX,
-  THROUGHPUT_KEY_PREFIX,
-]);
-
-const STARTED = Buffer.from('started');
-
 /**
- * Describes the end of an execution for {@link step}: the result, or the error text, encoded as
+ * Describes the end of an execution for a worker's step (scripts/finish-and-start-jobs.ts): the result, or the error text, encoded as
  * RQ encodes them, the TTL, and the worker's totals with this job counted (`totals`: before it). A
  * return value the serializer cannot encode fails the job with {@link UnserializableResultError}.
  */
@@ -189,68 +131,23 @@ export function describeEnding(runner: Runner, execution: Execution, outcome: Ou
     failed: totals.failed + (finished ? 0 : 1),
     workingTime: totals.workingTime + seconds,
   };
-  const entry: Packable[] = [
-    execution.id,
-    execution.queue,
-    runner.workerName,
-    outcome.kind,
+  const fields: EndingFields = {
+    id: execution.id,
+    queue: execution.queue,
+    worker: runner.workerName,
+    outcome: outcome.kind,
     ttl,
-    job?.failureTtl !== undefined ? '1' : '0',
-    field,
-    value,
+    own_failure_ttl: job?.failureTtl !== undefined ? '1' : '0',
+    result_field: field,
+    result_value: value,
     seconds,
-    execution.startedAtText,
-    runner.hasWorkerHash ? '1' : '0',
-    finished ? after.successful : after.failed,
-    after.workingTime,
-    finished && runner.repeats && (job?.repeatsLeft ?? 0) > 0 ? '1' : '0',
-  ];
-  return { entry, error: finished ? undefined : outcome.error, totals: after };
-}
-
-/**
- * Ends the executions and starts jobs for the free slots, in one script call. The times it writes
- * (ended_at, started_at, last_heartbeat, registry scores) are Redis server time, read in the script.
- */
-export async function step(connection: RedisConnection, { endings, idleTtl, disableDefaultExceptionHandler, start }: Step): Promise<StepResult> {
-  const queueKeys = start?.queueKeys ?? [];
-  const reply = (await scripts(connection, true).finishAndStartJobs(
-    [QUEUES_KEY, SUSPENDED_KEY, MEMORY_GUARD_KEY, ...queueKeys],
-    [
-      PREFIXES,
-      pack([
-        endings.map((ending) => ending.entry),
-        disableDefaultExceptionHandler ? '1' : '0',
-        idleTtl,
-        start?.slots ?? [],
-        start?.heartbeatTtl ?? 0,
-        (start?.firstQueue ?? 0) + 1,
-        start?.roundRobin ? '1' : '0',
-      ]),
-    ],
-  )) as Buffer;
-  const [statuses, suspended, started, again, now] = unpack(reply) as [Buffer[], number, Array<[number, number, Buffer, Buffer[]]>, Buffer[], Buffer];
-  return {
-    startedAtText: now.toString(),
-    statuses: statuses.map(String),
-    again: again.map((status) => (status.length > 0 ? (String(status) as 'queued' | 'scheduled') : undefined)),
-    suspended: suspended === 1,
-    started: started.map(([slotIndex, queueIndex, id, flat]) => {
-      const hash: Record<string, Buffer> = {};
-      for (let i = 0; i < flat.length; i += 2) hash[flat[i]!.toString()] = flat[i + 1]!;
-      // The fields the start wrote, which the script does not read back.
-      const startedAt = now;
-      Object.assign(hash, { status: STARTED, started_at: startedAt, last_heartbeat: startedAt, worker_name: Buffer.from(start!.slots[slotIndex - 1]!) });
-      return { slotIndex: slotIndex - 1, queueIndex: queueIndex - 1, id: id.toString(), hash };
-    }),
+    started_at: execution.startedAtText,
+    has_worker_hash: runner.hasWorkerHash ? '1' : '0',
+    count: finished ? after.successful : after.failed,
+    working_time: after.workingTime,
+    repeats: finished && runner.repeats && (job?.repeatsLeft ?? 0) > 0 ? '1' : '0',
   };
-}
-
-/** Ends one execution and says what became of the job (a queue with `isAsync: false`). */
-export async function finishJob(connection: RedisConnection, runner: Runner, execution: Execution, outcome: Outcome, job: Job | undefined): Promise<Ending> {
-  const ending = describeEnding(runner, execution, outcome, job);
-  const { statuses, again } = await step(connection, { endings: [ending], idleTtl: 0 });
-  return { status: statuses[0]!, error: ending.error, again: again[0] };
+  return { entry: ENDING_FIELDS.map((name) => fields[name]), error: finished ? undefined : outcome.error, totals: after };
 }
 
 /**

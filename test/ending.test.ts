@@ -1,10 +1,10 @@
 /**
- * The pure parts of a job's ending (src/worker/transitions.ts): the failure text stored as RQ's
+ * The pure parts of a job's ending (src/ending.ts): the failure text stored as RQ's
  * exc_info, which Python's tools read by its last line.
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { describeError } from '../src/worker/transitions.js';
+import { describeError } from '../src/ending.js';
 
 function thrower(message: string): Error {
   return new TypeError(message);

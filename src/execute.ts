@@ -5,9 +5,9 @@
  * isolated mode exists for code that must really be killed.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { JobTimeoutError } from '../errors.js';
-import type { TaskFunction } from '../functions.js';
-import { attachInterruption, type Job } from '../job.js';
+import { JobTimeoutError } from './errors.js';
+import type { TaskFunction } from './functions.js';
+import { attachInterruption, type Job } from './job.js';
 
 // Kept on globalThis so that two copies of rq-ts in one process (a monorepo, a bundled CLI)
 // still agree on the running job.

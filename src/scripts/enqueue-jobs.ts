@@ -1,0 +1,102 @@
+/**
+ * Enqueueing: a batch of jobs on one queue in one script (enqueue-jobs.lua), and one job that is
+ * unique or waits for others, checked and written in one script (enqueue-job.lua).
+ */
+import type { RedisConnection } from '../connection.js';
+import { SCRIPT_FAILURES, scriptFailure, type ScriptFailureCode } from '../errors.js';
+import { GROUPS_KEY, MEMORY_GUARD_KEY, QUEUES_KEY, deferredRegistryKey, dependenciesKey, dependentsKey, jobKey, queueKey, scheduledRegistryKey } from '../keys.js';
+import { formatTimestamp } from '../timestamps.js';
+import { runScript } from './index.js';
+import { pack, type Packable } from './pack.js';
+
+/** Where a job of a batch goes. */
+export type Placement =
+  | { readonly mode: 'tail' | 'front' | 'stored' }
+  /** At a time the caller chose, in epoch seconds. */
+  | { readonly mode: 'scheduled'; readonly at: number }
+  /** After a delay in seconds, counted from Redis' clock. */
+  | { readonly mode: 'delayed'; readonly delay: number };
+
+/** One job of a batch: its hash as RQ stores it, its TTL, where it goes. */
+export interface BatchJob {
+  readonly id: string;
+  readonly placement: Placement;
+  /** Seconds, or undefined for none. */
+  readonly ttl: number | undefined;
+  readonly fields: Readonly<Record<string, string | Buffer>>;
+}
+
+/** A batch of jobs for one queue. */
+export interface Batch {
+  readonly queue: string;
+  readonly jobs: readonly BatchJob[];
+  /** The group (RQ 2.0) whose set the ids join. */
+  readonly group?: string | undefined;
+  /** A scheduled time further in the past than this many seconds (by Redis' clock) is refused. */
+  readonly pastSlack: number;
+}
+
+/**
+ * Writes the batch, as RQ 1.13's enqueue transaction writes each job.
+ * @throws {InvalidArgumentError} when a scheduled time is in the past by Redis' clock: nothing is written.
+ */
+export async function enqueueJobs(connection: RedisConnection, { queue, jobs, group, pastSlack }: Batch): Promise<void> {
+  const entries = jobs.map(({ id, placement, ttl, fields }) => {
+    const due = placement.mode === 'scheduled' ? placement.at : placement.mode === 'delayed' ? placement.delay : '';
+    const entry: Packable[] = [id, placement.mode, due, ttl ?? ''];
+    for (const field in fields) entry.push(field, fields[field]!);
+    return entry;
+  });
+  const reply = await runScript(connection, 'enqueueJobs', [queueKey(queue), QUEUES_KEY, scheduledRegistryKey(queue), GROUPS_KEY], [group ?? '', pack(entries), pastSlack]);
+  if (!Array.isArray(reply)) return;
+  const [code, index] = reply as [ScriptFailureCode, number];
+  const placement = jobs[index - 1]!.placement as { at: number };
+  throw scriptFailure(code, `Cannot schedule at ${new Date(placement.at * 1000).toISOString()}: it is in the past by the Redis server's clock. Use enqueue() to run the job now.`);
+}
+
+/** A job that is unique or depends on others. */
+export interface CheckedJob {
+  readonly id: string;
+  readonly queue: string;
+  readonly fields: Readonly<Record<string, string | Buffer>>;
+  readonly dependencyIds: readonly string[];
+  readonly allowDependencyFailures: boolean;
+  readonly atFront: boolean;
+  readonly unique: boolean;
+  /** Seconds, or undefined for none. */
+  readonly ttl: number | undefined;
+}
+
+/**
+ * Enqueues the job at once when its dependencies are all done, else defers it; refuses a unique
+ * job whose id exists. Resolves to the status it now has.
+ * @throws {InvalidJobDependencyError} for a dependency that does not exist or a cycle;
+ * {@link DuplicateJobError} for a unique job whose id exists. Nothing is written then.
+ */
+export async function enqueueJob(connection: RedisConnection, job: CheckedJob): Promise<'queued' | 'deferred'> {
+  const { id, queue } = job;
+  const [result, detail] = (await runScript(
+    connection,
+    'enqueueJob',
+    [jobKey(id), queueKey(queue), deferredRegistryKey(queue), QUEUES_KEY, dependenciesKey(id), dependentsKey(id), MEMORY_GUARD_KEY],
+    [
+      id,
+      job.atFront ? '1' : '0',
+      job.allowDependencyFailures ? '1' : '0',
+      job.ttl ?? '',
+      formatTimestamp(new Date()),
+      job.unique ? '1' : '0',
+      job.dependencyIds.length,
+      ...job.dependencyIds,
+      ...Object.entries(job.fields).flat(),
+    ],
+  )) as [number, string?];
+  if (result === 1) return 'queued';
+  if (result === 0) return 'deferred';
+  const messages: Partial<Record<ScriptFailureCode, string>> = {
+    [SCRIPT_FAILURES.NO_SUCH_DEPENDENCY]: `Job ${id} depends on job ${detail}, which does not exist (${jobKey(detail ?? '')}). Enqueue the dependency first.`,
+    [SCRIPT_FAILURES.DUPLICATE_JOB]: `Job ${id} exists already (${jobKey(id)}): a unique job is enqueued only once.`,
+    [SCRIPT_FAILURES.DEPENDENCY_CYCLE]: `Job ${id} cannot depend on job ${detail}: ${detail} already depends on ${id}, which would make a cycle.`,
+  };
+  throw scriptFailure(result as ScriptFailureCode, messages[result as ScriptFailureCode] ?? `Enqueue of job ${id} failed (${result}).`);
+}

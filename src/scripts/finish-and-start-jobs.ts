@@ -1,0 +1,108 @@
+/**
+ * A worker's step in Redis (finish-and-start-jobs.lua): the endings of the executions that just
+ * ran and the starts of the next jobs for free slots, in one script call. An ending carries the
+ * result or error in RQ's encodings (see ending.ts); a start names the worker slot the job is for.
+ * The script leaves what RQ 1.13's worker leaves, one job at a time, so the batch only saves round
+ * trips. A queue with `isAsync: false` ends its one job through the same step.
+ */
+import type { RedisConnection } from '../connection.js';
+import { describeEnding, type Ending, type EndingRecord, type Execution, type Outcome, type Runner } from '../ending.js';
+import type { Job } from '../job.js';
+import { MEMORY_GUARD_KEY, QUEUES_KEY, SUSPENDED_KEY } from '../keys.js';
+import { runScript } from './index.js';
+import { pack, unpack } from './pack.js';
+
+/** Jobs to start: one per slot, from these queues. */
+export interface StartRequest {
+  /** Worker names of the free slots, in the order they are served. */
+  readonly slots: readonly string[];
+  /** Queue keys, highest priority first. */
+  readonly queueKeys: readonly string[];
+  /** Index of the queue to try first. @default 0 */
+  readonly firstQueue?: number;
+  /** Look for each further job from the queue after the one that gave the last (round_robin). */
+  readonly roundRobin?: boolean;
+  /** Seconds until a started job counts as abandoned without a heartbeat. */
+  readonly heartbeatTtl: number;
+}
+
+/** A job the script started: for which slot, from which queue, and its hash as it now is. */
+export interface StartedJob {
+  readonly slotIndex: number;
+  readonly queueIndex: number;
+  readonly id: string;
+  readonly hash: Record<string, Buffer>;
+}
+
+/** What one step did: per ending, what became of the job; whether rq:suspended held starts back; the jobs started. */
+export interface StepResult {
+  readonly statuses: string[];
+  /** Per ending, the status a retried or repeated job has now; undefined for the others. */
+  readonly again: Array<'queued' | 'scheduled' | undefined>;
+  readonly suspended: boolean;
+  readonly started: StartedJob[];
+  /**
+   * The step's time, Redis server time as RQ timestamp text: the `started_at` (and
+   * `last_heartbeat`) written in the jobs it started, which ending them checks (the fence).
+   */
+  readonly startedAtText: string;
+}
+
+/** One step of a worker. */
+export interface Step {
+  readonly endings: readonly EndingRecord[];
+  /** Worker key TTL once idle, in seconds. */
+  readonly idleTtl: number;
+  /** Leave failed jobs out of the failed registry and the results stream (RQ's `disable_default_exception_handler`). */
+  readonly disableDefaultExceptionHandler?: boolean;
+  readonly start?: StartRequest;
+}
+
+const STARTED = Buffer.from('started');
+
+/**
+ * Ends the executions and starts jobs for the free slots, in one script call. The times it writes
+ * (ended_at, started_at, last_heartbeat, registry scores) are Redis server time, read in the script.
+ * @throws {RedisOutOfMemoryError} when Redis is full: the step is refused whole.
+ */
+export async function step(connection: RedisConnection, { endings, idleTtl, disableDefaultExceptionHandler, start }: Step): Promise<StepResult> {
+  const queueKeys = start?.queueKeys ?? [];
+  const reply = (await runScript(
+    connection,
+    'finishAndStartJobs',
+    [QUEUES_KEY, SUSPENDED_KEY, MEMORY_GUARD_KEY, ...queueKeys],
+    [
+      pack([
+        endings.map((ending) => ending.entry),
+        disableDefaultExceptionHandler ? '1' : '0',
+        idleTtl,
+        start?.slots ?? [],
+        start?.heartbeatTtl ?? 0,
+        (start?.firstQueue ?? 0) + 1,
+        start?.roundRobin ? '1' : '0',
+      ]),
+    ],
+    { binary: true },
+  )) as Buffer;
+  const [statuses, suspended, started, again, now] = unpack(reply) as [Buffer[], number, Array<[number, number, Buffer, Buffer[]]>, Buffer[], Buffer];
+  return {
+    startedAtText: now.toString(),
+    statuses: statuses.map(String),
+    again: again.map((status) => (status.length > 0 ? (String(status) as 'queued' | 'scheduled') : undefined)),
+    suspended: suspended === 1,
+    started: started.map(([slotIndex, queueIndex, id, flat]) => {
+      const hash: Record<string, Buffer> = {};
+      for (let i = 0; i < flat.length; i += 2) hash[flat[i]!.toString()] = flat[i + 1]!;
+      // The fields the start wrote, which the script does not read back.
+      Object.assign(hash, { status: STARTED, started_at: now, last_heartbeat: now, worker_name: Buffer.from(start!.slots[slotIndex - 1]!) });
+      return { slotIndex: slotIndex - 1, queueIndex: queueIndex - 1, id: id.toString(), hash };
+    }),
+  };
+}
+
+/** Ends one execution and says what became of the job (a queue with `isAsync: false`). */
+export async function finishJob(connection: RedisConnection, runner: Runner, execution: Execution, outcome: Outcome, job: Job | undefined): Promise<Ending> {
+  const ending = describeEnding(runner, execution, outcome, job);
+  const { statuses, again } = await step(connection, { endings: [ending], idleTtl: 0 });
+  return { status: statuses[0]!, error: ending.error, again: again[0] };
+}

@@ -1,0 +1,30 @@
+/** Putting a job of a registry back on its queue (requeue-job.lua), as RQ's registry.requeue(). */
+import type { RedisConnection } from '../connection.js';
+import { SCRIPT_FAILURES, scriptFailure, type ScriptFailureCode } from '../errors.js';
+import { QUEUES_KEY, jobKey } from '../keys.js';
+import { runScript } from './index.js';
+
+/** Which job leaves which registry, and whether it goes to the head of its queue. */
+export interface Requeue {
+  /** The registry's key, e.g. `rq:failed:<queue>`. */
+  readonly registry: string;
+  readonly id: string;
+  readonly atFront?: boolean | undefined;
+}
+
+/**
+ * Moves job `id` out of `registry` onto its origin queue: started and ended times cleared, status
+ * queued, pushed at the tail (or head).
+ * @throws {InvalidJobOperationError} when the job is not in the registry, or its key is no hash;
+ * {@link NoSuchJobError} when its hash is gone (its id leaves the registry).
+ */
+export async function requeueJob(connection: RedisConnection, { registry, id, atFront }: Requeue): Promise<void> {
+  const result = (await runScript(connection, 'requeueJob', [registry, jobKey(id), QUEUES_KEY], [id, atFront ? '1' : '0'])) as number;
+  if (result === 1) return;
+  const messages: Partial<Record<ScriptFailureCode, string>> = {
+    [SCRIPT_FAILURES.NOT_IN_REGISTRY]: `Job ${id} is not in ${registry}: only jobs of this registry can be requeued from it.`,
+    [SCRIPT_FAILURES.NO_SUCH_JOB]: `No such job: ${jobKey(id)} (its id was removed from ${registry})`,
+    [SCRIPT_FAILURES.NOT_A_JOB]: `${jobKey(id)} is not a job hash (another type of key has its name): job ${id} was left in ${registry}.`,
+  };
+  throw scriptFailure(result as ScriptFailureCode, messages[result as ScriptFailureCode] ?? `Requeue of job ${id} failed (${result}).`);
+}

@@ -3,6 +3,8 @@
   each (RQ-REFERENCE.md §2.7): the queue key in rq:queues, the job hash, the TTLs when the job has
   one, and the id pushed at the tail (or the head); or, for a scheduled job, the hash and its due
   time in the scheduled registry. One script instead of a MULTI: one command sent per batch.
+  The same call sent again (a client that lost the reply resends it) writes nothing more: a job
+  whose hash has this call's created_at is left as it is, its id not pushed twice.
 
   KEYS[1]  the queue list, rq:queue:<name>
   KEYS[2]  rq:queues
@@ -39,23 +41,36 @@ if ARGV[1] ~= '' then
     redis.call('SADD', KEYS[4], ARGV[1])
   end
 end
+-- The created_at a job's fields give it: the same enqueue sent again has the same one.
+local function created_at(job)
+  for i = 5, #job, 2 do
+    if job[i] == 'created_at' then return job[i + 1] end
+  end
+end
+
 for _, job in ipairs(jobs) do
   local id, mode, due, ttl = job[1], job[2], job[3], job[4]
   local key = job_key(id)
-  redis.call('HSET', key, unpack(job, 5))
-  if ttl ~= '' then
-    redis.call('EXPIRE', key, ttl)
-    redis.call('EXPIRE', dependents_key(id), ttl)
-    redis.call('EXPIRE', dependencies_key(id), ttl)
-  end
-  if mode == 'tail' then
-    redis.call('RPUSH', KEYS[1], id)
-  elseif mode == 'front' then
-    redis.call('LPUSH', KEYS[1], id)
-  elseif mode == 'scheduled' then
-    redis.call('ZADD', KEYS[3], math.floor(tonumber(due)), id)
-  elseif mode == 'delayed' then
-    redis.call('ZADD', KEYS[3], math.floor(now + tonumber(due)), id)
+  -- Idempotent: a client that lost the reply sends the same call again (ioredis does it by itself
+  -- after a reconnect). The job is there with the created_at of this very call: leave it, and do
+  -- not push its id a second time. Enqueueing an id again later (a new created_at) still works.
+  local existing = redis.call('HGET', key, 'created_at')
+  if not existing or existing ~= created_at(job) then
+    redis.call('HSET', key, unpack(job, 5))
+    if ttl ~= '' then
+      redis.call('EXPIRE', key, ttl)
+      redis.call('EXPIRE', dependents_key(id), ttl)
+      redis.call('EXPIRE', dependencies_key(id), ttl)
+    end
+    if mode == 'tail' then
+      redis.call('RPUSH', KEYS[1], id)
+    elseif mode == 'front' then
+      redis.call('LPUSH', KEYS[1], id)
+    elseif mode == 'scheduled' then
+      redis.call('ZADD', KEYS[3], math.floor(tonumber(due)), id)
+    elseif mode == 'delayed' then
+      redis.call('ZADD', KEYS[3], math.floor(now + tonumber(due)), id)
+    end
   end
 end
 return #jobs

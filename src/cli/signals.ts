@@ -1,8 +1,8 @@
 /**
- * SIGINT and SIGTERM to a long-running `rq` command (worker, cron, info --interval, dashboard),
+ * Signals to a long-running `rq` command (worker, worker-pool, cron, info --interval, dashboard),
  * counted together: Ctrl-C and `kill` are one request to stop, and asking again means asking more
  * firmly (RQ's worker: warm, then cold). Each command says what its first, second and third
- * signal do; `rq worker-pool` counts its own, with SIGHUP, in pool.ts.
+ * signal do.
  */
 
 /** What each signal does; a signal with no step of its own repeats the last one given. */
@@ -12,17 +12,17 @@ export interface SignalSteps {
   readonly third?: (signal: NodeJS.Signals) => void;
 }
 
-const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
-
-/** Counts SIGINT and SIGTERM from the moment it is made, and runs a command's step for each. */
+/** Counts `signals` (SIGINT and SIGTERM unless told) from the moment it is made, and runs a command's step for each. */
 export class SignalCounter {
   readonly #steps: SignalSteps;
+  readonly #signals: readonly NodeJS.Signals[];
   readonly #listener = (signal: NodeJS.Signals) => this.#receive(signal);
   #count = 0;
 
-  constructor(steps: SignalSteps) {
+  constructor(steps: SignalSteps, signals: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM']) {
     this.#steps = steps;
-    for (const signal of SIGNALS) process.on(signal, this.#listener);
+    this.#signals = signals;
+    for (const signal of signals) process.on(signal, this.#listener);
   }
 
   /**
@@ -35,7 +35,7 @@ export class SignalCounter {
 
   /** Stops listening: a further signal has Node's default effect, ending the process at once. */
   stop(): void {
-    for (const signal of SIGNALS) process.off(signal, this.#listener);
+    for (const signal of this.#signals) process.off(signal, this.#listener);
   }
 
   #receive(signal: NodeJS.Signals): void {

@@ -1,11 +1,13 @@
 /**
- * What every `rq` command shares: RQ's shared options, the connection they describe, usage
- * errors (exit 2), colour only where it helps (a terminal, no NO_COLOR), and log lines.
+ * What every `rq` command shares: RQ's shared options (-u, -c, -P, -S) and their checks, usage
+ * errors (exit 2), whole-number flags, the check that named queues exist, and colour only where
+ * it helps (a terminal, no NO_COLOR). The connection the shared options describe is in
+ * connection.ts, log lines in logging.ts, signals in signals.ts.
  */
 import { Option, type Command } from 'commander';
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { JSONSerializer, RQError, loadSettings, onFailover, openConnection, redisOptionsFromUrl, type RQSettings, type RedisConnection, type Serializer } from '../index.js';
+import { JSONSerializer, Queue, RQError, type RedisConnection, type Serializer } from '../index.js';
 
 /** The shared options, as commander parses them. */
 export interface SharedFlags {
@@ -13,6 +15,22 @@ export interface SharedFlags {
   config?: string;
   path: string[];
   serializer?: string;
+}
+
+/**
+ * The shared options, checked: what every command connects with (connection.ts takes nothing
+ * else), so that none connects before it has refused a serializer rq-ts cannot speak.
+ */
+export interface SharedOptions {
+  /** The options as given; -u and -P are checked when the settings are read (settingsOf), after the command's own options. */
+  readonly flags: SharedFlags;
+  /** The serializer -S names: the one a command reads and writes jobs with. */
+  readonly serializer: Serializer;
+}
+
+/** Checks the shared options: -S here, -u and -P when the settings are read. @throws {UsageError} */
+export function sharedOptionsOf(flags: SharedFlags): SharedOptions {
+  return { flags, serializer: serializerOf(flags) };
 }
 
 /** A bad argument found after parsing: exit code 2, as commander's own usage errors. */
@@ -59,42 +77,6 @@ export function pathsOf(flags: SharedFlags): string[] {
   return (flags.path.length > 0 ? flags.path : ['.']).map((dir) => resolve(dir));
 }
 
-/** The settings the shared options describe (--url, else --config, else the REDIS_* environment). */
-export function settingsOf(flags: SharedFlags): Promise<RQSettings> {
-  // An empty RQ_REDIS_URL is no URL, as loadSettings reads it.
-  if (flags.url) checkFlag('-u/--url', () => redisOptionsFromUrl(flags.url!));
-  return loadSettings({ url: flags.url, config: flags.config, paths: pathsOf(flags) });
-}
-
-/** Connections opened by {@link connect} and not closed yet: {@link closeAll} closes them. */
-const open = new Set<RedisConnection>();
-
-/**
- * Opens the connection the shared options describe. While Redis is unreachable later on, says so
- * in one line on stderr (not a stack trace at each reconnection attempt), and once more when back;
- * and when it comes back at another server (a failover), says that too, unless
- * `reportFailover` is false (`rq worker`, whose Worker logs it).
- */
-export async function connect(flags: SharedFlags, options: { reportFailover?: boolean } = {}): Promise<RedisConnection> {
-  const connection = await openConnection(await settingsOf(flags));
-  open.add(connection);
-  let down = false;
-  connection.on('error', (error: Error) => {
-    if (!down) process.stderr.write(`Redis connection lost, reconnecting: ${error.message}\n`);
-    down = true;
-  });
-  connection.on('ready', () => {
-    if (down) process.stderr.write('Redis connection back\n');
-    down = false;
-  });
-  if (options.reportFailover ?? true) {
-    onFailover(connection, ({ previous, current }) => {
-      process.stderr.write(`Redis primary changed from ${previous} to ${current}: writes ${previous} acknowledged just before the switch may be lost (replication is asynchronous)\n`);
-    });
-  }
-  return connection;
-}
-
 /**
  * Output piped into a program that stops reading (`rq info | head -1`): stop writing instead of
  * failing with EPIPE, which would take a worker down mid-job.
@@ -112,7 +94,7 @@ export function tolerateClosedOutput(): void {
  * The serializer -S names. RQ's JSON serializer is the one rq-ts speaks; RQ's default (pickle)
  * cannot be read by anything but Python, and is refused with what to do instead.
  */
-export function serializerOf(flags: SharedFlags): Serializer {
+function serializerOf(flags: SharedFlags): Serializer {
   const name = flags.serializer;
   if (name === undefined || ['json', 'JSONSerializer', 'rq.serializers.JSONSerializer'].includes(name)) return JSONSerializer;
   if (['pickle', 'rq.serializers.DefaultSerializer', 'rq.serializers.PickleSerializer'].includes(name)) {
@@ -144,142 +126,13 @@ export function colorsFor(stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv = p
   return { green: paint(32), red: paint(31), yellow: paint(33), blue: paint(34), bold: paint(1) };
 }
 
-/** Closes a connection whatever its state: QUIT when it is up, else drop it. */
-export async function closeConnection(connection: RedisConnection): Promise<void> {
-  open.delete(connection);
-  if (connection.status === 'ready') await connection.quit().catch(() => connection.disconnect());
-  else connection.disconnect();
-}
 
-/** Closes every connection {@link connect} opened that is still open: after a command, whatever became of it. */
-export async function closeAll(): Promise<void> {
-  await Promise.all([...open].map((connection) => closeConnection(connection)));
-}
-
-/** Python's logging levels, which RQ's --logging-level takes. */
-const LEVELS = { DEBUG: 10, INFO: 20, WARNING: 30, WARN: 30, ERROR: 40, CRITICAL: 50 } as const;
-type LevelName = 'DEBUG' | 'INFO' | 'WARNING' | 'ERROR' | 'CRITICAL';
-
-/** How a command logs: RQ's --logging-level, --log-format and --date-format. */
-export interface LogSettings {
-  /** Python level name or number. @default "INFO" */
-  level?: string | undefined;
-  /** Python %-style: %(asctime)s %(message)s %(levelname)s %(name)s %(process)d %(msecs)d. @default "%(asctime)s %(message)s" */
-  format?: string | undefined;
-  /** strftime: %Y %y %m %d %H %I %M %S %f %p %a %A %b %B %j %z %%. @default "%H:%M:%S" */
-  dateFormat?: string | undefined;
-}
-
-/** A logger in RQ's formats: info and debug to stdout, warnings and errors to stderr. */
-export interface CliLogger {
-  debug(message: string): void;
-  info(message: string): void;
-  warn(message: string): void;
-  error(message: string): void;
-  /** Whether a message of this level is printed. */
-  enabled(level: LevelName): boolean;
-}
-
-const RECORD_FIELDS = new Set(['asctime', 'message', 'levelname', 'name', 'process', 'msecs']);
-const DAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
-const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
-
-/**
- * Checks the log settings and returns a logger, as RQ's setup_loghandlers does.
- * @throws {UsageError} for an unknown level, placeholder or date directive.
- */
-export function makeLogger(settings: LogSettings, name = 'rq.worker'): CliLogger {
-  const levelText = (settings.level ?? 'INFO').toUpperCase();
-  const threshold = /^\d+$/.test(levelText) ? Number(levelText) : (LEVELS as Record<string, number>)[levelText];
-  if (threshold === undefined) throw new UsageError(`--logging-level '${settings.level}': use DEBUG, INFO, WARNING, ERROR or CRITICAL.`);
-  const format = settings.format ?? '%(asctime)s %(message)s';
-  const render = compileLogFormat(format);
-  const dateFormat = settings.dateFormat ?? '%H:%M:%S';
-  strftime(new Date(), dateFormat); // checks the directives now
-  const write = (level: LevelName, message: string) => {
-    if (LEVELS[level] < threshold) return;
-    const now = new Date();
-    const line = render({
-      asctime: strftime(now, dateFormat),
-      message,
-      levelname: level,
-      name,
-      process: process.pid,
-      msecs: now.getMilliseconds(),
-    });
-    (LEVELS[level] >= LEVELS.WARNING ? process.stderr : process.stdout).write(`${line}\n`);
-  };
-  return {
-    debug: (message) => write('DEBUG', message),
-    info: (message) => write('INFO', message),
-    warn: (message) => write('WARNING', message),
-    error: (message) => write('ERROR', message),
-    enabled: (level) => LEVELS[level] >= threshold,
-  };
-}
-
-/** The fields a log line can show, by name. */
-type LogRecord = Record<'asctime' | 'message' | 'levelname' | 'name' | 'process' | 'msecs', string | number>;
-
-/**
- * Python's %-style log format: `%(field)[flags][width][.precision]type` (flags `-0+ #`, types
- * `s`, `d`, `i`, `f`, `r`) and `%%`, compiled once.
- * @throws {UsageError} for an unknown field or a `%` that starts nothing.
- */
-function compileLogFormat(format: string): (record: LogRecord) => string {
-  const parts: (string | ((record: LogRecord) => string))[] = [];
-  const pattern = /%%|%\((\w+)\)([-0+ #]*)(\d*)(?:\.(\d+))?([sdifr])|%/g;
-  let last = 0;
-  for (const match of format.matchAll(pattern)) {
-    parts.push(format.slice(last, match.index));
-    last = match.index + match[0].length;
-    if (match[0] === '%%') {
-      parts.push('%');
-      continue;
-    }
-    const [, field, flags = '', width = '', precision, type] = match;
-    if (field === undefined) throw new UsageError(`--log-format: a '%' at ${match.index} starts no field; write %% for a literal %, and fields as %(message)s.`);
-    if (!RECORD_FIELDS.has(field)) throw new UsageError(`--log-format: %(${field}) is not known here; use ${[...RECORD_FIELDS].map((known) => `%(${known})s`).join(', ')}.`);
-    parts.push((record) => {
-      const value = record[field as keyof LogRecord];
-      let text: string;
-      if (type === 'd' || type === 'i') text = String(Math.trunc(Number(value)));
-      else if (type === 'f') text = Number(value).toFixed(precision === undefined ? 6 : Number(precision));
-      else text = type === 'r' ? `'${String(value)}'` : String(value);
-      if ((type === 's' || type === 'r') && precision !== undefined) text = text.slice(0, Number(precision));
-      const size = width === '' ? 0 : Number(width);
-      if (flags.includes('-')) return text.padEnd(size);
-      return flags.includes('0') && type !== 's' && type !== 'r' ? text.padStart(size, '0') : text.padStart(size);
-    });
+/** Queue names that exist (in rq:queues), else a failure naming those that do not; `outcome` ends its message. */
+export async function requireQueues(connection: RedisConnection, names: readonly string[], outcome = ': nothing done'): Promise<void> {
+  if (names.length === 0) return;
+  const known = new Set((await Queue.all({ connection })).map((queue) => queue.name));
+  const unknown = names.filter((name) => !known.has(name));
+  if (unknown.length > 0) {
+    throw new RQError(`No queue named ${unknown.map((name) => `'${name}'`).join(', ')} (not in rq:queues${known.size > 0 ? `; there are: ${[...known].join(', ')}` : ''})${outcome}.`);
   }
-  parts.push(format.slice(last));
-  return (record) => parts.map((part) => (typeof part === 'string' ? part : part(record))).join('');
-}
-
-/** Python's strftime for the directives RQ users put in --date-format, in local time. */
-export function strftime(date: Date, format: string): string {
-  const pad = (value: number, width = 2) => String(value).padStart(width, '0');
-  const offset = -date.getTimezoneOffset();
-  return format.replace(/%(.)/g, (_, directive: string) => {
-    switch (directive) {
-      case 'Y': return String(date.getFullYear());
-      case 'y': return pad(date.getFullYear() % 100);
-      case 'm': return pad(date.getMonth() + 1);
-      case 'd': return pad(date.getDate());
-      case 'H': return pad(date.getHours());
-      case 'I': return pad(date.getHours() % 12 || 12);
-      case 'M': return pad(date.getMinutes());
-      case 'S': return pad(date.getSeconds());
-      case 'f': return pad(date.getMilliseconds() * 1000, 6);
-      case 'p': return date.getHours() < 12 ? 'AM' : 'PM';
-      case 'a': return DAYS[date.getDay()]!.slice(0, 3);
-      case 'A': return DAYS[date.getDay()]!;
-      case 'b': return MONTHS[date.getMonth()]!.slice(0, 3);
-      case 'B': return MONTHS[date.getMonth()]!;
-      case 'j': return pad(Math.floor((date.getTime() - new Date(date.getFullYear(), 0, 1).getTime()) / 86_400_000) + 1, 3);
-      case 'z': return `${offset >= 0 ? '+' : '-'}${pad(Math.floor(Math.abs(offset) / 60))}${pad(Math.abs(offset) % 60)}`;
-      case '%': return '%';
-      default: throw new UsageError(`--date-format: %${directive} is not known here; use %Y %y %m %d %H %I %M %S %f %p %a %A %b %B %j %z or %%.`);
-    }
-  });
 }

@@ -1,8 +1,9 @@
 /**
- * `rq info`: queues with their counts per registry, and workers, in RQ's formats (default, raw,
- * by queue), read through the public API. Gathering and rendering are apart: rendering is pure.
+ * What `rq info` shows (commands/info.ts): queues with their counts per registry, and workers, in
+ * RQ's formats (default, raw, by queue), read through the public API. Gathering and rendering are
+ * apart: rendering is pure.
  */
-import { CanceledJobRegistry, DeferredJobRegistry, FailedJobRegistry, FinishedJobRegistry, Queue, ScheduledJobRegistry, StartedJobRegistry, Worker, type RedisConnection, type WorkerInfo } from '../index.js';
+import { CanceledJobRegistry, DeferredJobRegistry, FailedJobRegistry, FinishedJobRegistry, Queue, ScheduledJobRegistry, StartedJobRegistry, Worker, type RedisConnection, type Serializer, type WorkerInfo } from '../index.js';
 // Formats: RQ 2.x's (1.13's with each queue's started, finished and failed counts and each worker's
 // job counts), with the deferred, scheduled and canceled counts after RQ's.
 import type { Colors } from './shared.js';
@@ -41,14 +42,14 @@ export interface InfoView {
  * Reads the queues (`names`, else every queue in `rq:queues`) and their workers: as RQ's `rq info`,
  * the workers of the shown queues. First cleans the shown queues' finished, failed and started
  * registries (expired entries out, abandoned jobs handled) and their worker sets (Worker.all drops
- * expired workers).
+ * expired workers), reading jobs with `serializer` (-S).
  */
-export async function gatherInfo(connection: RedisConnection, names: readonly string[]): Promise<InfoSnapshot> {
-  const queues = names.length > 0 ? names.map((name) => new Queue(name, { connection })) : await Queue.all({ connection });
+export async function gatherInfo(connection: RedisConnection, names: readonly string[], serializer: Serializer): Promise<InfoSnapshot> {
+  const queues = names.length > 0 ? names.map((name) => new Queue(name, { connection, serializer })) : await Queue.all({ connection, serializer });
   const counts: QueueCounts[] = [];
   const workersByQueue = new Map<string, WorkerInfo[]>();
   for (const queue of queues) {
-    const options = { connection };
+    const options = { connection, serializer };
     await new FinishedJobRegistry(queue.name, options).cleanup();
     await new FailedJobRegistry(queue.name, options).cleanup();
     await new StartedJobRegistry(queue.name, options).cleanup();

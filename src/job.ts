@@ -630,7 +630,10 @@ function placePrefixes(): string[] {
   return [QUEUE_KEY_PREFIX, ...[startedRegistryKey, finishedRegistryKey, failedRegistryKey, deferredRegistryKey, scheduledRegistryKey, canceledRegistryKey].map((key) => key(''))];
 }
 
-/** Deletes job `id` (see {@link Job.delete}), in one script. Resolves to whether it existed. */
+/**
+ * Deletes job `id` (see {@link Job.delete}), in one script, without reading it first: it works on a
+ * job whose data cannot be decoded. Resolves to whether it existed.
+ */
 export async function deleteJob(connection: RedisConnection, id: string, options: DeleteOptions = {}): Promise<boolean> {
   const existed = await scripts(connection).deleteJob(
     [jobKey(id)],

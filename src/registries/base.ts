@@ -124,14 +124,20 @@ export abstract class JobRegistry {
    */
   async requeue(job: JobRef, options: { atFront?: boolean } = {}): Promise<Job> {
     const id = idOf(job);
-    const result = (await scripts(this.connection).requeueJob(
-      [this.key, jobKey(id), QUEUES_KEY],
-      [id, options.atFront ? '1' : '0', QUEUE_KEY_PREFIX],
-    )) as number;
+    const result = await this.moveToQueue(id, options.atFront ?? false);
     if (result === -1) throw new InvalidJobOperationError(`Job ${id} is not in ${this.key}: only jobs of this registry can be requeued from it.`);
     if (result === -2) throw new NoSuchJobError(`No such job: ${jobKey(id)} (its id was removed from ${this.key})`);
     if (result === -3) throw new InvalidJobOperationError(`${jobKey(id)} is not a job hash (another type of key has its name): job ${id} was left in ${this.key}.`);
     return Job.fetch(id, { connection: this.connection, serializer: this.serializer });
+  }
+
+  /**
+   * The requeue script for one id, without reading the job afterwards: 1 when requeued; -1 when
+   * the id is not in this registry; -2 when its hash is gone (the id was removed from the registry);
+   * -3 when `rq:job:<id>` is not a hash (nothing changed).
+   */
+  protected async moveToQueue(id: string, atFront: boolean): Promise<number> {
+    return (await scripts(this.connection).requeueJob([this.key, jobKey(id), QUEUES_KEY], [id, atFront ? '1' : '0', QUEUE_KEY_PREFIX])) as number;
   }
 }
 

@@ -78,10 +78,55 @@ export class FinishedJobRegistry extends ExpiringJobRegistry {
   }
 }
 
+/** What {@link FailedJobRegistry.requeueAll} did, id by id. */
+export interface RequeueAllResult {
+  /** Ids put back on their queue. */
+  requeued: string[];
+  /**
+   * Ids not requeued and left as they were: `rq:job:<id>` is not a job hash (the id stays in the
+   * registry), or the id had left the registry meanwhile (another process took it).
+   */
+  refused: string[];
+  /** Ids not requeued because their job hash is gone (expired or deleted): they were removed from the registry. */
+  gone: string[];
+}
+
+/** Options of {@link FailedJobRegistry.requeueAll}. */
+export interface RequeueAllOptions {
+  /** Called after each id is handled, with the number handled so far (for a progress bar). */
+  onProgress?: (handled: number) => void;
+}
+
+/** Ids {@link FailedJobRegistry.requeueAll} reads at a time: a page, never the whole registry. */
+const REQUEUE_PAGE_SIZE = 500;
+
 /** Jobs that failed or were stopped, kept for their failure TTL. */
 export class FailedJobRegistry extends ExpiringJobRegistry {
   protected keyFor(name: string): string {
     return failedRegistryKey(name);
+  }
+
+  /**
+   * Requeues every job of the registry (what `rq requeue --all` and the dashboard's "Requeue
+   * failed" do), each as {@link JobRegistry.requeue} but without reading the job back: a job
+   * whose data this process cannot decode (a pickle) is requeued all the same, for a worker that
+   * can. Reads the ids a page at a time, by ascending score, without a cleanup first (an expired
+   * entry whose hash is gone is reported in `gone`). Requeued and gone ids leave the registry;
+   * those that are not job hashes stay in front, so the next page starts after them.
+   */
+  async requeueAll(options: RequeueAllOptions = {}): Promise<RequeueAllResult> {
+    const result: RequeueAllResult = { requeued: [], refused: [], gone: [] };
+    let kept = 0;
+    for (;;) {
+      const ids = await this.getJobIds(kept, kept + REQUEUE_PAGE_SIZE - 1, { cleanup: false });
+      if (ids.length === 0) return result;
+      for (const id of ids) {
+        const outcome = await this.moveToQueue(id, false);
+        if (outcome === -3) kept += 1;
+        (outcome === 1 ? result.requeued : outcome === -2 ? result.gone : result.refused).push(id);
+        options.onProgress?.(result.requeued.length + result.refused.length + result.gone.length);
+      }
+    }
   }
 }
 

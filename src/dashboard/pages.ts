@@ -13,6 +13,7 @@ import { LABELS, actionForm, jobActions, jobAddress, listAddress, pager, pretty,
 /** Minutes the queues page's chart covers. */
 const CHART_MINUTES = 360;
 
+/** `/`: every queue's counts and actions, the suspension banner, and the chart. */
 export async function queuesPage(context: Context): Promise<Page> {
   const { connection } = context;
   const [queues, suspended, throughput] = await Promise.all([queueOverviews(connection), isSuspended({ connection }), getThroughput({ connection, minutes: CHART_MINUTES })]);
@@ -72,6 +73,7 @@ function throughputChart(points: readonly ThroughputPoint[]): Markup {
   </figure>`;
 }
 
+/** `/queues/<queue>/<list>`: a page of the list, or the jobs matching a filter. */
 export async function listPage(context: Context, queue: string, listText: string): Promise<Page> {
   const list = listNamed(listText);
   const { url } = context;
@@ -134,6 +136,7 @@ function jobRow(context: Context, row: JobRow, queue: string, list: ListName): M
   </tr>`;
 }
 
+/** `/jobs/<id>`: the job in full, its results and its actions. */
 export async function jobPage(context: Context, id: string): Promise<Page> {
   const job = await fetchJob(id, context.connection);
   const detail = await jobDetail(job);
@@ -170,6 +173,7 @@ function resultsTable(results: Awaited<ReturnType<Job['results']>>): Markup {
         </tbody></table>`;
 }
 
+/** `/workers`: every live worker (each slot of a concurrent rq-ts worker is one). */
 export async function workersPage(context: Context): Promise<Page> {
   const workers = await Worker.all({ connection: context.connection, cleanup: false });
   const row = (worker: WorkerInfo) => html`<tr>

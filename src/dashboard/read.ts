@@ -47,6 +47,7 @@ export function listNamed(text: string): ListName {
   return text;
 }
 
+/** The registry object of one of a queue's lists. */
 export function registryOf(list: Exclude<ListName, 'queued'>, queue: string, connection: RedisConnection): JobRegistry {
   return new REGISTRY_CLASSES[list](queue, { connection });
 }
@@ -57,6 +58,7 @@ export interface QueueOverview {
   readonly counts: Record<ListName, number>;
 }
 
+/** Every queue of `rq:queues` with the count of each of its lists. */
 export async function queueOverviews(connection: RedisConnection): Promise<QueueOverview[]> {
   const queues = await Queue.all({ connection });
   return Promise.all(
@@ -91,6 +93,7 @@ export interface JobRow {
   readonly error: string | undefined;
 }
 
+/** The jobs of `ids`, in order, each read on its own so that one unreadable job is one row that says so. */
 export async function readJobs(ids: readonly string[], connection: RedisConnection): Promise<JobRow[]> {
   const settled = await Promise.allSettled(ids.map((id) => Job.fetch(id, { connection })));
   return settled.map((outcome, index) => {

@@ -9,6 +9,7 @@ import type { Context, Page } from './context.js';
 import { html, raw, type Markup } from './html.js';
 import type { ListName } from './read.js';
 
+/** Each list's name on the page. */
 export const LABELS: Record<ListName, string> = { queued: 'Queued', started: 'Started', deferred: 'Deferred', scheduled: 'Scheduled', finished: 'Finished', failed: 'Failed', canceled: 'Canceled' };
 
 /** The address of a job's page. */
@@ -43,6 +44,7 @@ export function jobActions(context: Context, job: Job, queue: string, list: List
   return actions;
 }
 
+/** Links to the newer and older pages of a list, with its filters. */
 export function pager(context: Context, to: string, page: number, pages: number, filters: Record<string, string | undefined>): Markup {
   if (pages <= 1) return html``;
   return html`<nav class="pager">
@@ -52,11 +54,13 @@ export function pager(context: Context, to: string, page: number, pages: number,
   </nav>`;
 }
 
+/** A time as `YYYY-MM-DD HH:MM:SS` (UTC) in a `<time>` element; nothing for none. */
 export function time(date: Date | undefined): Markup | string {
   if (!date || date.getTime() === 0) return '';
   return html`<time datetime="${date.toISOString()}">${date.toISOString().replace('T', ' ').slice(0, 19)}</time>`;
 }
 
+/** A value as indented JSON, for `<pre>`. */
 export function pretty(value: unknown): string {
   try {
     return JSON.stringify(value, null, 2) ?? 'null';

@@ -54,7 +54,7 @@ export type { DependencyOptions, DependencyRef, DependsOn } from './dependency.j
 export type { RetryOptions } from './retry.js';
 export type { RepeatOptions } from './repeat.js';
 export type { Task } from './task.js';
-export { Job, validateJobId, cancelJob, requeueJob } from './job.js';
+export { Job, validateJobId, cancelJob, requeueJob, deleteJob } from './job.js';
 export { callString } from './call-string.js';
 export { getThroughput } from './throughput.js';
 export type { ThroughputPoint } from './throughput.js';
@@ -70,7 +70,7 @@ export {
   ScheduledJobRegistry,
   CanceledJobRegistry,
 } from './registries/index.js';
-export type { RegistryOptions, QueueRef, JobRef, StartedCleanup, StartedCleanupOptions } from './registries/index.js';
+export type { RegistryOptions, QueueRef, JobRef, StartedCleanup, StartedCleanupOptions, RequeueAllResult, RequeueAllOptions } from './registries/index.js';
 
 // Workers
 export { Worker, getCurrentJob, WorkHorseTerminatedError } from './worker/index.js';

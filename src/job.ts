@@ -611,7 +611,10 @@ export interface DeleteOptions {
   deleteDependents?: boolean;
 }
 
-/** Deletes job `id` (see {@link Job.delete}), in one script. Resolves to whether it existed. */
+/**
+ * Deletes job `id` (see {@link Job.delete}), in one script, without reading it first: it works on a
+ * job whose data cannot be decoded. Resolves to whether it existed.
+ */
 export function deleteJob(connection: RedisConnection, id: string, options: DeleteOptions = {}): Promise<boolean> {
   return deleteJobScript(connection, id, options);
 }

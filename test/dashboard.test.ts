@@ -319,6 +319,36 @@ describe('the dashboard', () => {
     assert.equal(garbage.status, 403);
   });
 
+  test('requeue all counts only the jobs it put back: a pickle is requeued, a gone job is not counted, a key of another type stays', async () => {
+    const queue = new Queue('default', { connection });
+    const failed = [await queue.enqueue('tasks.fail', 'a'), await queue.enqueue('tasks.fail', 'b')];
+    await new Worker([queue], { connection, tasks }).work({ burst: true });
+    await redis.admin.hset('rq:job:pickled', 'data', Buffer.from([0x78, 0x9c, 0x6b, 0x60, 0x00, 0x00, 0x00, 0x82, 0x00, 0x81]), 'status', 'failed', 'origin', 'default');
+    await redis.admin.set('rq:job:broken', 'not a hash');
+    await redis.admin.zadd('rq:failed:default', 1, 'broken', 2, 'ghost', 3, 'pickled');
+    const base = await serve();
+    const page = (await get(`${base}/`)).text;
+    const token = /name="csrf" value="([^"]+)"/.exec(page)![1]!;
+    const response = await fetch(`${base}/actions/requeue-all`, { method: 'POST', body: new URLSearchParams({ csrf: token, back: '/', queue: 'default' }), headers: { 'content-type': 'application/x-www-form-urlencoded', 'sec-fetch-site': 'same-origin' }, redirect: 'manual' });
+    assert.equal(response.status, 409);
+    assert.match(await response.text(), /Requeued 3 jobs; 1 could not be requeued and stay failed: broken</);
+    assert.deepEqual((await queue.getJobIds()).sort(), [...failed.map((job) => job.id), 'pickled'].sort());
+    assert.deepEqual(await redis.admin.zrange('rq:failed:default', 0, -1), ['broken']);
+  });
+
+  test('deleting a job from the queued list takes every copy of its id off the queue', async () => {
+    const queue = new Queue('default', { connection });
+    const job = await queue.enqueue('tasks.ok', 1);
+    const other = await queue.enqueue('tasks.ok', 2);
+    await redis.admin.rpush(queue.key, job.id, job.id); // three copies: the job's own removal takes one
+    await redis.admin.hset(job.key, 'data', 'corrupt');
+    const base = await serve();
+    const list = (await get(`${base}/queues/default/queued`)).text;
+    assert.equal((await submit(base, list, 'delete', (fields) => fields.get('id') === job.id && fields.get('list') === 'queued')).status, 303);
+    assert.deepEqual(await queue.getJobIds(), [other.id]);
+    assert.equal(await redis.admin.exists(job.key), 0);
+  });
+
   test('a missing or empty password or user name is refused when the dashboard is created, never let in as "undefined"', async () => {
     const unset = process.env['RQ_TS_TEST_UNSET_PASSWORD'];
     assert.equal(unset, undefined);

@@ -14,6 +14,7 @@ import {
   ScheduledJobRegistry,
   StartedJobRegistry,
   Worker,
+  deleteJob,
   withConnection,
 } from '../src/index.js';
 import { useRedis } from './harness/index.js';
@@ -96,6 +97,44 @@ describe('registries', () => {
     await redis.admin.zadd(failed.key, now() + 100, 'ghost');
     await assert.rejects(failed.requeue('ghost'), NoSuchJobError);
     assert.equal(await failed.contains('ghost'), false);
+  });
+
+  test('requeueAll requeues every failed job a page at a time; a key that is no job hash stays, a gone job is not counted', async () => {
+    const queue = new Queue('default', { connection });
+    const ids = Array.from({ length: 1203 }, (_, i) => `job-${String(i).padStart(4, '0')}`);
+    const pipeline = redis.admin.pipeline();
+    for (const id of ids) pipeline.hset(`rq:job:${id}`, 'status', 'failed', 'origin', 'default', 'data', '["tasks.x", null, [], {}]').zadd('rq:failed:default', now() + 100, id);
+    await pipeline.exec();
+    // A pickle (this process cannot decode it, a Python worker can): requeued all the same.
+    await redis.admin.hset('rq:job:pickled', 'data', Buffer.from([0x78, 0x9c, 0x6b, 0x60, 0x00, 0x00, 0x00, 0x82, 0x00, 0x81]), 'status', 'failed', 'origin', 'default');
+    // Among the first page: a key that is not a job hash, and an id whose hash is gone.
+    await redis.admin.set('rq:job:broken', 'not a hash');
+    await redis.admin.zadd('rq:failed:default', 1, 'broken', 2, 'ghost', 3, 'pickled');
+    const commands: string[] = [];
+    const monitor = await redis.connect().monitor();
+    monitor.on('monitor', (_time, args) => commands.push(args.map(String).join(' ')));
+    const progress: number[] = [];
+    const result = await queue.failedJobRegistry.requeueAll({ onProgress: (handled) => progress.push(handled) });
+    await monitor.disconnect();
+    assert.deepEqual(result.refused, ['broken']);
+    assert.deepEqual(result.gone, ['ghost']);
+    assert.deepEqual(result.requeued, ['pickled', ...ids]);
+    assert.deepEqual(progress, Array.from({ length: 1206 }, (_, i) => i + 1));
+    assert.deepEqual(await queue.getJobIds(), ['pickled', ...ids]);
+    assert.deepEqual(await redis.admin.zrange('rq:failed:default', 0, -1), ['broken']);
+    assert.equal(await redis.admin.hget('rq:job:job-0000', 'status'), 'queued');
+    const ranges = commands.filter((command) => /^zrange rq:failed:default/i.test(command)).map((command) => command.split(' ').slice(2, 4).join(' '));
+    assert.deepEqual(ranges, ['0 499', '1 500', '1 500', '1 500'], 'a page at a time, after the id that stays');
+    assert.ok(!commands.some((command) => /^hgetall/i.test(command)), 'no job read back');
+  });
+
+  test('deleteJob deletes a job by id without reading it, out of the registry of its status', async () => {
+    await redis.admin.hset('rq:job:pickled', 'data', Buffer.from([0x78, 0x9c, 0x6b, 0x60, 0x00, 0x00, 0x00, 0x82, 0x00, 0x81]), 'status', 'failed', 'origin', 'default');
+    await redis.admin.zadd('rq:failed:default', now() + 100, 'pickled');
+    assert.equal(await deleteJob(connection, 'pickled'), true);
+    assert.equal(await redis.admin.exists('rq:job:pickled'), 0);
+    assert.equal(await new FailedJobRegistry('default', { connection }).count(), 0);
+    assert.equal(await deleteJob(connection, 'pickled'), false, 'gone already');
   });
 });
 

@@ -127,6 +127,7 @@ export abstract class JobRegistry {
     await requeueJob(this.connection, { registry: this.key, id, atFront: options.atFront });
     return Job.fetch(id, { connection: this.connection, serializer: this.serializer });
   }
+
 }
 
 /** A registry whose cleanup drops entries past their score (finished, failed). */

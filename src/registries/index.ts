@@ -12,6 +12,7 @@ import {
   startedRegistryKey,
 } from '../keys.js';
 import { cleanStartedRegistry } from '../scripts/clean-started-registry.js';
+import { tryRequeueJob } from '../scripts/requeue-job.js';
 import { zlibWrap } from '../zlib-format.js';
 import { ExpiringJobRegistry, PermanentJobRegistry, JobRegistry } from './base.js';
 
@@ -70,10 +71,68 @@ export class FinishedJobRegistry extends ExpiringJobRegistry {
   }
 }
 
+/** What {@link FailedJobRegistry.requeueAll} did, id by id. */
+export interface RequeueAllResult {
+  /** Ids put back on their queue. */
+  requeued: string[];
+  /**
+   * Ids not requeued and left as they were: `rq:job:<id>` is not a job hash (the id stays in the
+   * registry), or the id had left the registry meanwhile (another process took it).
+   */
+  refused: string[];
+  /** Ids not requeued because their job hash is gone (expired or deleted): they were removed from the registry. */
+  gone: string[];
+}
+
+/** Options of {@link FailedJobRegistry.requeueAll}. */
+export interface RequeueAllOptions {
+  /** Called after each id is handled, with the number handled so far (for a progress bar). */
+  onProgress?: (handled: number) => void;
+}
+
+/** Ids {@link FailedJobRegistry.requeueAll} reads at a time: a page, never the whole registry. */
+const REQUEUE_PAGE_SIZE = 500;
+
 /** Jobs that failed or were stopped, kept for their failure TTL. */
 export class FailedJobRegistry extends ExpiringJobRegistry {
   protected keyFor(name: string): string {
     return failedRegistryKey(name);
+  }
+
+  /**
+   * Requeues every job of the registry (what `rq requeue --all` and the dashboard's "Requeue
+   * failed" do), each as {@link JobRegistry.requeue} but without reading the job back: a job
+   * whose data this process cannot decode (a pickle) is requeued all the same, for a worker that
+   * can. Reads the ids a page at a time, by ascending score, without a cleanup first (an expired
+   * entry whose hash is gone is reported in `gone`). Requeued and gone ids leave the registry;
+   * those that are not job hashes stay in front, so the next page starts after them.
+   */
+  async requeueAll(options: RequeueAllOptions = {}): Promise<RequeueAllResult> {
+    const result: RequeueAllResult = { requeued: [], refused: [], gone: [] };
+    for (let kept = 0; ; ) {
+      const ids = await this.getJobIds(kept, kept + REQUEUE_PAGE_SIZE - 1, { cleanup: false });
+      if (ids.length === 0) return result;
+      kept += await this.#requeueInto(result, ids, options);
+    }
+  }
+
+  /** Requeues the jobs `ids` of the registry as {@link FailedJobRegistry.requeueAll} does (`rq requeue ID...`). */
+  async requeueJobs(ids: readonly string[], options: RequeueAllOptions = {}): Promise<RequeueAllResult> {
+    const result: RequeueAllResult = { requeued: [], refused: [], gone: [] };
+    await this.#requeueInto(result, ids, options);
+    return result;
+  }
+
+  /** Requeues `ids` one by one into `result`; resolves to how many stayed in the registry (keys that are no job hash). */
+  async #requeueInto(result: RequeueAllResult, ids: readonly string[], options: RequeueAllOptions): Promise<number> {
+    let kept = 0;
+    for (const id of ids) {
+      const outcome = await tryRequeueJob(this.connection, { registry: this.key, id });
+      if (outcome === 'not-a-job') kept += 1;
+      (outcome === 'requeued' ? result.requeued : outcome === 'gone' ? result.gone : result.refused).push(id);
+      options.onProgress?.(result.requeued.length + result.refused.length + result.gone.length);
+    }
+    return kept;
   }
 }
 

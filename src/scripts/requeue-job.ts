@@ -12,19 +12,39 @@ export interface Requeue {
   readonly atFront?: boolean | undefined;
 }
 
+/** What became of a requeue: done, or why not. */
+export type RequeueOutcome = 'requeued' | 'not-in-registry' | 'gone' | 'not-a-job';
+
+const OUTCOMES: Record<number, RequeueOutcome> = {
+  1: 'requeued',
+  [SCRIPT_FAILURES.NOT_IN_REGISTRY]: 'not-in-registry',
+  [SCRIPT_FAILURES.NO_SUCH_JOB]: 'gone',
+  [SCRIPT_FAILURES.NOT_A_JOB]: 'not-a-job',
+};
+
 /**
- * Moves job `id` out of `registry` onto its origin queue: started and ended times cleared, status
- * queued, pushed at the tail (or head).
+ * Moves job `id` out of `registry` onto its origin queue (started and ended times cleared, status
+ * queued, pushed at the tail or head) and says what became of it: `gone` when its hash is gone
+ * (its id leaves the registry), `not-a-job` when its key is of another type (nothing changes).
+ */
+export async function tryRequeueJob(connection: RedisConnection, { registry, id, atFront }: Requeue): Promise<RequeueOutcome> {
+  const result = (await runScript(connection, 'requeueJob', [registry, jobKey(id), QUEUES_KEY], [id, atFront ? '1' : '0'])) as number;
+  return OUTCOMES[result]!;
+}
+
+/**
+ * {@link tryRequeueJob}, with an error for a job it could not requeue.
  * @throws {InvalidJobOperationError} when the job is not in the registry, or its key is no hash;
  * {@link NoSuchJobError} when its hash is gone (its id leaves the registry).
  */
-export async function requeueJob(connection: RedisConnection, { registry, id, atFront }: Requeue): Promise<void> {
-  const result = (await runScript(connection, 'requeueJob', [registry, jobKey(id), QUEUES_KEY], [id, atFront ? '1' : '0'])) as number;
-  if (result === 1) return;
-  const messages: Partial<Record<ScriptFailureCode, string>> = {
-    [SCRIPT_FAILURES.NOT_IN_REGISTRY]: `Job ${id} is not in ${registry}: only jobs of this registry can be requeued from it.`,
-    [SCRIPT_FAILURES.NO_SUCH_JOB]: `No such job: ${jobKey(id)} (its id was removed from ${registry})`,
-    [SCRIPT_FAILURES.NOT_A_JOB]: `${jobKey(id)} is not a job hash (another type of key has its name): job ${id} was left in ${registry}.`,
+export async function requeueJob(connection: RedisConnection, requeue: Requeue): Promise<void> {
+  const { registry, id } = requeue;
+  const outcome = await tryRequeueJob(connection, requeue);
+  if (outcome === 'requeued') return;
+  const failures: Record<Exclude<RequeueOutcome, 'requeued'>, [ScriptFailureCode, string]> = {
+    'not-in-registry': [SCRIPT_FAILURES.NOT_IN_REGISTRY, `Job ${id} is not in ${registry}: only jobs of this registry can be requeued from it.`],
+    gone: [SCRIPT_FAILURES.NO_SUCH_JOB, `No such job: ${jobKey(id)} (its id was removed from ${registry})`],
+    'not-a-job': [SCRIPT_FAILURES.NOT_A_JOB, `${jobKey(id)} is not a job hash (another type of key has its name): job ${id} was left in ${registry}.`],
   };
-  throw scriptFailure(result as ScriptFailureCode, messages[result as ScriptFailureCode] ?? `Requeue of job ${id} failed (${result}).`);
+  throw scriptFailure(...failures[outcome]);
 }

@@ -3,7 +3,7 @@
  * with a progress bar on a terminal and a line for the ids that could not be requeued.
  */
 import type { Command } from 'commander';
-import { DeserializationError, FailedJobRegistry, InvalidJobOperationError, NoSuchJobError } from '../../index.js';
+import { FailedJobRegistry } from '../../index.js';
 import { withOpenConnection } from '../connection.js';
 import { Progress } from '../progress.js';
 import { UsageError, colorsFor, requireQueues, sharedOptionsOf, withSharedOptions, type SharedFlags } from '../shared.js';
@@ -23,7 +23,6 @@ export function requeueCommand(program: Command): void {
     .action(requeueJobs);
 }
 
-// TODO(#15, point 5): this loop gives way once the library's "requeue every failed job" (shared with the dashboard) lands.
 async function requeueJobs(jobIds: string[], flags: RequeueFlags): Promise<void> {
   const shared = sharedOptionsOf(flags);
   if (!flags.all && jobIds.length === 0) throw new UsageError('give job ids, or --all for every failed job of the queue.');
@@ -31,34 +30,21 @@ async function requeueJobs(jobIds: string[], flags: RequeueFlags): Promise<void>
     const registry = new FailedJobRegistry(flags.queue, { connection, serializer: shared.serializer });
     // A queue no longer in rq:queues may still have failed jobs: only a queue with neither is unknown.
     if ((await registry.count()) === 0) await requireQueues(connection, [flags.queue]);
-    const ids = flags.all ? await registry.getJobIds() : jobIds;
-    if (ids.length === 0) {
+    const total = flags.all ? await registry.count() : jobIds.length;
+    if (total === 0) {
       console.log('Nothing to do');
       return;
     }
-    console.log(`Requeueing ${ids.length} jobs from failed queue`);
-    const progress = new Progress(process.stdout, ids.length, 'Requeueing');
-    const notThere: string[] = [];
-    const gone: string[] = [];
-    let requeued = 0;
-    for (const id of ids) {
-      try {
-        await registry.requeue(id);
-        requeued += 1;
-      } catch (error) {
-        if (error instanceof InvalidJobOperationError) notThere.push(id);
-        else if (error instanceof NoSuchJobError) gone.push(id);
-        else if (error instanceof DeserializationError) requeued += 1; // requeued; only reading it back failed
-        else throw error;
-      }
-      progress.tick();
-    }
+    console.log(`Requeueing ${total} jobs from failed queue`);
+    const progress = new Progress(process.stdout, total, 'Requeueing');
+    const onProgress = () => progress.tick();
+    const { requeued, refused: notThere, gone } = flags.all ? await registry.requeueAll({ onProgress }) : await registry.requeueJobs(jobIds, { onProgress });
     progress.end();
     const sample = (list: string[]) => `${list.slice(0, 5).join(', ')}${list.length > 5 ? ', ...' : ''}`;
     const red = colorsFor(process.stderr).red;
     if (notThere.length > 0) console.error(red(`Unable to requeue ${notThere.length} jobs from failed job registry (not in it: ${sample(notThere)})`));
     if (gone.length > 0) console.error(red(`Unable to requeue ${gone.length} jobs whose job hash is gone (expired or deleted; their ids were removed from the registry): ${sample(gone)}`));
     if (notThere.length + gone.length > 0) process.exitCode = 1;
-    console.log(`Requeued ${requeued} jobs onto ${flags.queue}`);
+    console.log(`Requeued ${requeued.length} jobs onto ${flags.queue}`);
   });
 }

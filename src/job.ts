@@ -28,19 +28,17 @@ import { Dependency, toDependency, type DependsOn } from './dependency.js';
 import { FailedJobRegistry } from './registries/index.js';
 import type { Repeat } from './repeat.js';
 import { pythonJsonList, type Retry } from './retry.js';
+import { ResultType, parseResults, type JobResult, type StreamEntries } from './results.js';
 import { scripts } from './scripts/index.js';
 import { JSONSerializer, type Serializer } from './serializers/index.js';
 import { formatTimestamp, parseTimestamp } from './timestamps.js';
-import { zlibUnwrap, zlibWrap } from './zlib-format.js';
+import { MAX_INFLATED_BYTES, inflateText, zlibUnwrap, zlibWrap } from './zlib-format.js';
 
 /** A job's status, as RQ stores it in the `status` field. */
 export type JobStatus = 'queued' | 'started' | 'finished' | 'failed' | 'deferred' | 'scheduled' | 'stopped' | 'canceled';
 
 /** Arguments of a Python call's keyword parameters, passed to a JS function as a trailing object. */
 export type Kwargs = Record<string, unknown>;
-
-/** Largest `data` field rq-ts inflates, in bytes: a zlib bomb fails the job instead of the worker. */
-const MAX_INFLATED_BYTES = 64 * 1024 * 1024;
 
 /** Bytes that start a Python pickle (protocol 2 and above). */
 const PICKLE_OPCODE = 0x80;
@@ -92,48 +90,6 @@ const CALLBACK_FIELDS = {
 
 /** The kinds of job callbacks. */
 export type CallbackKind = keyof typeof CALLBACK_FIELDS;
-
-/**
- * One entry of a job's results stream (`rq:results:<id>`), as RQ's `Result`. Check `type` to know
- * which: only a success (`type === 1`) holds what the job's task returned, typed `R`.
- * @example
- * const result = await job.latestResult(); // job: Job<number>, from queue.enqueue(square, 4)
- * if (result?.type === 1) result.returnValue; // number | null
- */
-export type JobResult<R = unknown> = SuccessfulJobResult<R> | UnsuccessfulJobResult;
-
-/** What every entry of a results stream has. */
-interface ResultEntry {
-  /** The stream entry id. */
-  id: string;
-  /** When the result was written (from the entry id). */
-  createdAt: Date;
-  /** The error text of a failure. */
-  excString: string | undefined;
-}
-
-/** A success (RQ's `Result.Type.SUCCESSFUL`, 1). `R` is what the job's task returns, awaited. */
-export interface SuccessfulJobResult<R = unknown> extends ResultEntry {
-  type: 1;
-  /**
-   * What the job returned, decoded by the job's serializer (so `R` holds when the task returns
-   * plain JSON data, as it should); null when it returned `undefined` or `null`.
-   */
-  returnValue: R | null;
-}
-
-/**
- * Any other entry: 2 failed, 3 stopped (RQ's `Result.Type`); newer RQ versions also write 4
- * (retried) and 5 (max retries exceeded). Neither RQ 1.13 nor rq-ts writes other types than 1 and 2.
- */
-export interface UnsuccessfulJobResult extends ResultEntry {
-  type: 2 | 3 | 4 | 5;
-  /**
-   * Null as rq-ts and RQ 1.13 write these (they store no value with a failure); newer RQ may store
-   * one with types 4 and 5, so it is not typed.
-   */
-  returnValue: unknown;
-}
 
 /** Options of {@link Job.fetch} and {@link Job.create}. */
 export interface JobOptions extends ConnectionOptions {
@@ -515,17 +471,17 @@ export class Job<R = unknown> {
 
   /** Every result of the job, newest first (RQ keeps about ten), as RQ's `results()`. Successes hold an `R`. */
   async results(): Promise<Array<JobResult<R>>> {
-    return this.#readResults(await this.connection.xrevrangeBuffer(resultsKey(this.id), '+', '-'));
+    return parseResults<R>(await this.connection.xrevrangeBuffer(resultsKey(this.id), '+', '-'), this.serializer);
   }
 
   /**
    * The newest entry of the job's results stream, as RQ's `latest_result()`: what the job
    * returned or the error text it failed with. Undefined when the job has no result yet; with
    * `timeout` (seconds, as RQ 2.x), waits up to that long for the first one (XREAD BLOCK, on a
-   * connection of its own). A success (`type === 1`) holds an `R`.
+   * connection of its own). A success (`type === ResultType.SUCCESSFUL`, 1) holds an `R`.
    */
   async latestResult(options: { timeout?: number } = {}): Promise<JobResult<R> | undefined> {
-    const latest = this.#readResults(await this.connection.xrevrangeBuffer(resultsKey(this.id), '+', '-', 'COUNT', 1))[0];
+    const latest = parseResults<R>(await this.connection.xrevrangeBuffer(resultsKey(this.id), '+', '-', 'COUNT', 1), this.serializer)[0];
     if (latest || !options.timeout || options.timeout <= 0) return latest;
     const blocking = this.connection.duplicate({ maxRetriesPerRequest: null });
     blocking.on('error', () => undefined); // the XREAD below rejects if the connection is lost
@@ -533,35 +489,16 @@ export class Job<R = unknown> {
     try {
       // From 0-0: an entry written since the read above is returned at once, so none is missed.
       const reply = await blocking.xreadBuffer('BLOCK', Math.ceil(options.timeout * 1000), 'STREAMS', resultsKey(this.id), '0-0');
-      return reply ? this.#readResults(reply[0]![1] as Array<[Buffer, Buffer[]]>).at(-1) : undefined;
+      return reply ? parseResults<R>(reply[0]![1] as StreamEntries, this.serializer).at(-1) : undefined;
     } finally {
       blocking.disconnect();
     }
   }
 
-  #readResults(entries: Array<[Buffer, Buffer[]]>): Array<JobResult<R>> {
-    return entries.map(([entryId, flat]) => {
-      const fields = new Map<string, Buffer>();
-      for (let i = 0; i < flat.length; i += 2) fields.set(flat[i]!.toString(), flat[i + 1]!);
-      const returnValue = fields.get('return_value');
-      const excString = fields.get('exc_string');
-      const id = entryId.toString();
-      const result = {
-        id,
-        type: Number(fields.get('type')?.toString()) as JobResult['type'],
-        createdAt: new Date(Number(id.split('-')[0])),
-        returnValue: returnValue ? this.serializer.loads(Buffer.from(returnValue.toString(), 'base64')) : null,
-        excString: excString ? inflateText(Buffer.from(excString.toString(), 'base64')) : undefined,
-      };
-      // R on trust, as every typed read of Redis: a success holds what the job's function returned.
-      return result as JobResult<R>;
-    });
-  }
-
   /** The error text of the job's latest failure, as RQ's `exc_info`; undefined when it has not failed. */
   async excInfo(): Promise<string | undefined> {
     const result = await this.latestResult();
-    if (result?.type === 2) return result.excString;
+    if (result?.type === ResultType.FAILED) return result.excString;
     // Written by RQ on Redis < 5, and by the abandoned-job cleanup: read it fresh.
     const legacy = await this.connection.hgetBuffer(this.key, 'exc_info');
     return legacy && legacy.length > 0 ? inflateText(legacy) : undefined;
@@ -573,7 +510,7 @@ export class Job<R = unknown> {
    */
   async returnValue(): Promise<R | null> {
     const result = await this.latestResult();
-    return result?.type === 1 ? result.returnValue : null;
+    return result?.type === ResultType.SUCCESSFUL ? result.returnValue : null;
   }
 
   /**
@@ -670,15 +607,6 @@ const MODELED_FIELDS = new Set([
 
 /** Modeled fields RQ writes only when set: `save()` removes them when unset. */
 const OPTIONAL_FIELDS = ['origin', 'enqueued_at', 'status', 'timeout', 'result_ttl', 'failure_ttl', 'ttl', 'meta', 'enqueue_at_front', 'retries_left', 'retry_intervals', 'repeats_left', 'repeat_intervals', 'group_id', 'dependency_ids', 'dependency_id', 'allow_dependency_failures'];
-
-/** zlib-inflated UTF-8 text, or the bytes as text when they are not zlib (RQ readers do the same). */
-function inflateText(data: Buffer): string {
-  try {
-    return zlibUnwrap(data, MAX_INFLATED_BYTES).toString('utf8');
-  } catch {
-    return data.toString('utf8');
-  }
-}
 
 function decodeData(id: string, data: Buffer, serializer: Serializer): [string, unknown[], Kwargs] {
   let payload: Buffer;

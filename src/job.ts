@@ -2,40 +2,27 @@
  * A job: one function call, stored as the Redis hash `rq:job:<id>` in RQ 1.13's layout. `Job`
  * reads and writes that hash (HGETALL, HSET), reads the job's results stream `rq:results:<id>`,
  * and acts on the job: status, meta, delete, cancel, requeue. What the hash holds, field by field,
- * is job-hash.ts' table; how a results entry reads is results.ts'.
+ * is job-hash.ts' table; how a results entry reads is results.ts'; delete and cancel by id, one
+ * script each, are job-operations.ts'.
  */
 import { randomUUID } from 'node:crypto';
 import { resolveConnection, type ConnectionOptions, type RedisConnection } from './connection.js';
 import { InvalidArgumentError, InvalidJobOperationError, NoSuchJobError } from './errors.js';
 import { scrubConnectionErrors } from './redis-errors.js';
-import {
-  GROUP_KEY_PREFIX,
-  JOB_KEY_PREFIX,
-  QUEUES_KEY,
-  QUEUE_KEY_PREFIX,
-  canceledRegistryKey,
-  deferredRegistryKey,
-  dependentsKey,
-  failedRegistryKey,
-  finishedRegistryKey,
-  jobKey,
-  queueKey,
-  resultsKey,
-  scheduledRegistryKey,
-  startedRegistryKey,
-} from './keys.js';
+import { dependentsKey, jobKey, queueKey, resultsKey } from './keys.js';
 import { toCallback, type CallbackRef } from './callback.js';
 import { Dependency, toDependency, type DependsOn } from './dependency.js';
+import { cancelJob, deleteJob, type DeleteOptions } from './job-operations.js';
 import { OPTIONAL_FIELDS, readCallback, readJobHash, writeCallback, writeJobHash, type CallbackKind, type JobFields, type JobHash, type JobStatus, type Kwargs } from './job-hash.js';
 import { FailedJobRegistry } from './registries/index.js';
 import type { Repeat } from './repeat.js';
 import { ResultType, parseResults, type JobResult, type StreamEntries } from './results.js';
 import type { Retry } from './retry.js';
-import { scripts } from './scripts/index.js';
 import { JSONSerializer, type Serializer } from './serializers/index.js';
 import { inflateText } from './zlib-format.js';
 
 export type { CallbackKind, JobStatus, Kwargs } from './job-hash.js';
+export { cancelJob, deleteJob, type DeleteOptions } from './job-operations.js';
 
 /** What a job is made of; everything a producer sets before enqueueing. */
 export interface JobData {
@@ -463,42 +450,6 @@ export class Job<R = unknown> implements JobFields {
   toHash(): Record<string, string | Buffer> {
     return writeJobHash(this, this.#extra);
   }
-}
-
-/** Options of {@link Job.delete}. */
-export interface DeleteOptions {
-  /** Take the job out of its queue or the registry of its status. @default true */
-  removeFromQueue?: boolean;
-  /** Delete the jobs that depend on it too. @default false */
-  deleteDependents?: boolean;
-}
-
-/** The queue key prefix and the registry key prefixes, in the order remove-from-place.lib.lua reads them. */
-function placePrefixes(): string[] {
-  return [QUEUE_KEY_PREFIX, ...[startedRegistryKey, finishedRegistryKey, failedRegistryKey, deferredRegistryKey, scheduledRegistryKey, canceledRegistryKey].map((key) => key(''))];
-}
-
-/** Deletes job `id` (see {@link Job.delete}), in one script. Resolves to whether it existed. */
-export async function deleteJob(connection: RedisConnection, id: string, options: DeleteOptions = {}): Promise<boolean> {
-  const existed = await scripts(connection).deleteJob(
-    [jobKey(id)],
-    [id, options.removeFromQueue === false ? '0' : '1', options.deleteDependents ? '1' : '0', JOB_KEY_PREFIX, ...placePrefixes(), GROUP_KEY_PREFIX],
-  );
-  return existed === 1;
-}
-
-/**
- * Cancels job `id` (see {@link Job.cancel}), in one script.
- * @throws {InvalidJobOperationError} when it is canceled already; {@link NoSuchJobError} when it does not exist.
- */
-export async function cancelJob(id: string, options: ConnectionOptions & { enqueueDependents?: boolean } = {}): Promise<void> {
-  const connection = resolveConnection(options.connection, `cancelJob('${id}')`);
-  const result = await scripts(connection).cancelJob(
-    [jobKey(id), QUEUES_KEY],
-    [id, options.enqueueDependents ? '1' : '0', JOB_KEY_PREFIX, ...placePrefixes()],
-  );
-  if (result === -1) throw new InvalidJobOperationError(`Cannot cancel already canceled job: ${id}`);
-  if (result === -2) throw new NoSuchJobError(`No such job: ${jobKey(id)}`);
 }
 
 /**

@@ -58,7 +58,9 @@ export { Job, validateJobId, cancelJob, requeueJob, deleteJob } from './job.js';
 export { callString } from './call-string.js';
 export { getThroughput } from './throughput.js';
 export type { ThroughputPoint } from './throughput.js';
-export type { JobData, JobOptions, JobResult, SuccessfulJobResult, UnsuccessfulJobResult, JobStatus, Kwargs, DeleteOptions, CallbackKind } from './job.js';
+export type { JobData, JobOptions, JobStatus, Kwargs, DeleteOptions, CallbackKind } from './job.js';
+export { ResultType } from './results.js';
+export type { JobResult, SuccessfulJobResult, UnsuccessfulJobResult } from './results.js';
 
 // Registries
 export {

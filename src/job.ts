@@ -1,34 +1,28 @@
 /**
- * A job: one function call, stored as the Redis hash `rq:job:<id>` in RQ 1.13's layout
- * (RQ-REFERENCE.md §2.2). `data` is zlib(serializer([funcName, null, args, kwargs])), `meta` is the
- * serializer's bytes without zlib, timestamps are RQ's text, integers decimal text.
+ * A job: one function call, stored as the Redis hash `rq:job:<id>` in RQ 1.13's layout. `Job`
+ * reads and writes that hash (HGETALL, HSET), reads the job's results stream `rq:results:<id>`,
+ * and acts on the job: status, meta, delete, cancel, requeue. What the hash holds, field by field,
+ * is job-hash.ts' table; how a results entry reads is results.ts'; delete and cancel by id, one
+ * script each, are job-operations.ts'.
  */
 import { randomUUID } from 'node:crypto';
 import { resolveConnection, type ConnectionOptions, type RedisConnection } from './connection.js';
-import { DeserializationError, InvalidArgumentError, InvalidJobOperationError, NoSuchJobError } from './errors.js';
+import { InvalidArgumentError, InvalidJobOperationError, NoSuchJobError } from './errors.js';
 import { scrubConnectionErrors } from './redis-errors.js';
 import { dependentsKey, failedRegistryKey, jobKey, queueKey, resultsKey } from './keys.js';
-import { DEFAULT_CALLBACK_TIMEOUT, toCallback, type CallbackRef } from './callback.js';
+import { toCallback, type CallbackRef } from './callback.js';
 import { Dependency, toDependency, type DependsOn } from './dependency.js';
+import { cancelJob, deleteJob, type DeleteOptions } from './job-operations.js';
+import { OPTIONAL_FIELDS, readCallback, readJobHash, writeCallback, writeJobHash, type CallbackKind, type JobFields, type JobHash, type JobStatus, type Kwargs } from './job-hash.js';
 import type { Repeat } from './repeat.js';
-import { pythonJsonList, type Retry } from './retry.js';
-import { cancelJob as cancelJobScript, deleteJob as deleteJobScript } from './scripts/delete-job.js';
+import { ResultType, parseResults, type JobResult, type StreamEntries } from './results.js';
+import type { Retry } from './retry.js';
 import { requeueJob as requeueJobScript } from './scripts/requeue-job.js';
 import { JSONSerializer, type Serializer } from './serializers/index.js';
-import { formatTimestamp, parseTimestamp } from './timestamps.js';
-import { zlibUnwrap, zlibWrap } from './zlib-format.js';
+import { inflateText } from './zlib-format.js';
 
-/** A job's status, as RQ stores it in the `status` field. */
-export type JobStatus = 'queued' | 'started' | 'finished' | 'failed' | 'deferred' | 'scheduled' | 'stopped' | 'canceled';
-
-/** Arguments of a Python call's keyword parameters, passed to a JS function as a trailing object. */
-export type Kwargs = Record<string, unknown>;
-
-/** Largest `data` field rq-ts inflates, in bytes: a zlib bomb fails the job instead of the worker. */
-const MAX_INFLATED_BYTES = 64 * 1024 * 1024;
-
-/** Bytes that start a Python pickle (protocol 2 and above). */
-const PICKLE_OPCODE = 0x80;
+export type { CallbackKind, JobStatus, Kwargs } from './job-hash.js';
+export { cancelJob, deleteJob, type DeleteOptions } from './job-operations.js';
 
 /** What a job is made of; everything a producer sets before enqueueing. */
 export interface JobData {
@@ -68,58 +62,6 @@ export interface JobData {
   onStopped?: CallbackRef;
 }
 
-/** The job fields of each kind of callback. */
-const CALLBACK_FIELDS = {
-  success: ['success_callback_name', 'success_callback_timeout'],
-  failure: ['failure_callback_name', 'failure_callback_timeout'],
-  stopped: ['stopped_callback_name', 'stopped_callback_timeout'],
-} as const;
-
-/** The kinds of job callbacks. */
-export type CallbackKind = keyof typeof CALLBACK_FIELDS;
-
-/**
- * One entry of a job's results stream (`rq:results:<id>`), as RQ's `Result`. Check `type` to know
- * which: only a success (`type === 1`) holds what the job's task returned, typed `R`.
- * @example
- * const result = await job.latestResult(); // job: Job<number>, from queue.enqueue(square, 4)
- * if (result?.type === 1) result.returnValue; // number | null
- */
-export type JobResult<R = unknown> = SuccessfulJobResult<R> | UnsuccessfulJobResult;
-
-/** What every entry of a results stream has. */
-interface ResultEntry {
-  /** The stream entry id. */
-  id: string;
-  /** When the result was written (from the entry id). */
-  createdAt: Date;
-  /** The error text of a failure. */
-  excString: string | undefined;
-}
-
-/** A success (RQ's `Result.Type.SUCCESSFUL`, 1). `R` is what the job's task returns, awaited. */
-export interface SuccessfulJobResult<R = unknown> extends ResultEntry {
-  type: 1;
-  /**
-   * What the job returned, decoded by the job's serializer (so `R` holds when the task returns
-   * plain JSON data, as it should); null when it returned `undefined` or `null`.
-   */
-  returnValue: R | null;
-}
-
-/**
- * Any other entry: 2 failed, 3 stopped (RQ's `Result.Type`); newer RQ versions also write 4
- * (retried) and 5 (max retries exceeded). Neither RQ 1.13 nor rq-ts writes other types than 1 and 2.
- */
-export interface UnsuccessfulJobResult extends ResultEntry {
-  type: 2 | 3 | 4 | 5;
-  /**
-   * Null as rq-ts and RQ 1.13 write these (they store no value with a failure); newer RQ may store
-   * one with types 4 and 5, so it is not typed.
-   */
-  returnValue: unknown;
-}
-
 /** Options of {@link Job.fetch} and {@link Job.create}. */
 export interface JobOptions extends ConnectionOptions {
   /** How `data`, `meta` and results are encoded. @default JSONSerializer */
@@ -156,7 +98,7 @@ export function attachInterruption(job: Job, running: { readonly signal: AbortSi
  * const job = await queue.enqueue(square, 4); // Job<number>
  * const value = await job.returnValue();      // number | null
  */
-export class Job<R = unknown> {
+export class Job<R = unknown> implements JobFields {
   /** The job id (a UUID4 unless the producer chose one). */
   readonly id: string;
   /** The connection this job reads and writes through, fixed at construction. */
@@ -164,27 +106,27 @@ export class Job<R = unknown> {
   /** The serializer of `data`, `meta` and results. */
   readonly serializer: Serializer;
   /** Dotted function name, as RQ names it. */
-  funcName: string;
+  funcName = '';
   /** Positional arguments. */
-  args: unknown[];
+  args: unknown[] = [];
   /** Keyword arguments. */
-  kwargs: Kwargs;
+  kwargs: Kwargs = {};
   /** Human-readable description. */
-  description: string;
+  description = '';
   /** Name of the queue the job was enqueued on. */
-  origin: string | undefined;
+  origin: string | undefined = undefined;
   /** Status, as last read or written. */
-  status: JobStatus | undefined;
+  status: JobStatus | undefined = undefined;
   /** Job timeout in seconds (-1: none); undefined means the queue's default. */
-  timeout: number | undefined;
+  timeout: number | undefined = undefined;
   /** Seconds to keep the result; undefined means the worker's default (500). */
-  resultTtl: number | undefined;
+  resultTtl: number | undefined = undefined;
   /** Seconds to keep a failed job; undefined means one year. */
-  failureTtl: number | undefined;
+  failureTtl: number | undefined = undefined;
   /** Seconds the job may wait in its queue. */
-  ttl: number | undefined;
+  ttl: number | undefined = undefined;
   /** Metadata; save it alone with `saveMeta()`. */
-  meta: Record<string, unknown>;
+  meta: Record<string, unknown> = {};
   /** Whether the job goes to the head of its queue when the scheduler (or a dependency) releases it. */
   enqueueAtFront = false;
   /** Retries left after a failure (RQ's `retries_left`); undefined when the job has no retry. */
@@ -202,32 +144,35 @@ export class Job<R = unknown> {
   /** Whether a failed dependency counts as done (RQ's `allow_dependency_failures`); undefined when not given. */
   allowDependencyFailures: boolean | undefined = undefined;
   /** When the job was created. */
-  createdAt: Date;
+  createdAt = new Date();
   /** When the job was last put on a queue. */
-  enqueuedAt: Date | undefined;
+  enqueuedAt: Date | undefined = undefined;
   /** When a worker started it. */
-  startedAt: Date | undefined;
+  startedAt: Date | undefined = undefined;
   /** When it finished or failed. */
-  endedAt: Date | undefined;
+  endedAt: Date | undefined = undefined;
   /** The running job's last heartbeat. */
-  lastHeartbeat: Date | undefined;
+  lastHeartbeat: Date | undefined = undefined;
   /** Name of the worker that ran it. */
-  workerName: string | undefined;
+  workerName: string | undefined = undefined;
   /** The execution in progress in this process, whose signal {@link Job.signal} gives. */
   #running: { readonly signal: AbortSignal } | undefined = undefined;
-  /** Fields read from Redis that rq-ts does not model (callbacks, retries...), kept as they were on re-save. */
-  #extra: Record<string, Buffer> = {};
+  /** Fields rq-ts does not model (callbacks, exc_info...), kept as they were read on re-save (see job-hash.ts). */
+  #extra: JobHash = {};
 
-  private constructor(id: string, connection: RedisConnection, serializer: Serializer, data: JobData) {
+  /** A job made of `data`; without it, an empty one for {@link Job.fromHash} to fill. */
+  private constructor(id: string, connection: RedisConnection, serializer: Serializer, data?: JobData) {
     this.id = id;
     this.connection = connection;
     this.serializer = serializer;
+    if (data) this.#setUp(data);
+  }
+
+  #setUp(data: JobData): void {
     this.funcName = data.funcName;
     this.args = [...(data.args ?? [])];
     this.kwargs = { ...(data.kwargs ?? {}) };
     this.description = data.description ?? '';
-    this.origin = undefined;
-    this.status = undefined;
     this.timeout = data.timeout;
     this.resultTtl = data.resultTtl;
     this.failureTtl = data.failureTtl;
@@ -243,11 +188,7 @@ export class Job<R = unknown> {
       this.repeatIntervals = [...data.repeat.intervals];
     }
     for (const [kind, ref] of [['success', data.onSuccess], ['failure', data.onFailure], ['stopped', data.onStopped]] as const) {
-      if (ref === undefined) continue;
-      const callback = toCallback(ref);
-      const [nameField, timeoutField] = CALLBACK_FIELDS[kind];
-      this.#extra[nameField] = Buffer.from(callback.name);
-      if (callback.hasTimeout) this.#extra[timeoutField] = Buffer.from(String(callback.timeout));
+      if (ref !== undefined) writeCallback(this.#extra, kind, toCallback(ref));
     }
     if (data.dependsOn !== undefined) {
       const dependency = toDependency(data.dependsOn);
@@ -258,12 +199,6 @@ export class Job<R = unknown> {
         this.enqueueAtFront = dependency.enqueueAtFront;
       }
     }
-    this.createdAt = new Date();
-    this.enqueuedAt = undefined;
-    this.startedAt = undefined;
-    this.endedAt = undefined;
-    this.lastHeartbeat = undefined;
-    this.workerName = undefined;
   }
 
   /**
@@ -294,8 +229,8 @@ export class Job<R = unknown> {
 
   /** Builds a job from the fields of its hash, as HGETALL returned them. */
   static fromHash(id: string, hash: Record<string, Buffer>, connection: RedisConnection, serializer: Serializer = JSONSerializer): Job {
-    const job = new Job(id, connection, serializer, { funcName: '' });
-    job.#load(hash);
+    const job = new Job(id, connection, serializer);
+    job.#extra = readJobHash(job, hash);
     return job;
   }
 
@@ -322,37 +257,6 @@ export class Job<R = unknown> {
     return (await connection.exists(jobKey(id))) === 1;
   }
 
-  #load(hash: Record<string, Buffer>): void {
-    const text = (field: string) => hash[field]?.toString('utf8');
-    const data = hash['data'];
-    if (data === undefined) throw new DeserializationError(`Job ${jobKey(this.id)} has no 'data' field: it is not a job RQ wrote.`);
-    [this.funcName, this.args, this.kwargs] = decodeData(this.id, data, this.serializer);
-    this.#extra = Object.fromEntries(Object.entries(hash).filter(([field]) => !MODELED_FIELDS.has(field)));
-    this.description = text('description') ?? '';
-    this.origin = text('origin') || undefined;
-    this.status = (text('status') || undefined) as JobStatus | undefined;
-    this.timeout = optionalInteger(text('timeout'));
-    this.resultTtl = optionalInteger(text('result_ttl'));
-    this.failureTtl = optionalInteger(text('failure_ttl'));
-    this.ttl = optionalInteger(text('ttl'));
-    this.meta = hash['meta'] ? decodeMeta(this.id, hash['meta'], this.serializer) : {};
-    this.createdAt = parseTimestamp(text('created_at')) ?? new Date(0);
-    this.enqueuedAt = parseTimestamp(text('enqueued_at'));
-    this.startedAt = parseTimestamp(text('started_at'));
-    this.endedAt = parseTimestamp(text('ended_at'));
-    this.lastHeartbeat = parseTimestamp(text('last_heartbeat'));
-    this.workerName = text('worker_name') || undefined;
-    this.enqueueAtFront = text('enqueue_at_front') === '1';
-    this.retriesLeft = optionalInteger(text('retries_left'));
-    this.retryIntervals = parseIntervals(text('retry_intervals'));
-    this.repeatsLeft = optionalInteger(text('repeats_left'));
-    this.repeatIntervals = parseIntervals(text('repeat_intervals'));
-    this.groupId = text('group_id') || undefined;
-    this.dependencyIds = parseIds(text('dependency_ids')) ?? (text('dependency_id') ? [text('dependency_id')!] : []);
-    const allow = text('allow_dependency_failures');
-    this.allowDependencyFailures = allow === undefined || allow === '' ? undefined : allow === '1';
-  }
-
   /**
    * Reads the job again from Redis.
    * @throws {NoSuchJobError} when it is gone.
@@ -360,7 +264,7 @@ export class Job<R = unknown> {
   async refresh(): Promise<this> {
     const hash = await this.connection.hgetallBuffer(this.key);
     if (Object.keys(hash).length === 0) throw new NoSuchJobError(`No such job: ${this.key}`);
-    this.#load(hash);
+    this.#extra = readJobHash(this, hash);
     return this;
   }
 
@@ -456,10 +360,7 @@ export class Job<R = unknown> {
 
   /** The callback of a kind (its dotted name and timeout in seconds), when the job has one. */
   callback(kind: CallbackKind): { name: string; timeout: number } | undefined {
-    const [nameField, timeoutField] = CALLBACK_FIELDS[kind];
-    const name = this.#extra[nameField]?.toString();
-    if (!name) return undefined;
-    return { name, timeout: optionalInteger(this.#extra[timeoutField]?.toString()) ?? DEFAULT_CALLBACK_TIMEOUT };
+    return readCallback(this.#extra, kind);
   }
 
   /** The job's place in its queue, from the head (0), or null when it is not waiting there (`LPOS`). */
@@ -501,17 +402,17 @@ export class Job<R = unknown> {
 
   /** Every result of the job, newest first (RQ keeps about ten), as RQ's `results()`. Successes hold an `R`. */
   async results(): Promise<Array<JobResult<R>>> {
-    return this.#readResults(await this.connection.xrevrangeBuffer(resultsKey(this.id), '+', '-'));
+    return parseResults<R>(await this.connection.xrevrangeBuffer(resultsKey(this.id), '+', '-'), this.serializer);
   }
 
   /**
    * The newest entry of the job's results stream, as RQ's `latest_result()`: what the job
    * returned or the error text it failed with. Undefined when the job has no result yet; with
    * `timeout` (seconds, as RQ 2.x), waits up to that long for the first one (XREAD BLOCK, on a
-   * connection of its own). A success (`type === 1`) holds an `R`.
+   * connection of its own). A success (`type === ResultType.SUCCESSFUL`, 1) holds an `R`.
    */
   async latestResult(options: { timeout?: number } = {}): Promise<JobResult<R> | undefined> {
-    const latest = this.#readResults(await this.connection.xrevrangeBuffer(resultsKey(this.id), '+', '-', 'COUNT', 1))[0];
+    const latest = parseResults<R>(await this.connection.xrevrangeBuffer(resultsKey(this.id), '+', '-', 'COUNT', 1), this.serializer)[0];
     if (latest || !options.timeout || options.timeout <= 0) return latest;
     const blocking = this.connection.duplicate({ maxRetriesPerRequest: null });
     blocking.on('error', () => undefined); // the XREAD below rejects if the connection is lost
@@ -519,35 +420,16 @@ export class Job<R = unknown> {
     try {
       // From 0-0: an entry written since the read above is returned at once, so none is missed.
       const reply = await blocking.xreadBuffer('BLOCK', Math.ceil(options.timeout * 1000), 'STREAMS', resultsKey(this.id), '0-0');
-      return reply ? this.#readResults(reply[0]![1] as Array<[Buffer, Buffer[]]>).at(-1) : undefined;
+      return reply ? parseResults<R>(reply[0]![1] as StreamEntries, this.serializer).at(-1) : undefined;
     } finally {
       blocking.disconnect();
     }
   }
 
-  #readResults(entries: Array<[Buffer, Buffer[]]>): Array<JobResult<R>> {
-    return entries.map(([entryId, flat]) => {
-      const fields = new Map<string, Buffer>();
-      for (let i = 0; i < flat.length; i += 2) fields.set(flat[i]!.toString(), flat[i + 1]!);
-      const returnValue = fields.get('return_value');
-      const excString = fields.get('exc_string');
-      const id = entryId.toString();
-      const result = {
-        id,
-        type: Number(fields.get('type')?.toString()) as JobResult['type'],
-        createdAt: new Date(Number(id.split('-')[0])),
-        returnValue: returnValue ? this.serializer.loads(Buffer.from(returnValue.toString(), 'base64')) : null,
-        excString: excString ? inflateText(Buffer.from(excString.toString(), 'base64')) : undefined,
-      };
-      // R on trust, as every typed read of Redis: a success holds what the job's function returned.
-      return result as JobResult<R>;
-    });
-  }
-
   /** The error text of the job's latest failure, as RQ's `exc_info`; undefined when it has not failed. */
   async excInfo(): Promise<string | undefined> {
     const result = await this.latestResult();
-    if (result?.type === 2) return result.excString;
+    if (result?.type === ResultType.FAILED) return result.excString;
     // Written by RQ on Redis < 5, and by the abandoned-job cleanup: read it fresh.
     const legacy = await this.connection.hgetBuffer(this.key, 'exc_info');
     return legacy && legacy.length > 0 ? inflateText(legacy) : undefined;
@@ -559,73 +441,16 @@ export class Job<R = unknown> {
    */
   async returnValue(): Promise<R | null> {
     const result = await this.latestResult();
-    return result?.type === 1 ? result.returnValue : null;
+    return result?.type === ResultType.SUCCESSFUL ? result.returnValue : null;
   }
 
   /**
-   * The hash fields RQ 1.13 writes for this job (§2.2): always the core set, the optional ones
-   * only when set. Fields read from Redis that rq-ts does not model are kept as they were.
+   * The hash fields RQ 1.13 writes for this job (job-hash.ts' table): always the core set, the
+   * optional ones only when set. Fields read from Redis that rq-ts does not model are kept as they were.
    */
   toHash(): Record<string, string | Buffer> {
-    const payload = Buffer.from(this.serializer.dumps([this.funcName, null, this.args, this.kwargs]));
-    const fields: Record<string, string | Buffer> = {
-      ...this.#extra,
-      created_at: formatTimestamp(this.createdAt),
-      data: zlibWrap(payload),
-      success_callback_name: this.#extra['success_callback_name'] ?? '',
-      failure_callback_name: this.#extra['failure_callback_name'] ?? '',
-      started_at: this.startedAt ? formatTimestamp(this.startedAt) : '',
-      ended_at: this.endedAt ? formatTimestamp(this.endedAt) : '',
-      last_heartbeat: this.lastHeartbeat ? formatTimestamp(this.lastHeartbeat) : '',
-      worker_name: this.workerName ?? '',
-      description: this.description,
-    };
-    if (this.origin !== undefined) fields['origin'] = this.origin;
-    if (this.enqueuedAt !== undefined) fields['enqueued_at'] = formatTimestamp(this.enqueuedAt);
-    if (this.status !== undefined) fields['status'] = this.status;
-    if (this.timeout !== undefined) fields['timeout'] = String(this.timeout);
-    if (this.resultTtl !== undefined) fields['result_ttl'] = String(this.resultTtl);
-    if (this.failureTtl !== undefined) fields['failure_ttl'] = String(this.failureTtl);
-    if (this.ttl !== undefined) fields['ttl'] = String(this.ttl);
-    if (Object.keys(this.meta).length > 0) fields['meta'] = Buffer.from(this.serializer.dumps(this.meta));
-    if (this.enqueueAtFront) fields['enqueue_at_front'] = '1';
-    if (this.retriesLeft !== undefined) fields['retries_left'] = String(this.retriesLeft);
-    if (this.retryIntervals !== undefined) fields['retry_intervals'] = pythonJsonList(this.retryIntervals);
-    if (this.repeatsLeft !== undefined) fields['repeats_left'] = String(this.repeatsLeft);
-    if (this.repeatIntervals !== undefined) fields['repeat_intervals'] = pythonJsonList(this.repeatIntervals);
-    if (this.groupId !== undefined) fields['group_id'] = this.groupId;
-    if (this.dependencyIds.length > 0) {
-      fields['dependency_ids'] = pythonJsonList(this.dependencyIds);
-      fields['dependency_id'] = this.dependencyIds[0]!;
-    }
-    if (this.allowDependencyFailures !== undefined) fields['allow_dependency_failures'] = this.allowDependencyFailures ? '1' : '0';
-    return fields;
+    return writeJobHash(this, this.#extra);
   }
-}
-
-/** Options of {@link Job.delete}. */
-export interface DeleteOptions {
-  /** Take the job out of its queue or the registry of its status. @default true */
-  removeFromQueue?: boolean;
-  /** Delete the jobs that depend on it too. @default false */
-  deleteDependents?: boolean;
-}
-
-/**
- * Deletes job `id` (see {@link Job.delete}), in one script, without reading it first: it works on a
- * job whose data cannot be decoded. Resolves to whether it existed.
- */
-export function deleteJob(connection: RedisConnection, id: string, options: DeleteOptions = {}): Promise<boolean> {
-  return deleteJobScript(connection, id, options);
-}
-
-/**
- * Cancels job `id` (see {@link Job.cancel}), in one script.
- * @throws {InvalidJobOperationError} when it is canceled already; {@link NoSuchJobError} when it does not exist.
- */
-export async function cancelJob(id: string, options: ConnectionOptions & { enqueueDependents?: boolean } = {}): Promise<void> {
-  const connection = resolveConnection(options.connection, `cancelJob('${id}')`);
-  await cancelJobScript(connection, id, options.enqueueDependents ?? false);
 }
 
 /**
@@ -634,97 +459,4 @@ export async function cancelJob(id: string, options: ConnectionOptions & { enque
  */
 export async function requeueJob(id: string, options: JobOptions & { atFront?: boolean } = {}): Promise<Job> {
   return (await Job.fetch(id, options)).requeue(options.atFront === undefined ? {} : { atFront: options.atFront });
-}
-
-/** Fields the Job class reads and writes itself; any other field is carried over untouched. */
-const MODELED_FIELDS = new Set([
-  'data', 'created_at', 'started_at', 'ended_at', 'last_heartbeat', 'worker_name', 'description', 'origin',
-  'enqueued_at', 'status', 'timeout', 'result_ttl', 'failure_ttl', 'ttl', 'meta', 'enqueue_at_front',
-  'retries_left', 'retry_intervals', 'repeats_left', 'repeat_intervals', 'group_id', 'dependency_ids', 'dependency_id', 'allow_dependency_failures',
-]);
-
-/** Modeled fields RQ writes only when set: `save()` removes them when unset. */
-const OPTIONAL_FIELDS = ['origin', 'enqueued_at', 'status', 'timeout', 'result_ttl', 'failure_ttl', 'ttl', 'meta', 'enqueue_at_front', 'retries_left', 'retry_intervals', 'repeats_left', 'repeat_intervals', 'group_id', 'dependency_ids', 'dependency_id', 'allow_dependency_failures'];
-
-/** zlib-inflated UTF-8 text, or the bytes as text when they are not zlib (RQ readers do the same). */
-function inflateText(data: Buffer): string {
-  try {
-    return zlibUnwrap(data, MAX_INFLATED_BYTES).toString('utf8');
-  } catch {
-    return data.toString('utf8');
-  }
-}
-
-function decodeData(id: string, data: Buffer, serializer: Serializer): [string, unknown[], Kwargs] {
-  let payload: Buffer;
-  try {
-    payload = zlibUnwrap(data, MAX_INFLATED_BYTES);
-  } catch (error) {
-    // RQ readers fall back to the raw bytes when they are not zlib; so do we, but not for a bomb.
-    if ((error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') {
-      throw new DeserializationError(`Job ${jobKey(id)}: 'data' inflates past ${MAX_INFLATED_BYTES} bytes; refused.`);
-    }
-    payload = data;
-  }
-  if (payload[0] === PICKLE_OPCODE) {
-    throw new DeserializationError(
-      `Job ${jobKey(id)} holds Python pickle data, which rq-ts never reads: enqueue it from Python with ` +
-        `serializer=JSONSerializer (rq -S rq.serializers.JSONSerializer).`,
-    );
-  }
-  let decoded: unknown;
-  try {
-    decoded = serializer.loads(payload);
-  } catch (error) {
-    throw new DeserializationError(`Job ${jobKey(id)}: 'data' is not readable by the serializer: ${(error as Error).message}`, { cause: error });
-  }
-  if (!Array.isArray(decoded) || decoded.length !== 4 || typeof decoded[0] !== 'string' || !Array.isArray(decoded[2]) || !isRecord(decoded[3])) {
-    throw new DeserializationError(`Job ${jobKey(id)}: 'data' is not RQ's [funcName, instance, args, kwargs].`);
-  }
-  if (decoded[1] !== null) {
-    throw new DeserializationError(`Job ${jobKey(id)} calls a method of a Python object (${decoded[0]}), which rq-ts cannot run.`);
-  }
-  return [decoded[0], decoded[2] as unknown[], decoded[3]];
-}
-
-function decodeMeta(id: string, data: Buffer, serializer: Serializer): Record<string, unknown> {
-  try {
-    const meta = serializer.loads(data);
-    if (isRecord(meta)) return meta;
-  } catch (error) {
-    throw new DeserializationError(`Job ${jobKey(id)}: 'meta' is not readable by the serializer: ${(error as Error).message}`, { cause: error });
-  }
-  throw new DeserializationError(`Job ${jobKey(id)}: 'meta' is not an object.`);
-}
-
-/** RQ's `dependency_ids` JSON list; undefined when absent or not a list of ids. */
-function parseIds(text: string | undefined): string[] | undefined {
-  if (!text) return undefined;
-  try {
-    const value: unknown = JSON.parse(text);
-    return Array.isArray(value) && value.every((item) => typeof item === 'string') ? value : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** RQ's `retry_intervals` JSON list; undefined when absent or not a list of numbers. */
-function parseIntervals(text: string | undefined): number[] | undefined {
-  if (!text) return undefined;
-  try {
-    const value: unknown = JSON.parse(text);
-    return Array.isArray(value) && value.every((item) => typeof item === 'number') ? value : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function optionalInteger(text: string | undefined): number | undefined {
-  if (text === undefined || text === '') return undefined;
-  const value = Number(text);
-  return Number.isFinite(value) ? value : undefined;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -6,10 +6,13 @@
  * compression, so it is written as zlib's "stored" form instead: the same zlib header, the bytes
  * as they are in stored deflate blocks, and the Adler-32 checksum. Python's `zlib.decompress`
  * (RQ's reader) and every other zlib reader take it like any zlib stream. Larger payloads are
- * compressed (level 1). Reading, stored streams are unwrapped here and others go to `inflateSync`.
- * Pure functions, no Redis.
+ * compressed (level 1). Reading, stored streams are unwrapped here and others go to `inflateSync`,
+ * never past {@link MAX_INFLATED_BYTES}. Pure functions, no Redis.
  */
 import { deflateSync, inflateSync } from 'node:zlib';
+
+/** Largest field rq-ts inflates, in bytes: a zlib bomb fails the job instead of the worker. */
+export const MAX_INFLATED_BYTES = 64 * 1024 * 1024;
 
 /** Payloads below this many bytes are stored; from it on they are compressed. */
 export const STORE_BELOW_BYTES = 1024;
@@ -59,6 +62,15 @@ export function storedZlib(payload: Buffer): Buffer {
  */
 export function zlibUnwrap(data: Buffer, maxOutputLength: number): Buffer {
   return unwrapStored(data) ?? inflateSync(data, { maxOutputLength });
+}
+
+/** zlib-inflated UTF-8 text (an error text), or the bytes as text when they are not zlib, as RQ's readers do. */
+export function inflateText(data: Buffer): string {
+  try {
+    return zlibUnwrap(data, MAX_INFLATED_BYTES).toString('utf8');
+  } catch {
+    return data.toString('utf8');
+  }
 }
 
 /** The payload of a zlib stream made only of stored blocks with a right checksum; else undefined. */

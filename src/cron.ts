@@ -29,6 +29,7 @@ import type { Job, Kwargs } from './job.js';
 import { CRON_SCHEDULERS_KEY, cronJobHistoryKey, cronSchedulerKey } from './keys.js';
 import { Queue, createJob, type EnqueueOptions } from './queue.js';
 import { enqueueCronJob } from './scripts/enqueue-cron-job.js';
+import { Wakeable } from './wakeable.js';
 import { serverTime } from './server-time.js';
 import { taskName, type Task } from './task.js';
 import { parseDuration, type Duration } from './timeouts.js';
@@ -286,7 +287,8 @@ export class CronScheduler extends EventEmitter<CronSchedulerEvents> {
   readonly #jobs: CronJob[] = [];
   readonly #queues = new Map<string, Queue>();
   #stopping = false;
-  #wake: (() => void) | undefined;
+  /** The sleep between passes, which stop() ends. */
+  readonly #sleeping = new Wakeable();
   /** The clock given in the options; undefined for the Redis server's. */
   readonly #clock: (() => Date) | undefined;
   /** Redis server time minus this process's time, in ms, as of the last `TIME` read. */
@@ -412,7 +414,7 @@ export class CronScheduler extends EventEmitter<CronSchedulerEvents> {
   /** Ends {@link CronScheduler.start} after the current pass (before it starts: at once). */
   stop(): void {
     this.#stopping = true;
-    this.#wake?.();
+    this.#sleeping.wake();
   }
 
   /**
@@ -550,14 +552,7 @@ export class CronScheduler extends EventEmitter<CronSchedulerEvents> {
   }
 
   #sleep(seconds: number): Promise<void> {
-    return new Promise((resolvePromise) => {
-      const timer = setTimeout(done, seconds * 1000);
-      function done() {
-        clearTimeout(timer);
-        resolvePromise();
-      }
-      this.#wake = done;
-    });
+    return this.#sleeping.sleep(seconds * 1000);
   }
 }
 

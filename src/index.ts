@@ -93,6 +93,9 @@ export { suspend, resume, isSuspended } from './suspension.js';
 // Version
 export { VERSION } from './version.js';
 
+// Utilities
+export { Wakeable } from './wakeable.js';
+
 // Errors
 export {
   RQError,

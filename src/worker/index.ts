@@ -45,6 +45,7 @@ import { definedTask, type Task } from '../task.js';
 import { execute, Interruption } from '../execute.js';
 import { HorsePool } from './isolated.js';
 import { QueueWaiter } from './wait.js';
+import { Wakeable } from '../wakeable.js';
 import { SILENT, type DequeueStrategy, type ExceptionHandler, type Logger, type WorkOptions, type WorkerEvents, type WorkerOptions } from './options.js';
 import { maintainQueues, sweepAbandoned, type MaintenanceContext } from './maintenance.js';
 import { Presence } from './presence.js';
@@ -173,7 +174,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
   /** Index of the queue that gave the last job, for round_robin. */
   #lastQueueIndex = -1;
   #working: Promise<number> | undefined;
-  #wakeLoop: (() => void) | undefined;
+  /** The loop's sleep: a freed slot, an answered step or a stop wakes it. */
+  readonly #loopSleep = new Wakeable();
   #options: WorkOptions = {};
   /** Jobs started since work() began, and when the last one started (for maxIdleTime). */
   #started = 0;
@@ -357,7 +359,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       this.#interruptAll();
     }
     this.#waiter?.close();
-    this.#wakeLoop?.();
+    this.#loopSleep.wake();
   }
 
   /**
@@ -494,7 +496,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     } finally {
       for (const slot of asked) slot.reserved = false;
       this.#stepsInFlight -= 1;
-      this.#wakeLoop?.();
+      this.#loopSleep.wake();
     }
   }
 
@@ -665,7 +667,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
         this.#holding = false;
         this.#heldRetryMs = 0;
         this.#sayWritable();
-        this.#wakeLoop?.();
+        this.#loopSleep.wake();
         if (this.#held.length > 0) this.#sendHeld(); // endings that came in meanwhile
       },
       (error: unknown) => this.#hold(endings, error),
@@ -702,7 +704,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     if (slot.running !== running) return;
     slot.running = undefined;
     if (this.#runningAlone === running) this.#runningAlone = undefined;
-    this.#wakeLoop?.();
+    this.#loopSleep.wake();
   }
 
   /** Whether any job runs or ends, or any step is under way. */
@@ -756,19 +758,12 @@ export class Worker extends EventEmitter<WorkerEvents> {
 
   /** Resolves at the next change the loop may care about: a slot freed, a step answered, a stop. */
   #nextChange(): Promise<void> {
-    return new Promise((resolve) => {
-      this.#wakeLoop = resolve;
-    });
+    return this.#loopSleep.sleep();
   }
 
+  /** Waits `ms`, or less when the loop is woken (a stop). */
   #pause(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      this.#wakeLoop = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
+    return this.#loopSleep.sleep(ms);
   }
 
   #interruptAll(): void {

@@ -3,7 +3,7 @@
  * SIGINT/SIGTERM (like top). What is shown is gathered and rendered by info-snapshot.ts.
  */
 import type { Command } from 'commander';
-import type { RedisConnection } from '../../index.js';
+import { Wakeable, type RedisConnection } from '../../index.js';
 import { withOpenConnection } from '../connection.js';
 import { gatherInfo, renderInfo, totalJobs, type InfoView } from '../info-snapshot.js';
 import { UsageError, colorsFor, requireQueues, sharedOptionsOf, withSharedOptions, type Colors, type SharedFlags, type SharedOptions } from '../shared.js';
@@ -56,11 +56,11 @@ async function showInfo(queues: string[], flags: InfoFlags): Promise<void> {
 async function drawFrames(connection: RedisConnection, shared: SharedOptions, display: InfoDisplay): Promise<void> {
   const { interval } = display;
   let stopped = false;
-  let wake: (() => void) | undefined;
+  const between = new Wakeable();
   new SignalCounter({
     first: () => {
       stopped = true;
-      wake?.();
+      between.wake();
     },
   });
   for (let frame = 0; !stopped; frame++) {
@@ -78,12 +78,6 @@ async function drawFrames(connection: RedisConnection, shared: SharedOptions, di
     const clear = process.stdout.isTTY ? '\u001b[H\u001b[2J' : frame > 0 ? '\n' : '';
     process.stdout.write(`${clear}${lines.join('\n')}\n`);
     if (stopped) break; // Ctrl-C while the frame was gathered: no further wait
-    await new Promise<void>((done) => {
-      const timer = setTimeout(done, interval * 1000);
-      wake = () => {
-        clearTimeout(timer);
-        done();
-      };
-    });
+    await between.sleep(interval * 1000);
   }
 }

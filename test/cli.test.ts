@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeEach, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
@@ -266,14 +266,17 @@ describe('npm run quickstart', () => {
         env: { PATH: process.env['PATH'] ?? '', TMPDIR: dir() },
         timeout: 120_000,
       });
-    const first = run();
-    assert.equal(first.status, 0, first.stderr);
-    const port = /^==> REDIS_URL is not set: starting a throw-away redis-server on 127\.0\.0\.1:(\d+)/.exec(first.stdout)?.[1];
-    assert.ok(port, first.stdout);
-    // No reconnection: the test shuts this server down at the end.
-    const own = new Redis({ host: '127.0.0.1', port: Number(port), lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
-    own.on('error', () => undefined);
+    // The port the quickstart keeps its server's on, read back at the end to stop that server
+    // whatever happened, so that a failing run leaves no redis-server behind.
+    const portFile = join(dir(), 'rq-ts-quickstart', 'port');
+    let own: Redis | undefined;
     try {
+      const first = run();
+      assert.equal(first.status, 0, first.stderr);
+      const port = /^==> REDIS_URL is not set: starting a throw-away redis-server on 127\.0\.0\.1:(\d+)/.exec(first.stdout)?.[1];
+      assert.ok(port, first.stdout);
+      own = new Redis({ host: '127.0.0.1', port: Number(port), lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
+      own.on('error', () => undefined);
       assert.ok(first.stdout.indexOf('starting a throw-away') < first.stdout.indexOf('==> Enqueued'), 'said before anything was written');
       const hgetall = new RegExp(`redis-cli -p ${port} HGETALL rq:job:([0-9a-f-]{36})`).exec(first.stdout);
       assert.ok(hgetall, first.stdout);
@@ -285,8 +288,14 @@ describe('npm run quickstart', () => {
       assert.match(second.stdout, new RegExp(`Using the throw-away redis-server an earlier run started, on 127\\.0\\.0\\.1:${port}`));
       assert.equal(await own.zcard('rq:finished:quickstart'), 4, 'both runs on the same server');
     } finally {
-      await own.call('SHUTDOWN', 'NOSAVE').catch(() => undefined);
-      own.disconnect();
+      own?.disconnect();
+      if (existsSync(portFile)) {
+        // No reconnection: SHUTDOWN ends the connection it came on.
+        const stopper = new Redis({ host: '127.0.0.1', port: Number(readFileSync(portFile, 'utf8')), retryStrategy: () => null, maxRetriesPerRequest: 0 });
+        stopper.on('error', () => undefined);
+        await stopper.call('SHUTDOWN', 'NOSAVE').catch(() => undefined);
+        stopper.disconnect();
+      }
     }
   });
 });

@@ -13,6 +13,7 @@ import { pathToFileURL } from 'node:url';
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
 import { Redis, type RedisOptions } from 'ioredis';
 import { ConfigurationError } from './errors.js';
+import { isRecord } from './is-record.js';
 import type { DurableOptions } from './durable.js';
 import { DEFAULT_REDIS_PORT, DEFAULT_SENTINEL_MASTER_NAME, DEFAULT_SENTINEL_PORT } from './defaults.js';
 import type { RedisConnection } from './connection.js';
@@ -147,7 +148,7 @@ export async function loadConfigFile(name: string, paths: readonly string[] = [p
       loaded = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
     } else {
       const module = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
-      const fallback = isPlainObject(module['default']) ? module['default'] : {};
+      const fallback = isRecord(module['default']) ? module['default'] : {};
       loaded = { ...fallback, ...module };
     }
   } catch (error) {
@@ -160,7 +161,7 @@ export async function loadConfigFile(name: string, paths: readonly string[] = [p
     }
     throw new ConfigurationError(`Config file ${file} did not load: ${(error as Error).message}`, { cause: error });
   }
-  if (!isPlainObject(loaded)) throw new ConfigurationError(`Config file ${file} must hold an object of settings.`);
+  if (!isRecord(loaded)) throw new ConfigurationError(`Config file ${file} must hold an object of settings.`);
   return Object.fromEntries(Object.entries(loaded).filter(([key]) => key === key.toUpperCase() && key !== 'DEFAULT'));
 }
 
@@ -321,7 +322,7 @@ const SENTINEL_SIDE_KWARGS: Record<string, Translate> = {
  * apply to the sentinels), anything else refused.
  */
 function translateKwargs(kwargs: Record<string, unknown>, where: string, known: Record<string, Translate>, ownPrefix?: string): Partial<RedisOptions> {
-  if (!isPlainObject(kwargs)) throw new ConfigurationError(`${where} must be an object.`);
+  if (!isRecord(kwargs)) throw new ConfigurationError(`${where} must be an object.`);
   const options: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(kwargs)) {
     const translate = known[key];
@@ -373,7 +374,7 @@ export function durableFromSettings(settings: RQSettings): DurableOptions | unde
   if (value === undefined || value === null) return undefined;
   const needsReplicas = 'DURABLE needs REPLICAS, the number of replicas of the primary: DURABLE = { REPLICAS: 2 }. ' +
     'What fewer replicas confirmed, a graceful failover can lose.';
-  if (!isPlainObject(value)) {
+  if (!isRecord(value)) {
     if (flag(value, 'DURABLE')) throw new ConfigurationError(needsReplicas);
     return undefined;
   }
@@ -653,8 +654,4 @@ function flag(value: unknown, name: string): boolean {
 
 function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value === '' ? undefined : value;
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -24,7 +24,7 @@ import { existsSync } from 'node:fs';
 import { Cron } from 'croner';
 import { resolveConnection, type ConnectionOptions, type RedisConnection } from './connection.js';
 import { DEFAULT_RESULT_TTL } from './defaults.js';
-import { ConfigurationError, InvalidArgumentError, RQError } from './errors.js';
+import { ConfigurationError, DuplicateCronSchedulerError, InvalidArgumentError, NoSuchCronSchedulerError } from './errors.js';
 import type { Job, Kwargs } from './job.js';
 import { CRON_SCHEDULERS_KEY, cronJobHistoryKey, cronSchedulerKey } from './keys.js';
 import { Queue, createJob, type EnqueueOptions } from './queue.js';
@@ -258,12 +258,6 @@ export interface CronSchedulerOptions extends ConnectionOptions {
    */
   clock?: () => Date;
 }
-
-/** A cron scheduler with this name is registered already. */
-export class DuplicateCronSchedulerError extends RQError {}
-
-/** No cron scheduler of that name is registered (RQ's `SchedulerNotFound`). */
-export class NoSuchCronSchedulerError extends RQError {}
 
 /**
  * Enqueues registered functions when they are due, as RQ 2.4's `CronScheduler`.

@@ -44,7 +44,7 @@ export { defineTask } from './task.js';
 export { Retry } from './retry.js';
 export { Repeat } from './repeat.js';
 export { Group } from './group.js';
-export { CronScheduler, CronJob, DuplicateCronSchedulerError, NoSuchCronSchedulerError } from './cron.js';
+export { CronScheduler, CronJob } from './cron.js';
 export type { CronJobOptions, CronSchedule, CronJobInfo, CronSchedulerInfo, CronSchedulerEvents, CronSchedulerOptions } from './cron.js';
 export type { GroupOptions } from './group.js';
 export { Dependency } from './dependency.js';
@@ -115,6 +115,8 @@ export {
   UnserializableResultError,
   InvalidJobDependencyError,
   DuplicateJobError,
+  DuplicateCronSchedulerError,
+  NoSuchCronSchedulerError,
   RedisOutOfMemoryError,
   RedisPermissionError,
   ReplicationTimeoutError,

@@ -23,19 +23,12 @@ export { DEFAULT_DURABLE_TIMEOUT } from './durable.js';
 export type { DurableOptions } from './durable.js';
 
 // Settings
-export {
-  connectionFromSettings,
-  openConnection,
-  loadSettings,
-  loadConfigFile,
-  settingsFromEnv,
-  durableFromSettings,
-  redisOptionsFromSettings,
-  redisOptionsFromUrl,
-  describeConnection,
-  maskUrl,
-} from './settings.js';
-export type { RQSettings, SentinelSettings, SettingsSource, OpenConnectionOptions } from './settings.js';
+export { loadSettings, loadConfigFile, settingsFromEnv, durableFromSettings } from './settings.js';
+export type { RQSettings, SentinelSettings, SettingsSource } from './settings.js';
+export { redisOptionsFromSettings, redisOptionsFromUrl, describeConnection, maskUrl } from './redis-options.js';
+export { connectionFromSettings } from './redis-client.js';
+export { openConnection } from './open-connection.js';
+export type { OpenConnectionOptions } from './open-connection.js';
 
 // Queues and jobs
 export { Queue } from './queue.js';

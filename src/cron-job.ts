@@ -11,10 +11,10 @@
 import { Cron } from 'croner';
 import type { RedisConnection } from './connection.js';
 import { DEFAULT_RESULT_TTL } from './defaults.js';
+import type { EnqueueOptions } from './enqueue.js';
 import { InvalidArgumentError } from './errors.js';
 import type { Kwargs } from './job.js';
 import { cronJobHistoryKey } from './keys.js';
-import type { EnqueueOptions } from './queue.js';
 import { parseDuration, type Duration } from './timeouts.js';
 import { formatTimestamp } from './timestamps.js';
 

@@ -27,10 +27,11 @@ import {
   unregisterScheduler,
   type CronSchedulerInfo,
 } from './cron-presence.js';
+import { createJob } from './enqueue.js';
 import { ConfigurationError, InvalidArgumentError } from './errors.js';
 import type { Job } from './job.js';
 import { cronSchedulerKey } from './keys.js';
-import { Queue, createJob } from './queue.js';
+import { Queue } from './queue.js';
 import { enqueueCronJob } from './scripts/enqueue-cron-job.js';
 import { findConfigFile, importConfigModule } from './settings.js';
 import { Wakeable } from './wakeable.js';

@@ -32,7 +32,8 @@ export type { OpenConnectionOptions } from './open-connection.js';
 
 // Queues and jobs
 export { Queue } from './queue.js';
-export type { QueueOptions, EnqueueOptions, EnqueueData, EnqueuedJobs } from './queue.js';
+export type { QueueOptions } from './queue.js';
+export type { EnqueueOptions, EnqueueData, EnqueuedJobs } from './enqueue.js';
 export { defineTask } from './task.js';
 export { Retry } from './retry.js';
 export { Repeat } from './repeat.js';

@@ -1,7 +1,7 @@
 /**
  * One test for "an object of named values": what a config module exports, a settings object,
- * a job's `meta` or kwargs once decoded. Shared by settings.ts and job-hash.ts so that both
- * draw the line in the same place.
+ * SENTINEL's kwargs, a job's `meta` or kwargs once decoded. Shared by settings.ts,
+ * redis-options.ts and job-hash.ts so that they all draw the line in the same place.
  */
 
 /** Whether `value` is a non-null object that is not an array (a Date or a Map passes too). */

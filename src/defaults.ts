@@ -53,3 +53,10 @@ export const DEFAULT_SENTINEL_MASTER_NAME = 'mymaster';
 
 /** Default Sentinel port, as RQ's `SENTINEL['INSTANCES']` default `[('localhost', 26379)]`. */
 export const DEFAULT_SENTINEL_PORT = 26_379;
+
+/**
+ * How long a new connection may take to become ready, in ms, unless the settings say otherwise
+ * (`SENTINEL.SOCKET_TIMEOUT`, `connectTimeout`): `openConnection`'s wait, and how long a Sentinel
+ * client looks for a master it has never reached.
+ */
+export const DEFAULT_CONNECT_BUDGET_MS = 10_000;

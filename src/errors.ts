@@ -75,6 +75,12 @@ export class InvalidJobDependencyError extends RQError {}
 /** A unique job's id exists already (RQ 2.8's `DuplicateJobError`). Nothing was written. */
 export class DuplicateJobError extends RQError {}
 
+/** A cron scheduler with this name is running already (its heartbeat is fresh in `rq:cron_schedulers`). */
+export class DuplicateCronSchedulerError extends RQError {}
+
+/** No cron scheduler of that name is registered (RQ's `SchedulerNotFound`). */
+export class NoSuchCronSchedulerError extends RQError {}
+
 /**
  * Redis refused a write because it is out of memory (`OOM command not allowed when used memory >
  * 'maxmemory'`, under the `noeviction` policy). Nothing of the refused operation was written.

@@ -7,10 +7,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import { resolveConnection, type ConnectionOptions, type RedisConnection } from './connection.js';
+import { validateGroupName, type EnqueueData, type EnqueuedJobs } from './enqueue.js';
 import { NoSuchGroupError } from './errors.js';
 import { Job } from './job.js';
 import { GROUPS_KEY, groupKey, jobKey } from './keys.js';
-import { validateGroupName, type EnqueueData, type EnqueuedJobs, type Queue } from './queue.js';
+import type { Queue } from './queue.js';
 import type { Serializer } from './serializers/index.js';
 
 /** Set while {@link Group} builds a handle on a name read from Redis, which is not checked. */

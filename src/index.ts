@@ -23,29 +23,26 @@ export { DEFAULT_DURABLE_TIMEOUT } from './durable.js';
 export type { DurableOptions } from './durable.js';
 
 // Settings
-export {
-  connectionFromSettings,
-  openConnection,
-  loadSettings,
-  loadConfigFile,
-  settingsFromEnv,
-  durableFromSettings,
-  redisOptionsFromSettings,
-  redisOptionsFromUrl,
-  describeConnection,
-  maskUrl,
-} from './settings.js';
-export type { RQSettings, SentinelSettings, SettingsSource, OpenConnectionOptions } from './settings.js';
+export { loadSettings, loadConfigFile, settingsFromEnv, durableFromSettings } from './settings.js';
+export type { RQSettings, SentinelSettings, SettingsSource } from './settings.js';
+export { redisOptionsFromSettings, redisOptionsFromUrl, describeConnection, maskUrl } from './redis-options.js';
+export { connectionFromSettings } from './redis-client.js';
+export { openConnection } from './open-connection.js';
+export type { OpenConnectionOptions } from './open-connection.js';
 
 // Queues and jobs
 export { Queue } from './queue.js';
-export type { QueueOptions, EnqueueOptions, EnqueueData, EnqueuedJobs } from './queue.js';
+export type { QueueOptions } from './queue.js';
+export type { EnqueueOptions, EnqueueData, EnqueuedJobs } from './enqueue.js';
 export { defineTask } from './task.js';
 export { Retry } from './retry.js';
 export { Repeat } from './repeat.js';
 export { Group } from './group.js';
-export { CronScheduler, CronJob, DuplicateCronSchedulerError, NoSuchCronSchedulerError } from './cron.js';
-export type { CronJobOptions, CronSchedule, CronJobInfo, CronSchedulerInfo, CronSchedulerEvents, CronSchedulerOptions } from './cron.js';
+export { CronScheduler } from './cron.js';
+export type { CronSchedulerEvents, CronSchedulerOptions } from './cron.js';
+export { CronJob } from './cron-job.js';
+export type { CronJobOptions, CronSchedule, CronJobInfo } from './cron-job.js';
+export type { CronSchedulerInfo } from './cron-presence.js';
 export type { GroupOptions } from './group.js';
 export { Dependency } from './dependency.js';
 export { Callback, DEFAULT_CALLBACK_TIMEOUT } from './callback.js';
@@ -115,6 +112,8 @@ export {
   UnserializableResultError,
   InvalidJobDependencyError,
   DuplicateJobError,
+  DuplicateCronSchedulerError,
+  NoSuchCronSchedulerError,
   RedisOutOfMemoryError,
   RedisPermissionError,
   ReplicationTimeoutError,

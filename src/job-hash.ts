@@ -8,6 +8,7 @@
  */
 import { DEFAULT_CALLBACK_TIMEOUT, type Callback } from './callback.js';
 import { DeserializationError } from './errors.js';
+import { isRecord } from './is-record.js';
 import { jobKey } from './keys.js';
 import { pythonJsonList } from './retry.js';
 import type { Serializer } from './serializers/index.js';
@@ -312,8 +313,4 @@ function decodeMeta(id: string, data: Buffer, serializer: Serializer): Record<st
     throw new DeserializationError(`Job ${jobKey(id)}: 'meta' is not readable by the serializer: ${(error as Error).message}`, { cause: error });
   }
   throw new DeserializationError(`Job ${jobKey(id)}: 'meta' is not an object.`);
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

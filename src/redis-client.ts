@@ -1,0 +1,92 @@
+/**
+ * The ioredis client rq-ts builds from settings, with its reliability defaults: a reconnect on
+ * `READONLY`, and for Sentinel a retry strategy that fails wrong settings instead of hanging, plus
+ * two workarounds of ioredis 5's Sentinel connector (both described where they are made). Its
+ * duplicates (a worker's blocking and pub/sub connections) get the same.
+ */
+import { Redis, type RedisOptions } from 'ioredis';
+import type { RedisConnection } from './connection.js';
+import { DEFAULT_CONNECT_BUDGET_MS } from './defaults.js';
+import { redisOptionsFromSettings, redisOptionsFromUrl } from './redis-options.js';
+import type { RQSettings } from './settings.js';
+
+/**
+ * Builds an ioredis client from settings or a URL. It connects in the background; use
+ * {@link openConnection} to wait until it is ready, with a clear error otherwise.
+ *
+ * With `SENTINEL` settings the client asks the sentinels for the master, follows failovers
+ * (`failoverDetector`, and a reconnect on `READONLY`), and stops looking for a master it has never
+ * reached after `SOCKET_TIMEOUT` (default 10 s), so that wrong settings fail instead of hanging.
+ */
+export function connectionFromSettings(settings: RQSettings | string): RedisConnection {
+  const options = typeof settings === 'string' ? redisOptionsFromUrl(settings) : redisOptionsFromSettings(settings);
+  return createClient(options);
+}
+
+/**
+ * `new Redis(options)` with rq-ts' reliability defaults: reconnect on `READONLY` (a replica
+ * promoted or demoted under us), and for Sentinel a retry strategy that gives up looking for a
+ * master only while it has never reached one (wrong settings fail; a failover is waited out), and
+ * a reconnection when a failover ended the client (see {@link reconnectAfterAbortedConnect}).
+ * Its duplicates (a worker's blocking and pub/sub connections) get the same.
+ */
+export function createClient(options: RedisOptions): RedisConnection {
+  const result: RedisOptions = { ...options };
+  result.reconnectOnError ??= (error) => (error.message.startsWith('READONLY') ? 2 : false);
+  let everReady = false;
+  if (options.sentinels && options.sentinelRetryStrategy === undefined) {
+    const budgetMs = options.connectTimeout ?? DEFAULT_CONNECT_BUDGET_MS;
+    const startedAt = Date.now();
+    result.sentinelRetryStrategy = (attempt) => {
+      if (!everReady && Date.now() - startedAt > budgetMs) return null;
+      return Math.min(attempt * 10, 1000);
+    };
+  }
+  const client = new Redis(result);
+  client.once('ready', () => {
+    everReady = true;
+  });
+  if (result.sentinels && result.failoverDetector) {
+    // ioredis 5 closes the failover detector's subscriptions to the sentinels only in
+    // disconnect(): after quit(), or once reconnecting gives up, they stay open and keep the
+    // process alive (redis/ioredis#1362, fixed upstream by #2198). Close them when the client ends.
+    client.on('end', () => {
+      const internals = client as unknown as { connector?: { failoverDetector?: { cleanup(): void } } };
+      internals.connector?.failoverDetector?.cleanup();
+    });
+    reconnectAfterAbortedConnect(client, () => everReady);
+  }
+  client.duplicate = (override?: Partial<RedisOptions>) => createClient({ ...client.options, ...override });
+  return client;
+}
+
+/**
+ * ioredis 5.11.1 ends a Sentinel client for good when its failover detector hears
+ * `+switch-master` while the client is connecting again: the detector's disconnect aborts the
+ * connection under way ("Connection is closed.") and nothing connects afterwards. Measured: with
+ * the sentinel the client asks first hung (SIGSTOP) and the primary SIGKILLed, the client ended
+ * 5 s later and failed every command from then on (an idle `rq dashboard` client that once never
+ * came back after a SIGKILL of the primary, in failover.test.ts, fits this; its cause was not
+ * measured). So a client that has been ready
+ * and ends while connecting, without its user closing it (`disconnect()`, `quit()`), connects again.
+ */
+function reconnectAfterAbortedConnect(client: RedisConnection, everReady: () => boolean): void {
+  let closedByUser = false;
+  const disconnect = client.disconnect.bind(client);
+  client.disconnect = (reconnect = false) => {
+    if (!reconnect) closedByUser = true;
+    disconnect(reconnect);
+  };
+  const quit = client.quit.bind(client);
+  client.quit = ((callback?: Parameters<typeof quit>[0]) => {
+    closedByUser = true;
+    return quit(callback);
+  }) as typeof client.quit;
+  // ioredis emits each status as an event, in order: 'end' right after 'connecting' is the aborted connect.
+  let previous = '';
+  for (const status of ['connecting', 'connect', 'ready', 'close', 'reconnecting']) client.on(status, () => (previous = status));
+  client.on('end', () => {
+    if (previous === 'connecting' && !closedByUser && everReady()) client.connect().catch(() => undefined);
+    previous = 'end';
+  });
+}

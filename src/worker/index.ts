@@ -54,7 +54,7 @@ import { NO_TOTALS, applyEnding, describeEnding, type Ending, type EndingRecord,
 import { step, type StartedJob } from '../scripts/finish-and-start-jobs.js';
 
 export { getCurrentJob } from '../execute.js';
-export { WorkHorseTerminatedError, type IsolationOptions } from './isolated.js';
+export type { IsolationOptions } from './isolated.js';
 export type { DequeueStrategy, ExceptionHandler, Logger, WorkOptions, WorkerEvents, WorkerOptions } from './options.js';
 
 

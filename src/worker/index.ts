@@ -17,41 +17,32 @@
  * turns (STEP_GROUPS).
  */
 import { EventEmitter } from 'node:events';
-import { randomUUID } from 'node:crypto';
 import { parseCommand, type WorkerCommand } from '../commands.js';
-import { resolveConnection, type ConnectionOptions, type RedisConnection } from '../connection.js';
-import {
-  DEFAULT_DEQUEUE_TIMEOUT,
-  DEFAULT_JOB_MONITORING_INTERVAL,
-  DEFAULT_JOB_TIMEOUT,
-  DEFAULT_MAINTENANCE_INTERVAL,
-  DEFAULT_RESULT_TTL,
-  DEFAULT_WORKER_TTL,
-  HEARTBEAT_GRACE,
-} from '../defaults.js';
-import { confirmWrites, currentSocket, resolveDurability, type Durability } from '../durable.js';
-import { InvalidArgumentError, JobStoppedError, JobTimeoutError, RedisOutOfMemoryError, ReplicationTimeoutError, ShutDownImminentError, UnknownFunctionError } from '../errors.js';
+import type { ConnectionOptions, RedisConnection } from '../connection.js';
+import { HEARTBEAT_GRACE } from '../defaults.js';
+import { confirmWrites, currentSocket, type Durability } from '../durable.js';
+import { InvalidArgumentError, JobStoppedError, RedisOutOfMemoryError, ReplicationTimeoutError, ShutDownImminentError } from '../errors.js';
 import { onFailover, type FailoverInfo } from '../failover.js';
 import { redisErrorKind, rejectAsRQError, scrubConnectionErrors, toRQError } from '../redis-errors.js';
-import { importFunction, type TaskFunction } from '../functions.js';
-import { Job, type CallbackKind } from '../job.js';
+import type { TaskFunction } from '../functions.js';
+import { Job } from '../job.js';
 import { queueKey, workerCommandsChannel, workerKey } from '../keys.js';
-import { Queue } from '../queue.js';
+import type { Queue } from '../queue.js';
 import { Scheduler, SCHEDULER_INTERVAL } from '../scheduler.js';
 import { heartbeatJob } from '../scripts/heartbeat-job.js';
 import { unstartJob } from '../scripts/unstart-job.js';
-import { JSONSerializer, type Serializer } from '../serializers/index.js';
-import { definedTask, type Task } from '../task.js';
-import { execute, Interruption } from '../execute.js';
-import { HorsePool } from './isolated.js';
+import { Interruption } from '../execute.js';
 import { QueueWaiter } from './wait.js';
 import { Wakeable } from '../wakeable.js';
-import { SILENT, type DequeueStrategy, type ExceptionHandler, type Logger, type WorkOptions, type WorkerEvents, type WorkerOptions } from './options.js';
+import type { ExceptionHandler, Logger, WorkOptions, WorkerEvents, WorkerOptions } from './options.js';
 import { maintainQueues, sweepAbandoned, type MaintenanceContext } from './maintenance.js';
 import { Presence } from './presence.js';
 import { allWorkers, fetchWorker, type AllWorkersOptions, type WorkerInfo } from './info.js';
-import { NO_TOTALS, applyEnding, describeEnding, type Ending, type EndingRecord, type Execution, type Outcome, type Runner, type WorkerTotals } from '../ending.js';
+import { applyEnding, describeEnding, NO_TOTALS, type Ending, type Outcome } from '../ending.js';
 import { step, type StartedJob } from '../scripts/finish-and-start-jobs.js';
+import { resolveWorkerConfig, type WorkerConfig } from './config.js';
+import { createSlots, type PendingEnding, type Running, type Slot } from './slots.js';
+import { Tasks } from './tasks.js';
 
 export { getCurrentJob } from '../execute.js';
 export type { IsolationOptions } from './isolated.js';
@@ -64,55 +55,8 @@ const ABANDONED_SWEEP_MS = 5000;
 const HELD_RETRY_MIN_MS = 250;
 const HELD_RETRY_MAX_MS = 5000;
 
-/**
- * Slots are split into this many groups, and a step carries the jobs of one group only, sent on
- * its own turn of the event loop. While Redis runs one group's step, this process runs the other
- * group's jobs; with a single group the two would wait for each other. Measured with no-op jobs:
- * 2 groups +25% at concurrency 50 and 100, +60% at 4; 3 or 4 groups were no better, or worse.
- */
-const STEP_GROUPS = 2;
-
 /** How long a suspended worker waits before it asks again, in ms. */
 const SUSPENDED_PAUSE_MS = 1000;
-
-/** A job a slot runs, from its start until everything after its end is done. */
-interface Running extends Execution {
-  /** Undefined when the job's data could not be read: it is ended failed at once. */
-  readonly job: Job | undefined;
-  readonly hash: Record<string, Buffer>;
-  readonly interruption: Interruption;
-}
-
-interface Slot {
-  readonly index: number;
-  readonly name: string;
-  readonly key: string;
-  /** Who ends this slot's jobs, in Redis' terms. */
-  readonly runner: Runner;
-  /** The group whose steps this slot's jobs go in. */
-  readonly group: number;
-  running: Running | undefined;
-  /** Whether a step in flight asks for a job for this slot. */
-  reserved: boolean;
-  /** What the slot's worker hash counts (the step writes the totals, not increments). */
-  totals: WorkerTotals;
-  /**
-   * Whether the slot's hash shows a state no step has replaced (`started` from registration,
-   * `suspended`): it is set to `idle` when the worker next waits for jobs, as RQ's worker goes idle
-   * before it dequeues. A step writes busy or idle itself.
-   */
-  stale: boolean;
-}
-
-/** An ending waiting for the next step. */
-interface PendingEnding {
-  readonly slot: Slot;
-  readonly running: Running;
-  readonly record: EndingRecord;
-  /** Whether the slot takes its next job in the same step: nothing is left to do after this end. */
-  readonly next: boolean;
-}
-
 
 /**
  * Takes jobs off queues and runs them.
@@ -145,21 +89,9 @@ export class Worker extends EventEmitter<WorkerEvents> {
   readonly queueNames: readonly string[];
   /** Jobs run at the same time. */
   readonly concurrency: number;
-  readonly #tasks = new Map<string, TaskFunction>();
-  readonly #paths: readonly string[];
-  readonly #serializer: Serializer;
-  readonly #defaultResultTtl: number;
-  readonly #workerTtl: number;
-  readonly #monitoringInterval: number;
-  readonly #maintenanceInterval: number;
-  readonly #dequeueTimeout: number;
-  readonly #strategy: DequeueStrategy;
-  readonly #maxAbandonedRequeues: number;
-  readonly #pool: HorsePool | undefined;
-  readonly #exceptionHandlers: ExceptionHandler[];
-  readonly #disableDefaultExceptionHandler: boolean;
+  readonly #config: WorkerConfig;
+  readonly #tasks: Tasks;
   readonly #log: Logger;
-  readonly #durability: Durability | undefined;
   readonly #presence: Presence;
   readonly #maintenance: MaintenanceContext;
   readonly #slots: Slot[];
@@ -216,63 +148,34 @@ export class Worker extends EventEmitter<WorkerEvents> {
    */
   constructor(queues: ReadonlyArray<string | Queue> | string | Queue, options: WorkerOptions = {}) {
     super();
-    const list = Array.isArray(queues) ? queues : [queues as string | Queue];
-    if (list.length === 0) throw new InvalidArgumentError('A worker needs at least one queue.');
-    const firstQueue = list.find((queue): queue is Queue => queue instanceof Queue);
-    this.queueNames = list.map((queue) => (queue instanceof Queue ? queue.name : queue));
-    this.name = options.name ?? randomUUID().replaceAll('-', '');
-    this.connection = resolveConnection(options.connection ?? firstQueue?.connection, `Worker '${this.name}'`);
-    this.concurrency = positiveInteger(options.concurrency ?? 1, 'concurrency');
-    this.#paths = options.paths ?? [];
-    this.#serializer = options.serializer ?? firstQueue?.serializer ?? JSONSerializer;
-    this.#defaultResultTtl = resultTtl(options.defaultResultTtl ?? DEFAULT_RESULT_TTL);
-    this.#workerTtl = positiveInteger(options.workerTtl ?? DEFAULT_WORKER_TTL, 'workerTtl');
-    this.#monitoringInterval = positiveNumber(options.jobMonitoringInterval ?? DEFAULT_JOB_MONITORING_INTERVAL, 'jobMonitoringInterval');
-    this.#maintenanceInterval = positiveNumber(options.maintenanceInterval ?? DEFAULT_MAINTENANCE_INTERVAL, 'maintenanceInterval');
-    this.#dequeueTimeout = positiveNumber(options.dequeueTimeout ?? DEFAULT_DEQUEUE_TIMEOUT, 'dequeueTimeout');
-    this.#strategy = options.dequeueStrategy ?? 'default';
-    this.#maxAbandonedRequeues = options.onAbandoned === 'fail' ? 0 : (options.maxAbandonedCount ?? 1);
-    this.#exceptionHandlers = [...(options.exceptionHandlers ?? [])];
-    this.#disableDefaultExceptionHandler = options.disableDefaultExceptionHandler ?? false;
-    this.#log = options.logger ?? SILENT;
-    this.#durability = resolveDurability(options.durable, `Worker '${this.name}'`);
-    this.#presence = new Presence(this.connection, this.queueNames, this.#workerTtl);
-    this.#maintenance = { connection: this.connection, serializer: this.#serializer, queueNames: this.queueNames, maxAbandonedRequeues: this.#maxAbandonedRequeues };
-    if (options.isolated && (Array.isArray(options.tasks) ? options.tasks.length > 0 : Object.keys(options.tasks ?? {}).length > 0)) {
-      throw new InvalidArgumentError(
-        'In isolated mode jobs run in child processes, which cannot receive functions: drop `tasks`, and give `paths` (modules looked up by name) or `isolated.modules` (modules that call defineTask).',
-      );
-    }
-    this.#pool = options.isolated ? new HorsePool(this.connection, this.#paths, options.isolated === true ? {} : options.isolated) : undefined;
-    if (!['default', 'round_robin', 'random'].includes(this.#strategy)) {
-      throw new InvalidArgumentError(`Unknown dequeue strategy '${this.#strategy}': use default, round_robin or random.`);
-    }
-    this.#slots = Array.from({ length: this.concurrency }, (_, index) => {
-      const name = index === 0 ? this.name : `${this.name}-${index + 1}`;
-      const runner: Runner = { workerName: name, hasWorkerHash: true, serializer: this.#serializer, defaultResultTtl: this.#defaultResultTtl, repeats: true };
-      return { index, name, key: workerKey(name), runner, group: index % STEP_GROUPS, running: undefined, reserved: false, totals: NO_TOTALS, stale: true };
-    });
-    const tasks = options.tasks ?? {};
-    const entries = Array.isArray(tasks) ? tasks.map((task: Task<any[], unknown>) => [task.name, task.fn] as const) : Object.entries(tasks);
-    for (const [name, fn] of entries) this.register(name, fn as TaskFunction);
+    const config = resolveWorkerConfig(queues, options);
+    this.#config = config;
+    this.name = config.name;
+    this.connection = config.connection;
+    this.queueNames = config.queueNames;
+    this.concurrency = config.concurrency;
+    this.#log = config.logger;
+    this.#presence = new Presence(config.connection, config.queueNames, config.workerTtl);
+    this.#maintenance = { connection: config.connection, serializer: config.serializer, queueNames: config.queueNames, maxAbandonedRequeues: config.maxAbandonedRequeues };
+    this.#slots = createSlots(config);
+    this.#tasks = new Tasks(config, (error) => this.#backgroundError(error));
   }
 
   /** Registers `fn` under the dotted name jobs call it by. */
   register(name: string, fn: TaskFunction): this {
-    if (typeof fn !== 'function') throw new InvalidArgumentError(`Task '${name}' must be a function.`);
-    this.#tasks.set(name, fn);
+    this.#tasks.register(name, fn);
     return this;
   }
 
   /** Adds an exception handler at the end of the chain (RQ's `push_exc_handler`). */
   pushExcHandler(handler: ExceptionHandler): this {
-    this.#exceptionHandlers.push(handler);
+    this.#tasks.pushExceptionHandler(handler);
     return this;
   }
 
   /** Removes the last exception handler and returns it (RQ's `pop_exc_handler`). */
   popExcHandler(): ExceptionHandler | undefined {
-    return this.#exceptionHandlers.pop();
+    return this.#tasks.popExceptionHandler();
   }
 
   /** The Redis key of this worker's (first slot's) hash. */
@@ -311,9 +214,9 @@ export class Worker extends EventEmitter<WorkerEvents> {
     await this.#presence.nameConnection(this.name);
     await this.#whenWritable(() => this.#presence.register(this.#slots));
     const timers = [
-      setInterval(() => void this.#heartbeat().catch((error: unknown) => this.#backgroundError(error)), this.#monitoringInterval * 1000),
+      setInterval(() => void this.#heartbeat().catch((error: unknown) => this.#backgroundError(error)), this.#config.jobMonitoringInterval * 1000),
       setInterval(() => void sweepAbandoned(this.#maintenance).catch((error: unknown) => this.#backgroundError(error)), ABANDONED_SWEEP_MS),
-      setInterval(() => void maintainQueues(this.#maintenance).catch((error: unknown) => this.#backgroundError(error)), this.#maintenanceInterval * 1000),
+      setInterval(() => void maintainQueues(this.#maintenance).catch((error: unknown) => this.#backgroundError(error)), this.#config.maintenanceInterval * 1000),
     ];
     this.#log.info(`Worker ${this.key} started, pid ${process.pid}, ${this.concurrency} slot(s), listening on ${this.queueNames.join(', ')}`);
     this.emit('worker:started');
@@ -337,7 +240,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       while (this.#isBusy()) await this.#nextChange();
       this.#waiter?.close();
       this.#waiter = undefined;
-      this.#pool?.close();
+      this.#tasks.close();
       this.#subscriber?.disconnect();
       this.#subscriber = undefined;
       await this.#presence.unregister(this.#slots).catch((error: unknown) => this.#backgroundError(error)); // its keys expire anyway
@@ -421,7 +324,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
       if (options.maxIdleTime !== undefined && Date.now() - this.#idleSince >= options.maxIdleTime * 1000) return 'stop';
       this.emit('worker:idle');
     }
-    const timeout = options.maxIdleTime !== undefined ? Math.max(1, Math.min(this.#dequeueTimeout, Math.ceil(options.maxIdleTime))) : this.#dequeueTimeout;
+    const { dequeueTimeout } = this.#config;
+    const timeout = options.maxIdleTime !== undefined ? Math.max(1, Math.min(dequeueTimeout, Math.ceil(options.maxIdleTime))) : dequeueTimeout;
     const stale = this.#slots.filter((slot) => slot.stale && !slot.running && !slot.reserved);
     if (stale.length > 0) {
       for (const slot of stale) slot.stale = false;
@@ -449,20 +353,21 @@ export class Worker extends EventEmitter<WorkerEvents> {
         this.connection,
         {
           endings: endings.map((ending) => ending.record),
-          idleTtl: this.#workerTtl + HEARTBEAT_GRACE,
-          disableDefaultExceptionHandler: this.#disableDefaultExceptionHandler,
+          idleTtl: this.#config.workerTtl + HEARTBEAT_GRACE,
+          disableDefaultExceptionHandler: this.#config.disableDefaultExceptionHandler,
           ...(asked.length > 0 && {
             start: {
               slots: asked.map((slot) => slot.name),
               queueKeys: order.map(queueKey),
-              firstQueue: this.#strategy === 'round_robin' ? (this.#lastQueueIndex + 1) % order.length : 0,
-              roundRobin: this.#strategy === 'round_robin',
-              heartbeatTtl: this.#heartbeatTtl(),
+              firstQueue: this.#config.dequeueStrategy === 'round_robin' ? (this.#lastQueueIndex + 1) % order.length : 0,
+              roundRobin: this.#config.dequeueStrategy === 'round_robin',
+              heartbeatTtl: this.#config.heartbeatTtl,
             },
           }),
         },
       );
-      if (this.#durability && endings.length > 0) await this.#confirmEndings(endings, currentSocket(this.connection), this.#durability);
+      const { durability } = this.#config;
+      if (durability && endings.length > 0) await this.#confirmEndings(endings, currentSocket(this.connection), durability);
       if (result.suspended) this.#suspended = true;
       if (asked.length > 0 && !result.suspended) this.#drained = result.started.length < asked.length;
       endings.forEach(({ slot, running, record }, index) => {
@@ -511,14 +416,9 @@ export class Worker extends EventEmitter<WorkerEvents> {
     return Math.max(0, Math.min(wanted, maxJobs - this.#started - reserved));
   }
 
-  /** Seconds a running job (and its busy worker key) lives without a heartbeat: whole, as EXPIRE takes them. */
-  #heartbeatTtl(): number {
-    return Math.ceil(this.#monitoringInterval) + HEARTBEAT_GRACE;
-  }
-
   /** Queue names in the order this step tries them. */
   #queueOrder(): readonly string[] {
-    if (this.#strategy === 'random') return [...this.queueNames].sort(() => Math.random() - 0.5);
+    if (this.#config.dequeueStrategy === 'random') return [...this.queueNames].sort(() => Math.random() - 0.5);
     return this.queueNames; // round_robin: the script starts after the queue of the last job, as RQ
   }
 
@@ -531,7 +431,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     let job: Job | undefined;
     let unreadable: Error | undefined;
     try {
-      job = Job.fromHash(id, hash, this.connection, this.#serializer);
+      job = Job.fromHash(id, hash, this.connection, this.#config.serializer);
     } catch (error) {
       unreadable = toError(error); // a job whose data cannot be read fails alone; the worker goes on
     }
@@ -546,7 +446,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
 
   /** Whether a job must run with no other beside it: it was abandoned before, and jobs here share this process. */
   #mustRunAlone(started: StartedJob): boolean {
-    return !this.#pool && this.concurrency > 1 && Number(started.hash['abandoned_count']?.toString() || 0) > 0;
+    return !this.#config.isolation && this.concurrency > 1 && Number(started.hash['abandoned_count']?.toString() || 0) > 0;
   }
 
   /** Puts a job that must run alone back at the head of its queue, for when no other job runs here. */
@@ -565,9 +465,9 @@ export class Worker extends EventEmitter<WorkerEvents> {
     }
     let outcome: Outcome;
     try {
-      const value = await this.#execute(slot, running, job);
+      const value = await this.#tasks.execute(slot.index, running, job);
       // As RQ: the success callback runs before the job is recorded, and a throw fails the job.
-      await this.#callback(job, 'success', [value]);
+      await this.#tasks.callback(job, 'success', [value]);
       outcome = { kind: 'finished', value };
     } catch (error) {
       outcome = { kind: error instanceof JobStoppedError ? 'stopped' : 'failed', error: toError(error) };
@@ -683,15 +583,15 @@ export class Worker extends EventEmitter<WorkerEvents> {
         return;
       }
       applyEnding(job, ending);
-      if (ending.status === 'failed') await this.#callback(job, 'failure', [ending.error]).catch((error: unknown) => this.#backgroundError(error));
-      if (ending.status === 'stopped') await this.#callback(job, 'stopped', []).catch((error: unknown) => this.#backgroundError(error));
+      if (ending.status === 'failed') await this.#tasks.callback(job, 'failure', [ending.error]).catch((error: unknown) => this.#backgroundError(error));
+      if (ending.status === 'stopped') await this.#tasks.callback(job, 'stopped', []).catch((error: unknown) => this.#backgroundError(error));
       const seconds = (Date.now() - running.startedAtMs) / 1000;
       if (ending.status === 'finished' || ending.status === 'repeated') this.emit('job:finished', job, queue, seconds);
       else if (ending.status === 'retried') this.emit('job:retried', job, queue, ending.error!);
       else if (ending.status === 'stopped') this.emit('job:stopped', job, queue);
       else if (ending.status === 'failed') this.emit('job:failed', job, queue, ending.error!, seconds);
       // As RQ: the handlers see failures, retried or not, after the job is recorded; not a stop.
-      if ((ending.status === 'failed' || ending.status === 'retried') && ending.error) await this.#handleException(job, ending.error);
+      if ((ending.status === 'failed' || ending.status === 'retried') && ending.error) await this.#tasks.handleException(job, ending.error);
     } catch (error) {
       this.#backgroundError(error); // a throwing event listener never stops the worker
     } finally {
@@ -710,50 +610,6 @@ export class Worker extends EventEmitter<WorkerEvents> {
   /** Whether any job runs or ends, or any step is under way. */
   #isBusy(): boolean {
     return this.#pending.length > 0 || this.#stepsInFlight > 0 || this.#slots.some((slot) => slot.running !== undefined || slot.reserved);
-  }
-
-  /** Runs the job's function: in a work horse when isolated, else in this process. */
-  async #execute(slot: Slot, running: Running, job: Job): Promise<unknown> {
-    const { interruption } = running;
-    const timeout = job.timeout ?? DEFAULT_JOB_TIMEOUT;
-    if (!this.#pool) return execute(await this.#resolve(job.funcName, job), job, interruption, timeout);
-    const timer = timeout >= 0 ? setTimeout(() => interruption.interrupt(new JobTimeoutError(`Job ${job.id} exceeded its timeout of ${timeout} s; its work horse was killed.`)), timeout * 1000) : undefined;
-    try {
-      return await this.#pool.run(slot.index, job.id, running.hash, interruption);
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
-  /** The function a job (or one of its callbacks) names: registered, defined in this process, or imported from `paths`. */
-  async #resolve(name: string, job: Job): Promise<TaskFunction> {
-    const known = this.#tasks.get(name) ?? definedTask(name);
-    if (known) return known;
-    if (this.#paths.length === 0) {
-      throw new UnknownFunctionError(
-        `Job ${job.id} calls '${name}', which this worker does not know: register it with ` +
-          `new Worker(queues, { tasks: { '${name}': fn } }) or worker.register('${name}', fn), or give the worker paths to import it from.`,
-      );
-    }
-    const fn = await importFunction(name, this.#paths);
-    this.#tasks.set(name, fn);
-    return fn;
-  }
-
-  /** Runs the job's callback of this kind, if it has one, within its timeout: `(job, connection, ...args)`. */
-  async #callback(job: Job, kind: CallbackKind, args: unknown[]): Promise<void> {
-    const callback = job.callback(kind);
-    if (!callback) return;
-    const fn = await this.#resolve(callback.name, job);
-    let timer: NodeJS.Timeout | undefined;
-    const expired = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new JobTimeoutError(`The ${kind} callback ${callback.name} of job ${job.id} exceeded its timeout of ${callback.timeout} s.`)), callback.timeout * 1000);
-    });
-    try {
-      await Promise.race([Promise.resolve(fn(job, this.connection, ...args)), expired]);
-    } finally {
-      clearTimeout(timer);
-    }
   }
 
   /** Resolves at the next change the loop may care about: a slot freed, a step answered, a stop. */
@@ -780,7 +636,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
 
   /** One heartbeat: every slot's worker key, and every running job's started-registry score (in server time, by the scripts). */
   async #heartbeat(): Promise<void> {
-    const jobTtl = this.#heartbeatTtl();
+    const jobTtl = this.#config.heartbeatTtl;
     const heartbeats = this.#slots.map(async (slot) => {
       const running = slot.running;
       if (running) {
@@ -830,16 +686,6 @@ export class Worker extends EventEmitter<WorkerEvents> {
     }
   }
 
-  async #handleException(job: Job, error: Error): Promise<void> {
-    for (const handler of this.#exceptionHandlers) {
-      try {
-        if ((await handler(job, error)) === false) break;
-      } catch (handlerError) {
-        this.#backgroundError(handlerError); // a broken handler never stops the worker
-      }
-    }
-  }
-
   /**
    * Durable mode: waits until the replicas have the endings a step recorded (`socket` answered the
    * step); reports those they did not confirm. Never rejects.
@@ -864,7 +710,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
 
   /** The connection now talks to another server: says so, once per switch. */
   #failedOver(failover: FailoverInfo): void {
-    const hint = this.#durability ? 'job endings the replicas did not confirm are reported' : 'durable mode confirms each ending with WAIT';
+    const hint = this.#config.durability ? 'job endings the replicas did not confirm are reported' : 'durable mode confirms each ending with WAIT';
     this.#log.warn(
       `${this.name}: Redis primary changed from ${failover.previous} to ${failover.current}: job endings and enqueues ${failover.previous} ` +
         `acknowledged just before the switch may be lost, as replication is asynchronous (${hint}).`,
@@ -896,19 +742,4 @@ export class Worker extends EventEmitter<WorkerEvents> {
 
 function toError(thrown: unknown): Error {
   return thrown instanceof Error ? thrown : new Error(String(thrown));
-}
-
-function positiveInteger(value: number, name: string): number {
-  if (!Number.isInteger(value) || value < 1) throw new InvalidArgumentError(`${name} must be a whole number of at least 1, got ${value}.`);
-  return value;
-}
-
-function resultTtl(value: number): number {
-  if (!Number.isInteger(value) || value < -1) throw new InvalidArgumentError(`defaultResultTtl must be whole seconds, -1 (forever) or more, got ${value}.`);
-  return value;
-}
-
-function positiveNumber(value: number, name: string): number {
-  if (!Number.isFinite(value) || value <= 0) throw new InvalidArgumentError(`${name} must be a positive number, got ${value}.`);
-  return value;
 }

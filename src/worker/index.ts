@@ -17,16 +17,15 @@
  * turns (STEP_GROUPS).
  */
 import { EventEmitter } from 'node:events';
-import { parseCommand, type WorkerCommand } from '../commands.js';
 import type { ConnectionOptions, RedisConnection } from '../connection.js';
 import { HEARTBEAT_GRACE } from '../defaults.js';
 import { confirmWrites, currentSocket, type Durability } from '../durable.js';
-import { InvalidArgumentError, JobStoppedError, RedisOutOfMemoryError, ReplicationTimeoutError, ShutDownImminentError } from '../errors.js';
+import { InvalidArgumentError, JobStoppedError, ReplicationTimeoutError, ShutDownImminentError } from '../errors.js';
 import { onFailover, type FailoverInfo } from '../failover.js';
-import { redisErrorKind, rejectAsRQError, scrubConnectionErrors, toRQError } from '../redis-errors.js';
+import { redisErrorKind, rejectAsRQError, toRQError } from '../redis-errors.js';
 import type { TaskFunction } from '../functions.js';
 import { Job } from '../job.js';
-import { queueKey, workerCommandsChannel, workerKey } from '../keys.js';
+import { queueKey, workerKey } from '../keys.js';
 import type { Queue } from '../queue.js';
 import { Scheduler, SCHEDULER_INTERVAL } from '../scheduler.js';
 import { heartbeatJob } from '../scripts/heartbeat-job.js';
@@ -43,6 +42,8 @@ import { step, type StartedJob } from '../scripts/finish-and-start-jobs.js';
 import { resolveWorkerConfig, type WorkerConfig } from './config.js';
 import { createSlots, type PendingEnding, type Running, type Slot } from './slots.js';
 import { Tasks } from './tasks.js';
+import { CommandListener } from './command-listener.js';
+import { HeldEndings } from './held-endings.js';
 
 export { getCurrentJob } from '../execute.js';
 export type { IsolationOptions } from './isolated.js';
@@ -51,9 +52,6 @@ export type { DequeueStrategy, ExceptionHandler, Logger, WorkOptions, WorkerEven
 
 /** How often a worker looks for abandoned jobs in its queues' started registries, in ms. */
 const ABANDONED_SWEEP_MS = 5000;
-/** First and longest wait before endings Redis refused are sent again, in ms. */
-const HELD_RETRY_MIN_MS = 250;
-const HELD_RETRY_MAX_MS = 5000;
 
 /** How long a suspended worker waits before it asks again, in ms. */
 const SUSPENDED_PAUSE_MS = 1000;
@@ -96,7 +94,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
   readonly #maintenance: MaintenanceContext;
   readonly #slots: Slot[];
   #waiter: QueueWaiter | undefined;
-  #subscriber: RedisConnection | undefined;
+  readonly #commands: CommandListener;
   #stopping = false;
   #cold = false;
   /** Whether the last step found rq:suspended. */
@@ -114,17 +112,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
   #idleSince = 0;
   /** Endings of this tick, sent together by #flush. */
   #pending: PendingEnding[] = [];
-  /**
-   * Endings a step could not record (Redis full or unreachable): their slots stay taken, they are
-   * sent again, alone, until Redis takes them, and no job starts meanwhile.
-   */
-  #held: PendingEnding[] = [];
-  /** Whether a step of held endings is due or under way. */
-  #holding = false;
-  /** Wait before sending held endings again, in ms: doubles up to HELD_RETRY_MAX_MS. */
-  #heldRetryMs = 0;
-  /** Whether 'redis:full' was emitted for the current spell. */
-  #saidFull = false;
+  /** Endings a step could not record (Redis full or unreachable), sent again until Redis takes them. */
+  readonly #held: HeldEndings;
   /**
    * A job that was abandoned before (its hash counts `abandoned_count`: a worker died while it
    * ran) runs alone: in this process a job that crashes it takes every job beside it down too;
@@ -159,6 +148,19 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.#maintenance = { connection: config.connection, serializer: config.serializer, queueNames: config.queueNames, maxAbandonedRequeues: config.maxAbandonedRequeues };
     this.#slots = createSlots(config);
     this.#tasks = new Tasks(config, (error) => this.#backgroundError(error));
+    this.#commands = new CommandListener(config.connection, config.name, this.#slots, {
+      received: (command, slot) => this.emit('command:received', command, slot.name),
+      shutdown: () => this.stop(),
+      isStopping: () => this.#stopping,
+      report: (error) => this.#backgroundError(error),
+    });
+    this.#held = new HeldEndings(config, this, this.#loopSleep, {
+      send: (endings) => this.#step(endings, []),
+      release: ({ slot, running }) => this.#release(slot, running),
+      report: (error) => this.#backgroundError(error),
+      isFatal: () => this.#fatal !== undefined,
+      isStopping: () => this.#stopping,
+    });
   }
 
   /** Registers `fn` under the dotted name jobs call it by. */
@@ -212,7 +214,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     for (const slot of this.#slots) slot.totals = NO_TOTALS; // register() writes the hashes anew
     await this.#presence.refuseLiveNamesakes(this.#slots);
     await this.#presence.nameConnection(this.name);
-    await this.#whenWritable(() => this.#presence.register(this.#slots));
+    await this.#held.whenWritable(() => this.#presence.register(this.#slots));
     const timers = [
       setInterval(() => void this.#heartbeat().catch((error: unknown) => this.#backgroundError(error)), this.#config.jobMonitoringInterval * 1000),
       setInterval(() => void sweepAbandoned(this.#maintenance).catch((error: unknown) => this.#backgroundError(error)), ABANDONED_SWEEP_MS),
@@ -229,7 +231,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       await scheduler?.tick().catch((error: unknown) => this.#backgroundError(error));
       // Neither step may end the worker when Redis blinks at startup: both are retried later.
       await maintainQueues(this.#maintenance).catch((error: unknown) => this.#backgroundError(error));
-      await this.#subscribe();
+      await this.#commands.listen();
       await this.#loop();
     } finally {
       this.#stopping = true; // the loop is over: steps still to come end jobs and start none
@@ -241,8 +243,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       this.#waiter?.close();
       this.#waiter = undefined;
       this.#tasks.close();
-      this.#subscriber?.disconnect();
-      this.#subscriber = undefined;
+      this.#commands.close();
       await this.#presence.unregister(this.#slots).catch((error: unknown) => this.#backgroundError(error)); // its keys expire anyway
       this.#log.info(`Worker ${this.key} stopped after ${this.#started} job(s)`);
       this.emit('worker:stopped', this.#started);
@@ -300,7 +301,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       this.#suspended = false; // the next step finds out whether it still is
       return 'go';
     }
-    if (this.#holding) {
+    if (this.#held.active) {
       // Redis would not record the last endings: start nothing until it does.
       await this.#nextChange();
       return 'go';
@@ -342,7 +343,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
    * suspension and stopping allow). Runs what it started; resolves to the number of jobs started.
    */
   async #step(endings: readonly PendingEnding[], slots: readonly Slot[]): Promise<number> {
-    const asked = this.#stopping || this.#suspended || this.#holding ? [] : slots.slice(0, this.#budget(slots.length));
+    const asked = this.#stopping || this.#suspended || this.#held.active ? [] : slots.slice(0, this.#budget(slots.length));
     if (asked.length === 0 && endings.length === 0) return 0;
     for (const slot of asked) slot.reserved = true;
     const order = this.#queueOrder();
@@ -497,81 +498,12 @@ export class Worker extends EventEmitter<WorkerEvents> {
       this.#flushScheduled = true;
       setImmediate(() => this.#flush());
     }
-    if (this.#holding) {
-      this.#held.push(...endings); // sent with the held ones, once Redis takes them
+    if (this.#held.active) {
+      this.#held.add(endings);
       return;
     }
     const slots = endings.filter((ending) => ending.next).map((ending) => ending.slot);
-    this.#step(endings, slots).catch((error: unknown) => this.#hold(endings, error));
-  }
-
-  /**
-   * Keeps endings that a step could not record and sends them again later: a job whose end is not
-   * recorded is never run again for that reason. The ending is fenced by its start, so sending it
-   * twice (the first step ran, its reply was lost) changes nothing the second time.
-   */
-  #hold(endings: readonly PendingEnding[], error: unknown): void {
-    this.#held.push(...endings);
-    this.#holding = true;
-    const reason = toRQError(error);
-    if (reason instanceof RedisOutOfMemoryError) this.#sayFull(reason);
-    else this.#backgroundError(reason);
-    if (this.#fatal) {
-      // Nothing will take them: they stay started in Redis, where the abandoned-job sweep finds them.
-      for (const { slot, running } of this.#held.splice(0)) this.#release(slot, running);
-      this.#holding = false;
-      return;
-    }
-    this.#heldRetryMs = Math.min(Math.max(this.#heldRetryMs * 2, HELD_RETRY_MIN_MS), HELD_RETRY_MAX_MS);
-    setTimeout(() => this.#sendHeld(), this.#heldRetryMs);
-  }
-
-  /** Runs `write`, and again while Redis refuses it for lack of memory (saying so once), until it goes through or the worker stops. */
-  async #whenWritable(write: () => Promise<unknown>): Promise<void> {
-    for (let waitMs = HELD_RETRY_MIN_MS; ; waitMs = Math.min(waitMs * 2, HELD_RETRY_MAX_MS)) {
-      try {
-        await write();
-        break;
-      } catch (error) {
-        const reason = toRQError(error);
-        if (!(reason instanceof RedisOutOfMemoryError) || this.#stopping) throw reason;
-        this.#sayFull(reason);
-        await this.#pause(waitMs);
-      }
-    }
-    this.#sayWritable();
-  }
-
-  /** Logs and emits, once per spell, that Redis refuses writes for lack of memory. */
-  #sayFull(error: RedisOutOfMemoryError): void {
-    if (this.#saidFull) return;
-    this.#saidFull = true;
-    this.#log.warn(`${this.name}: Redis is out of memory: holding ${this.#held.length} job ending(s) and starting no job until it takes writes again.`);
-    this.emit('redis:full', error);
-  }
-
-  /** Logs and emits that Redis takes writes again, when it was said to be full. */
-  #sayWritable(): void {
-    if (!this.#saidFull) return;
-    this.#saidFull = false;
-    this.#log.info(`${this.name}: Redis takes writes again: the held job endings are recorded.`);
-    this.emit('redis:writable');
-  }
-
-  /** Sends the held endings again, starting no job; on success the worker takes jobs again. */
-  #sendHeld(): void {
-    const endings = this.#held.splice(0);
-    if (endings.length === 0) return;
-    this.#step(endings, []).then(
-      () => {
-        this.#holding = false;
-        this.#heldRetryMs = 0;
-        this.#sayWritable();
-        this.#loopSleep.wake();
-        if (this.#held.length > 0) this.#sendHeld(); // endings that came in meanwhile
-      },
-      (error: unknown) => this.#hold(endings, error),
-    );
+    this.#step(endings, slots).catch((error: unknown) => this.#held.hold(endings, error));
   }
 
   /** What follows a job's end in Redis: callbacks, events, exception handlers; then its slot is free. Never rejects. */
@@ -646,44 +578,6 @@ export class Worker extends EventEmitter<WorkerEvents> {
       }
     });
     await Promise.all(heartbeats);
-  }
-
-  async #subscribe(): Promise<void> {
-    const subscriber = this.connection.duplicate({ maxRetriesPerRequest: null, connectionName: `${this.name}:commands` });
-    subscriber.on('error', () => undefined); // reconnects and resubscribes by itself
-    scrubConnectionErrors(subscriber);
-    subscriber.on('message', (channel: string, payload: string) => {
-      const slot = this.#slots.find((candidate) => workerCommandsChannel(candidate.name) === channel);
-      const command = parseCommand(payload);
-      if (slot && command) this.#obey(command, slot);
-    });
-    this.#subscriber = subscriber;
-    const channels = this.#slots.map((slot) => workerCommandsChannel(slot.name));
-    const attempt = async (): Promise<void> => {
-      try {
-        await subscriber.subscribe(...channels); // ioredis subscribes again by itself after a reconnect
-      } catch (error) {
-        this.#backgroundError(error);
-        if (!this.#stopping && this.#subscriber === subscriber) setTimeout(() => void attempt(), 1000).unref();
-      }
-    };
-    await attempt();
-  }
-
-  #obey(command: WorkerCommand, slot: Slot): void {
-    this.emit('command:received', command, slot.name);
-    const running = slot.running;
-    switch (command.command) {
-      case 'shutdown':
-        this.stop();
-        break;
-      case 'kill-horse':
-        running?.interruption.interrupt(new Error(`Work-horse terminated: kill-horse command to ${slot.name} while it ran job ${running.id}.`));
-        break;
-      case 'stop-job':
-        if (running?.id === command.job_id) running.interruption.interrupt(new JobStoppedError('Job stopped by user, work-horse terminated.'));
-        break;
-    }
   }
 
   /**

@@ -127,6 +127,11 @@ export class ReplicationTimeoutError extends RQError {
   }
 }
 
+/** What was thrown, as an Error: at a job's boundary anything thrown (even a string) becomes one. */
+export function toError(thrown: unknown): Error {
+  return thrown instanceof Error ? thrown : new Error(String(thrown));
+}
+
 /**
  * What a script's negative reply means: one code per condition, the same in every script. The Lua
  * prelude (scripts/prelude.ts) defines them by name (`FAILURE.NO_SUCH_JOB`), so that a script

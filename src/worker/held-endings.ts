@@ -12,7 +12,7 @@ import { toRQError } from '../redis-errors.js';
 import type { Wakeable } from '../wakeable.js';
 import type { WorkerConfig } from './config.js';
 import type { WorkerEvents } from './options.js';
-import type { PendingEnding } from './slots.js';
+import type { PendingEnding } from './pending-endings.js';
 
 /** First and longest wait before endings Redis refused are sent again, in ms. */
 const HELD_RETRY_MIN_MS = 250;

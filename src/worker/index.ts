@@ -1,57 +1,48 @@
 /**
  * A worker: takes jobs off queues, in priority order, and runs them, `concurrency` at a time.
  *
- * To RQ's tools a worker of concurrency N is N RQ workers, one per slot (`<name>`, `<name>-2`,
- * ...): each slot has its worker hash `rq:worker:<slot>` in `rq:workers` and
- * `rq:workers:<queue>`, its `current_job`, and its command channel `rq:pubsub:<slot>`.
- *
  * The lifecycle, as verbs: register the slots; loop: start jobs for the free slots (one Lua step
  * moves each from its queue into the started registry), run them, end them (one Lua step into the
  * finished or failed registry, or a retry, which also starts the slot's next job); wait for work
  * when there is none; keep heartbeats and worker keys alive on a timer; sweep abandoned jobs;
  * obey commands; on stop, finish the running jobs (warm) or interrupt them (cold); deregister.
  *
- * Round trips: the endings of one tick go to Redis together, in one step that also starts the
- * next jobs of their slots (transitions.ts). At concurrency 1 that is one round trip per job; at
- * concurrency N, one per batch of jobs that ended together, in two groups of slots that take
- * turns (STEP_GROUPS).
+ * Here: the Worker's public face, its lifecycle, its loop and its steps. A job's hot path runs
+ * from a step here through its run (tasks.ts) to its ending, queued for the tick's step
+ * (pending-endings.ts). Each other role has a file beside this one: the options (config.ts), the
+ * slots, their hashes and heartbeats (presence.ts), timers (chores.ts), commands
+ * (command-listener.ts), waiting for work (wait.ts), endings Redis refused (held-endings.ts), jobs
+ * abandoned before (run-alone.ts), replication (replication.ts).
  */
 import { EventEmitter } from 'node:events';
 import type { ConnectionOptions, RedisConnection } from '../connection.js';
 import { HEARTBEAT_GRACE } from '../defaults.js';
-import { confirmWrites, currentSocket, type Durability } from '../durable.js';
-import { InvalidArgumentError, JobStoppedError, ReplicationTimeoutError, ShutDownImminentError } from '../errors.js';
-import { onFailover, type FailoverInfo } from '../failover.js';
-import { redisErrorKind, rejectAsRQError, toRQError } from '../redis-errors.js';
+import { currentSocket } from '../durable.js';
+import { InvalidArgumentError, toError } from '../errors.js';
+import { describeEnding, NO_TOTALS, type Outcome } from '../ending.js';
 import type { TaskFunction } from '../functions.js';
-import { Job } from '../job.js';
 import { queueKey, workerKey } from '../keys.js';
 import type { Queue } from '../queue.js';
-import { Scheduler, SCHEDULER_INTERVAL } from '../scheduler.js';
-import { heartbeatJob } from '../scripts/heartbeat-job.js';
-import { unstartJob } from '../scripts/unstart-job.js';
-import { Interruption } from '../execute.js';
-import { QueueWaiter } from './wait.js';
+import { redisErrorKind, rejectAsRQError, toRQError } from '../redis-errors.js';
+import { step, type StartedJob, type StepResult } from '../scripts/finish-and-start-jobs.js';
 import { Wakeable } from '../wakeable.js';
-import type { ExceptionHandler, Logger, WorkOptions, WorkerEvents, WorkerOptions } from './options.js';
-import { maintainQueues, sweepAbandoned, type MaintenanceContext } from './maintenance.js';
-import { Presence } from './presence.js';
-import { allWorkers, fetchWorker, type AllWorkersOptions, type WorkerInfo } from './info.js';
-import { applyEnding, describeEnding, NO_TOTALS, type Ending, type Outcome } from '../ending.js';
-import { step, type StartedJob } from '../scripts/finish-and-start-jobs.js';
-import { resolveWorkerConfig, type WorkerConfig } from './config.js';
-import { createSlots, type PendingEnding, type Running, type Slot } from './slots.js';
-import { Tasks } from './tasks.js';
+import { Chores } from './chores.js';
 import { CommandListener } from './command-listener.js';
+import { resolveWorkerConfig, type WorkerConfig } from './config.js';
 import { HeldEndings } from './held-endings.js';
+import { allWorkers, fetchWorker, type AllWorkersOptions, type WorkerInfo } from './info.js';
+import type { ExceptionHandler, WorkOptions, WorkerEvents, WorkerOptions } from './options.js';
+import { PendingEndings, type PendingEnding } from './pending-endings.js';
+import { Presence } from './presence.js';
+import { Replication } from './replication.js';
+import { RunAlone } from './run-alone.js';
+import { createSlots, interruptCold, type Running, type Slot } from './slots.js';
+import { Tasks } from './tasks.js';
+import { QueueWaiter } from './wait.js';
 
 export { getCurrentJob } from '../execute.js';
 export type { IsolationOptions } from './isolated.js';
 export type { DequeueStrategy, ExceptionHandler, Logger, WorkOptions, WorkerEvents, WorkerOptions } from './options.js';
-
-
-/** How often a worker looks for abandoned jobs in its queues' started registries, in ms. */
-const ABANDONED_SWEEP_MS = 5000;
 
 /** How long a suspended worker waits before it asks again, in ms. */
 const SUSPENDED_PAUSE_MS = 1000;
@@ -88,45 +79,36 @@ export class Worker extends EventEmitter<WorkerEvents> {
   /** Jobs run at the same time. */
   readonly concurrency: number;
   readonly #config: WorkerConfig;
-  readonly #tasks: Tasks;
-  readonly #log: Logger;
-  readonly #presence: Presence;
-  readonly #maintenance: MaintenanceContext;
   readonly #slots: Slot[];
-  #waiter: QueueWaiter | undefined;
+  readonly #tasks: Tasks;
+  readonly #presence: Presence;
+  readonly #chores: Chores;
   readonly #commands: CommandListener;
+  readonly #replication: Replication;
+  /** Jobs abandoned before run alone. */
+  readonly #alone: RunAlone;
+  /** The loop's sleep: a freed slot, an answered step or a stop wakes it. */
+  readonly #loopSleep = new Wakeable();
+  /** Endings of this tick, sent together. */
+  readonly #pending = new PendingEndings((endings) => this.#send(endings));
+  /** Endings a step could not record (Redis full or unreachable), sent again until Redis takes them. */
+  readonly #held: HeldEndings;
+  #waiter: QueueWaiter | undefined;
+  #working: Promise<number> | undefined;
+  #options: WorkOptions = {};
   #stopping = false;
   #cold = false;
+  /** An error that does not heal (a missing permission): the worker stops, and work() rejects with it. */
+  #fatal: Error | undefined;
   /** Whether the last step found rq:suspended. */
   #suspended = false;
   /** Whether the last step that asked for jobs found fewer than it asked: the queues are empty. */
   #drained = false;
   /** Index of the queue that gave the last job, for round_robin. */
   #lastQueueIndex = -1;
-  #working: Promise<number> | undefined;
-  /** The loop's sleep: a freed slot, an answered step or a stop wakes it. */
-  readonly #loopSleep = new Wakeable();
-  #options: WorkOptions = {};
   /** Jobs started since work() began, and when the last one started (for maxIdleTime). */
   #started = 0;
   #idleSince = 0;
-  /** Endings of this tick, sent together by #flush. */
-  #pending: PendingEnding[] = [];
-  /** Endings a step could not record (Redis full or unreachable), sent again until Redis takes them. */
-  readonly #held: HeldEndings;
-  /**
-   * A job that was abandoned before (its hash counts `abandoned_count`: a worker died while it
-   * ran) runs alone: in this process a job that crashes it takes every job beside it down too;
-   * alone, a poison job fails by itself and the others are not blamed. Started beside others, it
-   * goes back to the head of its queue, and the worker takes one job at a time once the others
-   * are done. This is the job running alone, if one is.
-   */
-  #runningAlone: Running | undefined;
-  /** Whether a job that must run alone was put back: one job at a time, once no other runs. */
-  #aloneWanted = false;
-  /** An error that does not heal (a missing permission): the worker stops, and work() rejects with it. */
-  #fatal: Error | undefined;
-  #flushScheduled = false;
   /** Steps sent and not yet answered. */
   #stepsInFlight = 0;
 
@@ -138,28 +120,35 @@ export class Worker extends EventEmitter<WorkerEvents> {
   constructor(queues: ReadonlyArray<string | Queue> | string | Queue, options: WorkerOptions = {}) {
     super();
     const config = resolveWorkerConfig(queues, options);
+    const report = (error: unknown): void => this.#backgroundError(error);
     this.#config = config;
     this.name = config.name;
     this.connection = config.connection;
     this.queueNames = config.queueNames;
     this.concurrency = config.concurrency;
-    this.#log = config.logger;
-    this.#presence = new Presence(config.connection, config.queueNames, config.workerTtl);
-    this.#maintenance = { connection: config.connection, serializer: config.serializer, queueNames: config.queueNames, maxAbandonedRequeues: config.maxAbandonedRequeues };
     this.#slots = createSlots(config);
-    this.#tasks = new Tasks(config, (error) => this.#backgroundError(error));
+    this.#presence = new Presence(config.connection, config.queueNames, config.workerTtl);
+    this.#chores = new Chores(config, this.#presence, this.#slots, report);
+    this.#tasks = new Tasks(config, this, {
+      end: (slot, running, outcome) => this.#queueEnding(slot, running, outcome),
+      release: (slot, running) => this.#release(slot, running),
+      report,
+    });
+    const isStopping = (): boolean => this.#stopping;
     this.#commands = new CommandListener(config.connection, config.name, this.#slots, {
       received: (command, slot) => this.emit('command:received', command, slot.name),
       shutdown: () => this.stop(),
-      isStopping: () => this.#stopping,
-      report: (error) => this.#backgroundError(error),
+      isStopping,
+      report,
     });
+    this.#alone = new RunAlone(config, report);
+    this.#replication = new Replication(config, this, report);
     this.#held = new HeldEndings(config, this, this.#loopSleep, {
       send: (endings) => this.#step(endings, []),
       release: ({ slot, running }) => this.#release(slot, running),
-      report: (error) => this.#backgroundError(error),
       isFatal: () => this.#fatal !== undefined,
-      isStopping: () => this.#stopping,
+      isStopping,
+      report,
     });
   }
 
@@ -215,29 +204,18 @@ export class Worker extends EventEmitter<WorkerEvents> {
     await this.#presence.refuseLiveNamesakes(this.#slots);
     await this.#presence.nameConnection(this.name);
     await this.#held.whenWritable(() => this.#presence.register(this.#slots));
-    const timers = [
-      setInterval(() => void this.#heartbeat().catch((error: unknown) => this.#backgroundError(error)), this.#config.jobMonitoringInterval * 1000),
-      setInterval(() => void sweepAbandoned(this.#maintenance).catch((error: unknown) => this.#backgroundError(error)), ABANDONED_SWEEP_MS),
-      setInterval(() => void maintainQueues(this.#maintenance).catch((error: unknown) => this.#backgroundError(error)), this.#config.maintenanceInterval * 1000),
-    ];
-    this.#log.info(`Worker ${this.key} started, pid ${process.pid}, ${this.concurrency} slot(s), listening on ${this.queueNames.join(', ')}`);
+    this.#chores.start(options);
+    this.#config.logger.info(`Worker ${this.key} started, pid ${process.pid}, ${this.concurrency} slot(s), listening on ${this.queueNames.join(', ')}`);
     this.emit('worker:started');
-    const scheduler = options.withScheduler ? new Scheduler(this.connection, this.queueNames) : undefined;
-    if (scheduler && !options.burst) {
-      timers.push(setInterval(() => void scheduler.tick().catch((error: unknown) => this.#backgroundError(error)), SCHEDULER_INTERVAL * 1000));
-    }
-    const stopWatching = onFailover(this.connection, (failover) => this.#failedOver(failover));
+    const stopWatching = this.#replication.watch();
     try {
-      await scheduler?.tick().catch((error: unknown) => this.#backgroundError(error));
-      // Neither step may end the worker when Redis blinks at startup: both are retried later.
-      await maintainQueues(this.#maintenance).catch((error: unknown) => this.#backgroundError(error));
+      await this.#chores.runFirst();
       await this.#commands.listen();
       await this.#loop();
     } finally {
       this.#stopping = true; // the loop is over: steps still to come end jobs and start none
-      for (const timer of timers) clearInterval(timer);
       stopWatching();
-      await scheduler?.release().catch((error: unknown) => this.#backgroundError(error));
+      await this.#chores.stop();
       if (this.#cold) this.#interruptAll();
       while (this.#isBusy()) await this.#nextChange();
       this.#waiter?.close();
@@ -245,7 +223,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       this.#tasks.close();
       this.#commands.close();
       await this.#presence.unregister(this.#slots).catch((error: unknown) => this.#backgroundError(error)); // its keys expire anyway
-      this.#log.info(`Worker ${this.key} stopped after ${this.#started} job(s)`);
+      this.#config.logger.info(`Worker ${this.key} stopped after ${this.#started} job(s)`);
       this.emit('worker:stopped', this.#started);
     }
     if (this.#fatal) throw this.#fatal;
@@ -296,7 +274,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     if (options.maxJobs !== undefined && this.#started >= options.maxJobs) return 'stop';
     if (this.#suspended) {
       if (options.burst) return 'stop';
-      await this.#setState('suspended');
+      await this.#presence.showState(this.#slots, 'suspended');
       await this.#pause(SUSPENDED_PAUSE_MS);
       this.#suspended = false; // the next step finds out whether it still is
       return 'go';
@@ -368,34 +346,15 @@ export class Worker extends EventEmitter<WorkerEvents> {
         },
       );
       const { durability } = this.#config;
-      if (durability && endings.length > 0) await this.#confirmEndings(endings, currentSocket(this.connection), durability);
+      if (durability && endings.length > 0) await this.#replication.confirm(endings, currentSocket(this.connection), durability);
       if (result.suspended) this.#suspended = true;
       if (asked.length > 0 && !result.suspended) this.#drained = result.started.length < asked.length;
       endings.forEach(({ slot, running, record }, index) => {
         const status = result.statuses[index]!;
         if (status !== 'fenced') slot.totals = record.totals;
-        void this.#afterEnd(slot, running, { status, error: record.error, again: result.again[index] });
+        void this.#tasks.afterEnd(slot, running, { status, error: record.error, again: result.again[index] });
       });
-      const startedAtText = result.startedAtText;
-      // Jobs that must run alone may, when this step started nothing else and nothing else runs.
-      const ended = new Set(endings.map((ending) => ending.running));
-      const shared = result.started.length > 1 || this.#slots.some((slot) => slot.running !== undefined && !ended.has(slot.running));
-      if (!shared && asked.length > 0) this.#aloneWanted = false;
-      const back: Array<() => Promise<void>> = [];
-      for (const started of result.started) {
-        const slot = asked[started.slotIndex]!;
-        const queue = order[started.queueIndex]!;
-        slot.reserved = false;
-        if (!this.#mustRunAlone(started)) {
-          this.#start(slot, started, queue, startedAtText, now.getTime());
-        } else if (shared) {
-          back.push(() => this.#putBack(slot, started, queue, startedAtText));
-        } else {
-          this.#start(slot, started, queue, startedAtText, now.getTime());
-          this.#runningAlone = slot.running;
-          this.#log.info(`${this.name}: job ${started.id} was abandoned before: running it alone`);
-        }
-      }
+      const back = this.#startAll(result, asked, order, endings, now.getTime());
       // Last first: each goes to the head of its queue, so they keep their order there.
       for (const putBack of back.reverse()) await putBack();
       return result.started.length;
@@ -406,11 +365,36 @@ export class Worker extends EventEmitter<WorkerEvents> {
     }
   }
 
+  /**
+   * Starts the jobs a step started for the slots `asked`, but for those that must run alone and
+   * cannot (this step started others, or others run): returned, to be put back.
+   */
+  #startAll(result: StepResult, asked: readonly Slot[], order: readonly string[], endings: readonly PendingEnding[], startedAtMs: number): Array<() => Promise<void>> {
+    const { startedAtText } = result;
+    // Jobs that must run alone may, when this step started nothing else and nothing else runs.
+    const ended = new Set(endings.map((ending) => ending.running));
+    const shared = result.started.length > 1 || this.#slots.some((slot) => slot.running !== undefined && !ended.has(slot.running));
+    if (!shared && asked.length > 0) this.#alone.mayStartAlone();
+    const back: Array<() => Promise<void>> = [];
+    for (const started of result.started) {
+      const slot = asked[started.slotIndex]!;
+      const queue = order[started.queueIndex]!;
+      slot.reserved = false;
+      if (!this.#alone.mustRunAlone(started)) {
+        this.#start(slot, started, queue, startedAtText, startedAtMs);
+      } else if (shared) {
+        back.push(() => this.#alone.putBack(slot, started, queue, startedAtText));
+      } else {
+        this.#alone.runs(this.#start(slot, started, queue, startedAtText, startedAtMs));
+      }
+    }
+    return back;
+  }
+
   /** How many of `wanted` jobs may start now: maxJobs counts the jobs started and those asked for. */
   #budget(wanted: number): number {
-    if (this.#runningAlone) return 0;
-    // A job waits to run alone: one job at a time, once nothing runs here.
-    if (this.#aloneWanted) return this.#slots.some((slot) => slot.running !== undefined || slot.reserved) ? 0 : Math.min(wanted, 1);
+    const alone = this.#alone.budget(wanted, this.#slots);
+    if (alone !== undefined) return alone;
     const { maxJobs } = this.#options;
     if (maxJobs === undefined) return wanted;
     const reserved = this.#slots.filter((slot) => slot.reserved).length;
@@ -423,81 +407,26 @@ export class Worker extends EventEmitter<WorkerEvents> {
     return this.queueNames; // round_robin: the script starts after the queue of the last job, as RQ
   }
 
-  /** A job the step started for `slot`: runs it, or ends it failed at once when its data cannot be read. */
-  #start(slot: Slot, started: StartedJob, queue: string, startedAtText: string, startedAtMs: number): void {
+  /** Counts a job the step started for `slot`, and runs it. */
+  #start(slot: Slot, started: StartedJob, queue: string, startedAtText: string, startedAtMs: number): Running {
     this.#started += 1;
     this.#idleSince = Date.now();
     this.#lastQueueIndex = this.queueNames.indexOf(queue);
-    const { id, hash } = started;
-    let job: Job | undefined;
-    let unreadable: Error | undefined;
-    try {
-      job = Job.fromHash(id, hash, this.connection, this.#config.serializer);
-    } catch (error) {
-      unreadable = toError(error); // a job whose data cannot be read fails alone; the worker goes on
-    }
-    const running: Running = { id, job, hash, queue, startedAtText, startedAtMs, interruption: new Interruption() };
-    slot.running = running;
-    slot.stale = false; // the step wrote it busy
     // A step sent before a cold stop may answer after it: its jobs are interrupted like the others.
-    if (this.#cold) running.interruption.interrupt(new ShutDownImminentError(`Job ${id} interrupted: worker ${slot.name} was shut down cold.`));
-    if (job) void this.#run(slot, running, job);
-    else this.#queueEnding(slot, running, { kind: 'failed', error: unreadable! });
+    return this.#tasks.start(slot, started, queue, startedAtText, startedAtMs, this.#cold);
   }
 
-  /** Whether a job must run with no other beside it: it was abandoned before, and jobs here share this process. */
-  #mustRunAlone(started: StartedJob): boolean {
-    return !this.#config.isolation && this.concurrency > 1 && Number(started.hash['abandoned_count']?.toString() || 0) > 0;
-  }
-
-  /** Puts a job that must run alone back at the head of its queue, for when no other job runs here. */
-  async #putBack(slot: Slot, started: StartedJob, queue: string, startedAtText: string): Promise<void> {
-    this.#aloneWanted = true;
-    this.#log.info(`${this.name}: job ${started.id} was abandoned before: back on ${queue} until it can run alone here`);
-    await unstartJob(this.connection, { id: started.id, queue, worker: slot.name, startedAtText }).catch((error: unknown) => this.#backgroundError(error)); // left started: the abandoned-job sweep finds it
-  }
-
-  /** Runs the job, then queues its ending for the next step. Never rejects. */
-  async #run(slot: Slot, running: Running, job: Job): Promise<void> {
-    try {
-      this.emit('job:started', job, running.queue);
-    } catch (error) {
-      this.#backgroundError(error); // a throwing event listener never fails the job
-    }
-    let outcome: Outcome;
-    try {
-      const value = await this.#tasks.execute(slot.index, running, job);
-      // As RQ: the success callback runs before the job is recorded, and a throw fails the job.
-      await this.#tasks.callback(job, 'success', [value]);
-      outcome = { kind: 'finished', value };
-    } catch (error) {
-      outcome = { kind: error instanceof JobStoppedError ? 'stopped' : 'failed', error: toError(error) };
-    }
-    this.#queueEnding(slot, running, outcome);
-  }
-
-  /** Queues an ending for the step at the end of this tick, which sends every ending of the tick at once. */
+  /** Queues the ending of a job that ran for the step at the end of this tick. */
   #queueEnding(slot: Slot, running: Running, outcome: Outcome): void {
     const record = describeEnding(slot.runner, running, outcome, running.job, slot.totals);
     // A finished job needs nothing after its end (its success callback ran before), so its slot
     // can take the next job in the same step; after a failure come callbacks and handlers first.
     const next = outcome.kind === 'finished' && record.error === undefined;
-    this.#pending.push({ slot, running, record, next });
-    if (this.#flushScheduled) return;
-    this.#flushScheduled = true;
-    setImmediate(() => this.#flush());
+    this.#pending.add({ slot, running, record, next });
   }
 
-  #flush(): void {
-    this.#flushScheduled = false;
-    if (this.#pending.length === 0) return;
-    const group = this.#pending[0]!.slot.group;
-    const endings = this.#pending.filter((ending) => ending.slot.group === group);
-    this.#pending = this.#pending.filter((ending) => ending.slot.group !== group);
-    if (this.#pending.length > 0) {
-      this.#flushScheduled = true;
-      setImmediate(() => this.#flush());
-    }
+  /** Sends one group's endings of a tick in a step that starts the next jobs of their slots; holds them while Redis refuses endings. */
+  #send(endings: PendingEnding[]): void {
     if (this.#held.active) {
       this.#held.add(endings);
       return;
@@ -506,42 +435,17 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.#step(endings, slots).catch((error: unknown) => this.#held.hold(endings, error));
   }
 
-  /** What follows a job's end in Redis: callbacks, events, exception handlers; then its slot is free. Never rejects. */
-  async #afterEnd(slot: Slot, running: Running, ending: Ending): Promise<void> {
-    const { job, queue } = running;
-    try {
-      if (!job) {
-        this.emit('job:failed', undefined, queue, ending.error!, 0);
-        return;
-      }
-      applyEnding(job, ending);
-      if (ending.status === 'failed') await this.#tasks.callback(job, 'failure', [ending.error]).catch((error: unknown) => this.#backgroundError(error));
-      if (ending.status === 'stopped') await this.#tasks.callback(job, 'stopped', []).catch((error: unknown) => this.#backgroundError(error));
-      const seconds = (Date.now() - running.startedAtMs) / 1000;
-      if (ending.status === 'finished' || ending.status === 'repeated') this.emit('job:finished', job, queue, seconds);
-      else if (ending.status === 'retried') this.emit('job:retried', job, queue, ending.error!);
-      else if (ending.status === 'stopped') this.emit('job:stopped', job, queue);
-      else if (ending.status === 'failed') this.emit('job:failed', job, queue, ending.error!, seconds);
-      // As RQ: the handlers see failures, retried or not, after the job is recorded; not a stop.
-      if ((ending.status === 'failed' || ending.status === 'retried') && ending.error) await this.#tasks.handleException(job, ending.error);
-    } catch (error) {
-      this.#backgroundError(error); // a throwing event listener never stops the worker
-    } finally {
-      this.#release(slot, running);
-    }
-  }
-
   /** Frees the slot of a job that is over, and wakes the loop. */
   #release(slot: Slot, running: Running): void {
     if (slot.running !== running) return;
     slot.running = undefined;
-    if (this.#runningAlone === running) this.#runningAlone = undefined;
+    this.#alone.ended(running);
     this.#loopSleep.wake();
   }
 
   /** Whether any job runs or ends, or any step is under way. */
   #isBusy(): boolean {
-    return this.#pending.length > 0 || this.#stepsInFlight > 0 || this.#slots.some((slot) => slot.running !== undefined || slot.reserved);
+    return this.#pending.waiting || this.#stepsInFlight > 0 || this.#slots.some((slot) => slot.running !== undefined || slot.reserved);
   }
 
   /** Resolves at the next change the loop may care about: a slot freed, a step answered, a stop. */
@@ -555,71 +459,13 @@ export class Worker extends EventEmitter<WorkerEvents> {
   }
 
   #interruptAll(): void {
-    for (const slot of this.#slots) {
-      slot.running?.interruption.interrupt(new ShutDownImminentError(`Job ${slot.running.id} interrupted: worker ${slot.name} was shut down cold.`));
-    }
-  }
-
-  async #setState(state: string): Promise<void> {
-    const free = this.#slots.filter((slot) => !slot.running);
-    for (const slot of free) slot.stale = true;
-    await Promise.all(free.map((slot) => this.#presence.touch(slot, state)));
-  }
-
-  /** One heartbeat: every slot's worker key, and every running job's started-registry score (in server time, by the scripts). */
-  async #heartbeat(): Promise<void> {
-    const jobTtl = this.#config.heartbeatTtl;
-    const heartbeats = this.#slots.map(async (slot) => {
-      const running = slot.running;
-      if (running) {
-        await heartbeatJob(this.connection, { id: running.id, queue: running.queue, worker: slot.name, jobTtl, workerTtl: jobTtl, seconds: (Date.now() - running.startedAtMs) / 1000 });
-      } else {
-        await this.#presence.touch(slot);
-      }
-    });
-    await Promise.all(heartbeats);
-  }
-
-  /**
-   * Durable mode: waits until the replicas have the endings a step recorded (`socket` answered the
-   * step); reports those they did not confirm. Never rejects.
-   */
-  async #confirmEndings(endings: readonly PendingEnding[], socket: object | undefined, durability: Durability): Promise<void> {
-    const { confirmed, reason } = await confirmWrites(this.connection, socket, durability);
-    if (confirmed >= durability.replicas) return;
-    const error = new ReplicationTimeoutError('Ended job(s)', {
-      jobIds: endings.map(({ running }) => running.id),
-      replicas: durability.replicas,
-      confirmed,
-      timeout: durability.timeoutMs / 1000,
-      reason,
-    });
-    this.#log.warn(`${this.name}: ${error.message}`);
-    try {
-      this.emit('replication:timeout', error);
-    } catch (listenerError) {
-      this.#backgroundError(listenerError);
-    }
-  }
-
-  /** The connection now talks to another server: says so, once per switch. */
-  #failedOver(failover: FailoverInfo): void {
-    const hint = this.#config.durability ? 'job endings the replicas did not confirm are reported' : 'durable mode confirms each ending with WAIT';
-    this.#log.warn(
-      `${this.name}: Redis primary changed from ${failover.previous} to ${failover.current}: job endings and enqueues ${failover.previous} ` +
-        `acknowledged just before the switch may be lost, as replication is asynchronous (${hint}).`,
-    );
-    try {
-      this.emit('connection:failover', failover);
-    } catch (error) {
-      this.#backgroundError(error); // a throwing event listener never stops the worker
-    }
+    for (const slot of this.#slots) if (slot.running) interruptCold(slot, slot.running);
   }
 
   #backgroundError(error: unknown): void {
     const reason = toError(toRQError(error));
     if (redisErrorKind(reason.cause ?? reason) === 'permission') return this.#fail(reason);
-    this.#log.warn(`${this.name}: ${reason.name}: ${reason.message}`);
+    this.#config.logger.warn(`${this.name}: ${reason.name}: ${reason.message}`);
     if (this.listenerCount('worker:error') > 0) this.emit('worker:error', reason);
   }
 
@@ -632,8 +478,4 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.#fatal = error;
     this.stop();
   }
-}
-
-function toError(thrown: unknown): Error {
-  return thrown instanceof Error ? thrown : new Error(String(thrown));
 }

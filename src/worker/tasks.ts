@@ -1,38 +1,59 @@
 /**
- * The user's code a worker calls: a job's function, found among the tasks registered with the
- * worker, then those `defineTask` registered in this process, then by importing it under `paths`
- * (DESIGN.md §7a), and run in this process or, in the isolated mode, in a work horse; a job's
- * callbacks, each within its timeout; and the exception handlers, after a failure, as RQ's.
+ * A job's run in a slot, from the step that started it to its slot freed, and the user's code it
+ * calls: the job read from the hash the step returned (one that cannot be read fails at once);
+ * `job:started`; the job's function, found among the tasks registered with the worker, then those
+ * `defineTask` registered in this process, then by importing it under `paths` (DESIGN.md §7a),
+ * and run in this process or, in the isolated mode, in a work horse; the success callback (as RQ,
+ * before the job is recorded: a throw fails it). Once a step has recorded the end: the failure or
+ * stopped callback, each within its timeout, the job's event, RQ's exception handlers. Nothing
+ * the user's code throws stops the worker.
  */
 import type { RedisConnection } from '../connection.js';
 import { DEFAULT_JOB_TIMEOUT } from '../defaults.js';
-import { InvalidArgumentError, JobTimeoutError, UnknownFunctionError } from '../errors.js';
-import { execute } from '../execute.js';
+import type { EventEmitter } from 'node:events';
+import { InvalidArgumentError, JobStoppedError, JobTimeoutError, UnknownFunctionError, toError } from '../errors.js';
+import { applyEnding, type Ending, type Outcome } from '../ending.js';
+import { execute, Interruption } from '../execute.js';
 import { importFunction, type TaskFunction } from '../functions.js';
-import type { CallbackKind, Job } from '../job.js';
+import { Job, type CallbackKind } from '../job.js';
+import type { StartedJob } from '../scripts/finish-and-start-jobs.js';
+import type { Serializer } from '../serializers/index.js';
 import { definedTask } from '../task.js';
 import type { WorkerConfig } from './config.js';
 import { HorsePool } from './isolated.js';
-import type { ExceptionHandler } from './options.js';
-import type { Running } from './slots.js';
+import type { ExceptionHandler, WorkerEvents } from './options.js';
+import { interruptCold, type Running, type Slot } from './slots.js';
+
+/** What the tasks need of their worker. */
+export interface TasksHost {
+  /** Queues the ending of a job that ran for the next step. */
+  end(slot: Slot, running: Running, outcome: Outcome): void;
+  /** Frees the slot of a job that is over. */
+  release(slot: Slot, running: Running): void;
+  /** Reports an error that does not stop the worker (a throwing listener, callback or handler). */
+  report(error: unknown): void;
+}
 
 /** One worker's tasks, work horses and exception handlers. */
 export class Tasks {
   readonly #tasks = new Map<string, TaskFunction>();
   readonly #paths: readonly string[];
   readonly #connection: RedisConnection;
+  readonly #serializer: Serializer;
   readonly #pool: HorsePool | undefined;
   readonly #exceptionHandlers: ExceptionHandler[];
-  /** Where the error of an exception handler goes. */
-  readonly #report: (error: unknown) => void;
+  readonly #events: EventEmitter<WorkerEvents>;
+  readonly #host: TasksHost;
 
   /** @throws {InvalidArgumentError} for a task that is not a function. */
-  constructor(config: WorkerConfig, report: (error: unknown) => void) {
+  constructor(config: WorkerConfig, events: EventEmitter<WorkerEvents>, host: TasksHost) {
     this.#paths = config.paths;
     this.#connection = config.connection;
+    this.#serializer = config.serializer;
     this.#pool = config.isolation ? new HorsePool(config.connection, config.paths, config.isolation) : undefined;
     this.#exceptionHandlers = [...config.exceptionHandlers];
-    this.#report = report;
+    this.#events = events;
+    this.#host = host;
     for (const [name, fn] of config.tasks) this.register(name, fn);
   }
 
@@ -42,8 +63,74 @@ export class Tasks {
     this.#tasks.set(name, fn);
   }
 
+  /**
+   * A job a step started for `slot`: runs it, or ends it failed at once when its data cannot be
+   * read; interrupted at once when the worker was `cold` stopped meanwhile.
+   */
+  start(slot: Slot, started: StartedJob, queue: string, startedAtText: string, startedAtMs: number, cold: boolean): Running {
+    const { id, hash } = started;
+    let job: Job | undefined;
+    let unreadable: Error | undefined;
+    try {
+      job = Job.fromHash(id, hash, this.#connection, this.#serializer);
+    } catch (error) {
+      unreadable = toError(error); // a job whose data cannot be read fails alone; the worker goes on
+    }
+    const running: Running = { id, job, hash, queue, startedAtText, startedAtMs, interruption: new Interruption() };
+    slot.running = running;
+    slot.stale = false; // the step wrote it busy
+    if (cold) interruptCold(slot, running);
+    if (job) void this.run(slot, running, job);
+    else this.#host.end(slot, running, { kind: 'failed', error: unreadable! });
+    return running;
+  }
+
+  /** Runs the job, then queues its ending for the next step. Never rejects. */
+  async run(slot: Slot, running: Running, job: Job): Promise<void> {
+    try {
+      this.#events.emit('job:started', job, running.queue);
+    } catch (error) {
+      this.#host.report(error); // a throwing event listener never fails the job
+    }
+    let outcome: Outcome;
+    try {
+      const value = await this.#execute(slot.index, running, job);
+      // As RQ: the success callback runs before the job is recorded, and a throw fails the job.
+      await this.#callback(job, 'success', [value]);
+      outcome = { kind: 'finished', value };
+    } catch (error) {
+      outcome = { kind: error instanceof JobStoppedError ? 'stopped' : 'failed', error: toError(error) };
+    }
+    this.#host.end(slot, running, outcome);
+  }
+
+  /** What follows a job's end in Redis: callbacks, events, exception handlers; then its slot is free. Never rejects. */
+  async afterEnd(slot: Slot, running: Running, ending: Ending): Promise<void> {
+    const { job, queue } = running;
+    try {
+      if (!job) {
+        this.#events.emit('job:failed', undefined, queue, ending.error!, 0);
+        return;
+      }
+      applyEnding(job, ending);
+      if (ending.status === 'failed') await this.#callback(job, 'failure', [ending.error]).catch((error: unknown) => this.#host.report(error));
+      if (ending.status === 'stopped') await this.#callback(job, 'stopped', []).catch((error: unknown) => this.#host.report(error));
+      const seconds = (Date.now() - running.startedAtMs) / 1000;
+      if (ending.status === 'finished' || ending.status === 'repeated') this.#events.emit('job:finished', job, queue, seconds);
+      else if (ending.status === 'retried') this.#events.emit('job:retried', job, queue, ending.error!);
+      else if (ending.status === 'stopped') this.#events.emit('job:stopped', job, queue);
+      else if (ending.status === 'failed') this.#events.emit('job:failed', job, queue, ending.error!, seconds);
+      // As RQ: the handlers see failures, retried or not, after the job is recorded; not a stop.
+      if ((ending.status === 'failed' || ending.status === 'retried') && ending.error) await this.#handleException(job, ending.error);
+    } catch (error) {
+      this.#host.report(error); // a throwing event listener never stops the worker
+    } finally {
+      this.#host.release(slot, running);
+    }
+  }
+
   /** Runs the job's function: in slot `slot`'s work horse when isolated, else in this process. */
-  async execute(slot: number, running: Running, job: Job): Promise<unknown> {
+  async #execute(slot: number, running: Running, job: Job): Promise<unknown> {
     const { interruption } = running;
     const timeout = job.timeout ?? DEFAULT_JOB_TIMEOUT;
     if (!this.#pool) return execute(await this.#resolve(job.funcName, job), job, interruption, timeout);
@@ -56,7 +143,7 @@ export class Tasks {
   }
 
   /** Runs the job's callback of this kind, if it has one, within its timeout: `(job, connection, ...args)`. */
-  async callback(job: Job, kind: CallbackKind, args: unknown[]): Promise<void> {
+  async #callback(job: Job, kind: CallbackKind, args: unknown[]): Promise<void> {
     const callback = job.callback(kind);
     if (!callback) return;
     const fn = await this.#resolve(callback.name, job);
@@ -81,20 +168,20 @@ export class Tasks {
     return this.#exceptionHandlers.pop();
   }
 
+  /** Kills the work horses. */
+  close(): void {
+    this.#pool?.close();
+  }
+
   /** Calls the exception handlers in order, until one returns `false`. Never rejects. */
-  async handleException(job: Job, error: Error): Promise<void> {
+  async #handleException(job: Job, error: Error): Promise<void> {
     for (const handler of this.#exceptionHandlers) {
       try {
         if ((await handler(job, error)) === false) break;
       } catch (handlerError) {
-        this.#report(handlerError); // a broken handler never stops the worker
+        this.#host.report(handlerError); // a broken handler never stops the worker
       }
     }
-  }
-
-  /** Kills the work horses. */
-  close(): void {
-    this.#pool?.close();
   }
 
   /** The function a job (or one of its callbacks) names: registered, defined in this process, or imported from `paths`. */

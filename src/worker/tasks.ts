@@ -8,9 +8,9 @@
  * stopped callback, each within its timeout, the job's event, RQ's exception handlers. Nothing
  * the user's code throws stops the worker.
  */
+import type { EventEmitter } from 'node:events';
 import type { RedisConnection } from '../connection.js';
 import { DEFAULT_JOB_TIMEOUT } from '../defaults.js';
-import type { EventEmitter } from 'node:events';
 import { InvalidArgumentError, JobStoppedError, JobTimeoutError, UnknownFunctionError, toError } from '../errors.js';
 import { applyEnding, type Ending, type Outcome } from '../ending.js';
 import { execute, Interruption } from '../execute.js';
@@ -34,7 +34,7 @@ export interface TasksHost {
   report(error: unknown): void;
 }
 
-/** One worker's tasks, work horses and exception handlers. */
+/** How one worker runs its jobs: its tasks, work horses and exception handlers. */
 export class Tasks {
   readonly #tasks = new Map<string, TaskFunction>();
   readonly #paths: readonly string[];

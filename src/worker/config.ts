@@ -1,7 +1,7 @@
 /**
  * A worker's settings, resolved once: the constructor's options checked and defaulted into a
- * frozen {@link WorkerConfig}, which the worker and its parts (tasks, presence, commands, held
- * endings) read and never change. A bad option throws here, before anything touches Redis.
+ * frozen {@link WorkerConfig}, which the worker and its parts read and never change. A bad option
+ * throws here, before anything touches Redis.
  */
 import { randomUUID } from 'node:crypto';
 import { resolveConnection, type RedisConnection } from '../connection.js';

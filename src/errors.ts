@@ -66,6 +66,12 @@ export class JobStoppedError extends RQError {}
 /** A running job was interrupted by a cold shutdown of its worker. */
 export class ShutDownImminentError extends RQError {}
 
+/**
+ * A work horse (a child process of a worker in isolated mode) died while it ran a job, or could
+ * not start: the job fails with this error, and the next job gets a new work horse.
+ */
+export class WorkHorseTerminatedError extends RQError {}
+
 /** A job returned a value its serializer cannot encode (a BigInt, a cycle...). The job fails. */
 export class UnserializableResultError extends RQError {}
 
@@ -125,6 +131,11 @@ export class ReplicationTimeoutError extends RQError {
     this.confirmed = confirmed;
     this.timeout = timeout;
   }
+}
+
+/** What was thrown, as an Error: at a job's boundary anything thrown (even a string) becomes one. */
+export function toError(thrown: unknown): Error {
+  return thrown instanceof Error ? thrown : new Error(String(thrown));
 }
 
 /**

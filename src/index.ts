@@ -72,7 +72,7 @@ export {
 export type { RegistryOptions, QueueRef, JobRef, StartedCleanup, StartedCleanupOptions, RequeueAllResult, RequeueAllOptions } from './registries/index.js';
 
 // Workers
-export { Worker, getCurrentJob, WorkHorseTerminatedError } from './worker/index.js';
+export { Worker, getCurrentJob } from './worker/index.js';
 export type { WorkerOptions, WorkOptions, WorkerEvents, DequeueStrategy, IsolationOptions, ExceptionHandler, Logger } from './worker/index.js';
 export type { WorkerInfo, AllWorkersOptions } from './worker/info.js';
 export { sendCommand, sendShutdownCommand, sendKillHorseCommand, sendStopJobCommand } from './commands.js';
@@ -117,4 +117,5 @@ export {
   RedisOutOfMemoryError,
   RedisPermissionError,
   ReplicationTimeoutError,
+  WorkHorseTerminatedError,
 } from './errors.js';

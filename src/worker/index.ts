@@ -1,118 +1,51 @@
 /**
  * A worker: takes jobs off queues, in priority order, and runs them, `concurrency` at a time.
  *
- * To RQ's tools a worker of concurrency N is N RQ workers, one per slot (`<name>`, `<name>-2`,
- * ...): each slot has its worker hash `rq:worker:<slot>` in `rq:workers` and
- * `rq:workers:<queue>`, its `current_job`, and its command channel `rq:pubsub:<slot>`.
- *
  * The lifecycle, as verbs: register the slots; loop: start jobs for the free slots (one Lua step
  * moves each from its queue into the started registry), run them, end them (one Lua step into the
  * finished or failed registry, or a retry, which also starts the slot's next job); wait for work
  * when there is none; keep heartbeats and worker keys alive on a timer; sweep abandoned jobs;
  * obey commands; on stop, finish the running jobs (warm) or interrupt them (cold); deregister.
  *
- * Round trips: the endings of one tick go to Redis together, in one step that also starts the
- * next jobs of their slots (transitions.ts). At concurrency 1 that is one round trip per job; at
- * concurrency N, one per batch of jobs that ended together, in two groups of slots that take
- * turns (STEP_GROUPS).
+ * Here: the Worker's public face, its lifecycle, its loop and its steps. A job's hot path runs
+ * from a step here through its run (tasks.ts) to its ending, queued for the tick's step
+ * (pending-endings.ts). Each other role has a file beside this one: the options (config.ts), the
+ * slots, their hashes and heartbeats (presence.ts), timers (chores.ts), commands
+ * (command-listener.ts), waiting for work (wait.ts), endings Redis refused (held-endings.ts), jobs
+ * abandoned before (run-alone.ts), replication (replication.ts).
  */
 import { EventEmitter } from 'node:events';
-import { randomUUID } from 'node:crypto';
-import { parseCommand, type WorkerCommand } from '../commands.js';
-import { resolveConnection, type ConnectionOptions, type RedisConnection } from '../connection.js';
-import {
-  DEFAULT_DEQUEUE_TIMEOUT,
-  DEFAULT_JOB_MONITORING_INTERVAL,
-  DEFAULT_JOB_TIMEOUT,
-  DEFAULT_MAINTENANCE_INTERVAL,
-  DEFAULT_RESULT_TTL,
-  DEFAULT_WORKER_TTL,
-  HEARTBEAT_GRACE,
-} from '../defaults.js';
-import { confirmWrites, currentSocket, resolveDurability, type Durability } from '../durable.js';
-import { InvalidArgumentError, JobStoppedError, JobTimeoutError, RedisOutOfMemoryError, ReplicationTimeoutError, ShutDownImminentError, UnknownFunctionError } from '../errors.js';
-import { onFailover, type FailoverInfo } from '../failover.js';
-import { redisErrorKind, rejectAsRQError, scrubConnectionErrors, toRQError } from '../redis-errors.js';
-import { importFunction, type TaskFunction } from '../functions.js';
-import { Job, type CallbackKind } from '../job.js';
-import { queueKey, workerCommandsChannel, workerKey } from '../keys.js';
-import { Queue } from '../queue.js';
-import { Scheduler, SCHEDULER_INTERVAL } from '../scheduler.js';
-import { heartbeatJob } from '../scripts/heartbeat-job.js';
-import { unstartJob } from '../scripts/unstart-job.js';
-import { JSONSerializer, type Serializer } from '../serializers/index.js';
-import { definedTask, type Task } from '../task.js';
-import { execute, Interruption } from '../execute.js';
-import { HorsePool } from './isolated.js';
-import { QueueWaiter } from './wait.js';
+import type { ConnectionOptions, RedisConnection } from '../connection.js';
+import { HEARTBEAT_GRACE } from '../defaults.js';
+import { currentSocket } from '../durable.js';
+import { InvalidArgumentError, toError } from '../errors.js';
+import { describeEnding, NO_TOTALS, type Outcome } from '../ending.js';
+import type { TaskFunction } from '../functions.js';
+import { queueKey, workerKey } from '../keys.js';
+import type { Queue } from '../queue.js';
+import { redisErrorKind, rejectAsRQError, toRQError } from '../redis-errors.js';
+import { step, type StartedJob, type StepResult } from '../scripts/finish-and-start-jobs.js';
 import { Wakeable } from '../wakeable.js';
-import { SILENT, type DequeueStrategy, type ExceptionHandler, type Logger, type WorkOptions, type WorkerEvents, type WorkerOptions } from './options.js';
-import { maintainQueues, sweepAbandoned, type MaintenanceContext } from './maintenance.js';
-import { Presence } from './presence.js';
+import { Chores } from './chores.js';
+import { CommandListener } from './command-listener.js';
+import { resolveWorkerConfig, type WorkerConfig } from './config.js';
+import { HeldEndings } from './held-endings.js';
 import { allWorkers, fetchWorker, type AllWorkersOptions, type WorkerInfo } from './info.js';
-import { NO_TOTALS, applyEnding, describeEnding, type Ending, type EndingRecord, type Execution, type Outcome, type Runner, type WorkerTotals } from '../ending.js';
-import { step, type StartedJob } from '../scripts/finish-and-start-jobs.js';
+import type { ExceptionHandler, WorkOptions, WorkerEvents, WorkerOptions } from './options.js';
+import { PendingEndings, type PendingEnding } from './pending-endings.js';
+import { Presence } from './presence.js';
+import { Replication } from './replication.js';
+import { RunAlone } from './run-alone.js';
+import { createSlots, interruptCold, type Running, type Slot } from './slots.js';
+import { Tasks } from './tasks.js';
+import { QueueWaiter } from './wait.js';
 
 export { getCurrentJob } from '../execute.js';
-export { WorkHorseTerminatedError, type IsolationOptions } from './isolated.js';
+export type { IsolationOptions } from './isolated.js';
 export type { DequeueStrategy, ExceptionHandler, Logger, WorkOptions, WorkerEvents, WorkerOptions } from './options.js';
-
-
-/** How often a worker looks for abandoned jobs in its queues' started registries, in ms. */
-const ABANDONED_SWEEP_MS = 5000;
-/** First and longest wait before endings Redis refused are sent again, in ms. */
-const HELD_RETRY_MIN_MS = 250;
-const HELD_RETRY_MAX_MS = 5000;
-
-/**
- * Slots are split into this many groups, and a step carries the jobs of one group only, sent on
- * its own turn of the event loop. While Redis runs one group's step, this process runs the other
- * group's jobs; with a single group the two would wait for each other. Measured with no-op jobs:
- * 2 groups +25% at concurrency 50 and 100, +60% at 4; 3 or 4 groups were no better, or worse.
- */
-const STEP_GROUPS = 2;
 
 /** How long a suspended worker waits before it asks again, in ms. */
 const SUSPENDED_PAUSE_MS = 1000;
-
-/** A job a slot runs, from its start until everything after its end is done. */
-interface Running extends Execution {
-  /** Undefined when the job's data could not be read: it is ended failed at once. */
-  readonly job: Job | undefined;
-  readonly hash: Record<string, Buffer>;
-  readonly interruption: Interruption;
-}
-
-interface Slot {
-  readonly index: number;
-  readonly name: string;
-  readonly key: string;
-  /** Who ends this slot's jobs, in Redis' terms. */
-  readonly runner: Runner;
-  /** The group whose steps this slot's jobs go in. */
-  readonly group: number;
-  running: Running | undefined;
-  /** Whether a step in flight asks for a job for this slot. */
-  reserved: boolean;
-  /** What the slot's worker hash counts (the step writes the totals, not increments). */
-  totals: WorkerTotals;
-  /**
-   * Whether the slot's hash shows a state no step has replaced (`started` from registration,
-   * `suspended`): it is set to `idle` when the worker next waits for jobs, as RQ's worker goes idle
-   * before it dequeues. A step writes busy or idle itself.
-   */
-  stale: boolean;
-}
-
-/** An ending waiting for the next step. */
-interface PendingEnding {
-  readonly slot: Slot;
-  readonly running: Running;
-  readonly record: EndingRecord;
-  /** Whether the slot takes its next job in the same step: nothing is left to do after this end. */
-  readonly next: boolean;
-}
-
 
 /**
  * Takes jobs off queues and runs them.
@@ -145,67 +78,37 @@ export class Worker extends EventEmitter<WorkerEvents> {
   readonly queueNames: readonly string[];
   /** Jobs run at the same time. */
   readonly concurrency: number;
-  readonly #tasks = new Map<string, TaskFunction>();
-  readonly #paths: readonly string[];
-  readonly #serializer: Serializer;
-  readonly #defaultResultTtl: number;
-  readonly #workerTtl: number;
-  readonly #monitoringInterval: number;
-  readonly #maintenanceInterval: number;
-  readonly #dequeueTimeout: number;
-  readonly #strategy: DequeueStrategy;
-  readonly #maxAbandonedRequeues: number;
-  readonly #pool: HorsePool | undefined;
-  readonly #exceptionHandlers: ExceptionHandler[];
-  readonly #disableDefaultExceptionHandler: boolean;
-  readonly #log: Logger;
-  readonly #durability: Durability | undefined;
-  readonly #presence: Presence;
-  readonly #maintenance: MaintenanceContext;
+  readonly #config: WorkerConfig;
   readonly #slots: Slot[];
+  readonly #tasks: Tasks;
+  readonly #presence: Presence;
+  readonly #chores: Chores;
+  readonly #commands: CommandListener;
+  readonly #replication: Replication;
+  /** Jobs abandoned before run alone. */
+  readonly #alone: RunAlone;
+  /** The loop's sleep: a freed slot, an answered step or a stop wakes it. */
+  readonly #loopSleep = new Wakeable();
+  /** Endings of this tick, sent together. */
+  readonly #pending = new PendingEndings((endings) => this.#send(endings));
+  /** Endings a step could not record (Redis full or unreachable), sent again until Redis takes them. */
+  readonly #held: HeldEndings;
   #waiter: QueueWaiter | undefined;
-  #subscriber: RedisConnection | undefined;
+  #working: Promise<number> | undefined;
+  #options: WorkOptions = {};
   #stopping = false;
   #cold = false;
+  /** An error that does not heal (a missing permission): the worker stops, and work() rejects with it. */
+  #fatal: Error | undefined;
   /** Whether the last step found rq:suspended. */
   #suspended = false;
   /** Whether the last step that asked for jobs found fewer than it asked: the queues are empty. */
   #drained = false;
   /** Index of the queue that gave the last job, for round_robin. */
   #lastQueueIndex = -1;
-  #working: Promise<number> | undefined;
-  /** The loop's sleep: a freed slot, an answered step or a stop wakes it. */
-  readonly #loopSleep = new Wakeable();
-  #options: WorkOptions = {};
   /** Jobs started since work() began, and when the last one started (for maxIdleTime). */
   #started = 0;
   #idleSince = 0;
-  /** Endings of this tick, sent together by #flush. */
-  #pending: PendingEnding[] = [];
-  /**
-   * Endings a step could not record (Redis full or unreachable): their slots stay taken, they are
-   * sent again, alone, until Redis takes them, and no job starts meanwhile.
-   */
-  #held: PendingEnding[] = [];
-  /** Whether a step of held endings is due or under way. */
-  #holding = false;
-  /** Wait before sending held endings again, in ms: doubles up to HELD_RETRY_MAX_MS. */
-  #heldRetryMs = 0;
-  /** Whether 'redis:full' was emitted for the current spell. */
-  #saidFull = false;
-  /**
-   * A job that was abandoned before (its hash counts `abandoned_count`: a worker died while it
-   * ran) runs alone: in this process a job that crashes it takes every job beside it down too;
-   * alone, a poison job fails by itself and the others are not blamed. Started beside others, it
-   * goes back to the head of its queue, and the worker takes one job at a time once the others
-   * are done. This is the job running alone, if one is.
-   */
-  #runningAlone: Running | undefined;
-  /** Whether a job that must run alone was put back: one job at a time, once no other runs. */
-  #aloneWanted = false;
-  /** An error that does not heal (a missing permission): the worker stops, and work() rejects with it. */
-  #fatal: Error | undefined;
-  #flushScheduled = false;
   /** Steps sent and not yet answered. */
   #stepsInFlight = 0;
 
@@ -216,63 +119,54 @@ export class Worker extends EventEmitter<WorkerEvents> {
    */
   constructor(queues: ReadonlyArray<string | Queue> | string | Queue, options: WorkerOptions = {}) {
     super();
-    const list = Array.isArray(queues) ? queues : [queues as string | Queue];
-    if (list.length === 0) throw new InvalidArgumentError('A worker needs at least one queue.');
-    const firstQueue = list.find((queue): queue is Queue => queue instanceof Queue);
-    this.queueNames = list.map((queue) => (queue instanceof Queue ? queue.name : queue));
-    this.name = options.name ?? randomUUID().replaceAll('-', '');
-    this.connection = resolveConnection(options.connection ?? firstQueue?.connection, `Worker '${this.name}'`);
-    this.concurrency = positiveInteger(options.concurrency ?? 1, 'concurrency');
-    this.#paths = options.paths ?? [];
-    this.#serializer = options.serializer ?? firstQueue?.serializer ?? JSONSerializer;
-    this.#defaultResultTtl = resultTtl(options.defaultResultTtl ?? DEFAULT_RESULT_TTL);
-    this.#workerTtl = positiveInteger(options.workerTtl ?? DEFAULT_WORKER_TTL, 'workerTtl');
-    this.#monitoringInterval = positiveNumber(options.jobMonitoringInterval ?? DEFAULT_JOB_MONITORING_INTERVAL, 'jobMonitoringInterval');
-    this.#maintenanceInterval = positiveNumber(options.maintenanceInterval ?? DEFAULT_MAINTENANCE_INTERVAL, 'maintenanceInterval');
-    this.#dequeueTimeout = positiveNumber(options.dequeueTimeout ?? DEFAULT_DEQUEUE_TIMEOUT, 'dequeueTimeout');
-    this.#strategy = options.dequeueStrategy ?? 'default';
-    this.#maxAbandonedRequeues = options.onAbandoned === 'fail' ? 0 : (options.maxAbandonedCount ?? 1);
-    this.#exceptionHandlers = [...(options.exceptionHandlers ?? [])];
-    this.#disableDefaultExceptionHandler = options.disableDefaultExceptionHandler ?? false;
-    this.#log = options.logger ?? SILENT;
-    this.#durability = resolveDurability(options.durable, `Worker '${this.name}'`);
-    this.#presence = new Presence(this.connection, this.queueNames, this.#workerTtl);
-    this.#maintenance = { connection: this.connection, serializer: this.#serializer, queueNames: this.queueNames, maxAbandonedRequeues: this.#maxAbandonedRequeues };
-    if (options.isolated && (Array.isArray(options.tasks) ? options.tasks.length > 0 : Object.keys(options.tasks ?? {}).length > 0)) {
-      throw new InvalidArgumentError(
-        'In isolated mode jobs run in child processes, which cannot receive functions: drop `tasks`, and give `paths` (modules looked up by name) or `isolated.modules` (modules that call defineTask).',
-      );
-    }
-    this.#pool = options.isolated ? new HorsePool(this.connection, this.#paths, options.isolated === true ? {} : options.isolated) : undefined;
-    if (!['default', 'round_robin', 'random'].includes(this.#strategy)) {
-      throw new InvalidArgumentError(`Unknown dequeue strategy '${this.#strategy}': use default, round_robin or random.`);
-    }
-    this.#slots = Array.from({ length: this.concurrency }, (_, index) => {
-      const name = index === 0 ? this.name : `${this.name}-${index + 1}`;
-      const runner: Runner = { workerName: name, hasWorkerHash: true, serializer: this.#serializer, defaultResultTtl: this.#defaultResultTtl, repeats: true };
-      return { index, name, key: workerKey(name), runner, group: index % STEP_GROUPS, running: undefined, reserved: false, totals: NO_TOTALS, stale: true };
+    const config = resolveWorkerConfig(queues, options);
+    const report = (error: unknown): void => this.#backgroundError(error);
+    this.#config = config;
+    this.name = config.name;
+    this.connection = config.connection;
+    this.queueNames = config.queueNames;
+    this.concurrency = config.concurrency;
+    this.#slots = createSlots(config);
+    this.#presence = new Presence(config.connection, config.queueNames, config.workerTtl);
+    this.#chores = new Chores(config, this.#presence, this.#slots, report);
+    this.#tasks = new Tasks(config, this, {
+      end: (slot, running, outcome) => this.#queueEnding(slot, running, outcome),
+      release: (slot, running) => this.#release(slot, running),
+      report,
     });
-    const tasks = options.tasks ?? {};
-    const entries = Array.isArray(tasks) ? tasks.map((task: Task<any[], unknown>) => [task.name, task.fn] as const) : Object.entries(tasks);
-    for (const [name, fn] of entries) this.register(name, fn as TaskFunction);
+    const isStopping = (): boolean => this.#stopping;
+    this.#commands = new CommandListener(config.connection, config.name, this.#slots, {
+      received: (command, slot) => this.emit('command:received', command, slot.name),
+      shutdown: () => this.stop(),
+      isStopping,
+      report,
+    });
+    this.#alone = new RunAlone(config, report);
+    this.#replication = new Replication(config, this, report);
+    this.#held = new HeldEndings(config, this, this.#loopSleep, {
+      send: (endings) => this.#step(endings, []),
+      release: ({ slot, running }) => this.#release(slot, running),
+      isFatal: () => this.#fatal !== undefined,
+      isStopping,
+      report,
+    });
   }
 
   /** Registers `fn` under the dotted name jobs call it by. */
   register(name: string, fn: TaskFunction): this {
-    if (typeof fn !== 'function') throw new InvalidArgumentError(`Task '${name}' must be a function.`);
-    this.#tasks.set(name, fn);
+    this.#tasks.register(name, fn);
     return this;
   }
 
   /** Adds an exception handler at the end of the chain (RQ's `push_exc_handler`). */
   pushExcHandler(handler: ExceptionHandler): this {
-    this.#exceptionHandlers.push(handler);
+    this.#tasks.pushExceptionHandler(handler);
     return this;
   }
 
   /** Removes the last exception handler and returns it (RQ's `pop_exc_handler`). */
   popExcHandler(): ExceptionHandler | undefined {
-    return this.#exceptionHandlers.pop();
+    return this.#tasks.popExceptionHandler();
   }
 
   /** The Redis key of this worker's (first slot's) hash. */
@@ -309,39 +203,27 @@ export class Worker extends EventEmitter<WorkerEvents> {
     for (const slot of this.#slots) slot.totals = NO_TOTALS; // register() writes the hashes anew
     await this.#presence.refuseLiveNamesakes(this.#slots);
     await this.#presence.nameConnection(this.name);
-    await this.#whenWritable(() => this.#presence.register(this.#slots));
-    const timers = [
-      setInterval(() => void this.#heartbeat().catch((error: unknown) => this.#backgroundError(error)), this.#monitoringInterval * 1000),
-      setInterval(() => void sweepAbandoned(this.#maintenance).catch((error: unknown) => this.#backgroundError(error)), ABANDONED_SWEEP_MS),
-      setInterval(() => void maintainQueues(this.#maintenance).catch((error: unknown) => this.#backgroundError(error)), this.#maintenanceInterval * 1000),
-    ];
-    this.#log.info(`Worker ${this.key} started, pid ${process.pid}, ${this.concurrency} slot(s), listening on ${this.queueNames.join(', ')}`);
+    await this.#held.whenWritable(() => this.#presence.register(this.#slots));
+    this.#chores.start(options);
+    this.#config.logger.info(`Worker ${this.key} started, pid ${process.pid}, ${this.concurrency} slot(s), listening on ${this.queueNames.join(', ')}`);
     this.emit('worker:started');
-    const scheduler = options.withScheduler ? new Scheduler(this.connection, this.queueNames) : undefined;
-    if (scheduler && !options.burst) {
-      timers.push(setInterval(() => void scheduler.tick().catch((error: unknown) => this.#backgroundError(error)), SCHEDULER_INTERVAL * 1000));
-    }
-    const stopWatching = onFailover(this.connection, (failover) => this.#failedOver(failover));
+    const stopWatching = this.#replication.watch();
     try {
-      await scheduler?.tick().catch((error: unknown) => this.#backgroundError(error));
-      // Neither step may end the worker when Redis blinks at startup: both are retried later.
-      await maintainQueues(this.#maintenance).catch((error: unknown) => this.#backgroundError(error));
-      await this.#subscribe();
+      await this.#chores.runFirst();
+      await this.#commands.listen();
       await this.#loop();
     } finally {
       this.#stopping = true; // the loop is over: steps still to come end jobs and start none
-      for (const timer of timers) clearInterval(timer);
       stopWatching();
-      await scheduler?.release().catch((error: unknown) => this.#backgroundError(error));
+      await this.#chores.stop();
       if (this.#cold) this.#interruptAll();
       while (this.#isBusy()) await this.#nextChange();
       this.#waiter?.close();
       this.#waiter = undefined;
-      this.#pool?.close();
-      this.#subscriber?.disconnect();
-      this.#subscriber = undefined;
+      this.#tasks.close();
+      this.#commands.close();
       await this.#presence.unregister(this.#slots).catch((error: unknown) => this.#backgroundError(error)); // its keys expire anyway
-      this.#log.info(`Worker ${this.key} stopped after ${this.#started} job(s)`);
+      this.#config.logger.info(`Worker ${this.key} stopped after ${this.#started} job(s)`);
       this.emit('worker:stopped', this.#started);
     }
     if (this.#fatal) throw this.#fatal;
@@ -392,12 +274,12 @@ export class Worker extends EventEmitter<WorkerEvents> {
     if (options.maxJobs !== undefined && this.#started >= options.maxJobs) return 'stop';
     if (this.#suspended) {
       if (options.burst) return 'stop';
-      await this.#setState('suspended');
+      await this.#presence.showState(this.#slots, 'suspended');
       await this.#pause(SUSPENDED_PAUSE_MS);
       this.#suspended = false; // the next step finds out whether it still is
       return 'go';
     }
-    if (this.#holding) {
+    if (this.#held.active) {
       // Redis would not record the last endings: start nothing until it does.
       await this.#nextChange();
       return 'go';
@@ -421,7 +303,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
       if (options.maxIdleTime !== undefined && Date.now() - this.#idleSince >= options.maxIdleTime * 1000) return 'stop';
       this.emit('worker:idle');
     }
-    const timeout = options.maxIdleTime !== undefined ? Math.max(1, Math.min(this.#dequeueTimeout, Math.ceil(options.maxIdleTime))) : this.#dequeueTimeout;
+    const { dequeueTimeout } = this.#config;
+    const timeout = options.maxIdleTime !== undefined ? Math.max(1, Math.min(dequeueTimeout, Math.ceil(options.maxIdleTime))) : dequeueTimeout;
     const stale = this.#slots.filter((slot) => slot.stale && !slot.running && !slot.reserved);
     if (stale.length > 0) {
       for (const slot of stale) slot.stale = false;
@@ -438,7 +321,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
    * suspension and stopping allow). Runs what it started; resolves to the number of jobs started.
    */
   async #step(endings: readonly PendingEnding[], slots: readonly Slot[]): Promise<number> {
-    const asked = this.#stopping || this.#suspended || this.#holding ? [] : slots.slice(0, this.#budget(slots.length));
+    const asked = this.#stopping || this.#suspended || this.#held.active ? [] : slots.slice(0, this.#budget(slots.length));
     if (asked.length === 0 && endings.length === 0) return 0;
     for (const slot of asked) slot.reserved = true;
     const order = this.#queueOrder();
@@ -449,47 +332,29 @@ export class Worker extends EventEmitter<WorkerEvents> {
         this.connection,
         {
           endings: endings.map((ending) => ending.record),
-          idleTtl: this.#workerTtl + HEARTBEAT_GRACE,
-          disableDefaultExceptionHandler: this.#disableDefaultExceptionHandler,
+          idleTtl: this.#config.workerTtl + HEARTBEAT_GRACE,
+          disableDefaultExceptionHandler: this.#config.disableDefaultExceptionHandler,
           ...(asked.length > 0 && {
             start: {
               slots: asked.map((slot) => slot.name),
               queueKeys: order.map(queueKey),
-              firstQueue: this.#strategy === 'round_robin' ? (this.#lastQueueIndex + 1) % order.length : 0,
-              roundRobin: this.#strategy === 'round_robin',
-              heartbeatTtl: this.#heartbeatTtl(),
+              firstQueue: this.#config.dequeueStrategy === 'round_robin' ? (this.#lastQueueIndex + 1) % order.length : 0,
+              roundRobin: this.#config.dequeueStrategy === 'round_robin',
+              heartbeatTtl: this.#config.heartbeatTtl,
             },
           }),
         },
       );
-      if (this.#durability && endings.length > 0) await this.#confirmEndings(endings, currentSocket(this.connection), this.#durability);
+      const { durability } = this.#config;
+      if (durability && endings.length > 0) await this.#replication.confirm(endings, currentSocket(this.connection), durability);
       if (result.suspended) this.#suspended = true;
       if (asked.length > 0 && !result.suspended) this.#drained = result.started.length < asked.length;
       endings.forEach(({ slot, running, record }, index) => {
         const status = result.statuses[index]!;
         if (status !== 'fenced') slot.totals = record.totals;
-        void this.#afterEnd(slot, running, { status, error: record.error, again: result.again[index] });
+        void this.#tasks.afterEnd(slot, running, { status, error: record.error, again: result.again[index] });
       });
-      const startedAtText = result.startedAtText;
-      // Jobs that must run alone may, when this step started nothing else and nothing else runs.
-      const ended = new Set(endings.map((ending) => ending.running));
-      const shared = result.started.length > 1 || this.#slots.some((slot) => slot.running !== undefined && !ended.has(slot.running));
-      if (!shared && asked.length > 0) this.#aloneWanted = false;
-      const back: Array<() => Promise<void>> = [];
-      for (const started of result.started) {
-        const slot = asked[started.slotIndex]!;
-        const queue = order[started.queueIndex]!;
-        slot.reserved = false;
-        if (!this.#mustRunAlone(started)) {
-          this.#start(slot, started, queue, startedAtText, now.getTime());
-        } else if (shared) {
-          back.push(() => this.#putBack(slot, started, queue, startedAtText));
-        } else {
-          this.#start(slot, started, queue, startedAtText, now.getTime());
-          this.#runningAlone = slot.running;
-          this.#log.info(`${this.name}: job ${started.id} was abandoned before: running it alone`);
-        }
-      }
+      const back = this.#startAll(result, asked, order, endings, now.getTime());
       // Last first: each goes to the head of its queue, so they keep their order there.
       for (const putBack of back.reverse()) await putBack();
       return result.started.length;
@@ -500,260 +365,87 @@ export class Worker extends EventEmitter<WorkerEvents> {
     }
   }
 
+  /**
+   * Starts the jobs a step started for the slots `asked`, but for those that must run alone and
+   * cannot (this step started others, or others run): returned, to be put back.
+   */
+  #startAll(result: StepResult, asked: readonly Slot[], order: readonly string[], endings: readonly PendingEnding[], startedAtMs: number): Array<() => Promise<void>> {
+    const { startedAtText } = result;
+    // Jobs that must run alone may, when this step started nothing else and nothing else runs.
+    const ended = new Set(endings.map((ending) => ending.running));
+    const shared = result.started.length > 1 || this.#slots.some((slot) => slot.running !== undefined && !ended.has(slot.running));
+    if (!shared && asked.length > 0) this.#alone.mayStartAlone();
+    const back: Array<() => Promise<void>> = [];
+    for (const started of result.started) {
+      const slot = asked[started.slotIndex]!;
+      const queue = order[started.queueIndex]!;
+      slot.reserved = false;
+      if (!this.#alone.mustRunAlone(started)) {
+        this.#start(slot, started, queue, startedAtText, startedAtMs);
+      } else if (shared) {
+        back.push(() => this.#alone.putBack(slot, started, queue, startedAtText));
+      } else {
+        this.#alone.runs(this.#start(slot, started, queue, startedAtText, startedAtMs));
+      }
+    }
+    return back;
+  }
+
   /** How many of `wanted` jobs may start now: maxJobs counts the jobs started and those asked for. */
   #budget(wanted: number): number {
-    if (this.#runningAlone) return 0;
-    // A job waits to run alone: one job at a time, once nothing runs here.
-    if (this.#aloneWanted) return this.#slots.some((slot) => slot.running !== undefined || slot.reserved) ? 0 : Math.min(wanted, 1);
+    const alone = this.#alone.budget(wanted, this.#slots);
+    if (alone !== undefined) return alone;
     const { maxJobs } = this.#options;
     if (maxJobs === undefined) return wanted;
     const reserved = this.#slots.filter((slot) => slot.reserved).length;
     return Math.max(0, Math.min(wanted, maxJobs - this.#started - reserved));
   }
 
-  /** Seconds a running job (and its busy worker key) lives without a heartbeat: whole, as EXPIRE takes them. */
-  #heartbeatTtl(): number {
-    return Math.ceil(this.#monitoringInterval) + HEARTBEAT_GRACE;
-  }
-
   /** Queue names in the order this step tries them. */
   #queueOrder(): readonly string[] {
-    if (this.#strategy === 'random') return [...this.queueNames].sort(() => Math.random() - 0.5);
+    if (this.#config.dequeueStrategy === 'random') return [...this.queueNames].sort(() => Math.random() - 0.5);
     return this.queueNames; // round_robin: the script starts after the queue of the last job, as RQ
   }
 
-  /** A job the step started for `slot`: runs it, or ends it failed at once when its data cannot be read. */
-  #start(slot: Slot, started: StartedJob, queue: string, startedAtText: string, startedAtMs: number): void {
+  /** Counts a job the step started for `slot`, and runs it. */
+  #start(slot: Slot, started: StartedJob, queue: string, startedAtText: string, startedAtMs: number): Running {
     this.#started += 1;
     this.#idleSince = Date.now();
     this.#lastQueueIndex = this.queueNames.indexOf(queue);
-    const { id, hash } = started;
-    let job: Job | undefined;
-    let unreadable: Error | undefined;
-    try {
-      job = Job.fromHash(id, hash, this.connection, this.#serializer);
-    } catch (error) {
-      unreadable = toError(error); // a job whose data cannot be read fails alone; the worker goes on
-    }
-    const running: Running = { id, job, hash, queue, startedAtText, startedAtMs, interruption: new Interruption() };
-    slot.running = running;
-    slot.stale = false; // the step wrote it busy
     // A step sent before a cold stop may answer after it: its jobs are interrupted like the others.
-    if (this.#cold) running.interruption.interrupt(new ShutDownImminentError(`Job ${id} interrupted: worker ${slot.name} was shut down cold.`));
-    if (job) void this.#run(slot, running, job);
-    else this.#queueEnding(slot, running, { kind: 'failed', error: unreadable! });
+    return this.#tasks.start(slot, started, queue, startedAtText, startedAtMs, this.#cold);
   }
 
-  /** Whether a job must run with no other beside it: it was abandoned before, and jobs here share this process. */
-  #mustRunAlone(started: StartedJob): boolean {
-    return !this.#pool && this.concurrency > 1 && Number(started.hash['abandoned_count']?.toString() || 0) > 0;
-  }
-
-  /** Puts a job that must run alone back at the head of its queue, for when no other job runs here. */
-  async #putBack(slot: Slot, started: StartedJob, queue: string, startedAtText: string): Promise<void> {
-    this.#aloneWanted = true;
-    this.#log.info(`${this.name}: job ${started.id} was abandoned before: back on ${queue} until it can run alone here`);
-    await unstartJob(this.connection, { id: started.id, queue, worker: slot.name, startedAtText }).catch((error: unknown) => this.#backgroundError(error)); // left started: the abandoned-job sweep finds it
-  }
-
-  /** Runs the job, then queues its ending for the next step. Never rejects. */
-  async #run(slot: Slot, running: Running, job: Job): Promise<void> {
-    try {
-      this.emit('job:started', job, running.queue);
-    } catch (error) {
-      this.#backgroundError(error); // a throwing event listener never fails the job
-    }
-    let outcome: Outcome;
-    try {
-      const value = await this.#execute(slot, running, job);
-      // As RQ: the success callback runs before the job is recorded, and a throw fails the job.
-      await this.#callback(job, 'success', [value]);
-      outcome = { kind: 'finished', value };
-    } catch (error) {
-      outcome = { kind: error instanceof JobStoppedError ? 'stopped' : 'failed', error: toError(error) };
-    }
-    this.#queueEnding(slot, running, outcome);
-  }
-
-  /** Queues an ending for the step at the end of this tick, which sends every ending of the tick at once. */
+  /** Queues the ending of a job that ran for the step at the end of this tick. */
   #queueEnding(slot: Slot, running: Running, outcome: Outcome): void {
     const record = describeEnding(slot.runner, running, outcome, running.job, slot.totals);
     // A finished job needs nothing after its end (its success callback ran before), so its slot
     // can take the next job in the same step; after a failure come callbacks and handlers first.
     const next = outcome.kind === 'finished' && record.error === undefined;
-    this.#pending.push({ slot, running, record, next });
-    if (this.#flushScheduled) return;
-    this.#flushScheduled = true;
-    setImmediate(() => this.#flush());
+    this.#pending.add({ slot, running, record, next });
   }
 
-  #flush(): void {
-    this.#flushScheduled = false;
-    if (this.#pending.length === 0) return;
-    const group = this.#pending[0]!.slot.group;
-    const endings = this.#pending.filter((ending) => ending.slot.group === group);
-    this.#pending = this.#pending.filter((ending) => ending.slot.group !== group);
-    if (this.#pending.length > 0) {
-      this.#flushScheduled = true;
-      setImmediate(() => this.#flush());
-    }
-    if (this.#holding) {
-      this.#held.push(...endings); // sent with the held ones, once Redis takes them
+  /** Sends one group's endings of a tick in a step that starts the next jobs of their slots; holds them while Redis refuses endings. */
+  #send(endings: PendingEnding[]): void {
+    if (this.#held.active) {
+      this.#held.add(endings);
       return;
     }
     const slots = endings.filter((ending) => ending.next).map((ending) => ending.slot);
-    this.#step(endings, slots).catch((error: unknown) => this.#hold(endings, error));
-  }
-
-  /**
-   * Keeps endings that a step could not record and sends them again later: a job whose end is not
-   * recorded is never run again for that reason. The ending is fenced by its start, so sending it
-   * twice (the first step ran, its reply was lost) changes nothing the second time.
-   */
-  #hold(endings: readonly PendingEnding[], error: unknown): void {
-    this.#held.push(...endings);
-    this.#holding = true;
-    const reason = toRQError(error);
-    if (reason instanceof RedisOutOfMemoryError) this.#sayFull(reason);
-    else this.#backgroundError(reason);
-    if (this.#fatal) {
-      // Nothing will take them: they stay started in Redis, where the abandoned-job sweep finds them.
-      for (const { slot, running } of this.#held.splice(0)) this.#release(slot, running);
-      this.#holding = false;
-      return;
-    }
-    this.#heldRetryMs = Math.min(Math.max(this.#heldRetryMs * 2, HELD_RETRY_MIN_MS), HELD_RETRY_MAX_MS);
-    setTimeout(() => this.#sendHeld(), this.#heldRetryMs);
-  }
-
-  /** Runs `write`, and again while Redis refuses it for lack of memory (saying so once), until it goes through or the worker stops. */
-  async #whenWritable(write: () => Promise<unknown>): Promise<void> {
-    for (let waitMs = HELD_RETRY_MIN_MS; ; waitMs = Math.min(waitMs * 2, HELD_RETRY_MAX_MS)) {
-      try {
-        await write();
-        break;
-      } catch (error) {
-        const reason = toRQError(error);
-        if (!(reason instanceof RedisOutOfMemoryError) || this.#stopping) throw reason;
-        this.#sayFull(reason);
-        await this.#pause(waitMs);
-      }
-    }
-    this.#sayWritable();
-  }
-
-  /** Logs and emits, once per spell, that Redis refuses writes for lack of memory. */
-  #sayFull(error: RedisOutOfMemoryError): void {
-    if (this.#saidFull) return;
-    this.#saidFull = true;
-    this.#log.warn(`${this.name}: Redis is out of memory: holding ${this.#held.length} job ending(s) and starting no job until it takes writes again.`);
-    this.emit('redis:full', error);
-  }
-
-  /** Logs and emits that Redis takes writes again, when it was said to be full. */
-  #sayWritable(): void {
-    if (!this.#saidFull) return;
-    this.#saidFull = false;
-    this.#log.info(`${this.name}: Redis takes writes again: the held job endings are recorded.`);
-    this.emit('redis:writable');
-  }
-
-  /** Sends the held endings again, starting no job; on success the worker takes jobs again. */
-  #sendHeld(): void {
-    const endings = this.#held.splice(0);
-    if (endings.length === 0) return;
-    this.#step(endings, []).then(
-      () => {
-        this.#holding = false;
-        this.#heldRetryMs = 0;
-        this.#sayWritable();
-        this.#loopSleep.wake();
-        if (this.#held.length > 0) this.#sendHeld(); // endings that came in meanwhile
-      },
-      (error: unknown) => this.#hold(endings, error),
-    );
-  }
-
-  /** What follows a job's end in Redis: callbacks, events, exception handlers; then its slot is free. Never rejects. */
-  async #afterEnd(slot: Slot, running: Running, ending: Ending): Promise<void> {
-    const { job, queue } = running;
-    try {
-      if (!job) {
-        this.emit('job:failed', undefined, queue, ending.error!, 0);
-        return;
-      }
-      applyEnding(job, ending);
-      if (ending.status === 'failed') await this.#callback(job, 'failure', [ending.error]).catch((error: unknown) => this.#backgroundError(error));
-      if (ending.status === 'stopped') await this.#callback(job, 'stopped', []).catch((error: unknown) => this.#backgroundError(error));
-      const seconds = (Date.now() - running.startedAtMs) / 1000;
-      if (ending.status === 'finished' || ending.status === 'repeated') this.emit('job:finished', job, queue, seconds);
-      else if (ending.status === 'retried') this.emit('job:retried', job, queue, ending.error!);
-      else if (ending.status === 'stopped') this.emit('job:stopped', job, queue);
-      else if (ending.status === 'failed') this.emit('job:failed', job, queue, ending.error!, seconds);
-      // As RQ: the handlers see failures, retried or not, after the job is recorded; not a stop.
-      if ((ending.status === 'failed' || ending.status === 'retried') && ending.error) await this.#handleException(job, ending.error);
-    } catch (error) {
-      this.#backgroundError(error); // a throwing event listener never stops the worker
-    } finally {
-      this.#release(slot, running);
-    }
+    this.#step(endings, slots).catch((error: unknown) => this.#held.hold(endings, error));
   }
 
   /** Frees the slot of a job that is over, and wakes the loop. */
   #release(slot: Slot, running: Running): void {
     if (slot.running !== running) return;
     slot.running = undefined;
-    if (this.#runningAlone === running) this.#runningAlone = undefined;
+    this.#alone.ended(running);
     this.#loopSleep.wake();
   }
 
   /** Whether any job runs or ends, or any step is under way. */
   #isBusy(): boolean {
-    return this.#pending.length > 0 || this.#stepsInFlight > 0 || this.#slots.some((slot) => slot.running !== undefined || slot.reserved);
-  }
-
-  /** Runs the job's function: in a work horse when isolated, else in this process. */
-  async #execute(slot: Slot, running: Running, job: Job): Promise<unknown> {
-    const { interruption } = running;
-    const timeout = job.timeout ?? DEFAULT_JOB_TIMEOUT;
-    if (!this.#pool) return execute(await this.#resolve(job.funcName, job), job, interruption, timeout);
-    const timer = timeout >= 0 ? setTimeout(() => interruption.interrupt(new JobTimeoutError(`Job ${job.id} exceeded its timeout of ${timeout} s; its work horse was killed.`)), timeout * 1000) : undefined;
-    try {
-      return await this.#pool.run(slot.index, job.id, running.hash, interruption);
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
-  /** The function a job (or one of its callbacks) names: registered, defined in this process, or imported from `paths`. */
-  async #resolve(name: string, job: Job): Promise<TaskFunction> {
-    const known = this.#tasks.get(name) ?? definedTask(name);
-    if (known) return known;
-    if (this.#paths.length === 0) {
-      throw new UnknownFunctionError(
-        `Job ${job.id} calls '${name}', which this worker does not know: register it with ` +
-          `new Worker(queues, { tasks: { '${name}': fn } }) or worker.register('${name}', fn), or give the worker paths to import it from.`,
-      );
-    }
-    const fn = await importFunction(name, this.#paths);
-    this.#tasks.set(name, fn);
-    return fn;
-  }
-
-  /** Runs the job's callback of this kind, if it has one, within its timeout: `(job, connection, ...args)`. */
-  async #callback(job: Job, kind: CallbackKind, args: unknown[]): Promise<void> {
-    const callback = job.callback(kind);
-    if (!callback) return;
-    const fn = await this.#resolve(callback.name, job);
-    let timer: NodeJS.Timeout | undefined;
-    const expired = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new JobTimeoutError(`The ${kind} callback ${callback.name} of job ${job.id} exceeded its timeout of ${callback.timeout} s.`)), callback.timeout * 1000);
-    });
-    try {
-      await Promise.race([Promise.resolve(fn(job, this.connection, ...args)), expired]);
-    } finally {
-      clearTimeout(timer);
-    }
+    return this.#pending.waiting || this.#stepsInFlight > 0 || this.#slots.some((slot) => slot.running !== undefined || slot.reserved);
   }
 
   /** Resolves at the next change the loop may care about: a slot freed, a step answered, a stop. */
@@ -767,119 +459,13 @@ export class Worker extends EventEmitter<WorkerEvents> {
   }
 
   #interruptAll(): void {
-    for (const slot of this.#slots) {
-      slot.running?.interruption.interrupt(new ShutDownImminentError(`Job ${slot.running.id} interrupted: worker ${slot.name} was shut down cold.`));
-    }
-  }
-
-  async #setState(state: string): Promise<void> {
-    const free = this.#slots.filter((slot) => !slot.running);
-    for (const slot of free) slot.stale = true;
-    await Promise.all(free.map((slot) => this.#presence.touch(slot, state)));
-  }
-
-  /** One heartbeat: every slot's worker key, and every running job's started-registry score (in server time, by the scripts). */
-  async #heartbeat(): Promise<void> {
-    const jobTtl = this.#heartbeatTtl();
-    const heartbeats = this.#slots.map(async (slot) => {
-      const running = slot.running;
-      if (running) {
-        await heartbeatJob(this.connection, { id: running.id, queue: running.queue, worker: slot.name, jobTtl, workerTtl: jobTtl, seconds: (Date.now() - running.startedAtMs) / 1000 });
-      } else {
-        await this.#presence.touch(slot);
-      }
-    });
-    await Promise.all(heartbeats);
-  }
-
-  async #subscribe(): Promise<void> {
-    const subscriber = this.connection.duplicate({ maxRetriesPerRequest: null, connectionName: `${this.name}:commands` });
-    subscriber.on('error', () => undefined); // reconnects and resubscribes by itself
-    scrubConnectionErrors(subscriber);
-    subscriber.on('message', (channel: string, payload: string) => {
-      const slot = this.#slots.find((candidate) => workerCommandsChannel(candidate.name) === channel);
-      const command = parseCommand(payload);
-      if (slot && command) this.#obey(command, slot);
-    });
-    this.#subscriber = subscriber;
-    const channels = this.#slots.map((slot) => workerCommandsChannel(slot.name));
-    const attempt = async (): Promise<void> => {
-      try {
-        await subscriber.subscribe(...channels); // ioredis subscribes again by itself after a reconnect
-      } catch (error) {
-        this.#backgroundError(error);
-        if (!this.#stopping && this.#subscriber === subscriber) setTimeout(() => void attempt(), 1000).unref();
-      }
-    };
-    await attempt();
-  }
-
-  #obey(command: WorkerCommand, slot: Slot): void {
-    this.emit('command:received', command, slot.name);
-    const running = slot.running;
-    switch (command.command) {
-      case 'shutdown':
-        this.stop();
-        break;
-      case 'kill-horse':
-        running?.interruption.interrupt(new Error(`Work-horse terminated: kill-horse command to ${slot.name} while it ran job ${running.id}.`));
-        break;
-      case 'stop-job':
-        if (running?.id === command.job_id) running.interruption.interrupt(new JobStoppedError('Job stopped by user, work-horse terminated.'));
-        break;
-    }
-  }
-
-  async #handleException(job: Job, error: Error): Promise<void> {
-    for (const handler of this.#exceptionHandlers) {
-      try {
-        if ((await handler(job, error)) === false) break;
-      } catch (handlerError) {
-        this.#backgroundError(handlerError); // a broken handler never stops the worker
-      }
-    }
-  }
-
-  /**
-   * Durable mode: waits until the replicas have the endings a step recorded (`socket` answered the
-   * step); reports those they did not confirm. Never rejects.
-   */
-  async #confirmEndings(endings: readonly PendingEnding[], socket: object | undefined, durability: Durability): Promise<void> {
-    const { confirmed, reason } = await confirmWrites(this.connection, socket, durability);
-    if (confirmed >= durability.replicas) return;
-    const error = new ReplicationTimeoutError('Ended job(s)', {
-      jobIds: endings.map(({ running }) => running.id),
-      replicas: durability.replicas,
-      confirmed,
-      timeout: durability.timeoutMs / 1000,
-      reason,
-    });
-    this.#log.warn(`${this.name}: ${error.message}`);
-    try {
-      this.emit('replication:timeout', error);
-    } catch (listenerError) {
-      this.#backgroundError(listenerError);
-    }
-  }
-
-  /** The connection now talks to another server: says so, once per switch. */
-  #failedOver(failover: FailoverInfo): void {
-    const hint = this.#durability ? 'job endings the replicas did not confirm are reported' : 'durable mode confirms each ending with WAIT';
-    this.#log.warn(
-      `${this.name}: Redis primary changed from ${failover.previous} to ${failover.current}: job endings and enqueues ${failover.previous} ` +
-        `acknowledged just before the switch may be lost, as replication is asynchronous (${hint}).`,
-    );
-    try {
-      this.emit('connection:failover', failover);
-    } catch (error) {
-      this.#backgroundError(error); // a throwing event listener never stops the worker
-    }
+    for (const slot of this.#slots) if (slot.running) interruptCold(slot, slot.running);
   }
 
   #backgroundError(error: unknown): void {
     const reason = toError(toRQError(error));
     if (redisErrorKind(reason.cause ?? reason) === 'permission') return this.#fail(reason);
-    this.#log.warn(`${this.name}: ${reason.name}: ${reason.message}`);
+    this.#config.logger.warn(`${this.name}: ${reason.name}: ${reason.message}`);
     if (this.listenerCount('worker:error') > 0) this.emit('worker:error', reason);
   }
 
@@ -892,23 +478,4 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.#fatal = error;
     this.stop();
   }
-}
-
-function toError(thrown: unknown): Error {
-  return thrown instanceof Error ? thrown : new Error(String(thrown));
-}
-
-function positiveInteger(value: number, name: string): number {
-  if (!Number.isInteger(value) || value < 1) throw new InvalidArgumentError(`${name} must be a whole number of at least 1, got ${value}.`);
-  return value;
-}
-
-function resultTtl(value: number): number {
-  if (!Number.isInteger(value) || value < -1) throw new InvalidArgumentError(`defaultResultTtl must be whole seconds, -1 (forever) or more, got ${value}.`);
-  return value;
-}
-
-function positiveNumber(value: number, name: string): number {
-  if (!Number.isFinite(value) || value <= 0) throw new InvalidArgumentError(`${name} must be a positive number, got ${value}.`);
-  return value;
 }

@@ -10,6 +10,7 @@ import type { RedisOptions } from 'ioredis';
 import type { RedisConnection } from '../connection.js';
 import type { InitMessage, ResultMessage, RunMessage } from './child.js';
 import type { Interruption } from '../execute.js';
+import { WorkHorseTerminatedError } from '../errors.js';
 
 /** How the children find job functions. */
 export interface IsolationOptions {
@@ -21,11 +22,6 @@ export interface IsolationOptions {
 interface Horse {
   readonly process: ChildProcess;
   readonly ready: Promise<void>;
-}
-
-/** Raised when a work horse dies while running a job. */
-export class WorkHorseTerminatedError extends Error {
-  override readonly name = 'WorkHorseTerminatedError';
 }
 
 /** The work horses of one worker, by slot. */

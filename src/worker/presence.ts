@@ -1,17 +1,19 @@
 /**
  * How a worker shows itself to RQ's tools: one worker hash `rq:worker:<slot>` per slot, in the
  * sets `rq:workers` and `rq:workers:<queue>`, with RQ's fields (RQ-REFERENCE.md §2.5), kept alive
- * by heartbeats and marked dead (`death`, 60 s TTL) at the end.
+ * by heartbeats (with the started-registry scores of the jobs the slots run) and marked dead
+ * (`death`, 60 s TTL) at the end.
  */
 import { hostname } from 'node:os';
 import type { RedisConnection } from '../connection.js';
 import { DEAD_WORKER_TTL, HEARTBEAT_GRACE } from '../defaults.js';
 import { RQError } from '../errors.js';
 import { WORKERS_KEY, queueWorkersKey } from '../keys.js';
-import { touchWorker } from '../scripts/heartbeat-job.js';
+import { heartbeatJob, touchWorker } from '../scripts/heartbeat-job.js';
 import { serverTime } from '../server-time.js';
 import { formatTimestamp } from '../timestamps.js';
 import { VERSION } from '../version.js';
+import type { Slot } from './slots.js';
 
 /** A slot as its worker hash describes it. */
 export interface SlotView {
@@ -128,6 +130,32 @@ export class Presence {
    */
   async touch(slot: SlotView, state = ''): Promise<void> {
     if (!(await touchWorker(this.#connection, slot.name, this.#keyTtl, state))) await this.register([slot]);
+  }
+
+  /**
+   * Shows `state` (RQ's `suspended`) on the hashes of the slots that run no job, marked stale: the
+   * worker shows them idle when it next waits for jobs, unless a step wrote them first.
+   */
+  async showState(slots: readonly Slot[], state: string): Promise<void> {
+    const free = slots.filter((slot) => !slot.running);
+    for (const slot of free) slot.stale = true;
+    await Promise.all(free.map((slot) => this.touch(slot, state)));
+  }
+
+  /**
+   * One heartbeat: each slot's worker key, and each running job's started-registry score (in
+   * server time, by the scripts), the job living `jobTtl` seconds more without another.
+   */
+  async heartbeat(slots: readonly Slot[], jobTtl: number): Promise<void> {
+    const heartbeats = slots.map(async (slot) => {
+      const running = slot.running;
+      if (running) {
+        await heartbeatJob(this.#connection, { id: running.id, queue: running.queue, worker: slot.name, jobTtl, workerTtl: jobTtl, seconds: (Date.now() - running.startedAtMs) / 1000 });
+      } else {
+        await this.touch(slot);
+      }
+    });
+    await Promise.all(heartbeats);
   }
 
   /** Takes the slots out of the worker sets and marks them dead (`death` in server time, 60 s TTL), in one MULTI. */

@@ -1,0 +1,64 @@
+/**
+ * The endings of one tick, sent together. A job that ends queues its ending; at the end of the
+ * tick (setImmediate) the endings go to Redis in one step, which also starts the next jobs of
+ * their slots: at concurrency 1 one round trip per job, at concurrency N one per batch of jobs
+ * that ended together. The slots are split into groups that take turns (STEP_GROUPS).
+ */
+import type { EndingRecord } from '../ending.js';
+import type { Running, Slot } from './slots.js';
+
+/**
+ * Slots are split into this many groups, and a step carries the jobs of one group only, sent on
+ * its own turn of the event loop. While Redis runs one group's step, this process runs the other
+ * group's jobs; with a single group the two would wait for each other. Measured with no-op jobs:
+ * 2 groups +25% at concurrency 50 and 100, +60% at 4; 3 or 4 groups were no better, or worse.
+ */
+export const STEP_GROUPS = 2;
+
+/** An ending waiting for the next step. */
+export interface PendingEnding {
+  readonly slot: Slot;
+  readonly running: Running;
+  readonly record: EndingRecord;
+  /** Whether the slot takes its next job in the same step: nothing is left to do after this end. */
+  readonly next: boolean;
+}
+
+/** One worker's endings waiting for their step. */
+export class PendingEndings {
+  /** Sends the endings of one group in a step. */
+  readonly #send: (endings: PendingEnding[]) => void;
+  #pending: PendingEnding[] = [];
+  #flushScheduled = false;
+
+  constructor(send: (endings: PendingEnding[]) => void) {
+    this.#send = send;
+  }
+
+  /** Whether endings wait for their step. */
+  get waiting(): boolean {
+    return this.#pending.length > 0;
+  }
+
+  /** Queues an ending for the step at the end of this tick, which sends every ending of the tick at once. */
+  add(ending: PendingEnding): void {
+    this.#pending.push(ending);
+    if (this.#flushScheduled) return;
+    this.#flushScheduled = true;
+    setImmediate(() => this.#flush());
+  }
+
+  /** Sends the endings of the first one's group, and leaves the others for the next turn of the event loop. */
+  #flush(): void {
+    this.#flushScheduled = false;
+    if (this.#pending.length === 0) return;
+    const group = this.#pending[0]!.slot.group;
+    const endings = this.#pending.filter((ending) => ending.slot.group === group);
+    this.#pending = this.#pending.filter((ending) => ending.slot.group !== group);
+    if (this.#pending.length > 0) {
+      this.#flushScheduled = true;
+      setImmediate(() => this.#flush());
+    }
+    this.#send(endings);
+  }
+}

@@ -28,7 +28,7 @@ import {
   type CronSchedulerInfo,
 } from './cron-presence.js';
 import { createJob } from './enqueue.js';
-import { ConfigurationError, InvalidArgumentError } from './errors.js';
+import { ConfigurationError, InvalidArgumentError, toError } from './errors.js';
 import type { Job } from './job.js';
 import { cronSchedulerKey } from './keys.js';
 import { Queue } from './queue.js';
@@ -203,7 +203,7 @@ export class CronScheduler extends EventEmitter<CronSchedulerEvents> {
           await this.heartbeat();
           sleep = this.#secondsToNext(this.#now());
         } catch (error) {
-          this.emit('cron:error', error instanceof Error ? error : new Error(String(error)));
+          this.emit('cron:error', toError(error));
           sleep = RETRY_AFTER;
         }
         if (!this.#stopping && sleep > 0) await this.#sleep(sleep);

@@ -23,7 +23,7 @@ export const WORKERS_KEY = 'rq:workers';
  * Prefix of rq-ts' throughput counts (not RQ's): `rq:throughput:<queue>:<hour start, epoch s>`,
  * a hash of `<minute>:finished` and `<minute>:failed` counts, kept 25 hours.
  */
-export const THROUGHPUT_KEY_PREFIX = 'rq:throughput:';
+const THROUGHPUT_KEY_PREFIX = 'rq:throughput:';
 
 /** The throughput hash of `queue` for the hour starting at `hourStart` (epoch seconds). */
 export function throughputKey(queue: string, hourStart: number): string {
@@ -31,7 +31,7 @@ export function throughputKey(queue: string, hourStart: number): string {
 }
 
 /** Prefix of job group sets (RQ 2.0): `rq:group:<name>`, the ids of the group's jobs. */
-export const GROUP_KEY_PREFIX = 'rq:group:';
+const GROUP_KEY_PREFIX = 'rq:group:';
 
 /** Set of every job group's name (RQ 2.0). */
 export const GROUPS_KEY = 'rq:groups';

@@ -7,6 +7,7 @@ import { Redis, type RedisOptions } from 'ioredis';
 import type { RedisConnection } from './connection.js';
 import { DEFAULT_CONNECT_BUDGET_MS, DEFAULT_SENTINEL_MASTER_NAME, DEFAULT_SENTINEL_PORT } from './defaults.js';
 import { ConfigurationError } from './errors.js';
+import { redisErrorKind } from './redis-errors.js';
 import { createClient } from './redis-client.js';
 import { describeConnection, redisOptionsFromSettings, redisOptionsFromUrl } from './redis-options.js';
 import type { RQSettings } from './settings.js';
@@ -49,7 +50,7 @@ export async function openConnection(settings: RQSettings | string, options: Ope
       const detail = await diagnoseSentinels(redisOptions, timeoutMs, lastError);
       throw new ConfigurationError(`Cannot connect to Redis at ${where} within ${timeoutMs / 1000} s: ${detail}`);
     }
-    const hint = isAuthError(lastError)
+    const hint = refusedCredentials(lastError)
       ? 'Check the username and password (the URL, REDIS_PASSWORD or the config file).'
       : 'Is redis-server running there? Give another address with -u/--url, REDIS_URL or a config file.';
     throw new ConfigurationError(`Cannot connect to Redis at ${where}: ${reason.replace(/\.+$/, '')}. ${hint}`);
@@ -114,22 +115,23 @@ async function askSentinel(
     const master = (await withTimeout(probe.call('SENTINEL', 'get-master-addr-by-name', name), probeMs)) as string[] | null;
     if (master) {
       const named = `sentinel ${address} names ${master[0]}:${master[1]} as master '${name}'`;
-      return isAuthError(lastError) ? `${named}, which refused the credentials (${lastError?.message})` : `${named}, which did not answer`;
+      return refusedCredentials(lastError) ? `${named}, which refused the credentials (${lastError?.message})` : `${named}, which did not answer`;
     }
     const known = ((await probe.call('SENTINEL', 'masters')) as string[][]).map((fields) => fields[fields.indexOf('name') + 1]);
     return `sentinel ${address} knows no master named '${name}' (it knows: ${known.join(', ') || 'none'})`;
   } catch (error) {
     const reason = probeError ?? (error as Error);
-    return isAuthError(reason) ? `sentinel ${address} refused the credentials (${reason.message})` : `sentinel ${address} is unreachable (${reason.message})`;
+    return refusedCredentials(reason) ? `sentinel ${address} refused the credentials (${reason.message})` : `sentinel ${address} is unreachable (${reason.message})`;
   } finally {
     probe.disconnect();
   }
 }
 
 /**
- * Whether Redis refused a password or user. Only the server's reply text is used in messages:
- * ioredis' error objects also carry the AUTH command's arguments, the password among them.
+ * Whether Redis refused the credentials (or the user's rights), as redis-errors.ts judges Redis'
+ * errors. Only the server's reply text goes into messages: ioredis' error objects also carry the
+ * AUTH command's arguments, the password among them.
  */
-function isAuthError(error: Error | undefined): boolean {
-  return error !== undefined && /^(WRONGPASS|NOAUTH|NOPERM|ERR invalid password)/.test(error.message);
+function refusedCredentials(error: Error | undefined): boolean {
+  return error !== undefined && redisErrorKind(error) === 'permission';
 }

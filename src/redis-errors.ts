@@ -20,7 +20,7 @@ export function redisErrorKind(error: unknown): RedisErrorKind {
   if (message.startsWith('OOM ')) return 'out-of-memory';
   // Inside a script, Redis 7.0 reports a command the user may not run as "ERR The user executing
   // the script can't run this command", without the NOPERM code.
-  if (/^(NOPERM|WRONGPASS|NOAUTH)\b/.test(message) || /\bNOPERM\b|user executing the script can't run/.test(message)) return 'permission';
+  if (/^(WRONGPASS|NOAUTH|ERR invalid password)\b|\bNOPERM\b|user executing the script can't run/.test(message)) return 'permission';
   return 'other';
 }
 
@@ -31,7 +31,7 @@ const SECRET_COMMANDS = new Set(['auth', 'hello', 'migrate']);
  * Masks in place the arguments of a failed AUTH or HELLO command that ioredis keeps on `error`
  * (`error.command.args`, shown by `util.inspect` and loggers), and returns the error.
  */
-export function scrubError<T>(error: T): T {
+function scrubError<T>(error: T): T {
   const command = (error as { command?: { name?: unknown; args?: unknown } } | null)?.command;
   if (command && typeof command.name === 'string' && SECRET_COMMANDS.has(command.name.toLowerCase()) && Array.isArray(command.args)) {
     command.args = command.args.map(() => '***');

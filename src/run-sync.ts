@@ -5,7 +5,7 @@
  */
 import { DEFAULT_RESULT_TTL } from './defaults.js';
 import { applyEnding, type Outcome } from './ending.js';
-import { UnknownFunctionError } from './errors.js';
+import { UnknownFunctionError, toError } from './errors.js';
 import { execute, Interruption } from './execute.js';
 import type { Job } from './job.js';
 import type { Queue } from './queue.js';
@@ -28,7 +28,7 @@ export async function runSync(queue: Queue, job: Job): Promise<void> {
     if (!fn) throw new UnknownFunctionError(`Job ${job.id} calls '${job.funcName}', which is not defined in this process: a queue with isAsync false runs only functions defined with defineTask().`);
     outcome = { kind: 'finished', value: await execute(fn, job, new Interruption(), job.timeout ?? queue.defaultTimeout) };
   } catch (error) {
-    outcome = { kind: 'failed', error: error instanceof Error ? error : new Error(String(error)) };
+    outcome = { kind: 'failed', error: toError(error) };
   }
   // As RQ's run_sync: one run, whatever the job's repeats.
   const runner = { workerName: SYNC_WORKER_NAME, hasWorkerHash: false, serializer: queue.serializer, defaultResultTtl: DEFAULT_RESULT_TTL, repeats: false };

@@ -9,6 +9,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import { Redis, type RedisOptions } from 'ioredis';
+import { toError } from '../errors.js';
 import { importFunction } from '../functions.js';
 import { Job } from '../job.js';
 import { definedTask } from '../task.js';
@@ -45,7 +46,7 @@ async function run(message: RunMessage): Promise<ResultMessage> {
     const fn = definedTask(job.funcName) ?? (await importFunction(job.funcName, init!.paths));
     return { type: 'result', ok: true, value: await execute(fn, job, new Interruption(), -1) };
   } catch (thrown) {
-    const error = thrown instanceof Error ? thrown : new Error(String(thrown));
+    const error = toError(thrown);
     return { type: 'result', ok: false, error: { name: error.name, message: error.message, stack: error.stack } };
   }
 }

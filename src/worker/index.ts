@@ -18,12 +18,12 @@ import { EventEmitter } from 'node:events';
 import type { ConnectionOptions, RedisConnection } from '../connection.js';
 import { HEARTBEAT_GRACE } from '../defaults.js';
 import { currentSocket } from '../durable.js';
-import { InvalidArgumentError, toError } from '../errors.js';
+import { InvalidArgumentError, RedisPermissionError, toError } from '../errors.js';
 import { describeEnding, NO_TOTALS, type Outcome } from '../ending.js';
 import type { TaskFunction } from '../functions.js';
 import { queueKey, workerKey } from '../keys.js';
 import type { Queue } from '../queue.js';
-import { redisErrorKind, rejectAsRQError, toRQError } from '../redis-errors.js';
+import { rejectAsRQError, toRQError } from '../redis-errors.js';
 import { step, type StartedJob, type StepResult } from '../scripts/finish-and-start-jobs.js';
 import { Wakeable } from '../wakeable.js';
 import { Chores } from './chores.js';
@@ -371,6 +371,10 @@ export class Worker extends EventEmitter<WorkerEvents> {
    */
   #startAll(result: StepResult, asked: readonly Slot[], order: readonly string[], endings: readonly PendingEnding[], startedAtMs: number): Array<() => Promise<void>> {
     const { startedAtText } = result;
+    if (!this.#alone.holds) {
+      for (const started of result.started) this.#start(asked[started.slotIndex]!, started, order[started.queueIndex]!, startedAtText, startedAtMs);
+      return [];
+    }
     // Jobs that must run alone may, when this step started nothing else and nothing else runs.
     const ended = new Set(endings.map((ending) => ending.running));
     const shared = result.started.length > 1 || this.#slots.some((slot) => slot.running !== undefined && !ended.has(slot.running));
@@ -464,7 +468,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
 
   #backgroundError(error: unknown): void {
     const reason = toError(toRQError(error));
-    if (redisErrorKind(reason.cause ?? reason) === 'permission') return this.#fail(reason);
+    if (reason instanceof RedisPermissionError) return this.#fail(reason);
     this.#config.logger.warn(`${this.name}: ${reason.name}: ${reason.message}`);
     if (this.listenerCount('worker:error') > 0) this.emit('worker:error', reason);
   }

@@ -15,8 +15,8 @@ import type { Running, Slot } from './slots.js';
 export class RunAlone {
   readonly #config: WorkerConfig;
   readonly #report: (error: unknown) => void;
-  /** Whether the rule holds for this worker. */
-  readonly #holds: boolean;
+  /** Whether the rule holds for this worker: its jobs share its process. */
+  readonly holds: boolean;
   /** The job running alone, if one is. */
   #running: Running | undefined;
   /** Whether a job that must run alone was put back: one job at a time, once no other runs. */
@@ -25,7 +25,7 @@ export class RunAlone {
   constructor(config: WorkerConfig, report: (error: unknown) => void) {
     this.#config = config;
     this.#report = report;
-    this.#holds = !config.isolation && config.concurrency > 1;
+    this.holds = !config.isolation && config.concurrency > 1;
   }
 
   /** How many of `wanted` jobs the rule lets start now; undefined when it does not limit them. */
@@ -38,7 +38,7 @@ export class RunAlone {
 
   /** Whether a job must run with no other beside it: it was abandoned before, and jobs here share this process. */
   mustRunAlone(started: StartedJob): boolean {
-    return this.#holds && Number(started.hash['abandoned_count']?.toString() || 0) > 0;
+    return this.holds && Number(started.hash['abandoned_count']?.toString() || 0) > 0;
   }
 
   /** A step asked for jobs and started at most one, with no other job running: a job put back may start now. */

@@ -14,7 +14,7 @@
 import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
 // In your project: `from 'rq-ts'`.
-import { Job, NoSuchJobError, Queue, maskUrl } from '../src/index.js';
+import { Job, NoSuchJobError, Queue, maskUrl, type RedisConnection } from '../src/index.js';
 
 const url1 = process.env['RQ_EXAMPLE_URL_1'];
 const url2 = process.env['RQ_EXAMPLE_URL_2'];
@@ -25,7 +25,7 @@ if (!url1 || !url2 || url1 === url2) {
 
 const conn1 = new Redis(url1);
 const conn2 = new Redis(url2);
-const serverOf = (connection: Redis) => (connection === conn1 ? `server 1 (${maskUrl(url1)})` : `server 2 (${maskUrl(url2)})`);
+const serverOf = (connection: RedisConnection) => (connection === conn1 ? `server 1 (${maskUrl(url1)})` : `server 2 (${maskUrl(url2)})`);
 
 try {
   const q1 = new Queue('foo', { connection: conn1 });

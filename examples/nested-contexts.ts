@@ -15,7 +15,7 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 // In your project: `from 'rq-ts'`.
-import { NoRedisConnectionError, Queue, getCurrentConnection, maskUrl, withConnection } from '../src/index.js';
+import { NoRedisConnectionError, Queue, getCurrentConnection, maskUrl, withConnection, type RedisConnection } from '../src/index.js';
 
 const url1 = process.env['RQ_EXAMPLE_URL_1'];
 const url2 = process.env['RQ_EXAMPLE_URL_2'];
@@ -26,7 +26,7 @@ if (!url1 || !url2 || url1 === url2) {
 
 const conn1 = new Redis(url1);
 const conn2 = new Redis(url2);
-const serverOf = (connection: Redis | undefined) =>
+const serverOf = (connection: RedisConnection | undefined) =>
   connection === conn1 ? `server 1 (${maskUrl(url1)})` : connection === conn2 ? `server 2 (${maskUrl(url2)})` : 'no server';
 
 /** Which server holds job `id` in queue `queue`, asking both. */
@@ -64,7 +64,7 @@ try {
 
   // Each context belongs to the async task that opened it (AsyncLocalStorage): two tasks running
   // at once, each in its own context, never see each other's connection, even across awaits.
-  const task = (name: string, connection: Redis, delayMs: number) =>
+  const task = (name: string, connection: RedisConnection, delayMs: number) =>
     withConnection(connection, async () => {
       await sleep(delayMs); // the other task runs meanwhile
       const q = new Queue(`concurrent-${name}`);

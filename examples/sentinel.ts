@@ -13,6 +13,7 @@
  * Optional: RQ_EXAMPLE_MASTER_NAME (default `mymaster`), RQ_EXAMPLE_PASSWORD.
  */
 // In your project: `from 'rq-ts'`.
+import { Redis } from 'ioredis';
 import { ConfigurationError, Queue, describeConnection, loadSettings, openConnection, redisOptionsFromSettings } from '../src/index.js';
 import type { RQSettings } from '../src/index.js';
 
@@ -47,6 +48,8 @@ try {
   try {
     const queue = new Queue('default', { connection });
     const job = await queue.enqueue('tasks.add', 2, 3);
+    // openConnection gives a Redis for Sentinel settings (a Cluster only for CLUSTER settings).
+    if (!(connection instanceof Redis)) throw new Error('expected a Sentinel-managed Redis');
     const { remoteAddress, remotePort } = connection.stream;
     console.log(`Enqueued job ${job.id} on queue '${queue.name}' at master ${remoteAddress}:${remotePort}, db ${connection.options.db}`);
   } finally {

@@ -12,12 +12,23 @@
  * {@link resolveConnection} is the single place that applies these rules.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import { ConfigurationError, ConnectionStackEmptyError, NoRedisConnectionError, RQError } from './errors.js';
 import { scrubConnectionErrors } from './redis-errors.js';
 
-/** A Redis client rq-ts can use: an ioredis `Redis` instance (standalone or Sentinel-managed). */
-export type RedisConnection = Redis;
+/**
+ * A Redis client rq-ts can use: an ioredis `Redis` (standalone or Sentinel-managed) or an ioredis
+ * `Cluster` (see docs/cluster.md).
+ */
+export type RedisConnection = Redis | Cluster;
+
+/**
+ * Whether `connection` is an ioredis `Cluster` (read from its `isCluster` flag, so that a Cluster
+ * of another copy of ioredis counts too).
+ */
+export function isCluster(connection: RedisConnection): connection is Cluster {
+  return connection.isCluster === true;
+}
 
 /** Options every connection-holding rq-ts object accepts. */
 export interface ConnectionOptions {

@@ -18,7 +18,7 @@
  *   would confirm a write the old primary took and lost. So a confirmation counts only when the
  *   `WAIT` was answered on the socket that answered the write.
  */
-import type { RedisConnection } from './connection.js';
+import { isCluster, type RedisConnection } from './connection.js';
 import { InvalidArgumentError } from './errors.js';
 
 /**
@@ -83,7 +83,7 @@ export interface Confirmation {
  * that was re-sent after a reconnect is answered on the new one.
  */
 export function currentSocket(connection: RedisConnection): object | undefined {
-  return connection.stream;
+  return isCluster(connection) ? undefined : connection.stream;
 }
 
 interface Request {

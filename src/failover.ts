@@ -11,7 +11,7 @@
  * client that is the master address the sentinels gave it; the same comparison works for a client
  * a user built. One `ready` listener per client, whoever watches it: nothing per command or per job.
  */
-import type { RedisConnection } from './connection.js';
+import { isCluster, type RedisConnection } from './connection.js';
 
 /** A switch of a connection to another server, seen when it became ready there. */
 export interface FailoverInfo {
@@ -41,6 +41,7 @@ const watches = new WeakMap<RedisConnection, Watch>();
  * socket: `host:port` (IPv6 in brackets), or the socket path for a Unix socket.
  */
 export function serverAddress(connection: RedisConnection): string | undefined {
+  if (isCluster(connection)) return undefined; // a cluster is many servers
   const stream = connection.stream as { remoteAddress?: string; remotePort?: number } | undefined;
   if (stream?.remoteAddress !== undefined) {
     const host = stream.remoteAddress.includes(':') ? `[${stream.remoteAddress}]` : stream.remoteAddress;

@@ -8,6 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { resolveConnection, type ConnectionOptions, type RedisConnection } from './connection.js';
 import { InvalidArgumentError, InvalidJobOperationError, NoSuchJobError } from './errors.js';
+import { duplicateConnection } from './redis-client.js';
 import { scrubConnectionErrors } from './redis-errors.js';
 import { dependentsKey, failedRegistryKey, jobKey, queueKey, resultsKey } from './keys.js';
 import { toCallback, type CallbackRef } from './callback.js';
@@ -414,7 +415,7 @@ export class Job<R = unknown> implements JobFields {
   async latestResult(options: { timeout?: number } = {}): Promise<JobResult<R> | undefined> {
     const latest = parseResults<R>(await this.connection.xrevrangeBuffer(resultsKey(this.id), '+', '-', 'COUNT', 1), this.serializer)[0];
     if (latest || !options.timeout || options.timeout <= 0) return latest;
-    const blocking = this.connection.duplicate({ maxRetriesPerRequest: null });
+    const blocking = duplicateConnection(this.connection, { maxRetriesPerRequest: null });
     blocking.on('error', () => undefined); // the XREAD below rejects if the connection is lost
     scrubConnectionErrors(blocking);
     try {

@@ -4,7 +4,7 @@
  * two workarounds of ioredis 5's Sentinel connector (both described where they are made). Its
  * duplicates (a worker's blocking and pub/sub connections) get the same.
  */
-import { Redis, type RedisOptions } from 'ioredis';
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import type { RedisConnection } from './connection.js';
 import { DEFAULT_CONNECT_BUDGET_MS } from './defaults.js';
 import { redisOptionsFromSettings, redisOptionsFromUrl } from './redis-options.js';
@@ -30,7 +30,7 @@ export function connectionFromSettings(settings: RQSettings | string): RedisConn
  * a reconnection when a failover ended the client (see {@link reconnectAfterAbortedConnect}).
  * Its duplicates (a worker's blocking and pub/sub connections) get the same.
  */
-export function createClient(options: RedisOptions): RedisConnection {
+export function createClient(options: RedisOptions): Redis {
   const result: RedisOptions = { ...options };
   result.reconnectOnError ??= (error) => (error.message.startsWith('READONLY') ? 2 : false);
   let everReady = false;
@@ -56,8 +56,27 @@ export function createClient(options: RedisOptions): RedisConnection {
     });
     reconnectAfterAbortedConnect(client, () => everReady);
   }
-  client.duplicate = (override?: Partial<RedisOptions>) => createClient({ ...client.options, ...override });
+  client.duplicate = (override?: Partial<RedisOptions>) => createClient({ ...client.options, ...override }) as Redis;
   return client;
+}
+
+/** What a duplicate of a connection overrides: the options of each of its sockets. */
+export type DuplicateOptions = Pick<RedisOptions, 'maxRetriesPerRequest' | 'connectionName' | 'enableOfflineQueue'>;
+
+/**
+ * A new client to the same Redis as `connection`, with its options but `overrides`: for a
+ * connection of its own (blocking reads, pub/sub). A Cluster's duplicate is a Cluster with the
+ * same startup nodes, whose node connections take the overrides.
+ */
+export function duplicateConnection(connection: RedisConnection, overrides: DuplicateOptions): RedisConnection {
+  if (connection instanceof Cluster) {
+    const { enableOfflineQueue, ...perNode } = overrides;
+    return connection.duplicate([], {
+      ...(enableOfflineQueue === undefined ? {} : { enableOfflineQueue }),
+      redisOptions: { ...connection.options.redisOptions, ...perNode },
+    });
+  }
+  return connection.duplicate(overrides);
 }
 
 /**

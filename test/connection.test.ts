@@ -10,6 +10,7 @@ import {
   pushConnection,
   useConnection,
   withConnection,
+  type RedisConnection,
 } from '../src/index.js';
 import { resetConnectionState } from '../src/connection.js';
 import { adminClient, sleep, startRedis, type RedisProcess } from './harness/index.js';
@@ -127,8 +128,8 @@ describe('withConnection', () => {
   test('concurrent tasks, each in its own context, never see each other\'s connection across awaits', async () => {
     const a = connect(serverA);
     const b = connect(serverB);
-    const seen: Array<[string, Redis | undefined]> = [];
-    const task = (name: string, connection: Redis, delays: number[]) =>
+    const seen: Array<[string, RedisConnection | undefined]> = [];
+    const task = (name: string, connection: RedisConnection, delays: number[]) =>
       withConnection(connection, async () => {
         for (const delay of delays) {
           await sleep(delay);
@@ -150,7 +151,7 @@ describe('withConnection', () => {
   test('a push inside one context does not leak into a concurrent one', async () => {
     const a = connect(serverA);
     const b = connect(serverB);
-    let seenByOther: Redis | undefined;
+    let seenByOther: RedisConnection | undefined;
     await Promise.all([
       withConnection(a, async () => {
         pushConnection(b);
@@ -225,6 +226,7 @@ describe('useConnection (deprecated)', () => {
       assert.equal(getCurrentConnection(), b);
       // Without an argument: a lazy client for localhost:6379 (not connected by this test).
       const local = useConnection();
+      assert.ok(local instanceof Redis);
       assert.equal(local.options.host, 'localhost');
       assert.equal(local.options.port, 6379);
       assert.equal(local.status, 'wait');

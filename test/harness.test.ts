@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { test } from 'node:test';
 import { Redis } from 'ioredis';
-import { startRedis } from './harness/index.js';
+import { startCluster, startRedis } from './harness/index.js';
 
 const HARNESS = resolve(import.meta.dirname, 'harness', 'index.js');
 
@@ -59,4 +59,23 @@ test('without redis-server installed, the harness fails at once saying what to i
   });
   assert.match(result.stdout, /redis-server is not installed.*apt-get install -y redis-server/);
   assert.ok(Date.now() - started < 10_000);
+});
+
+test('startCluster: 3 masters and 3 replicas on loopback ports, every slot served, a Cluster client reaches all three, stop() ends every node', async () => {
+  const cluster = await startCluster();
+  try {
+    assert.equal(cluster.nodes.length, 6);
+    for (const node of cluster.nodes) assert.notEqual(node.port, 6379);
+    const masters = await cluster.masters();
+    assert.equal(masters.length, 3);
+    const client = cluster.connect();
+    // Keys tagged {a}, {b}, {c} hash to slots 15495, 3300 and 7365: one on each master.
+    for (const tag of ['a', 'b', 'c']) await client.set(`k{${tag}}`, tag);
+    const owners = new Set(await Promise.all([15495, 3300, 7365].map(async (slot) => (await cluster.masterOf(slot)).port)));
+    assert.equal(owners.size, 3);
+    assert.deepEqual(await Promise.all(['a', 'b', 'c'].map((tag) => client.get(`k{${tag}}`))), ['a', 'b', 'c']);
+  } finally {
+    await cluster.stop();
+  }
+  for (const node of cluster.nodes) assert.equal(isAlive(node.pid), false, `node ${node.port} still runs`);
 });

@@ -16,6 +16,7 @@ import {
   openConnection,
   redisOptionsFromSettings,
   redisOptionsFromUrl,
+  type RedisConnection,
 } from '../src/index.js';
 import { adminClient, freePort, makeTlsFiles, startRedis, type RedisProcess, type TlsFiles } from './harness/index.js';
 
@@ -331,7 +332,7 @@ describe('TLS, for real', () => {
     rmSync(tlsDir, { recursive: true, force: true });
   });
 
-  async function roundTrip(connection: Redis): Promise<void> {
+  async function roundTrip(connection: RedisConnection): Promise<void> {
     try {
       await new Queue('tls', { connection }).enqueue('tasks.secure');
       assert.equal(await connection.llen('rq:queue:tls'), 1);

@@ -13,7 +13,7 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { RedisConnection } from '../connection.js';
+import { isCluster, type RedisConnection } from '../connection.js';
 import { toRQError } from '../redis-errors.js';
 import { PRELUDE } from './prelude.js';
 
@@ -113,7 +113,9 @@ const corked = new WeakSet<object>();
  * one system call. Only on a ready connection (before that ioredis queues commands itself).
  */
 function corkForThisTick(connection: RedisConnection): void {
-  const stream = connection.stream as RedisConnection['stream'] | undefined;
+  // A Cluster writes to many sockets, one per node, which it does not expose.
+  if (isCluster(connection)) return;
+  const stream = connection.stream as typeof connection.stream | undefined;
   if (connection.status !== 'ready' || !stream || corked.has(stream) || typeof stream.cork !== 'function') return;
   corked.add(stream);
   stream.cork();

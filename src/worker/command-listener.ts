@@ -9,6 +9,7 @@ import { parseCommand, type WorkerCommand } from '../commands.js';
 import type { RedisConnection } from '../connection.js';
 import { JobStoppedError } from '../errors.js';
 import { workerCommandsChannel } from '../keys.js';
+import { duplicateConnection } from '../redis-client.js';
 import { scrubConnectionErrors } from '../redis-errors.js';
 import type { Slot } from './slots.js';
 
@@ -41,7 +42,7 @@ export class CommandListener {
 
   /** Subscribes to the slots' channels; a failed subscribe is reported and tried again each second. */
   async listen(): Promise<void> {
-    const subscriber = this.#connection.duplicate({ maxRetriesPerRequest: null, connectionName: `${this.#name}:commands` });
+    const subscriber = duplicateConnection(this.#connection, { maxRetriesPerRequest: null, connectionName: `${this.#name}:commands` });
     subscriber.on('error', () => undefined); // reconnects and resubscribes by itself
     scrubConnectionErrors(subscriber);
     subscriber.on('message', (channel: string, payload: string) => {

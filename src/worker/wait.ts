@@ -6,6 +6,7 @@
  * timeout is finite so that a dead socket is noticed and the loop goes round.
  */
 import type { RedisConnection } from '../connection.js';
+import { duplicateConnection } from '../redis-client.js';
 import { scrubConnectionErrors } from '../redis-errors.js';
 
 /** Blocks until one of some queues has a job. */
@@ -58,7 +59,7 @@ export class QueueWaiter {
   #connection(key: string): RedisConnection {
     let connection = this.#connections.get(key);
     if (!connection) {
-      connection = this.#base.duplicate({ maxRetriesPerRequest: null, connectionName: `${this.#name}:wait`, enableOfflineQueue: true });
+      connection = duplicateConnection(this.#base, { maxRetriesPerRequest: null, connectionName: `${this.#name}:wait`, enableOfflineQueue: true });
       connection.on('error', () => undefined); // reported by the failing command; the loop retries
       scrubConnectionErrors(connection);
       this.#connections.set(key, connection);

@@ -72,3 +72,4 @@ export async function assertNoLeakedConnections(admin: Redis): Promise<void> {
   }
 }
 export * from './cli.js';
+export * from './cluster.js';

@@ -14,6 +14,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { Cluster, Redis } from 'ioredis';
 import { ConfigurationError, ConnectionStackEmptyError, NoRedisConnectionError, RQError } from './errors.js';
+import type { Layout } from './keys.js';
 import { scrubConnectionErrors } from './redis-errors.js';
 
 /**
@@ -28,6 +29,11 @@ export type RedisConnection = Redis | Cluster;
  */
 export function isCluster(connection: RedisConnection): connection is Cluster {
   return connection.isCluster === true;
+}
+
+/** The key layout of `connection`: on a Cluster the tagged one, else RQ 1.13's (docs/cluster.md). */
+export function layoutOf(connection: RedisConnection): Layout {
+  return isCluster(connection) ? 'cluster' : 'plain';
 }
 
 /** Options every connection-holding rq-ts object accepts. */

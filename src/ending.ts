@@ -96,6 +96,11 @@ export interface EndingRecord {
   readonly totals: WorkerTotals;
 }
 
+/** Field `name` of an ending's record, as the script reads it. */
+export function endingField(record: EndingRecord, name: (typeof ENDING_FIELDS)[number]): Packable {
+  return record.entry[ENDING_FIELDS.indexOf(name)]!;
+}
+
 /** A slot's totals before its first job. */
 export const NO_TOTALS: WorkerTotals = Object.freeze({ successful: 0, failed: 0, workingTime: 0 });
 

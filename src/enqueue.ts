@@ -134,7 +134,7 @@ export function createJob(queue: Queue, funcName: string, options: EnqueueOption
       ...(options.onFailure !== undefined && { onFailure: options.onFailure }),
       ...(options.onStopped !== undefined && { onStopped: options.onStopped }),
     },
-    { connection: queue.connection, serializer: queue.serializer },
+    { connection: queue.connection, serializer: queue.serializer, queue: queue.name },
   );
 }
 

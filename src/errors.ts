@@ -81,6 +81,13 @@ export class InvalidJobDependencyError extends RQError {}
 /** A unique job's id exists already (RQ 2.8's `DuplicateJobError`). Nothing was written. */
 export class DuplicateJobError extends RQError {}
 
+/**
+ * An operation on a Redis Cluster that would write, in one atomic step, keys of two hash slots
+ * (two queues' keys, or a job id whose tag names another queue): refused before anything is
+ * written, naming the keys (docs/cluster.md says what each operation needs).
+ */
+export class CrossSlotError extends InvalidArgumentError {}
+
 /** A cron scheduler with this name is running already (its heartbeat is fresh in `rq:cron_schedulers`). */
 export class DuplicateCronSchedulerError extends RQError {}
 

@@ -112,6 +112,7 @@ export {
   UnserializableResultError,
   InvalidJobDependencyError,
   DuplicateJobError,
+  CrossSlotError,
   DuplicateCronSchedulerError,
   NoSuchCronSchedulerError,
   RedisOutOfMemoryError,

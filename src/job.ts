@@ -6,11 +6,11 @@
  * script each, are job-operations.ts'.
  */
 import { randomUUID } from 'node:crypto';
-import { resolveConnection, type ConnectionOptions, type RedisConnection } from './connection.js';
-import { InvalidArgumentError, InvalidJobOperationError, NoSuchJobError } from './errors.js';
+import { layoutOf, resolveConnection, type ConnectionOptions, type RedisConnection } from './connection.js';
+import { CrossSlotError, InvalidArgumentError, InvalidJobOperationError, NoSuchJobError } from './errors.js';
 import { duplicateConnection } from './redis-client.js';
 import { scrubConnectionErrors } from './redis-errors.js';
-import { dependentsKey, failedRegistryKey, jobKey, queueKey, resultsKey } from './keys.js';
+import { dependentsKey, failedRegistryKey, jobKey, queueKey, queueOfTaggedId, queueTag, resultsKey, type Layout } from './keys.js';
 import { toCallback, type CallbackRef } from './callback.js';
 import { Dependency, toDependency, type DependsOn } from './dependency.js';
 import { cancelJob, deleteJob, type DeleteOptions } from './job-operations.js';
@@ -67,20 +67,42 @@ export interface JobData {
 export interface JobOptions extends ConnectionOptions {
   /** How `data`, `meta` and results are encoded. @default JSONSerializer */
   serializer?: Serializer;
+  /**
+   * The queue the job is for. On a Redis Cluster a new id starts with its tag, and a given id must
+   * (docs/cluster.md); on a plain Redis it changes nothing.
+   */
+  queue?: string;
 }
 
 const ID_PATTERN = /^[A-Za-z0-9_-]+$/;
 
+/** On a cluster: the queue's tag, then what a plain id may hold (`{emails}order-42`). */
+const TAGGED_ID_PATTERN = /^\{[^{}]+\}[A-Za-z0-9_-]+$/;
+
 /**
  * Checks a caller-chosen job id. RQ 2.8 and later accept only letters, digits, `_` and `-`, and a
- * `:` would corrupt RQ's derived keys, so rq-ts refuses anything else.
+ * `:` would corrupt RQ's derived keys, so rq-ts refuses anything else. On a Redis Cluster
+ * (`layout` 'cluster') the id starts with its queue's hash tag, `{emails}order-42`, which puts
+ * the job's keys in its queue's slot (docs/cluster.md).
  * @throws {InvalidArgumentError}
  */
-export function validateJobId(id: string): string {
+export function validateJobId(id: string, layout: Layout = 'plain'): string {
+  if (layout === 'cluster') {
+    if (!TAGGED_ID_PATTERN.test(id)) {
+      const hint = ID_PATTERN.test(id) ? ` Start it with its queue's tag: '{<queue>}${id}'.` : '';
+      throw new InvalidArgumentError(`Bad job id '${id}' on a Redis Cluster: an id is its queue's hash tag, then letters, digits, '_' and '-'.${hint}`);
+    }
+    return id;
+  }
   if (!ID_PATTERN.test(id)) {
     throw new InvalidArgumentError(`Bad job id '${id}': use only letters, digits, '_' and '-' (RQ 2.x refuses other ids).`);
   }
   return id;
+}
+
+/** A new job id for queue `queue`: a UUID4, on a cluster after the queue's tag (`{emails}1c8e...`). */
+export function newJobId(queue: string, layout: Layout): string {
+  return layout === 'cluster' ? queueTag(queue) + randomUUID() : randomUUID();
 }
 
 let attach: (job: Job, running: { readonly signal: AbortSignal }) => void;
@@ -211,8 +233,12 @@ export class Job<R = unknown> implements JobFields {
     if (typeof data.funcName !== 'string' || data.funcName === '') {
       throw new InvalidArgumentError('A job needs a function name, such as "tasks.sendEmail".');
     }
-    const id = data.id === undefined ? randomUUID() : validateJobId(data.id);
-    const connection = resolveConnection(options.connection, `Job ${id}`);
+    const connection = resolveConnection(options.connection, `Job ${data.id ?? ''}`.trimEnd());
+    const layout = layoutOf(connection);
+    const id = data.id === undefined ? newJobId(options.queue ?? '', layout) : validateJobId(data.id, layout);
+    if (layout === 'cluster' && options.queue !== undefined && queueOfTaggedId(id) !== options.queue) {
+      throw new CrossSlotError(`Job id '${id}' names another queue's slot than queue '${options.queue}' it is for: on a Redis Cluster a job's id starts with its queue's tag, '${queueTag(options.queue)}'.`);
+    }
     return new Job(id, connection, options.serializer ?? JSONSerializer, data);
   }
 
@@ -352,7 +378,7 @@ export class Job<R = unknown> implements JobFields {
    */
   async requeue(options: { atFront?: boolean } = {}): Promise<Job<R>> {
     if (this.origin === undefined) throw new InvalidJobOperationError(`Job ${this.id} has no origin queue: it was never enqueued.`);
-    await requeueJobScript(this.connection, { registry: failedRegistryKey(this.origin), id: this.id, atFront: options.atFront });
+    await requeueJobScript(this.connection, { registry: failedRegistryKey(this.origin, layoutOf(this.connection)), id: this.id, atFront: options.atFront });
     const requeued = await Job.fetch(this.id, { connection: this.connection, serializer: this.serializer });
     this.status = requeued.status;
     // The same job, read again: it calls the same function, so it returns what this one does.
@@ -367,7 +393,7 @@ export class Job<R = unknown> implements JobFields {
   /** The job's place in its queue, from the head (0), or null when it is not waiting there (`LPOS`). */
   async getPosition(): Promise<number | null> {
     if (this.origin === undefined) return null;
-    return this.connection.lpos(queueKey(this.origin), this.id);
+    return this.connection.lpos(queueKey(this.origin, layoutOf(this.connection)), this.id);
   }
 
   /**

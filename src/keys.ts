@@ -2,7 +2,48 @@
  * Every Redis key and pub/sub channel name rq-ts uses, exactly as RQ 1.13 spells it
  * (RQ-REFERENCE.md §2.1). Nothing else in rq-ts builds a key string: change a name here and a
  * test pins it against RQ's. Quirks are kept on purpose, for interoperability with Python RQ.
+ *
+ * Two layouts (docs/cluster.md): on a plain Redis, RQ 1.13's byte for byte; on a Redis Cluster,
+ * the same names with each queue's name in braces (`rq:queue:{emails}`, `rq:wip:{emails}`), a hash
+ * tag that puts a queue's keys in one slot, and job ids that start with their queue's tag
+ * (`{emails}1c8e...`), which puts `rq:job:<id>` and every key derived from an id in that slot too.
+ * The builders of a queue's keys take the layout; those of a job's keys need none.
  */
+
+import { InvalidArgumentError } from './errors.js';
+
+/** Which key layout a connection uses: RQ 1.13's on a plain Redis, tagged on a Redis Cluster. */
+export type Layout = 'plain' | 'cluster';
+
+/**
+ * Returns `layout` when queue `name` fits it; throws when it does not: on a cluster a queue's name
+ * becomes its hash tag, so it may not hold a brace.
+ * @throws {InvalidArgumentError}
+ */
+export function checkQueueName(name: string, layout: Layout): Layout {
+  if (layout === 'cluster' && /[{}]/.test(name)) {
+    throw new InvalidArgumentError(`Bad queue name '${name}' on a Redis Cluster: a queue's name becomes the hash tag of its keys ({name}), so it may not hold '{' or '}'.`);
+  }
+  return layout;
+}
+
+/** The part of a queue's keys that names it: the name, or on a cluster the name as a hash tag. */
+function queuePart(name: string, layout: Layout): string {
+  return layout === 'cluster' ? `{${name}}` : name;
+}
+
+/**
+ * The hash tag of queue `name` on a cluster, `{name}`: every key of the queue and of its jobs
+ * holds it first. On a cluster a job id starts with it.
+ */
+export function queueTag(name: string): string {
+  return `{${name}}`;
+}
+
+/** The queue name a cluster job id's tag names (`{emails}1c8e...` gives `emails`), if it has one. */
+export function queueOfTaggedId(id: string): string | undefined {
+  return /^\{([^{}]+)\}/.exec(id)?.[1];
+}
 
 /** Prefix of job hashes: `rq:job:<id>`. Lua scripts that derive job keys receive it in ARGV. */
 export const JOB_KEY_PREFIX = 'rq:job:';
@@ -26,8 +67,8 @@ export const WORKERS_KEY = 'rq:workers';
 const THROUGHPUT_KEY_PREFIX = 'rq:throughput:';
 
 /** The throughput hash of `queue` for the hour starting at `hourStart` (epoch seconds). */
-export function throughputKey(queue: string, hourStart: number): string {
-  return `${THROUGHPUT_KEY_PREFIX}${queue}:${hourStart}`;
+export function throughputKey(queue: string, hourStart: number, layout: Layout): string {
+  return `${THROUGHPUT_KEY_PREFIX}${queuePart(queue, layout)}:${hourStart}`;
 }
 
 /** Prefix of job group sets (RQ 2.0): `rq:group:<name>`, the ids of the group's jobs. */
@@ -42,17 +83,48 @@ export const GROUPS_KEY = 'rq:groups';
  */
 export const MEMORY_GUARD_KEY = 'rq:memory-guard';
 
+/**
+ * The memory guard of a script that works on queue `queue`'s keys: {@link MEMORY_GUARD_KEY} on a
+ * plain Redis, `rq:memory-guard:{queue}` on a cluster (a script's keys share one slot). On a
+ * cluster it also stands, in a script's KEYS, for a key that spans queues (`rq:queues`,
+ * `rq:suspended`): such keys live in slots of their own, so the caller writes them outside the
+ * script, and the script, told so by its prelude's `CLUSTER`, leaves them alone.
+ */
+export function memoryGuardKey(queue: string, layout: Layout): string {
+  return layout === 'cluster' ? `${MEMORY_GUARD_KEY}:${queueTag(queue)}` : MEMORY_GUARD_KEY;
+}
+
+/**
+ * `key`, a key that spans queues, as a script on queue `queue`'s keys names it: itself on a plain
+ * Redis; on a cluster the slot's memory guard, which the script, seeing `CLUSTER`, never writes
+ * (the caller writes `key` outside the script, or maintenance keeps it true).
+ */
+export function spanningKey(key: string, queue: string, layout: Layout): string {
+  return layout === 'cluster' ? memoryGuardKey(queue, layout) : key;
+}
+
+/**
+ * The queue whose slot job `id` lives in on a cluster: the queue its tag names. On a plain Redis
+ * (where ids carry no tag) the empty string, which every key builder of a plain Redis ignores.
+ */
+export function slotQueueOfJob(id: string, layout: Layout): string {
+  return layout === 'cluster' ? (queueOfTaggedId(id) ?? '') : '';
+}
+
 /** Present while workers are suspended (`rq suspend`). */
 export const SUSPENDED_KEY = 'rq:suspended';
 
 /** The list of job ids waiting in queue `name`. */
-export function queueKey(name: string): string {
-  return QUEUE_KEY_PREFIX + name;
+export function queueKey(name: string, layout: Layout): string {
+  return QUEUE_KEY_PREFIX + queuePart(name, layout);
 }
 
 /** The queue name inside a queue key, or undefined when `key` is not one. */
-export function queueNameFromKey(key: string): string | undefined {
-  return key.startsWith(QUEUE_KEY_PREFIX) ? key.slice(QUEUE_KEY_PREFIX.length) : undefined;
+export function queueNameFromKey(key: string, layout: Layout): string | undefined {
+  if (!key.startsWith(QUEUE_KEY_PREFIX)) return undefined;
+  const part = key.slice(QUEUE_KEY_PREFIX.length);
+  if (layout === 'plain') return part;
+  return /^\{[^{}]+\}$/.test(part) ? part.slice(1, -1) : undefined;
 }
 
 /** The hash holding job `id`. */
@@ -79,33 +151,33 @@ export function resultsKey(id: string): string {
 }
 
 /** StartedJobRegistry of a queue: RQ calls it "wip". */
-export function startedRegistryKey(queue: string): string {
-  return `rq:wip:${queue}`;
+export function startedRegistryKey(queue: string, layout: Layout): string {
+  return `rq:wip:${queuePart(queue, layout)}`;
 }
 
 /** FinishedJobRegistry of a queue. */
-export function finishedRegistryKey(queue: string): string {
-  return `rq:finished:${queue}`;
+export function finishedRegistryKey(queue: string, layout: Layout): string {
+  return `rq:finished:${queuePart(queue, layout)}`;
 }
 
 /** FailedJobRegistry of a queue (failed and stopped jobs). */
-export function failedRegistryKey(queue: string): string {
-  return `rq:failed:${queue}`;
+export function failedRegistryKey(queue: string, layout: Layout): string {
+  return `rq:failed:${queuePart(queue, layout)}`;
 }
 
 /** DeferredJobRegistry of a queue (jobs waiting on dependencies). */
-export function deferredRegistryKey(queue: string): string {
-  return `rq:deferred:${queue}`;
+export function deferredRegistryKey(queue: string, layout: Layout): string {
+  return `rq:deferred:${queuePart(queue, layout)}`;
 }
 
 /** ScheduledJobRegistry of a queue (score: due time, integer epoch seconds). */
-export function scheduledRegistryKey(queue: string): string {
-  return `rq:scheduled:${queue}`;
+export function scheduledRegistryKey(queue: string, layout: Layout): string {
+  return `rq:scheduled:${queuePart(queue, layout)}`;
 }
 
 /** CanceledJobRegistry of a queue. */
-export function canceledRegistryKey(queue: string): string {
-  return `rq:canceled:${queue}`;
+export function canceledRegistryKey(queue: string, layout: Layout): string {
+  return `rq:canceled:${queuePart(queue, layout)}`;
 }
 
 /** The hash describing worker `name`. */
@@ -114,8 +186,8 @@ export function workerKey(name: string): string {
 }
 
 /** The set of keys of workers listening on queue `queue`. */
-export function queueWorkersKey(queue: string): string {
-  return `rq:workers:${queue}`;
+export function queueWorkersKey(queue: string, layout: Layout): string {
+  return `rq:workers:${queuePart(queue, layout)}`;
 }
 
 /** The pub/sub channel on which worker `name` takes commands (shutdown, kill-horse, stop-job). */
@@ -124,21 +196,21 @@ export function workerCommandsChannel(name: string): string {
 }
 
 /** Lock taken by the scheduler that serves queue `queue`. */
-export function schedulerLockKey(queue: string): string {
-  return `rq:scheduler-lock:${queue}`;
+export function schedulerLockKey(queue: string, layout: Layout): string {
+  return `rq:scheduler-lock:${queuePart(queue, layout)}`;
 }
 
 /** Lock taken by the worker that cleans the registries of queue `queue`. */
-export function cleanRegistriesLockKey(queue: string): string {
-  return `rq:clean_registries:${queue}`;
+export function cleanRegistriesLockKey(queue: string, layout: Layout): string {
+  return `rq:clean_registries:${queuePart(queue, layout)}`;
 }
 
 /**
  * RQ 2.x's list of ids a single-queue worker has moved out of `queue` but not yet started.
  * rq-ts uses the same name for its claim list, so RQ 2.x maintenance recognises it.
  */
-export function intermediateQueueKey(queue: string): string {
-  return `${QUEUE_KEY_PREFIX}${queue}:intermediate`;
+export function intermediateQueueKey(queue: string, layout: Layout): string {
+  return `${QUEUE_KEY_PREFIX}${queuePart(queue, layout)}:intermediate`;
 }
 
 /** The set of job ids in group `name` (RQ 2.0). */

@@ -7,13 +7,13 @@
  * and run them at once with run-sync.ts when `isAsync` is false), and reading the queue and its
  * registries.
  */
-import { resolveConnection, type ConnectionOptions, type RedisConnection } from './connection.js';
+import { layoutOf, resolveConnection, type ConnectionOptions, type RedisConnection } from './connection.js';
 import { DEFAULT_JOB_TIMEOUT, DEFAULT_QUEUE_NAME } from './defaults.js';
 import { confirmWrites, resolveDurability, type DurableOptions, type Durability } from './durable.js';
 import { checkJobs, createJob, dueOf, validateGroupName, writeJobs, type EnqueueData, type EnqueueOptions, type EnqueuedJobs } from './enqueue.js';
 import { InvalidArgumentError, ReplicationTimeoutError } from './errors.js';
 import { Job } from './job.js';
-import { JOB_KEY_PREFIX, QUEUES_KEY, queueKey, queueNameFromKey } from './keys.js';
+import { JOB_KEY_PREFIX, QUEUES_KEY, checkQueueName, queueKey, queueNameFromKey, type Layout } from './keys.js';
 import {
   CanceledJobRegistry,
   DeferredJobRegistry,
@@ -63,10 +63,12 @@ export interface QueueOptions extends ConnectionOptions {
 export class Queue {
   /** The queue name. */
   readonly name: string;
-  /** The Redis key of the queue list, `rq:queue:<name>`. */
+  /** The Redis key of the queue list, `rq:queue:<name>` (`rq:queue:{<name>}` on a cluster). */
   readonly key: string;
   /** The connection this queue uses for life: the explicit one, else the stack's top at construction. */
   readonly connection: RedisConnection;
+  /** Its key layout, which its connection decides: RQ 1.13's, or on a Redis Cluster the tagged one (docs/cluster.md). */
+  readonly layout: Layout;
   /** The serializer of its jobs. */
   readonly serializer: Serializer;
   /** Timeout of jobs enqueued without one, in seconds. */
@@ -82,8 +84,9 @@ export class Queue {
   constructor(name: string = DEFAULT_QUEUE_NAME, options: QueueOptions = {}) {
     if (typeof name !== 'string' || name === '') throw new InvalidArgumentError('A queue needs a non-empty name.');
     this.name = name;
-    this.key = queueKey(name);
     this.connection = resolveConnection(options.connection, `Queue '${name}'`);
+    this.layout = checkQueueName(name, layoutOf(this.connection));
+    this.key = queueKey(name, this.layout);
     this.serializer = options.serializer ?? JSONSerializer;
     this.defaultTimeout = parseJobTimeout(options.defaultTimeout ?? DEFAULT_JOB_TIMEOUT);
     this.isAsync = options.isAsync ?? true;
@@ -265,7 +268,7 @@ export class Queue {
     const connection = resolveConnection(options.connection, 'Queue.all()');
     const keys = await connection.smembers(QUEUES_KEY);
     return keys
-      .map((key) => queueNameFromKey(key))
+      .map((key) => queueNameFromKey(key, layoutOf(connection)))
       .filter((name): name is string => name !== undefined && name !== '')
       .sort()
       .map((name) => new Queue(name, { ...options, connection }));

@@ -4,8 +4,8 @@
  * two workarounds of ioredis 5's Sentinel connector (both described where they are made). Its
  * duplicates (a worker's blocking and pub/sub connections) get the same.
  */
-import { Cluster, Redis, type RedisOptions } from 'ioredis';
-import type { RedisConnection } from './connection.js';
+import { Cluster, Redis, type ChainableCommander, type RedisOptions } from 'ioredis';
+import { isCluster, type RedisConnection } from './connection.js';
 import { DEFAULT_CONNECT_BUDGET_MS } from './defaults.js';
 import { redisOptionsFromSettings, redisOptionsFromUrl } from './redis-options.js';
 import type { RQSettings } from './settings.js';
@@ -58,6 +58,34 @@ export function createClient(options: RedisOptions): Redis {
   }
   client.duplicate = (override?: Partial<RedisOptions>) => createClient({ ...client.options, ...override }) as Redis;
   return client;
+}
+
+/**
+ * Commands to send together, whose keys may span queues: on a plain Redis a MULTI (with `atomic`)
+ * or a pipeline, as before; on a cluster, where such keys sit in several slots and neither may
+ * span them, each command on its own, all at once. Commands on one key keep their order (one node,
+ * one socket); across keys they are not atomic, so callers order writes so that a half-done batch
+ * is harmless and maintenance makes it whole (docs/cluster.md). `exec()` answers as ioredis'.
+ */
+export function commandBatch(connection: RedisConnection, options: { atomic: boolean }): ChainableCommander {
+  if (!isCluster(connection)) return options.atomic ? connection.multi() : connection.pipeline();
+  const calls: Array<[string, unknown[]]> = [];
+  const commands = connection as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+  const batch: ChainableCommander = new Proxy({} as ChainableCommander, {
+    get(_, name) {
+      if (name === 'exec') {
+        return () =>
+          Promise.all(calls.splice(0).map(([command, args]) => commands[command]!.apply(connection, args).then((reply) => [null, reply], (error: unknown) => [error, null])));
+      }
+      if (name === 'length') return calls.length;
+      if (typeof name !== 'string' || name === 'then') return undefined;
+      return (...args: unknown[]) => {
+        calls.push([name, args]);
+        return batch;
+      };
+    },
+  });
+  return batch;
 }
 
 /** What a duplicate of a connection overrides: the options of each of its sockets. */

@@ -9,7 +9,7 @@ import { UnknownFunctionError, toError } from './errors.js';
 import { execute, Interruption } from './execute.js';
 import type { Job } from './job.js';
 import type { Queue } from './queue.js';
-import { finishJob } from './scripts/finish-and-start-jobs.js';
+import { finishJob } from './scripts/step.js';
 import { serverTime } from './server-time.js';
 import { definedTask } from './task.js';
 import { formatTimestamp } from './timestamps.js';

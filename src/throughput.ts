@@ -3,7 +3,8 @@
  * finish-and-start-jobs.lua): the dashboard's chart. Python RQ workers count nothing there, so
  * their jobs are not in it. Kept 25 hours.
  */
-import { resolveConnection, type ConnectionOptions, type RedisConnection } from './connection.js';
+import { layoutOf, resolveConnection, type ConnectionOptions, type RedisConnection } from './connection.js';
+import { commandBatch } from './redis-client.js';
 import { throughputKey } from './keys.js';
 import { Queue } from './queue.js';
 import { serverTime } from './server-time.js';
@@ -46,8 +47,8 @@ export async function getThroughput(options: ConnectionOptions & { queue?: strin
   for (let hour = firstMinute - (firstMinute % 3600); hour <= lastMinute; hour += 3600) hours.push(hour);
   const points = Array.from({ length: minutes }, (_, index) => ({ minute: new Date((firstMinute + index * 60) * 1000), finished: 0, failed: 0 }));
   if (queues.length === 0) return points;
-  const pipeline = connection.pipeline();
-  for (const queue of queues) for (const hour of hours) pipeline.hgetall(throughputKey(queue, hour));
+  const pipeline = commandBatch(connection, { atomic: false });
+  for (const queue of queues) for (const hour of hours) pipeline.hgetall(throughputKey(queue, hour, layoutOf(connection)));
   const replies = (await pipeline.exec()) ?? [];
   let reply = 0;
   for (let q = 0; q < queues.length; q++) {

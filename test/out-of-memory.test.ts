@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { beforeEach, describe, test } from 'node:test';
 import type { Redis } from 'ioredis';
 import { Queue, RedisOutOfMemoryError, Worker, type Job } from '../src/index.js';
-import { step } from '../src/scripts/finish-and-start-jobs.js';
+import { step } from '../src/scripts/step.js';
 import { useRedis, waitUntil } from './harness/index.js';
 
 const redis = useRedis({ args: ['--maxmemory-policy', 'noeviction'] });

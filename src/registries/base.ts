@@ -4,7 +4,8 @@
  * and in what `cleanup()` does with expired entries. "Now" is the Redis server's clock (see
  * server-time.ts), never this process's: registries are shared by processes whose clocks differ.
  */
-import { resolveConnection, type ConnectionOptions, type RedisConnection } from '../connection.js';
+import { layoutOf, resolveConnection, type ConnectionOptions, type RedisConnection } from '../connection.js';
+import { checkQueueName, type Layout } from '../keys.js';
 import type { NoSuchJobError } from '../errors.js'; // named in JSDoc
 import { Job, deleteJob } from '../job.js';
 import { removeExpiredEntries } from '../scripts/remove-expired-entries.js';
@@ -46,13 +47,13 @@ export abstract class JobRegistry {
   constructor(queue: QueueRef = 'default', options: RegistryOptions = {}) {
     const fromQueue = typeof queue === 'string' ? undefined : queue;
     this.name = typeof queue === 'string' ? queue : queue.name;
-    this.key = this.keyFor(this.name);
     this.connection = resolveConnection(options.connection ?? fromQueue?.connection, `${new.target.name} '${this.name}'`);
+    this.key = this.keyFor(this.name, checkQueueName(this.name, layoutOf(this.connection)));
     this.serializer = options.serializer ?? fromQueue?.serializer ?? JSONSerializer;
   }
 
-  /** The registry key for queue `name`. */
-  protected abstract keyFor(name: string): string;
+  /** The registry key for queue `name` in `layout`. */
+  protected abstract keyFor(name: string, layout: Layout): string;
 
   /** Removes or handles expired entries, as the RQ registry of the same name does. */
   abstract cleanup(): Promise<unknown>;

@@ -10,6 +10,7 @@ import {
   finishedRegistryKey,
   scheduledRegistryKey,
   startedRegistryKey,
+  type Layout,
 } from '../keys.js';
 import { cleanStartedRegistry } from '../scripts/clean-started-registry.js';
 import { tryRequeueJob } from '../scripts/requeue-job.js';
@@ -45,8 +46,8 @@ export interface StartedCleanupOptions {
  * score belongs to a worker that died: an abandoned job.
  */
 export class StartedJobRegistry extends JobRegistry {
-  protected keyFor(name: string): string {
-    return startedRegistryKey(name);
+  protected keyFor(name: string, layout: Layout): string {
+    return startedRegistryKey(name, layout);
   }
 
   /**
@@ -66,8 +67,8 @@ export class StartedJobRegistry extends JobRegistry {
 
 /** Jobs that finished, kept for their result TTL. */
 export class FinishedJobRegistry extends ExpiringJobRegistry {
-  protected keyFor(name: string): string {
-    return finishedRegistryKey(name);
+  protected keyFor(name: string, layout: Layout): string {
+    return finishedRegistryKey(name, layout);
   }
 }
 
@@ -95,8 +96,8 @@ const REQUEUE_PAGE_SIZE = 500;
 
 /** Jobs that failed or were stopped, kept for their failure TTL. */
 export class FailedJobRegistry extends ExpiringJobRegistry {
-  protected keyFor(name: string): string {
-    return failedRegistryKey(name);
+  protected keyFor(name: string, layout: Layout): string {
+    return failedRegistryKey(name, layout);
   }
 
   /**
@@ -138,15 +139,15 @@ export class FailedJobRegistry extends ExpiringJobRegistry {
 
 /** Jobs waiting for the jobs they depend on. */
 export class DeferredJobRegistry extends PermanentJobRegistry {
-  protected keyFor(name: string): string {
-    return deferredRegistryKey(name);
+  protected keyFor(name: string, layout: Layout): string {
+    return deferredRegistryKey(name, layout);
   }
 }
 
 /** Jobs waiting for their time; the score is the due time in epoch seconds. */
 export class ScheduledJobRegistry extends PermanentJobRegistry {
-  protected keyFor(name: string): string {
-    return scheduledRegistryKey(name);
+  protected keyFor(name: string, layout: Layout): string {
+    return scheduledRegistryKey(name, layout);
   }
 
   /** When the job is due, or null when it is not scheduled here. */
@@ -157,7 +158,7 @@ export class ScheduledJobRegistry extends PermanentJobRegistry {
 
 /** Jobs that were canceled. */
 export class CanceledJobRegistry extends PermanentJobRegistry {
-  protected keyFor(name: string): string {
-    return canceledRegistryKey(name);
+  protected keyFor(name: string, layout: Layout): string {
+    return canceledRegistryKey(name, layout);
   }
 }

@@ -33,7 +33,7 @@ for _, id in ipairs(ids) do
     elseif (tonumber(redis.call('HGET', job, 'abandoned_count') or '0') or 0) < max_requeues then
       redis.call('HINCRBY', job, 'abandoned_count', 1)
       redis.call('HSET', job, 'status', 'queued', 'enqueued_at', time.text)
-      redis.call('SADD', KEYS[5], KEYS[4])
+      add_queue(KEYS[5], KEYS[4])
       redis.call('RPUSH', KEYS[4], id)
       table.insert(requeued, id)
     else

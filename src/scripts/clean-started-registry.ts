@@ -1,7 +1,7 @@
 /** The abandoned-job sweep of a started registry (clean-started-registry.lua). */
-import type { RedisConnection } from '../connection.js';
+import { layoutOf, type RedisConnection } from '../connection.js';
 import { DEFAULT_FAILURE_TTL } from '../defaults.js';
-import { QUEUES_KEY, failedRegistryKey, queueKey, scheduledRegistryKey, startedRegistryKey } from '../keys.js';
+import { QUEUES_KEY, failedRegistryKey, queueKey, scheduledRegistryKey, spanningKey, startedRegistryKey } from '../keys.js';
 import { runScript } from './index.js';
 
 /** A sweep of one queue's started registry. */
@@ -24,10 +24,11 @@ export interface SweepResult {
 
 /** Handles the abandoned jobs of a queue's started registry: retried, requeued or failed. */
 export async function cleanStartedRegistry(connection: RedisConnection, { queue, cutoff, excInfo, maxRequeues }: Sweep): Promise<SweepResult> {
+  const layout = layoutOf(connection);
   const [failed, retried, requeued] = (await runScript(
     connection,
     'cleanStartedRegistry',
-    [startedRegistryKey(queue), failedRegistryKey(queue), scheduledRegistryKey(queue), queueKey(queue), QUEUES_KEY],
+    [startedRegistryKey(queue, layout), failedRegistryKey(queue, layout), scheduledRegistryKey(queue, layout), queueKey(queue, layout), spanningKey(QUEUES_KEY, queue, layout)],
     [cutoff === undefined ? '' : String(cutoff), excInfo, DEFAULT_FAILURE_TTL, maxRequeues],
   )) as [string[], string[], string[]];
   return { failed, retried, requeued };

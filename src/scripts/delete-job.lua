@@ -12,7 +12,7 @@
 ]]
 local function delete(key, id)
   local group = redis.call('HGET', key, 'group_id')
-  if group and group ~= '' then redis.call('SREM', group_key(group), id) end
+  if group and group ~= '' and not CLUSTER then redis.call('SREM', group_key(group), id) end
   redis.call('DEL', key, dependents_key(id), dependencies_key(id))
 end
 

@@ -1,7 +1,7 @@
 /** Deleting and canceling a job (delete-job.lua, cancel-job.lua), as RQ's job.delete() and job.cancel(). */
-import type { RedisConnection } from '../connection.js';
+import { layoutOf, type RedisConnection } from '../connection.js';
 import { SCRIPT_FAILURES, scriptFailure, type ScriptFailureCode } from '../errors.js';
-import { QUEUES_KEY, jobKey } from '../keys.js';
+import { QUEUES_KEY, jobKey, slotQueueOfJob, spanningKey } from '../keys.js';
 import { runScript } from './index.js';
 
 /** What a delete takes with it. */
@@ -23,7 +23,7 @@ export async function deleteJob(connection: RedisConnection, id: string, { remov
  * @throws {InvalidJobOperationError} when it is canceled already; {@link NoSuchJobError} when it does not exist.
  */
 export async function cancelJob(connection: RedisConnection, id: string, enqueueDependents = false): Promise<void> {
-  const result = (await runScript(connection, 'cancelJob', [jobKey(id), QUEUES_KEY], [id, enqueueDependents ? '1' : '0'])) as number;
+  const result = (await runScript(connection, 'cancelJob', [jobKey(id), spanningKey(QUEUES_KEY, slotQueueOfJob(id, layoutOf(connection)), layoutOf(connection))], [id, enqueueDependents ? '1' : '0'])) as number;
   if (result === 1) return;
   const message = result === SCRIPT_FAILURES.ALREADY_CANCELED ? `Cannot cancel already canceled job: ${id}` : `No such job: ${jobKey(id)}`;
   throw scriptFailure(result as ScriptFailureCode, message);

@@ -33,7 +33,7 @@ local id = ARGV[1]
 local key = job_key(id)
 redis.call('HSET', key, unpack(ARGV, 7))
 if ARGV[4] ~= '' then redis.call('EXPIRE', key, ARGV[4]) end
-redis.call('SADD', KEYS[2], KEYS[1])
+add_queue(KEYS[2], KEYS[1])
 redis.call('RPUSH', KEYS[1], id)
 redis.call('ZADD', KEYS[3], ARGV[2], id)
 redis.call('ZREMRANGEBYRANK', KEYS[3], 0, -(tonumber(ARGV[5]) + 1))

@@ -28,7 +28,7 @@ for _, id in ipairs(ids) do
   local job = job_key(id)
   if redis.call('EXISTS', job) == 1 then
     redis.call('HSET', job, 'status', 'queued', 'enqueued_at', now.text)
-    redis.call('SADD', KEYS[4], KEYS[3])
+    add_queue(KEYS[4], KEYS[3])
     if redis.call('HGET', job, 'enqueue_at_front') == '1' then
       redis.call('LPUSH', KEYS[3], id)
     else

@@ -1,6 +1,6 @@
 /** The scheduler's pass over one queue (enqueue-due-jobs.lua) and the release of its lock (release-lock.lua). */
-import type { RedisConnection } from '../connection.js';
-import { QUEUES_KEY, queueKey, scheduledRegistryKey, schedulerLockKey } from '../keys.js';
+import { layoutOf, type RedisConnection } from '../connection.js';
+import { QUEUES_KEY, queueKey, scheduledRegistryKey, schedulerLockKey, spanningKey } from '../keys.js';
 import { runScript } from './index.js';
 
 /** One pass: who holds the lock, for how long, and how many jobs at most. */
@@ -22,11 +22,13 @@ export interface DuePass {
  */
 export async function enqueueDueJobs(connection: RedisConnection, pass: DuePass): Promise<number | undefined> {
   const { queue, holder, lockTtl, holding, batch } = pass;
-  const moved = (await runScript(connection, 'enqueueDueJobs', [schedulerLockKey(queue), scheduledRegistryKey(queue), queueKey(queue), QUEUES_KEY], [holder, lockTtl, holding ? '1' : '0', batch])) as number | null;
+  const layout = layoutOf(connection);
+  const keys = [schedulerLockKey(queue, layout), scheduledRegistryKey(queue, layout), queueKey(queue, layout), spanningKey(QUEUES_KEY, queue, layout)];
+  const moved = (await runScript(connection, 'enqueueDueJobs', keys, [holder, lockTtl, holding ? '1' : '0', batch])) as number | null;
   return moved ?? undefined;
 }
 
 /** Releases the scheduler lock of `queue` when `holder` still holds it. */
 export async function releaseSchedulerLock(connection: RedisConnection, queue: string, holder: string): Promise<void> {
-  await runScript(connection, 'releaseLock', [schedulerLockKey(queue)], [holder]);
+  await runScript(connection, 'releaseLock', [schedulerLockKey(queue, layoutOf(connection))], [holder]);
 }

@@ -69,7 +69,7 @@ redis.call('HSET', KEYS[1], unpack(fields))
 local result
 if met then
   redis.call('HSET', KEYS[1], 'status', 'queued', 'enqueued_at', ARGV[5])
-  redis.call('SADD', KEYS[4], KEYS[2])
+  add_queue(KEYS[4], KEYS[2])
   if ARGV[2] == '1' then redis.call('LPUSH', KEYS[2], id) else redis.call('RPUSH', KEYS[2], id) end
   result = 1
 else

@@ -31,8 +31,9 @@ for i, job in ipairs(jobs) do
     if mode == 'scheduled' and tonumber(job[3]) < now - tonumber(ARGV[3]) then return { FAILURE.SCHEDULED_IN_PAST, i } end
   end
 end
-redis.call('SADD', KEYS[2], KEYS[1])
-if ARGV[1] ~= '' then
+add_queue(KEYS[2], KEYS[1])
+-- On a cluster the group's sets are in slots of their own: the caller writes them.
+if ARGV[1] ~= '' and not CLUSTER then
   local ids = {}
   for i, job in ipairs(jobs) do ids[i] = job[1] end
   if #ids > 0 then

@@ -2,9 +2,10 @@
  * Enqueueing: a batch of jobs on one queue in one script (enqueue-jobs.lua), and one job that is
  * unique or waits for others, checked and written in one script (enqueue-job.lua).
  */
-import type { RedisConnection } from '../connection.js';
-import { SCRIPT_FAILURES, scriptFailure, type ScriptFailureCode } from '../errors.js';
-import { GROUPS_KEY, MEMORY_GUARD_KEY, QUEUES_KEY, deferredRegistryKey, dependenciesKey, dependentsKey, jobKey, queueKey, scheduledRegistryKey } from '../keys.js';
+import { layoutOf, type RedisConnection } from '../connection.js';
+import { CrossSlotError, SCRIPT_FAILURES, scriptFailure, type ScriptFailureCode } from '../errors.js';
+import { GROUPS_KEY, QUEUES_KEY, deferredRegistryKey, dependenciesKey, dependentsKey, groupKey, jobKey, memoryGuardKey, queueKey, scheduledRegistryKey, slotQueueOfJob, spanningKey } from '../keys.js';
+import { commandBatch } from '../redis-client.js';
 import { formatTimestamp } from '../timestamps.js';
 import { runScript } from './index.js';
 import { pack, type Packable } from './pack.js';
@@ -47,7 +48,17 @@ export async function enqueueJobs(connection: RedisConnection, { queue, jobs, gr
     for (const field in fields) entry.push(field, fields[field]!);
     return entry;
   });
-  const reply = await runScript(connection, 'enqueueJobs', [queueKey(queue), QUEUES_KEY, scheduledRegistryKey(queue), GROUPS_KEY], [group ?? '', pack(entries), pastSlack]);
+  const layout = layoutOf(connection);
+  const key = queueKey(queue, layout);
+  if (layout === 'cluster') {
+    // Keys that span queues sit in slots of their own: written first, so that no job is ever in a
+    // queue that rq:queues or its group's set does not list (the script leaves them alone).
+    const first = commandBatch(connection, { atomic: false }).sadd(QUEUES_KEY, key);
+    if (group !== undefined && jobs.length > 0) first.sadd(groupKey(group), ...jobs.map((job) => job.id)).sadd(GROUPS_KEY, group);
+    await first.exec();
+  }
+  const keys = [key, spanningKey(QUEUES_KEY, queue, layout), scheduledRegistryKey(queue, layout), spanningKey(GROUPS_KEY, queue, layout)];
+  const reply = await runScript(connection, 'enqueueJobs', keys, [group ?? '', pack(entries), pastSlack]);
   if (!Array.isArray(reply)) return;
   const [code, index] = reply as [ScriptFailureCode, number];
   const placement = jobs[index - 1]!.placement as { at: number };
@@ -75,10 +86,22 @@ export interface CheckedJob {
  */
 export async function enqueueJob(connection: RedisConnection, job: CheckedJob): Promise<'queued' | 'deferred'> {
   const { id, queue } = job;
+  const layout = layoutOf(connection);
+  const key = queueKey(queue, layout);
+  if (layout === 'cluster') {
+    const elsewhere = job.dependencyIds.filter((dependency) => slotQueueOfJob(dependency, layout) !== queue);
+    if (elsewhere.length > 0) {
+      throw new CrossSlotError(
+        `Job ${id} (queue '${queue}') cannot depend on ${elsewhere.map((dependency) => `${dependency} (${jobKey(dependency)})`).join(', ')} on a Redis Cluster: ` +
+          `their keys are in another queue's slot, and rq-ts does not yet release dependents across slots. Enqueue the dependent on the dependency's queue.`,
+      );
+    }
+    await connection.sadd(QUEUES_KEY, key); // its own slot: first, as above
+  }
   const [result, detail] = (await runScript(
     connection,
     'enqueueJob',
-    [jobKey(id), queueKey(queue), deferredRegistryKey(queue), QUEUES_KEY, dependenciesKey(id), dependentsKey(id), MEMORY_GUARD_KEY],
+    [jobKey(id), key, deferredRegistryKey(queue, layout), spanningKey(QUEUES_KEY, queue, layout), dependenciesKey(id), dependentsKey(id), memoryGuardKey(queue, layout)],
     [
       id,
       job.atFront ? '1' : '0',

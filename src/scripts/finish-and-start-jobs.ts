@@ -5,10 +5,9 @@
  * The script leaves what RQ 1.13's worker leaves, one job at a time, so the batch only saves round
  * trips. A queue with `isAsync: false` ends its one job through the same step.
  */
-import type { RedisConnection } from '../connection.js';
-import { describeEnding, type Ending, type EndingRecord, type Execution, type Outcome, type Runner } from '../ending.js';
-import type { Job } from '../job.js';
-import { MEMORY_GUARD_KEY, QUEUES_KEY, SUSPENDED_KEY } from '../keys.js';
+import { layoutOf, type RedisConnection } from '../connection.js';
+import type { EndingRecord } from '../ending.js';
+import { QUEUES_KEY, SUSPENDED_KEY, memoryGuardKey, spanningKey } from '../keys.js';
 import { runScript } from './index.js';
 import { pack, unpack } from './pack.js';
 
@@ -32,6 +31,11 @@ export interface StartedJob {
   readonly queueIndex: number;
   readonly id: string;
   readonly hash: Record<string, Buffer>;
+  /**
+   * Its start's time, Redis server time as RQ timestamp text: the `started_at` (and
+   * `last_heartbeat`) written in the job, which ending it checks (the fence).
+   */
+  readonly startedAtText: string;
 }
 
 /** What one step did: per ending, what became of the job; whether rq:suspended held starts back; the jobs started. */
@@ -41,11 +45,6 @@ export interface StepResult {
   readonly again: Array<'queued' | 'scheduled' | undefined>;
   readonly suspended: boolean;
   readonly started: StartedJob[];
-  /**
-   * The step's time, Redis server time as RQ timestamp text: the `started_at` (and
-   * `last_heartbeat`) written in the jobs it started, which ending them checks (the fence).
-   */
-  readonly startedAtText: string;
 }
 
 /** One step of a worker. */
@@ -61,16 +60,19 @@ export interface Step {
 const STARTED = Buffer.from('started');
 
 /**
- * Ends the executions and starts jobs for the free slots, in one script call. The times it writes
- * (ended_at, started_at, last_heartbeat, registry scores) are Redis server time, read in the script.
+ * One step in one script call: on a plain Redis, every step; on a cluster, the part of a step
+ * that is in the slot of queue `slotQueue` (its endings, its queue's starts; see step.ts). The
+ * times it writes (ended_at, started_at, last_heartbeat, registry scores) are Redis server time,
+ * read in the script.
  * @throws {RedisOutOfMemoryError} when Redis is full: the step is refused whole.
  */
-export async function step(connection: RedisConnection, { endings, idleTtl, disableDefaultExceptionHandler, start }: Step): Promise<StepResult> {
+export async function stepInSlot(connection: RedisConnection, { endings, idleTtl, disableDefaultExceptionHandler, start }: Step, slotQueue: string): Promise<StepResult> {
   const queueKeys = start?.queueKeys ?? [];
+  const layout = layoutOf(connection);
   const reply = (await runScript(
     connection,
     'finishAndStartJobs',
-    [QUEUES_KEY, SUSPENDED_KEY, MEMORY_GUARD_KEY, ...queueKeys],
+    [spanningKey(QUEUES_KEY, slotQueue, layout), spanningKey(SUSPENDED_KEY, slotQueue, layout), memoryGuardKey(slotQueue, layout), ...queueKeys],
     [
       pack([
         endings.map((ending) => ending.entry),
@@ -85,8 +87,8 @@ export async function step(connection: RedisConnection, { endings, idleTtl, disa
     { binary: true },
   )) as Buffer;
   const [statuses, suspended, started, again, now] = unpack(reply) as [Buffer[], number, Array<[number, number, Buffer, Buffer[]]>, Buffer[], Buffer];
+  const startedAtText = now.toString();
   return {
-    startedAtText: now.toString(),
     statuses: statuses.map(String),
     again: again.map((status) => (status.length > 0 ? (String(status) as 'queued' | 'scheduled') : undefined)),
     suspended: suspended === 1,
@@ -95,14 +97,7 @@ export async function step(connection: RedisConnection, { endings, idleTtl, disa
       for (let i = 0; i < flat.length; i += 2) hash[flat[i]!.toString()] = flat[i + 1]!;
       // The fields the start wrote, which the script does not read back.
       Object.assign(hash, { status: STARTED, started_at: now, last_heartbeat: now, worker_name: Buffer.from(start!.slots[slotIndex - 1]!) });
-      return { slotIndex: slotIndex - 1, queueIndex: queueIndex - 1, id: id.toString(), hash };
+      return { slotIndex: slotIndex - 1, queueIndex: queueIndex - 1, id: id.toString(), hash, startedAtText };
     }),
   };
-}
-
-/** Ends one execution and says what became of the job (a queue with `isAsync: false`). */
-export async function finishJob(connection: RedisConnection, runner: Runner, execution: Execution, outcome: Outcome, job: Job | undefined): Promise<Ending> {
-  const ending = describeEnding(runner, execution, outcome, job);
-  const { statuses, again } = await step(connection, { endings: [ending], idleTtl: 0 });
-  return { status: statuses[0]!, error: ending.error, again: again[0] };
 }

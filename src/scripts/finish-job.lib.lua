@@ -68,7 +68,7 @@ local function finish_job(e, now, now_text, queues, no_default_handler, batch)
     if not repeating then
       redis.call('DEL', job, dependents, dependencies)
       -- As RQ 2.x's job.delete(): a deleted job leaves its group.
-      if current[6] and current[6] ~= '' then redis.call('SREM', group_key(current[6]), id) end
+      if current[6] and current[6] ~= '' and not CLUSTER then redis.call('SREM', group_key(current[6]), id) end
     end
   elseif not finished and no_default_handler then
     redis.call('HSET', job, 'status', outcome, 'ended_at', now_text)
@@ -107,6 +107,7 @@ end
 
 -- The worker hash of a slot with no job: RQ's idle state, with the counts of the job that ended.
 local function set_worker_idle(worker_key, now_text, idle_ttl, counts)
+  if CLUSTER then return end -- its own slot: the caller writes it (finish-and-start-jobs.ts)
   redis.call('HDEL', worker_key, 'current_job', 'current_job_working_time')
   redis.call('HSET', worker_key, 'state', 'idle', 'last_heartbeat', now_text, unpack(counts))
   redis.call('EXPIRE', worker_key, idle_ttl)

@@ -1,6 +1,6 @@
 /** Heartbeats (heartbeat-job.lua for a running job, touch-worker.lua for an idle worker slot). */
-import type { RedisConnection } from '../connection.js';
-import { jobKey, startedRegistryKey, workerKey } from '../keys.js';
+import { layoutOf, type RedisConnection } from '../connection.js';
+import { jobKey, spanningKey, startedRegistryKey, workerKey } from '../keys.js';
 import { runScript } from './index.js';
 
 /** A running job's heartbeat: which job, on which queue and worker slot, and the TTLs to set. */
@@ -19,11 +19,28 @@ export interface JobHeartbeat {
 
 /** Keeps a running job alive; resolves to false when its hash is gone (nothing is recreated). */
 export async function heartbeatJob(connection: RedisConnection, beat: JobHeartbeat): Promise<boolean> {
-  const alive = await runScript(connection, 'heartbeatJob', [jobKey(beat.id), startedRegistryKey(beat.queue), workerKey(beat.worker)], [beat.id, beat.jobTtl, beat.workerTtl, beat.seconds]);
+  const layout = layoutOf(connection);
+  const worker = spanningKey(workerKey(beat.worker), beat.queue, layout);
+  const [alive] = await Promise.all([
+    runScript(connection, 'heartbeatJob', [jobKey(beat.id), startedRegistryKey(beat.queue, layout), worker], [beat.id, beat.jobTtl, beat.workerTtl, beat.seconds]),
+    // On a cluster the worker hash is in a slot of its own (the script leaves it): touched beside it.
+    layout === 'cluster' && touchWorker(connection, beat.worker, beat.workerTtl, '', { fields: { current_job_working_time: String(beat.seconds) } }),
+  ]);
   return alive === 1;
 }
 
-/** Refreshes an idle worker slot's hash (last_heartbeat, and `state` when given) and TTL; false when the hash is gone. */
-export async function touchWorker(connection: RedisConnection, worker: string, ttl: number, state = ''): Promise<boolean> {
-  return (await runScript(connection, 'touchWorker', [workerKey(worker)], [ttl, state])) === 1;
+/** What {@link touchWorker} writes besides last_heartbeat, TTL and state. */
+export interface WorkerWrite {
+  /** More fields to set. */
+  readonly fields?: Readonly<Record<string, string>>;
+  /** Write only while the worker's current_job is this job. */
+  readonly ifCurrentJob?: string;
+  /** Clear current_job and current_job_working_time. */
+  readonly clearCurrentJob?: boolean;
+}
+
+/** Refreshes an idle worker slot's hash (last_heartbeat, and `state` when given) and TTL (`''` keeps it), and writes `more`; false when the hash is gone. */
+export async function touchWorker(connection: RedisConnection, worker: string, ttl: number | '', state = '', more: WorkerWrite = {}): Promise<boolean> {
+  const fields = Object.entries(more.fields ?? {}).flat();
+  return (await runScript(connection, 'touchWorker', [workerKey(worker)], [ttl, state, more.ifCurrentJob ?? '', more.clearCurrentJob ? '1' : '0', ...fields])) === 1;
 }

@@ -13,9 +13,10 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { isCluster, type RedisConnection } from '../connection.js';
+import { isCluster, layoutOf, type RedisConnection } from '../connection.js';
+import type { Layout } from '../keys.js';
 import { toRQError } from '../redis-errors.js';
-import { PRELUDE } from './prelude.js';
+import { preludeFor } from './prelude.js';
 
 interface ScriptSpec {
   readonly file: string;
@@ -47,15 +48,16 @@ const SCRIPTS = {
 /** The name of a script of this folder. */
 export type ScriptName = keyof typeof SCRIPTS;
 
-const sources = new Map<ScriptName, string>();
+const sources = new Map<`${Layout}:${ScriptName}`, string>();
 
-function source(name: ScriptName): string {
-  let text = sources.get(name);
+/** The text of script `name` for `layout`: its layout's prelude, its libraries, itself. */
+function source(name: ScriptName, layout: Layout): string {
+  let text = sources.get(`${layout}:${name}`);
   if (text === undefined) {
     const spec: ScriptSpec = SCRIPTS[name];
     const read = (file: string) => readFileSync(new URL(file, import.meta.url), 'utf8');
-    text = [PRELUDE, ...(spec.includes ?? []).map(read), read(spec.file)].join('\n');
-    sources.set(name, text);
+    text = [preludeFor(layout), ...(spec.includes ?? []).map(read), read(spec.file)].join('\n');
+    sources.set(`${layout}:${name}`, text);
   }
   return text;
 }
@@ -75,7 +77,8 @@ export function runScript(connection: RedisConnection, name: ScriptName, keys: r
   let commands = bound.get(connection);
   if (!commands) {
     // Defined without a number of keys: each call passes its count first, from the keys it gives.
-    for (const script of Object.keys(SCRIPTS) as ScriptName[]) connection.defineCommand(`rq_${script}`, { lua: source(script) });
+    const layout = layoutOf(connection);
+    for (const script of Object.keys(SCRIPTS) as ScriptName[]) connection.defineCommand(`rq_${script}`, { lua: source(script, layout) });
     commands = connection as unknown as Record<string, ScriptCall>;
     bound.set(connection, commands);
   }
@@ -98,9 +101,13 @@ function rejectAsRQError(error: unknown): never {
 function commandRefusedInScript(error: unknown): string | undefined {
   const match = /script: ([0-9a-f]{40}), on @user_script:(\d+)/.exec(error instanceof Error ? error.message : '');
   if (!match) return undefined;
-  const name = (Object.keys(SCRIPTS) as ScriptName[]).find((candidate) => createHash('sha1').update(source(candidate)).digest('hex') === match[1]);
-  if (name === undefined) return undefined;
-  const line = source(name).split('\n')[Number(match[2]) - 1] ?? '';
+  const layouts: Layout[] = ['plain', 'cluster'];
+  const found = layouts
+    .flatMap((layout) => (Object.keys(SCRIPTS) as ScriptName[]).map((name) => ({ name, text: source(name, layout) })))
+    .find(({ text }) => createHash('sha1').update(text).digest('hex') === match[1]);
+  if (found === undefined) return undefined;
+  const { name } = found;
+  const line = found.text.split('\n')[Number(match[2]) - 1] ?? '';
   const command = /redis\.call\(\s*'([A-Za-z]+)'/.exec(line)?.[1];
   return command === undefined ? `in ${SCRIPTS[name].file}` : `the command ${command.toUpperCase()}, which ${SCRIPTS[name].file} calls`;
 }

@@ -27,24 +27,25 @@ import {
   startedRegistryKey,
   throughputKey,
   workerKey,
+  type Layout,
 } from '../keys.js';
 
 /** The key builders scripts use, by their Lua name, with the names of their parameters. */
-const BUILDERS: ReadonlyArray<readonly [lua: string, build: (...parts: string[]) => string, params: readonly string[]]> = [
-  ['job_key', jobKey, ['id']],
-  ['dependents_key', dependentsKey, ['id']],
-  ['dependencies_key', dependenciesKey, ['id']],
-  ['results_key', resultsKey, ['id']],
-  ['queue_key', queueKey, ['name']],
-  ['started_registry_key', startedRegistryKey, ['queue']],
-  ['finished_registry_key', finishedRegistryKey, ['queue']],
-  ['failed_registry_key', failedRegistryKey, ['queue']],
-  ['deferred_registry_key', deferredRegistryKey, ['queue']],
-  ['scheduled_registry_key', scheduledRegistryKey, ['queue']],
-  ['canceled_registry_key', canceledRegistryKey, ['queue']],
-  ['worker_key', workerKey, ['name']],
-  ['group_key', groupKey, ['name']],
-  ['throughput_key', (queue: string, hour: string) => throughputKey(queue, hour as unknown as number), ['queue', 'hour']],
+const BUILDERS: ReadonlyArray<readonly [lua: string, build: (layout: Layout, ...parts: string[]) => string, params: readonly string[]]> = [
+  ['job_key', (_, id) => jobKey(id), ['id']],
+  ['dependents_key', (_, id) => dependentsKey(id), ['id']],
+  ['dependencies_key', (_, id) => dependenciesKey(id), ['id']],
+  ['results_key', (_, id) => resultsKey(id), ['id']],
+  ['queue_key', (layout, name) => queueKey(name, layout), ['name']],
+  ['started_registry_key', (layout, queue) => startedRegistryKey(queue, layout), ['queue']],
+  ['finished_registry_key', (layout, queue) => finishedRegistryKey(queue, layout), ['queue']],
+  ['failed_registry_key', (layout, queue) => failedRegistryKey(queue, layout), ['queue']],
+  ['deferred_registry_key', (layout, queue) => deferredRegistryKey(queue, layout), ['queue']],
+  ['scheduled_registry_key', (layout, queue) => scheduledRegistryKey(queue, layout), ['queue']],
+  ['canceled_registry_key', (layout, queue) => canceledRegistryKey(queue, layout), ['queue']],
+  ['worker_key', (_, name) => workerKey(name), ['name']],
+  ['group_key', (_, name) => groupKey(name), ['name']],
+  ['throughput_key', (layout, queue, hour) => throughputKey(queue, hour as unknown as number, layout), ['queue', 'hour']],
 ];
 
 /** A Lua string literal of `text`. */
@@ -53,9 +54,9 @@ function luaString(text: string): string {
 }
 
 /** `local function name(a, b) return 'prefix' .. a .. 'middle' .. b end`, read off `build`. */
-function luaBuilder(lua: string, build: (...parts: string[]) => string, params: readonly string[]): string {
+function luaBuilder(layout: Layout, lua: string, build: (layout: Layout, ...parts: string[]) => string, params: readonly string[]): string {
   const marks = params.map((_, index) => `\u0000${index}\u0000`);
-  const pieces = build(...marks).split(/\u0000(\d+)\u0000/);
+  const pieces = build(layout, ...marks).split(/\u0000(\d+)\u0000/);
   const body = pieces.map((piece, index) => (index % 2 === 0 ? luaString(piece) : params[Number(piece)]!)).filter((part) => part !== "''");
   return `local function ${lua}(${params.join(', ')}) return ${body.join(' .. ')} end`;
 }
@@ -65,15 +66,29 @@ function luaTable(entries: Record<string, number>): string {
   return `{ ${Object.entries(entries).map(([name, value]) => `${name} = ${value}`).join(', ')} }`;
 }
 
-/** The prelude's Lua text. */
-export const PRELUDE = [
-  '-- Written by scripts/prelude.ts from keys.ts, defaults.ts, errors.ts and ending.ts.',
-  ...BUILDERS.map(([lua, build, params]) => luaBuilder(lua, build, params)),
-  `local function queue_name(key) return string.sub(key, ${QUEUE_KEY_PREFIX.length + 1}) end`,
-  'local REGISTRY_OF_STATUS = { started = started_registry_key, finished = finished_registry_key, failed = failed_registry_key, stopped = failed_registry_key, deferred = deferred_registry_key, scheduled = scheduled_registry_key, canceled = canceled_registry_key }',
-  `local RESULTS_STREAM_MAXLEN = ${RESULTS_STREAM_MAXLEN}`,
-  `local THROUGHPUT_TTL = ${THROUGHPUT_TTL}`,
-  `local FAILURE = ${luaTable(SCRIPT_FAILURES)}`,
-  `local ENDING = ${luaTable(Object.fromEntries(ENDING_FIELDS.map((field, index) => [field, index + 1])))}`,
-  '',
-].join('\n');
+/**
+ * The prelude's Lua text for `layout`. On a cluster, `CLUSTER` is true: a script then leaves alone
+ * the keys that span queues (`rq:queues`, worker hashes, group sets), which its caller writes
+ * outside it, and its KEYS hold the slot's memory guard in their place (see keys.ts'
+ * memoryGuardKey).
+ */
+export function preludeFor(layout: Layout): string {
+  const queueName =
+    layout === 'cluster'
+      ? `local function queue_name(key) return string.sub(key, ${QUEUE_KEY_PREFIX.length + 2}, -2) end`
+      : `local function queue_name(key) return string.sub(key, ${QUEUE_KEY_PREFIX.length + 1}) end`;
+  return [
+    '-- Written by scripts/prelude.ts from keys.ts, defaults.ts, errors.ts and ending.ts.',
+    `local CLUSTER = ${layout === 'cluster'}`,
+    ...BUILDERS.map(([lua, build, params]) => luaBuilder(layout, lua, build, params)),
+    queueName,
+    '-- Adds a queue to rq:queues; on a cluster its caller does, outside the script.',
+    "local function add_queue(queues, queue) if not CLUSTER then redis.call('SADD', queues, queue) end end",
+    'local REGISTRY_OF_STATUS = { started = started_registry_key, finished = finished_registry_key, failed = failed_registry_key, stopped = failed_registry_key, deferred = deferred_registry_key, scheduled = scheduled_registry_key, canceled = canceled_registry_key }',
+    `local RESULTS_STREAM_MAXLEN = ${RESULTS_STREAM_MAXLEN}`,
+    `local THROUGHPUT_TTL = ${THROUGHPUT_TTL}`,
+    `local FAILURE = ${luaTable(SCRIPT_FAILURES)}`,
+    `local ENDING = ${luaTable(Object.fromEntries(ENDING_FIELDS.map((field, index) => [field, index + 1])))}`,
+    '',
+  ].join('\n');
+}

@@ -44,7 +44,7 @@ local function release_dependents(parent, parent_status, exclude, queues, now_te
         redis.call('ZREM', deferred_registry_key(origin), id)
         redis.call('HSET', job, 'status', 'queued', 'enqueued_at', now_text)
         local queue = queue_key(origin)
-        redis.call('SADD', queues, queue)
+        add_queue(queues, queue)
         if fields[4] == '1' then redis.call('LPUSH', queue, id) else redis.call('RPUSH', queue, id) end
         table.insert(done, id)
         released = released + 1

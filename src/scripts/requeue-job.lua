@@ -22,6 +22,6 @@ local origin = redis.call('HGET', KEYS[2], 'origin')
 if not origin then return FAILURE.NO_SUCH_JOB end
 local queue = queue_key(origin)
 redis.call('HSET', KEYS[2], 'status', 'queued', 'started_at', '', 'ended_at', '', 'exc_info', '', 'enqueued_at', server_time().text)
-redis.call('SADD', KEYS[3], queue)
+add_queue(KEYS[3], queue)
 if ARGV[2] == '1' then redis.call('LPUSH', queue, ARGV[1]) else redis.call('RPUSH', queue, ARGV[1]) end
 return 1

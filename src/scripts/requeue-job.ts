@@ -1,7 +1,7 @@
 /** Putting a job of a registry back on its queue (requeue-job.lua), as RQ's registry.requeue(). */
-import type { RedisConnection } from '../connection.js';
+import { layoutOf, type RedisConnection } from '../connection.js';
 import { SCRIPT_FAILURES, scriptFailure, type ScriptFailureCode } from '../errors.js';
-import { QUEUES_KEY, jobKey } from '../keys.js';
+import { QUEUES_KEY, jobKey, slotQueueOfJob, spanningKey } from '../keys.js';
 import { runScript } from './index.js';
 
 /** Which job leaves which registry, and whether it goes to the head of its queue. */
@@ -28,7 +28,7 @@ const OUTCOMES: Record<number, RequeueOutcome> = {
  * (its id leaves the registry), `not-a-job` when its key is of another type (nothing changes).
  */
 export async function tryRequeueJob(connection: RedisConnection, { registry, id, atFront }: Requeue): Promise<RequeueOutcome> {
-  const result = (await runScript(connection, 'requeueJob', [registry, jobKey(id), QUEUES_KEY], [id, atFront ? '1' : '0'])) as number;
+  const result = (await runScript(connection, 'requeueJob', [registry, jobKey(id), spanningKey(QUEUES_KEY, slotQueueOfJob(id, layoutOf(connection)), layoutOf(connection))], [id, atFront ? '1' : '0'])) as number;
   return OUTCOMES[result]!;
 }
 

@@ -23,7 +23,7 @@ local function run_again(job, id, queue, scheduled, queues, now, enqueued_at, wa
     return 'scheduled'
   else
     redis.call('HSET', job, 'status', 'queued', 'enqueued_at', enqueued_at)
-    redis.call('SADD', queues, queue)
+    add_queue(queues, queue)
     redis.call('RPUSH', queue, id)
     return 'queued'
   end

@@ -72,7 +72,8 @@ local function start_jobs(slots, queue_keys, first, round_robin, now_text, score
       end
       -- HSET answers the number of fields it created: none for the hash of a slot going on
       -- busy, whose TTL its heartbeats keep; some when the slot was idle or its key was lost.
-      if redis.call('HSET', slot_key, unpack(fields)) > 0 or not ended then
+      -- On a cluster the worker hash is in a slot of its own: the caller writes it.
+      if not CLUSTER and (redis.call('HSET', slot_key, unpack(fields)) > 0 or not ended) then
         redis.call('EXPIRE', slot_key, busy_ttl)
       end
       started[#started + 1] = { next_slot, source, id, hash }

@@ -1,6 +1,7 @@
 /** Putting back a job a slot started but will not run now (unstart-job.lua). */
-import type { RedisConnection } from '../connection.js';
-import { jobKey, queueKey, startedRegistryKey, workerKey } from '../keys.js';
+import { layoutOf, type RedisConnection } from '../connection.js';
+import { jobKey, queueKey, spanningKey, startedRegistryKey, workerKey } from '../keys.js';
+import { touchWorker } from './heartbeat-job.js';
 import { runScript } from './index.js';
 
 /** The start to undo: the job, its queue, the slot's worker name and the start's time (the fence). */
@@ -13,5 +14,10 @@ export interface Unstart {
 
 /** Puts the job back at the head of its queue, status queued, the slot idle; false when it is no longer this start's (fenced). */
 export async function unstartJob(connection: RedisConnection, { id, queue, worker, startedAtText }: Unstart): Promise<boolean> {
-  return (await runScript(connection, 'unstartJob', [jobKey(id), startedRegistryKey(queue), queueKey(queue), workerKey(worker)], [id, worker, startedAtText])) === 1;
+  const layout = layoutOf(connection);
+  const keys = [jobKey(id), startedRegistryKey(queue, layout), queueKey(queue, layout), spanningKey(workerKey(worker), queue, layout)];
+  const unstarted = (await runScript(connection, 'unstartJob', keys, [id, worker, startedAtText])) === 1;
+  // On a cluster the worker hash is in a slot of its own: set idle beside the script.
+  if (unstarted && layout === 'cluster') await touchWorker(connection, worker, '', 'idle', { ifCurrentJob: id, clearCurrentJob: true });
+  return unstarted;
 }

@@ -15,7 +15,7 @@
  * abandoned before (run-alone.ts), replication (replication.ts).
  */
 import { EventEmitter } from 'node:events';
-import type { ConnectionOptions, RedisConnection } from '../connection.js';
+import { layoutOf, type ConnectionOptions, type RedisConnection } from '../connection.js';
 import { HEARTBEAT_GRACE } from '../defaults.js';
 import { currentSocket } from '../durable.js';
 import { InvalidArgumentError, RedisPermissionError, toError } from '../errors.js';
@@ -24,7 +24,8 @@ import type { TaskFunction } from '../functions.js';
 import { queueKey, workerKey } from '../keys.js';
 import type { Queue } from '../queue.js';
 import { rejectAsRQError, toRQError } from '../redis-errors.js';
-import { step, type StartedJob, type StepResult } from '../scripts/finish-and-start-jobs.js';
+import type { StartedJob, StepResult } from '../scripts/finish-and-start-jobs.js';
+import { step } from '../scripts/step.js';
 import { Wakeable } from '../wakeable.js';
 import { Chores } from './chores.js';
 import { CommandListener } from './command-listener.js';
@@ -310,7 +311,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       for (const slot of stale) slot.stale = false;
       await Promise.all(stale.map((slot) => this.#presence.touch(slot, 'idle')));
     }
-    this.#waiter ??= new QueueWaiter(this.connection, this.queueNames.map(queueKey), this.name);
+    this.#waiter ??= new QueueWaiter(this.connection, this.queueNames.map((name) => queueKey(name, layoutOf(this.connection))), this.name);
     await this.#waiter.wait(timeout);
     this.#drained = false;
     return 'go';
@@ -337,7 +338,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
           ...(asked.length > 0 && {
             start: {
               slots: asked.map((slot) => slot.name),
-              queueKeys: order.map(queueKey),
+              queueKeys: order.map((name) => queueKey(name, layoutOf(this.connection))),
               firstQueue: this.#config.dequeueStrategy === 'round_robin' ? (this.#lastQueueIndex + 1) % order.length : 0,
               roundRobin: this.#config.dequeueStrategy === 'round_robin',
               heartbeatTtl: this.#config.heartbeatTtl,
@@ -370,9 +371,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
    * cannot (this step started others, or others run): returned, to be put back.
    */
   #startAll(result: StepResult, asked: readonly Slot[], order: readonly string[], endings: readonly PendingEnding[], startedAtMs: number): Array<() => Promise<void>> {
-    const { startedAtText } = result;
     if (!this.#alone.holds) {
-      for (const started of result.started) this.#start(asked[started.slotIndex]!, started, order[started.queueIndex]!, startedAtText, startedAtMs);
+      for (const started of result.started) this.#start(asked[started.slotIndex]!, started, order[started.queueIndex]!, started.startedAtText, startedAtMs);
       return [];
     }
     // Jobs that must run alone may, when this step started nothing else and nothing else runs.
@@ -385,11 +385,11 @@ export class Worker extends EventEmitter<WorkerEvents> {
       const queue = order[started.queueIndex]!;
       slot.reserved = false;
       if (!this.#alone.mustRunAlone(started)) {
-        this.#start(slot, started, queue, startedAtText, startedAtMs);
+        this.#start(slot, started, queue, started.startedAtText, startedAtMs);
       } else if (shared) {
-        back.push(() => this.#alone.putBack(slot, started, queue, startedAtText));
+        back.push(() => this.#alone.putBack(slot, started, queue, started.startedAtText));
       } else {
-        this.#alone.runs(this.#start(slot, started, queue, startedAtText, startedAtMs));
+        this.#alone.runs(this.#start(slot, started, queue, started.startedAtText, startedAtMs));
       }
     }
     return back;

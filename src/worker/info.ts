@@ -3,7 +3,8 @@
  * `rq:workers` (or `rq:workers:<queue>`) and each worker's hash. Works for Python RQ's workers and
  * rq-ts' alike (a slot of an rq-ts worker with concurrency is a worker of its own there).
  */
-import { resolveConnection, type ConnectionOptions, type RedisConnection } from '../connection.js';
+import { layoutOf, resolveConnection, type ConnectionOptions, type RedisConnection } from '../connection.js';
+import { commandBatch } from '../redis-client.js';
 import { WORKERS_KEY, WORKER_KEY_PREFIX, queueWorkersKey, workerKey } from '../keys.js';
 import { parseTimestamp } from '../timestamps.js';
 
@@ -53,10 +54,10 @@ export interface AllWorkersOptions extends ConnectionOptions {
  */
 export async function allWorkers(options: AllWorkersOptions = {}): Promise<WorkerInfo[]> {
   const connection = resolveConnection(options.connection, 'Worker.all()');
-  const setKey = options.queue === undefined ? WORKERS_KEY : queueWorkersKey(options.queue);
+  const setKey = options.queue === undefined ? WORKERS_KEY : queueWorkersKey(options.queue, layoutOf(connection));
   const keys = (await connection.smembers(setKey)).sort();
   if (keys.length === 0) return [];
-  const pipeline = connection.pipeline();
+  const pipeline = commandBatch(connection, { atomic: false });
   for (const key of keys) pipeline.hgetall(key);
   const replies = (await pipeline.exec()) ?? [];
   const workers: WorkerInfo[] = [];

@@ -5,7 +5,8 @@
  * 899 s) so that many workers do it once; the abandoned-job sweep is cheap and runs often. Job
  * groups are cleaned as RQ 2.x's maintenance cleans them (Group.cleanRegistries).
  */
-import type { RedisConnection } from '../connection.js';
+import { layoutOf, type RedisConnection } from '../connection.js';
+import { commandBatch } from '../redis-client.js';
 import { Group } from '../group.js';
 import { WORKERS_KEY, cleanRegistriesLockKey, queueWorkersKey } from '../keys.js';
 import { FailedJobRegistry, FinishedJobRegistry, StartedJobRegistry } from '../registries/index.js';
@@ -35,13 +36,13 @@ export async function sweepAbandoned(context: MaintenanceContext): Promise<void>
 export async function maintainQueues(context: MaintenanceContext): Promise<void> {
   const { connection } = context;
   for (const queue of context.queueNames) {
-    const locked = await connection.set(cleanRegistriesLockKey(queue), '1', 'EX', CLEAN_LOCK_TTL, 'NX');
+    const locked = await connection.set(cleanRegistriesLockKey(queue, layoutOf(connection)), '1', 'EX', CLEAN_LOCK_TTL, 'NX');
     if (locked !== 'OK') continue;
     const options = { connection, serializer: context.serializer };
     await new FinishedJobRegistry(queue, options).cleanup();
     await new StartedJobRegistry(queue, options).cleanup({ maxAbandonedRequeues: context.maxAbandonedRequeues });
     await new FailedJobRegistry(queue, options).cleanup();
-    await pruneDeadWorkers(connection, queueWorkersKey(queue));
+    await pruneDeadWorkers(connection, queueWorkersKey(queue, layoutOf(connection)));
   }
   await pruneDeadWorkers(connection, WORKERS_KEY);
   await Group.cleanRegistries({ connection });
@@ -51,7 +52,7 @@ export async function maintainQueues(context: MaintenanceContext): Promise<void>
 export async function pruneDeadWorkers(connection: RedisConnection, setKey: string): Promise<void> {
   const keys = await connection.smembers(setKey);
   if (keys.length === 0) return;
-  const pipeline = connection.pipeline();
+  const pipeline = commandBatch(connection, { atomic: false });
   for (const key of keys) pipeline.exists(key);
   const replies = (await pipeline.exec()) ?? [];
   const dead = keys.filter((_, index) => replies[index]?.[1] === 0);

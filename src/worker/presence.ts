@@ -5,7 +5,8 @@
  * (`death`, 60 s TTL) at the end.
  */
 import { hostname } from 'node:os';
-import type { RedisConnection } from '../connection.js';
+import { isCluster, layoutOf, type RedisConnection } from '../connection.js';
+import { commandBatch } from '../redis-client.js';
 import { DEAD_WORKER_TTL, HEARTBEAT_GRACE } from '../defaults.js';
 import { RQError } from '../errors.js';
 import { WORKERS_KEY, queueWorkersKey } from '../keys.js';
@@ -83,7 +84,7 @@ export class Presence {
    * @throws {RQError} naming the worker.
    */
   async refuseLiveNamesakes(slots: readonly SlotView[]): Promise<void> {
-    const pipeline = this.#connection.pipeline();
+    const pipeline = commandBatch(this.#connection, { atomic: false });
     for (const slot of slots) pipeline.exists(slot.key).hmget(slot.key, 'death', 'hostname', 'pid');
     const results = (await pipeline.exec()) ?? [];
     const failed = results.find(([error]) => error);
@@ -99,7 +100,11 @@ export class Presence {
   /** Writes each slot's worker hash anew (birth and last_heartbeat in server time), and adds it to the worker sets, in one MULTI. */
   async register(slots: readonly SlotView[]): Promise<void> {
     const now = formatTimestamp(await serverTime(this.#connection));
-    const transaction = this.#connection.multi();
+    // On a cluster the hashes go first, then the sets: a reader never finds a set entry whose hash
+    // is missing (it would take it out as a dead worker's).
+    const transaction = commandBatch(this.#connection, { atomic: true });
+    const sets = isCluster(this.#connection) ? commandBatch(this.#connection, { atomic: false }) : transaction;
+    const layout = layoutOf(this.#connection);
     for (const slot of slots) {
       transaction
         .del(slot.key)
@@ -115,11 +120,12 @@ export class Presence {
           state: slot.running ? 'busy' : 'started',
           ...(slot.running && { current_job: slot.running.id }),
         })
-        .sadd(WORKERS_KEY, slot.key)
         .expire(slot.key, this.#keyTtl);
-      for (const queue of this.#queueNames) transaction.sadd(queueWorkersKey(queue), slot.key);
+      sets.sadd(WORKERS_KEY, slot.key);
+      for (const queue of this.#queueNames) sets.sadd(queueWorkersKey(queue, layout), slot.key);
     }
     await transaction.exec();
+    if (sets !== transaction) await sets.exec();
     for (const slot of slots) markLiveHere(slot.name, true);
   }
 
@@ -162,10 +168,10 @@ export class Presence {
   async unregister(slots: readonly SlotView[]): Promise<void> {
     for (const slot of slots) markLiveHere(slot.name, false);
     const death = formatTimestamp(await serverTime(this.#connection));
-    const transaction = this.#connection.multi();
+    const transaction = commandBatch(this.#connection, { atomic: true });
     for (const slot of slots) {
       transaction.srem(WORKERS_KEY, slot.key);
-      for (const queue of this.#queueNames) transaction.srem(queueWorkersKey(queue), slot.key);
+      for (const queue of this.#queueNames) transaction.srem(queueWorkersKey(queue, layoutOf(this.#connection)), slot.key);
       transaction.hset(slot.key, 'death', death, 'state', 'idle').expire(slot.key, DEAD_WORKER_TTL);
     }
     await transaction.exec();

@@ -19,6 +19,8 @@ export interface RedisClusterGroup {
   masters(): Promise<RedisProcess[]>;
   /** The node serving `slot` now. */
   masterOf(slot: number): Promise<RedisProcess>;
+  /** The node serving `key` now (its slot by CLUSTER KEYSLOT). */
+  masterOfKey(key: string): Promise<RedisProcess>;
   /** A new ioredis Cluster on this cluster; closed by {@link useCluster} after each test. */
   connect(options?: ClusterOptions): Cluster;
   /** Waits until every live node reports `cluster_state:ok` and the same owner for every slot. */
@@ -64,7 +66,7 @@ export async function startCluster(options: { password?: string } = {}): Promise
     }
   };
   const slotOwners = async (node: RedisProcess) => {
-    const ranges = (await admin(node).cluster('SLOTS')) as Array<[number, number, [string, number, string]]>;
+    const ranges = (await admin(node).cluster('SLOTS')) as unknown as Array<[number, number, [string, number, string]]>;
     return ranges
       .map(([from, to, [, port]]) => `${from}-${to}@${port}`)
       .sort()
@@ -75,16 +77,20 @@ export async function startCluster(options: { password?: string } = {}): Promise
     startupNodes: nodes.map((node) => ({ host: node.host, port: node.port })),
     async masters() {
       const live = nodes.filter(alive);
-      const ranges = (await admin(live[0]!).cluster('SLOTS')) as Array<[number, number, [string, number, string]]>;
+      const ranges = (await admin(live[0]!).cluster('SLOTS')) as unknown as Array<[number, number, [string, number, string]]>;
       const ports = new Set(ranges.map(([, , [, port]]) => port));
       return nodes.filter((node) => ports.has(node.port));
     },
     async masterOf(slot) {
       const live = nodes.filter(alive);
-      const ranges = (await admin(live[0]!).cluster('SLOTS')) as Array<[number, number, [string, number, string]]>;
+      const ranges = (await admin(live[0]!).cluster('SLOTS')) as unknown as Array<[number, number, [string, number, string]]>;
       const range = ranges.find(([from, to]) => slot >= from && slot <= to);
       if (!range) throw new Error(`no node serves slot ${slot}`);
       return nodes.find((node) => node.port === range[2][1])!;
+    },
+    async masterOfKey(key) {
+      const slot = (await admin(nodes.filter(alive)[0]!).cluster('KEYSLOT', key)) as number;
+      return group.masterOf(slot);
     },
     connect(extra: ClusterOptions = {}) {
       const client = new Cluster(group.startupNodes as Array<{ host: string; port: number }>, {

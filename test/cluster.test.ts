@@ -1,0 +1,156 @@
+/**
+ * rq-ts on a real Redis Cluster (3 masters, 3 replicas): the tagged key layout (docs/cluster.md),
+ * and queues, jobs, workers and registries on queues whose slots are on different masters.
+ * Queues 'a', 'b' and 'c' are tagged {a} (slot 15495), {b} (3300) and {c} (7365): one per master.
+ */
+import assert from 'node:assert/strict';
+import { beforeEach, describe, test } from 'node:test';
+import type { Cluster } from 'ioredis';
+import {
+  CrossSlotError,
+  FailedJobRegistry,
+  FinishedJobRegistry,
+  InvalidArgumentError,
+  Job,
+  Queue,
+  Retry,
+  Worker,
+  suspend,
+  resume,
+  CanceledJobRegistry,
+  deleteJob,
+} from '../src/index.js';
+import { useCluster } from './harness/index.js';
+
+const fixture = useCluster();
+let connection: Cluster;
+beforeEach(() => {
+  connection = fixture.connect();
+});
+
+/** The port of the master serving `key` now. */
+async function masterPortOf(key: string): Promise<number> {
+  return (await fixture.cluster.masterOfKey(key)).port;
+}
+
+const ran: string[] = [];
+const tasks = {
+  'tasks.add': (a: number, b: number) => a + b,
+  'tasks.note': (name: string) => {
+    ran.push(name);
+    return name;
+  },
+  'tasks.fail': () => {
+    throw new RangeError('no good');
+  },
+};
+
+describe('the cluster layout', () => {
+  test('enqueue writes the queue, the job hash and rq:queues with tags; a job id starts with its queue\'s tag and Job.fetch needs no queue', async () => {
+    const queue = new Queue('a', { connection });
+    assert.equal(queue.key, 'rq:queue:{a}');
+    assert.equal(queue.layout, 'cluster');
+    const job = await queue.enqueue('tasks.add', 2, 3);
+    assert.match(job.id, /^\{a\}[0-9a-f-]{36}$/);
+    assert.deepEqual(await connection.lrange('rq:queue:{a}', 0, -1), [job.id]);
+    assert.deepEqual(await connection.smembers('rq:queues'), ['rq:queue:{a}']);
+    const hash = await connection.hgetall(`rq:job:${job.id}`);
+    assert.equal(hash['origin'], 'a');
+    assert.equal(hash['status'], 'queued');
+    assert.equal(await masterPortOf(`rq:job:${job.id}`), await masterPortOf('rq:queue:{a}'));
+    const fetched = await Job.fetch(job.id, { connection });
+    assert.equal(fetched.funcName, 'tasks.add');
+    assert.deepEqual((await Queue.all({ connection })).map((q) => q.name), ['a']);
+    assert.equal(await queue.count(), 1);
+  });
+
+  test('queues a, b and c are served by three different masters', async () => {
+    const ports = new Set(await Promise.all(['a', 'b', 'c'].map((name) => masterPortOf(`rq:queue:{${name}}`))));
+    assert.equal(ports.size, 3);
+  });
+
+  test('bad input is refused before anything is written: a brace in a queue name, an untagged or foreign job id, a dependency in another queue\'s slot', async () => {
+    assert.throws(() => new Queue('x{y}', { connection }), InvalidArgumentError);
+    const a = new Queue('a', { connection });
+    await assert.rejects(a.enqueueCall('tasks.add', { args: [1, 2], jobId: 'order-42' }), /Start it with its queue's tag: '\{<queue>\}order-42'/);
+    await assert.rejects(a.enqueueCall('tasks.add', { args: [1, 2], jobId: '{b}order-42' }), CrossSlotError);
+    const parent = await new Queue('b', { connection }).enqueue('tasks.add', 1, 1);
+    await assert.rejects(a.enqueueCall('tasks.add', { args: [1, 2], dependsOn: parent }), (error: unknown) => {
+      assert.ok(error instanceof CrossSlotError);
+      assert.match((error as Error).message, new RegExp(`rq:job:\\{b\\}`));
+      return true;
+    });
+    assert.deepEqual(await connection.lrange('rq:queue:{a}', 0, -1), []);
+    const tagged = await a.enqueueCall('tasks.add', { args: [1, 2], jobId: '{a}order-42' });
+    assert.equal(tagged.id, '{a}order-42');
+  });
+});
+
+describe('a worker on queues of three masters', () => {
+  test('runs every job, in its queues\' priority order, into each queue\'s registries; its hash counts them', async () => {
+    ran.length = 0;
+    const [a, b, c] = ['a', 'b', 'c'].map((name) => new Queue(name, { connection }));
+    await c!.enqueue('tasks.note', 'c1');
+    await b!.enqueue('tasks.note', 'b1');
+    await a!.enqueue('tasks.note', 'a1');
+    await c!.enqueue('tasks.note', 'c2');
+    await a!.enqueue('tasks.note', 'a2');
+    const worker = new Worker([a!, b!, c!], { tasks, name: 'w-cluster', connection });
+    assert.equal(await worker.work({ burst: true }), 5);
+    assert.deepEqual(ran, ['a1', 'a2', 'b1', 'c1', 'c2']);
+    for (const [queue, count] of [[a!, 2], [b!, 1], [c!, 2]] as const) {
+      assert.equal(await new FinishedJobRegistry(queue).count(), count, `finished in ${queue.name}`);
+      assert.equal(await connection.zcard(`rq:wip:{${queue.name}}`), 0);
+    }
+    const hash = await connection.hgetall('rq:worker:w-cluster');
+    assert.equal(hash['successful_job_count'], '5');
+    assert.equal(hash['queues'], 'a,b,c');
+    assert.ok(hash['death']);
+  });
+
+  test('at concurrency 4, jobs of three queues end with their results; a failure is retried, then fails into its queue\'s failed registry', async () => {
+    const queues = ['a', 'b', 'c'].map((name) => new Queue(name, { connection }));
+    const jobs = [];
+    for (let i = 0; i < 30; i++) jobs.push(await queues[i % 3]!.enqueue('tasks.add', i, 1));
+    const failing = await queues[1]!.enqueueCall('tasks.fail', { retry: new Retry({ max: 1 }) });
+    const worker = new Worker(queues, { tasks, concurrency: 4, connection });
+    assert.equal(await worker.work({ burst: true }), 32);
+    for (const [i, job] of jobs.entries()) assert.equal(await job.returnValue(), i + 1);
+    assert.equal(await failing.getStatus(), 'failed');
+    assert.deepEqual(await new FailedJobRegistry(queues[1]!).getJobIds(), [failing.id]);
+    assert.equal((await Job.fetch(failing.id, { connection })).retriesLeft, 0);
+  });
+
+  test('requeue, cancel and delete act on the job\'s own slot', async () => {
+    const queue = new Queue('c', { connection });
+    const failing = await queue.enqueue('tasks.fail');
+    await new Worker([queue], { tasks, connection }).work({ burst: true });
+    const requeued = await failing.requeue();
+    assert.equal(requeued.status, 'queued');
+    assert.deepEqual(await connection.lrange('rq:queue:{c}', 0, -1), [failing.id]);
+    await failing.cancel();
+    assert.deepEqual(await new CanceledJobRegistry(queue).getJobIds(), [failing.id]);
+    assert.equal(await deleteJob(connection, failing.id), true);
+    assert.equal(await connection.exists(`rq:job:${failing.id}`), 0);
+  });
+
+  test('a dependency in the same queue is released when its parent finishes', async () => {
+    const queue = new Queue('b', { connection });
+    const parent = await queue.enqueue('tasks.add', 1, 2);
+    const child = await queue.enqueueCall('tasks.add', { args: [3, 4], dependsOn: parent });
+    assert.equal(await child.getStatus(), 'deferred');
+    await new Worker([queue], { tasks, connection }).work({ burst: true });
+    assert.equal(await child.returnValue(), 7);
+  });
+
+  test('a suspended cluster starts no job; resumed, it does', async () => {
+    const queue = new Queue('a', { connection });
+    const job = await queue.enqueue('tasks.add', 1, 1);
+    await suspend({ connection });
+    assert.equal(await new Worker([queue], { tasks, connection }).work({ burst: true }), 0);
+    assert.equal(await job.getStatus(), 'queued');
+    await resume({ connection });
+    assert.equal(await new Worker([queue], { tasks, connection }).work({ burst: true }), 1);
+    assert.equal(await job.getStatus(), 'finished');
+  });
+});

@@ -13,6 +13,7 @@ import { currentSocket } from './durable.js';
 import { InvalidArgumentError } from './errors.js';
 import { Job, type Kwargs } from './job.js';
 import { GROUPS_KEY, groupKey } from './keys.js';
+import { commandBatch } from './redis-client.js';
 import type { Queue } from './queue.js';
 import { Repeat } from './repeat.js';
 import { Retry } from './retry.js';
@@ -197,7 +198,7 @@ export async function writeJobs(
   for (const job of checked) {
     await enqueueChecked(queue, job, entries[created.indexOf(job)]!.options);
     socket ??= currentSocket(queue.connection);
-    if (groupId !== undefined) await queue.connection.multi().sadd(groupKey(groupId), job.id).sadd(GROUPS_KEY, groupId).exec();
+    if (groupId !== undefined) await commandBatch(queue.connection, { atomic: true }).sadd(groupKey(groupId), job.id).sadd(GROUPS_KEY, groupId).exec();
   }
   return socket;
 }

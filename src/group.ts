@@ -7,6 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { resolveConnection, type ConnectionOptions, type RedisConnection } from './connection.js';
+import { commandBatch } from './redis-client.js';
 import { validateGroupName, type EnqueueData, type EnqueuedJobs } from './enqueue.js';
 import { NoSuchGroupError } from './errors.js';
 import { Job } from './job.js';
@@ -74,7 +75,7 @@ export class Group {
     const connection = resolveConnection(options.connection, 'Group.all()');
     const names = (await connection.smembers(GROUPS_KEY)).sort();
     if (names.length === 0) return [];
-    const pipeline = connection.pipeline();
+    const pipeline = commandBatch(connection, { atomic: false });
     for (const name of names) pipeline.exists(groupKey(name));
     const exists = (await pipeline.exec()) ?? [];
     const gone = names.filter((_, index) => exists[index]?.[1] !== 1);
@@ -107,7 +108,7 @@ export class Group {
   async cleanup(): Promise<void> {
     const ids = await this.connection.smembers(this.key);
     if (ids.length === 0) return;
-    const pipeline = this.connection.pipeline();
+    const pipeline = commandBatch(this.connection, { atomic: false });
     for (const id of ids) pipeline.exists(jobKey(id));
     const exists = (await pipeline.exec()) ?? [];
     const gone = ids.filter((_, index) => exists[index]?.[1] !== 1);

@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { layoutOf, resolveConnection, type ConnectionOptions, type RedisConnection } from './connection.js';
 import { CrossSlotError, InvalidArgumentError, InvalidJobOperationError, NoSuchJobError } from './errors.js';
-import { duplicateConnection } from './redis-client.js';
+import { commandBatch, duplicateConnection } from './redis-client.js';
 import { scrubConnectionErrors } from './redis-errors.js';
 import { dependentsKey, failedRegistryKey, jobKey, queueKey, queueOfTaggedId, queueTag, resultsKey, type Layout } from './keys.js';
 import { toCallback, type CallbackRef } from './callback.js';
@@ -267,7 +267,7 @@ export class Job<R = unknown> implements JobFields {
    */
   static async fetchMany(ids: readonly string[], options: JobOptions = {}): Promise<Array<Job | null>> {
     const connection = resolveConnection(options.connection, 'Job.fetchMany()');
-    const pipeline = connection.pipeline();
+    const pipeline = commandBatch(connection, { atomic: false });
     for (const id of ids) pipeline.hgetallBuffer(jobKey(id));
     const replies = (await pipeline.exec()) ?? [];
     return ids.map((id, index) => {

@@ -8,6 +8,7 @@
  * registries.
  */
 import { layoutOf, resolveConnection, type ConnectionOptions, type RedisConnection } from './connection.js';
+import { commandBatch } from './redis-client.js';
 import { DEFAULT_JOB_TIMEOUT, DEFAULT_QUEUE_NAME } from './defaults.js';
 import { confirmWrites, resolveDurability, type DurableOptions, type Durability } from './durable.js';
 import { checkJobs, createJob, dueOf, validateGroupName, writeJobs, type EnqueueData, type EnqueueOptions, type EnqueuedJobs } from './enqueue.js';
@@ -260,7 +261,7 @@ export class Queue {
    */
   async delete(options: { deleteJobs?: boolean } = {}): Promise<void> {
     if (options.deleteJobs ?? true) await this.empty();
-    await this.connection.multi().srem(QUEUES_KEY, this.key).del(this.key).exec();
+    await commandBatch(this.connection, { atomic: true }).srem(QUEUES_KEY, this.key).del(this.key).exec();
   }
 
   /** Every queue known to Redis (the set `rq:queues`), sorted by name. */

@@ -19,7 +19,10 @@ import {
   resume,
   CanceledJobRegistry,
   deleteJob,
+  Group,
+  StartedJobRegistry,
 } from '../src/index.js';
+import { Scheduler } from '../src/scheduler.js';
 import { useCluster } from './harness/index.js';
 
 const fixture = useCluster();
@@ -152,5 +155,59 @@ describe('a worker on queues of three masters', () => {
     await resume({ connection });
     assert.equal(await new Worker([queue], { tasks, connection }).work({ burst: true }), 1);
     assert.equal(await job.getStatus(), 'finished');
+  });
+});
+
+describe('scheduling, the abandoned-job sweep, groups and maintenance on a cluster', () => {
+  test('the scheduler moves a due job of each queue onto it under the queue\'s own lock', async () => {
+    const queues = ['a', 'b', 'c'].map((name) => new Queue(name, { connection }));
+    const jobs = await Promise.all(queues.map((queue) => queue.enqueueIn(600, 'tasks.add', 1, 2)));
+    for (const [index, job] of jobs.entries()) {
+      assert.equal(await connection.zscore(`rq:scheduled:{${queues[index]!.name}}`, job.id) !== null, true);
+      await connection.zadd(`rq:scheduled:{${queues[index]!.name}}`, 1, job.id); // due now
+    }
+    const scheduler = new Scheduler(connection, ['a', 'b', 'c']);
+    assert.equal(await scheduler.tick(), 3);
+    for (const [index, job] of jobs.entries()) assert.deepEqual(await queues[index]!.getJobIds(), [job.id]);
+    assert.equal(await connection.get('rq:scheduler-lock:{b}'), String(process.pid));
+    await scheduler.release();
+    assert.equal(await connection.exists('rq:scheduler-lock:{b}'), 0);
+  });
+
+  test('a job abandoned in a started registry is failed by the sweep, in its queue\'s slot', async () => {
+    const queue = new Queue('c', { connection });
+    const job = await queue.enqueue('tasks.add', 1, 2);
+    await connection.lpop('rq:queue:{c}');
+    await connection.hset(`rq:job:${job.id}`, { status: 'started', worker_name: 'dead', started_at: '2026-11-24T00:00:00.000000Z' });
+    await connection.zadd('rq:wip:{c}', 1, job.id);
+    const result = await new StartedJobRegistry(queue).cleanup();
+    assert.deepEqual(result.failed, [job.id]);
+    assert.equal(await job.getStatus(), 'failed');
+    assert.deepEqual(await new FailedJobRegistry(queue).getJobIds(), [job.id]);
+  });
+
+  test('a group spans queues on several masters; its sets sit in slots of their own', async () => {
+    const group = new Group('batch-1', { connection });
+    const jobs = [
+      ...(await group.enqueueMany(new Queue('a', { connection }), [Queue.prepareData('tasks.add', { args: [1, 1] })])),
+      ...(await group.enqueueMany(new Queue('b', { connection }), [Queue.prepareData('tasks.add', { args: [2, 2] })])),
+    ];
+    assert.deepEqual(await group.getJobIds(), jobs.map((job) => job.id).sort());
+    assert.deepEqual(await connection.smembers('rq:groups'), ['batch-1']);
+    assert.equal((await group.getJobs()).length, 2);
+  });
+
+  test('a worker\'s maintenance lists its queues in rq:queues again, and its registration lists it per queue', async () => {
+    const queue = new Queue('b', { connection });
+    await queue.enqueue('tasks.add', 1, 1);
+    await connection.del('rq:queues');
+    const worker = new Worker([queue], { tasks, connection, name: 'w-maintenance' });
+    let seen: string[] = [];
+    worker.on('job:finished', () => {
+      void Promise.all([connection.smembers('rq:workers:{b}'), connection.smembers('rq:workers')]).then(([perQueue, all]) => (seen = [...perQueue, ...all]));
+    });
+    await worker.work({ burst: true });
+    assert.deepEqual(await connection.smembers('rq:queues'), ['rq:queue:{b}']);
+    assert.deepEqual(seen, ['rq:worker:w-maintenance', 'rq:worker:w-maintenance']);
   });
 });

@@ -8,7 +8,7 @@
 import { layoutOf, type RedisConnection } from '../connection.js';
 import { commandBatch } from '../redis-client.js';
 import { Group } from '../group.js';
-import { WORKERS_KEY, cleanRegistriesLockKey, queueWorkersKey } from '../keys.js';
+import { QUEUES_KEY, WORKERS_KEY, cleanRegistriesLockKey, queueKey, queueWorkersKey } from '../keys.js';
 import { FailedJobRegistry, FinishedJobRegistry, StartedJobRegistry } from '../registries/index.js';
 import type { Serializer } from '../serializers/index.js';
 
@@ -35,14 +35,18 @@ export async function sweepAbandoned(context: MaintenanceContext): Promise<void>
 /** RQ's maintenance of each queue whose cleaning lock this worker takes, then of `rq:workers` and the job groups. */
 export async function maintainQueues(context: MaintenanceContext): Promise<void> {
   const { connection } = context;
+  const layout = layoutOf(connection);
+  // On a cluster rq:queues is written beside the scripts, not in them: keep this worker's queues
+  // listed, should `rq empty` or Queue.delete() have taken one out while jobs still flow to it.
+  if (layout === 'cluster') await connection.sadd(QUEUES_KEY, ...context.queueNames.map((queue) => queueKey(queue, layout)));
   for (const queue of context.queueNames) {
-    const locked = await connection.set(cleanRegistriesLockKey(queue, layoutOf(connection)), '1', 'EX', CLEAN_LOCK_TTL, 'NX');
+    const locked = await connection.set(cleanRegistriesLockKey(queue, layout), '1', 'EX', CLEAN_LOCK_TTL, 'NX');
     if (locked !== 'OK') continue;
     const options = { connection, serializer: context.serializer };
     await new FinishedJobRegistry(queue, options).cleanup();
     await new StartedJobRegistry(queue, options).cleanup({ maxAbandonedRequeues: context.maxAbandonedRequeues });
     await new FailedJobRegistry(queue, options).cleanup();
-    await pruneDeadWorkers(connection, queueWorkersKey(queue, layoutOf(connection)));
+    await pruneDeadWorkers(connection, queueWorkersKey(queue, layout));
   }
   await pruneDeadWorkers(connection, WORKERS_KEY);
   await Group.cleanRegistries({ connection });

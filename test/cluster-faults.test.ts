@@ -87,3 +87,58 @@ test('a master SIGKILLed under load: its replica takes over, the worker carries 
     await cluster.stop();
   }
 });
+
+test('the slot of a busy queue migrated to another master during processing: MOVED, ASK and TRYAGAIN are followed, nothing is lost or run twice', { timeout: 120_000 }, async (t) => {
+  const cluster = await startCluster();
+  const connection = cluster.connect({ retryDelayOnTryAgain: 50, retryDelayOnMoved: 20, maxRedirections: 64 });
+  const runs = new Map<string, number>();
+  const worker = new Worker(['b'], { connection, concurrency: 10, name: 'w-migrate', tasks: { 'tasks.note': (id: string) => void runs.set(id, (runs.get(id) ?? 0) + 1) } });
+  const acknowledged = new Set<string>();
+  let producing = true;
+  try {
+    const queue = new Queue('b', { connection });
+    const working = worker.work();
+    const producer = (async () => {
+      for (let n = 0; producing; n++) {
+        const id = `{b}job-${n}`;
+        await queue.enqueueCall('tasks.note', { args: [id], jobId: id });
+        acknowledged.add(id);
+        await sleep(5);
+      }
+    })();
+    await sleep(1000);
+    const slot = 3300; // {b}
+    const source = await cluster.masterOf(slot);
+    const target = (await cluster.masters()).find((node) => node.port !== source.port)!;
+    const admin = (port: number) => cluster.admin(port);
+    const [sourceId, targetId] = await Promise.all([admin(source.port).cluster('MYID'), admin(target.port).cluster('MYID')]);
+    await admin(target.port).cluster('SETSLOT', slot, 'IMPORTING', sourceId as string);
+    await admin(source.port).cluster('SETSLOT', slot, 'MIGRATING', targetId as string);
+    let moved = 0;
+    for (;;) {
+      const keys = (await admin(source.port).cluster('GETKEYSINSLOT', slot, 10)) as string[];
+      if (keys.length === 0) break;
+      await admin(source.port).migrate('127.0.0.1', target.port, '', 0, 5000, 'KEYS', ...keys);
+      moved += keys.length;
+      await sleep(20); // let work go on while the slot is half moved
+    }
+    for (const node of await cluster.masters()) await admin(node.port).cluster('SETSLOT', slot, 'NODE', targetId as string);
+    await sleep(1500);
+    producing = false;
+    await producer;
+    await waitUntil(() => [...acknowledged].every((id) => runs.has(id)), 30_000, 'every acknowledged job to run');
+    const ranTwice = [...runs.values()].filter((count) => count > 1).length;
+    t.diagnostic(JSON.stringify({ acknowledged: acknowledged.size, ran: runs.size, keysMigrated: moved, ranTwice, nowServedBy: (await cluster.masterOf(slot)).port === target.port ? 'target' : 'source' }));
+    assert.equal((await cluster.masterOf(slot)).port, target.port);
+    assert.ok(moved > 0, 'no key was migrated');
+    assert.equal(ranTwice, 0);
+    assert.equal(await connection.zcard('rq:wip:{b}'), 0);
+    worker.stop();
+    await working;
+  } finally {
+    producing = false;
+    worker.stop();
+    connection.disconnect();
+    await cluster.stop();
+  }
+});

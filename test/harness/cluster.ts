@@ -21,6 +21,8 @@ export interface RedisClusterGroup {
   masterOf(slot: number): Promise<RedisProcess>;
   /** The node serving `key` now (its slot by CLUSTER KEYSLOT). */
   masterOfKey(key: string): Promise<RedisProcess>;
+  /** The harness' admin client of the node on `port` (closed by stop()). */
+  admin(port: number): Redis;
   /** A new ioredis Cluster on this cluster; closed by {@link useCluster} after each test. */
   connect(options?: ClusterOptions): Cluster;
   /** Waits until every live node reports `cluster_state:ok` and the same owner for every slot. */
@@ -87,6 +89,9 @@ export async function startCluster(options: { password?: string } = {}): Promise
       const range = ranges.find(([from, to]) => slot >= from && slot <= to);
       if (!range) throw new Error(`no node serves slot ${slot}`);
       return nodes.find((node) => node.port === range[2][1])!;
+    },
+    admin(port) {
+      return admin(nodes.find((node) => node.port === port)!);
     },
     async masterOfKey(key) {
       const slot = (await admin(nodes.filter(alive)[0]!).cluster('KEYSLOT', key)) as number;

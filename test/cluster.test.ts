@@ -11,6 +11,7 @@ import {
   FailedJobRegistry,
   FinishedJobRegistry,
   InvalidArgumentError,
+  InvalidJobDependencyError,
   Job,
   Queue,
   Retry,
@@ -72,15 +73,14 @@ describe('the cluster layout', () => {
     assert.equal(ports.size, 3);
   });
 
-  test('bad input is refused before anything is written: a brace in a queue name, an untagged or foreign job id, a dependency in another queue\'s slot', async () => {
+  test('bad input is refused before anything is written: a brace in a queue name, an untagged or foreign job id, a missing dependency in another queue\'s slot', async () => {
     assert.throws(() => new Queue('x{y}', { connection }), InvalidArgumentError);
     const a = new Queue('a', { connection });
     await assert.rejects(a.enqueueCall('tasks.add', { args: [1, 2], jobId: 'order-42' }), /Start it with its queue's tag: '\{<queue>\}order-42'/);
     await assert.rejects(a.enqueueCall('tasks.add', { args: [1, 2], jobId: '{b}order-42' }), CrossSlotError);
-    const parent = await new Queue('b', { connection }).enqueue('tasks.add', 1, 1);
-    await assert.rejects(a.enqueueCall('tasks.add', { args: [1, 2], dependsOn: parent }), (error: unknown) => {
-      assert.ok(error instanceof CrossSlotError);
-      assert.match((error as Error).message, new RegExp(`rq:job:\\{b\\}`));
+    await assert.rejects(a.enqueueCall('tasks.add', { args: [1, 2], dependsOn: '{b}missing' }), (error: unknown) => {
+      assert.ok(error instanceof InvalidJobDependencyError);
+      assert.match((error as Error).message, /rq:job:\{b\}missing/);
       return true;
     });
     assert.deepEqual(await connection.lrange('rq:queue:{a}', 0, -1), []);
@@ -209,5 +209,81 @@ describe('scheduling, the abandoned-job sweep, groups and maintenance on a clust
     await worker.work({ burst: true });
     assert.deepEqual(await connection.smembers('rq:queues'), ['rq:queue:{b}']);
     assert.deepEqual(seen, ['rq:worker:w-maintenance', 'rq:worker:w-maintenance']);
+  });
+});
+
+describe('dependencies across queues on different masters, released in idempotent steps', () => {
+  const counted = new Map<string, number>();
+  const countingTasks = { ...tasks, 'tasks.count': (name: string) => void counted.set(name, (counted.get(name) ?? 0) + 1) };
+
+  test('a job waits on a job of another master: told in the parent\'s slot, released when the parent finishes, run once', async () => {
+    counted.clear();
+    const [a, b] = ['a', 'b'].map((name) => new Queue(name, { connection }));
+    const parent = await b!.enqueue('tasks.count', 'parent');
+    const child = await a!.enqueueCall('tasks.count', { args: ['child'], dependsOn: parent });
+    assert.equal(await child.getStatus(), 'deferred');
+    assert.deepEqual(await connection.smembers(`rq:job:${parent.id}:dependents`), [child.id]);
+    assert.deepEqual(await connection.smembers(`rq:job::${child.id}:dependencies`), [parent.id]);
+    assert.deepEqual(await connection.zrange('rq:deferred:{a}', 0, -1), [child.id]);
+    assert.equal(await new Worker([a!, b!], { tasks: countingTasks, connection }).work({ burst: true }), 2);
+    assert.deepEqual(Object.fromEntries(counted), { parent: 1, child: 1 });
+    assert.equal(await child.getStatus(), 'finished');
+    assert.equal(await connection.zcard('rq:deferred:{a}'), 0);
+    assert.equal(await connection.exists(`rq:job:${parent.id}:dependents`), 0);
+  });
+
+  test('a parent that finished before its dependent was enqueued lets it be queued at once', async () => {
+    const [a, c] = ['a', 'c'].map((name) => new Queue(name, { connection }));
+    const parent = await c!.enqueue('tasks.add', 1, 1);
+    await new Worker([c!], { tasks, connection }).work({ burst: true });
+    const child = await a!.enqueueCall('tasks.add', { args: [2, 2], dependsOn: parent });
+    assert.equal(child.status, 'queued');
+    assert.deepEqual(await connection.lrange('rq:queue:{a}', 0, -1), [child.id]);
+  });
+
+  test('two parents on two other masters: the job waits for both, and runs once after the second', async () => {
+    counted.clear();
+    const [a, b, c] = ['a', 'b', 'c'].map((name) => new Queue(name, { connection }));
+    const first = await b!.enqueue('tasks.count', 'first');
+    const second = await c!.enqueue('tasks.count', 'second');
+    const child = await a!.enqueueCall('tasks.count', { args: ['child'], dependsOn: [first, second] });
+    await new Worker([b!], { tasks: countingTasks, connection }).work({ burst: true });
+    assert.equal(await child.getStatus(), 'deferred');
+    await new Worker([c!], { tasks: countingTasks, connection }).work({ burst: true });
+    assert.equal(await child.getStatus(), 'queued');
+    await new Worker([a!], { tasks: countingTasks, connection }).work({ burst: true });
+    assert.deepEqual(Object.fromEntries(counted), { first: 1, second: 1, child: 1 });
+  });
+
+  test('a dependent left deferred by a process killed between its parent\'s end and its release is released by maintenance', async () => {
+    const [a, b] = ['a', 'b'].map((name) => new Queue(name, { connection }));
+    const parent = await b!.enqueue('tasks.add', 1, 1);
+    const child = await a!.enqueueCall('tasks.add', { args: [2, 3], dependsOn: parent });
+    // The parent's step ran (finished, its dependents set gone) and the release never came.
+    await connection.hset(`rq:job:${parent.id}`, 'status', 'finished');
+    await connection.lrem('rq:queue:{b}', 1, parent.id);
+    await connection.del(`rq:job:${parent.id}:dependents`);
+    assert.equal(await child.getStatus(), 'deferred');
+    // A worker's first maintenance releases it; the burst then runs it.
+    assert.equal(await new Worker([a!], { tasks, connection }).work({ burst: true }), 1);
+    assert.equal(await child.returnValue(), 5);
+  });
+
+  test('a parent canceled with enqueueDependents releases its dependent on another master; a cycle across slots is refused', async () => {
+    const [a, b] = ['a', 'b'].map((name) => new Queue(name, { connection }));
+    const parent = await b!.enqueue('tasks.add', 1, 1);
+    const child = await a!.enqueueCall('tasks.add', { args: [1, 1], dependsOn: parent, jobId: '{a}child' });
+    await parent.cancel({ enqueueDependents: true });
+    assert.equal(await child.getStatus(), 'queued');
+    await assert.rejects(b!.enqueueCall('tasks.add', { args: [1, 1], jobId: '{b}grandparent', dependsOn: '{a}child' }).then(() => a!.enqueueCall('tasks.add', { args: [1, 1], jobId: '{a}child', dependsOn: '{b}grandparent' })), InvalidJobDependencyError);
+  });
+
+  test('deleting a job with deleteDependents deletes its dependents on other masters', async () => {
+    const [a, b] = ['a', 'b'].map((name) => new Queue(name, { connection }));
+    const parent = await b!.enqueue('tasks.add', 1, 1);
+    const child = await a!.enqueueCall('tasks.add', { args: [1, 1], dependsOn: parent });
+    assert.equal(await deleteJob(connection, parent.id, { deleteDependents: true }), true);
+    assert.equal(await connection.exists(`rq:job:${child.id}`), 0);
+    assert.equal(await connection.zcard('rq:deferred:{a}'), 0);
   });
 });

@@ -3,6 +3,7 @@ import { layoutOf, type RedisConnection } from '../connection.js';
 import { SCRIPT_FAILURES, scriptFailure, type ScriptFailureCode } from '../errors.js';
 import { QUEUES_KEY, jobKey, slotQueueOfJob, spanningKey } from '../keys.js';
 import { runScript } from './index.js';
+import { releaseElsewhere } from './release-dependent.js';
 
 /** What a delete takes with it. */
 export interface Deletion {
@@ -14,7 +15,12 @@ export interface Deletion {
 
 /** Deletes job `id`: its hash, dependents and dependencies sets, its place, its group entry; resolves to whether it existed. */
 export async function deleteJob(connection: RedisConnection, id: string, { removeFromQueue = true, deleteDependents = false }: Deletion = {}): Promise<boolean> {
-  return (await runScript(connection, 'deleteJob', [jobKey(id)], [id, removeFromQueue ? '1' : '0', deleteDependents ? '1' : '0'])) === 1;
+  const result = (await runScript(connection, 'deleteJob', [jobKey(id)], [id, removeFromQueue ? '1' : '0', deleteDependents ? '1' : '0'])) as number | [number, ...string[]];
+  if (typeof result === 'number') return result === 1;
+  // On a cluster: dependents in other slots, deleted each in its own.
+  const [existed, ...elsewhere] = result;
+  await Promise.all(elsewhere.map((dependent) => deleteJob(connection, dependent)));
+  return existed === 1;
 }
 
 /**
@@ -23,7 +29,13 @@ export async function deleteJob(connection: RedisConnection, id: string, { remov
  * @throws {InvalidJobOperationError} when it is canceled already; {@link NoSuchJobError} when it does not exist.
  */
 export async function cancelJob(connection: RedisConnection, id: string, enqueueDependents = false): Promise<void> {
-  const result = (await runScript(connection, 'cancelJob', [jobKey(id), spanningKey(QUEUES_KEY, slotQueueOfJob(id, layoutOf(connection)), layoutOf(connection))], [id, enqueueDependents ? '1' : '0'])) as number;
+  const reply = (await runScript(connection, 'cancelJob', [jobKey(id), spanningKey(QUEUES_KEY, slotQueueOfJob(id, layoutOf(connection)), layoutOf(connection))], [id, enqueueDependents ? '1' : '0'])) as number | [1, ...string[]];
+  // On a cluster: dependents in other slots, released each in its own as if this job had finished.
+  if (Array.isArray(reply)) {
+    await releaseElsewhere(connection, reply.slice(1).map((dependent) => ({ id: String(dependent), parent: id, parentStatus: 'canceled', exclude: id })));
+    return;
+  }
+  const result = reply;
   if (result === 1) return;
   const message = result === SCRIPT_FAILURES.ALREADY_CANCELED ? `Cannot cancel already canceled job: ${id}` : `No such job: ${jobKey(id)}`;
   throw scriptFailure(result as ScriptFailureCode, message);

@@ -25,6 +25,9 @@
   Returns  { 1 } enqueued, { 0 } deferred, { FAILURE.NO_SUCH_DEPENDENCY, id } a parent does not
            exist, { FAILURE.DEPENDENCY_CYCLE, id } the job would depend on itself through parent
            `id`, { FAILURE.DUPLICATE_JOB } a unique job whose id exists
+  On a cluster, parents in other slots (another tag: the prelude's same_slot) are neither read
+  nor written here: the caller checks them first and adds the job to their dependents sets after,
+  and the job is always deferred.
 ]]
 local id = ARGV[1]
 if ARGV[6] == '1' and redis.call('EXISTS', KEYS[1]) == 1 then return { FAILURE.DUPLICATE_JOB } end
@@ -35,8 +38,15 @@ for i = 1, n do parents[i] = ARGV[7 + i] end
 for _, parent in ipairs(parents) do
   if parent == id then return { FAILURE.DEPENDENCY_CYCLE, parent } end
 end
+-- On a cluster a parent in another slot is checked, and told of its dependent, by the caller
+-- (enqueue-jobs.ts); the job is then deferred, and released by release-dependent.lua.
+local elsewhere = false
 for _, parent in ipairs(parents) do
-  if redis.call('EXISTS', job_key(parent)) == 0 then return { FAILURE.NO_SUCH_DEPENDENCY, parent } end
+  if not same_slot(parent, id) then
+    elsewhere = true
+  elseif redis.call('EXISTS', job_key(parent)) == 0 then
+    return { FAILURE.NO_SUCH_DEPENDENCY, parent }
+  end
 end
 
 -- A cycle: the job is an ancestor of one of its parents (possible when a job id is reused).
@@ -45,7 +55,7 @@ for _, parent in ipairs(parents) do frontier[#frontier + 1] = parent end
 local visits = 0
 while #frontier > 0 and visits < 100000 do
   local current = table.remove(frontier)
-  if not seen[current] then
+  if not seen[current] and same_slot(current, id) then
     seen[current] = true
     visits = visits + 1
     for _, ancestor in ipairs(redis.call('SMEMBERS', dependencies_key(current))) do
@@ -55,10 +65,12 @@ while #frontier > 0 and visits < 100000 do
   end
 end
 
-local met = true
+local met = not elsewhere
 for _, parent in ipairs(parents) do
-  local status = redis.call('HGET', job_key(parent), 'status')
-  if status ~= 'finished' and not (ARGV[3] == '1' and status == 'failed') then met = false end
+  if same_slot(parent, id) then
+    local status = redis.call('HGET', job_key(parent), 'status')
+    if status ~= 'finished' and not (ARGV[3] == '1' and status == 'failed') then met = false end
+  end
 end
 
 local fields = {}
@@ -76,7 +88,7 @@ else
   redis.call('HSET', KEYS[1], 'status', 'deferred')
   redis.call('ZADD', KEYS[3], redis.call('TIME')[1], id)
   for _, parent in ipairs(parents) do
-    redis.call('SADD', dependents_key(parent), id)
+    if same_slot(parent, id) then redis.call('SADD', dependents_key(parent), id) end
     redis.call('SADD', KEYS[5], parent)
   end
   result = 0

@@ -3,11 +3,12 @@
  * unique or waits for others, checked and written in one script (enqueue-job.lua).
  */
 import { layoutOf, type RedisConnection } from '../connection.js';
-import { CrossSlotError, SCRIPT_FAILURES, scriptFailure, type ScriptFailureCode } from '../errors.js';
+import { SCRIPT_FAILURES, scriptFailure, type ScriptFailureCode } from '../errors.js';
 import { GROUPS_KEY, QUEUES_KEY, deferredRegistryKey, dependenciesKey, dependentsKey, groupKey, jobKey, memoryGuardKey, queueKey, scheduledRegistryKey, slotQueueOfJob, spanningKey } from '../keys.js';
 import { commandBatch } from '../redis-client.js';
 import { formatTimestamp } from '../timestamps.js';
 import { runScript } from './index.js';
+import { releaseDependent } from './release-dependent.js';
 import { pack, type Packable } from './pack.js';
 
 /** Where a job of a batch goes. */
@@ -88,14 +89,10 @@ export async function enqueueJob(connection: RedisConnection, job: CheckedJob): 
   const { id, queue } = job;
   const layout = layoutOf(connection);
   const key = queueKey(queue, layout);
+  // On a cluster, parents in other slots are checked here first, told of the job after.
+  const elsewhere = layout === 'cluster' ? job.dependencyIds.filter((dependency) => slotQueueOfJob(dependency, layout) !== slotQueueOfJob(id, layout)) : [];
   if (layout === 'cluster') {
-    const elsewhere = job.dependencyIds.filter((dependency) => slotQueueOfJob(dependency, layout) !== queue);
-    if (elsewhere.length > 0) {
-      throw new CrossSlotError(
-        `Job ${id} (queue '${queue}') cannot depend on ${elsewhere.map((dependency) => `${dependency} (${jobKey(dependency)})`).join(', ')} on a Redis Cluster: ` +
-          `their keys are in another queue's slot, and rq-ts does not yet release dependents across slots. Enqueue the dependent on the dependency's queue.`,
-      );
-    }
+    await checkParentsElsewhere(connection, id, elsewhere);
     await connection.sadd(QUEUES_KEY, key); // its own slot: first, as above
   }
   const [result, detail] = (await runScript(
@@ -115,11 +112,47 @@ export async function enqueueJob(connection: RedisConnection, job: CheckedJob): 
     ],
   )) as [number, string?];
   if (result === 1) return 'queued';
-  if (result === 0) return 'deferred';
+  if (result === 0) return elsewhere.length > 0 ? tellParentsElsewhere(connection, job, elsewhere) : 'deferred';
   const messages: Partial<Record<ScriptFailureCode, string>> = {
     [SCRIPT_FAILURES.NO_SUCH_DEPENDENCY]: `Job ${id} depends on job ${detail}, which does not exist (${jobKey(detail ?? '')}). Enqueue the dependency first.`,
     [SCRIPT_FAILURES.DUPLICATE_JOB]: `Job ${id} exists already (${jobKey(id)}): a unique job is enqueued only once.`,
     [SCRIPT_FAILURES.DEPENDENCY_CYCLE]: `Job ${id} cannot depend on job ${detail}: ${detail} already depends on ${id}, which would make a cycle.`,
   };
   throw scriptFailure(result as ScriptFailureCode, messages[result as ScriptFailureCode] ?? `Enqueue of job ${id} failed (${result}).`);
+}
+
+/**
+ * On a cluster, before a job that waits on `parents` in other slots is written: each must exist,
+ * and none may already wait on the job (a cycle, possible when a job id is reused), which is
+ * looked for up the parents' dependencies across slots.
+ * @throws {InvalidJobDependencyError}
+ */
+async function checkParentsElsewhere(connection: RedisConnection, id: string, parents: readonly string[]): Promise<void> {
+  const exists = await Promise.all(parents.map((parent) => connection.exists(jobKey(parent))));
+  const missing = parents.find((_, index) => exists[index] === 0);
+  if (missing !== undefined) throw scriptFailure(SCRIPT_FAILURES.NO_SUCH_DEPENDENCY, `Job ${id} depends on job ${missing}, which does not exist (${jobKey(missing)}). Enqueue the dependency first.`);
+  const seen = new Set<string>();
+  let frontier = [...parents];
+  while (frontier.length > 0 && seen.size < 10_000) {
+    const next: string[] = [];
+    for (const current of frontier.filter((candidate) => !seen.has(candidate))) {
+      seen.add(current);
+      const ancestors = await connection.smembers(dependenciesKey(current));
+      if (ancestors.includes(id)) throw scriptFailure(SCRIPT_FAILURES.DEPENDENCY_CYCLE, `Job ${id} cannot depend on job ${current}: ${current} already depends on ${id}, which would make a cycle.`);
+      next.push(...ancestors);
+    }
+    frontier = next;
+  }
+}
+
+/**
+ * On a cluster, after a job was deferred behind parents in other slots: adds it to each one's
+ * dependents set, then reads their statuses; when all are done (a parent may have ended before it
+ * was told), releases the job itself. A parent that ends after it was told releases it instead;
+ * should both, the job is enqueued once (release-dependent.ts).
+ */
+async function tellParentsElsewhere(connection: RedisConnection, job: CheckedJob, parents: readonly string[]): Promise<'queued' | 'deferred'> {
+  await Promise.all(parents.map((parent) => connection.sadd(dependentsKey(parent), job.id)));
+  const outcome = await releaseDependent(connection, { id: job.id, parent: '', parentStatus: '', exclude: '' });
+  return outcome === 'released' ? 'queued' : 'deferred';
 }

@@ -27,13 +27,15 @@
               that gave the last job, as RQ's round_robin strategy
   Every time the step writes (scores, ended_at, started_at, last_heartbeat) is the server's, read
   once (server-time.lib.lua): workers whose clocks disagree still write comparable times.
-  Returns   MessagePack of { statuses, suspended, started, again, now }: statuses[i] is what became of
+  Returns   MessagePack of { statuses, suspended, started, again, now, elsewhere }: statuses[i] is what became of
             ending i (see finish-job.lib.lua), again[i] the status a retried or repeated job now
             has ("queued" or "scheduled"; "" for the others); suspended is 1 when rq:suspended exists (no job started), else 0;
             started holds { slot index (from 1, into the slots), queue index (into KEYS[4..]),
             job id, job hash as HGETALL before the start } for each job started, in slot order,
             stopping at the first slot for which every queue was empty; now is the step's time as
-            RQ timestamp text: the started_at (and last_heartbeat) it wrote in the jobs it started
+            RQ timestamp text: the started_at (and last_heartbeat) it wrote in the jobs it started;
+            elsewhere (on a cluster only) the dependents to release in other slots, each
+            { parent, parent status, exclude, id } (release-dependents.lib.lua)
 ]]
 refuse_when_full(KEYS[3])
 local step = cmsgpack.unpack(ARGV[1])
@@ -79,7 +81,7 @@ batch.flush()
 local function finish(suspended, started)
   for worker_key, fields in pairs(counts) do set_worker_idle(worker_key, now_text, step[3], fields) end
   -- One bulk string instead of a nested reply: see unpack in pack.ts.
-  return cmsgpack.pack({ statuses, suspended, started, again, now_text })
+  return cmsgpack.pack({ statuses, suspended, started, again, now_text, RELEASE_ELSEWHERE })
 end
 
 local slots = step[4]

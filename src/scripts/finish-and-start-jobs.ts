@@ -10,6 +10,7 @@ import type { EndingRecord } from '../ending.js';
 import { QUEUES_KEY, SUSPENDED_KEY, memoryGuardKey, spanningKey } from '../keys.js';
 import { runScript } from './index.js';
 import { pack, unpack } from './pack.js';
+import type { ElsewhereRelease } from './release-dependent.js';
 
 /** Jobs to start: one per slot, from these queues. */
 export interface StartRequest {
@@ -45,6 +46,8 @@ export interface StepResult {
   readonly again: Array<'queued' | 'scheduled' | undefined>;
   readonly suspended: boolean;
   readonly started: StartedJob[];
+  /** On a cluster: dependents of the jobs that ended, to release in other slots (step.ts does). */
+  readonly elsewhere: ElsewhereRelease[];
 }
 
 /** One step of a worker. */
@@ -86,9 +89,10 @@ export async function stepInSlot(connection: RedisConnection, { endings, idleTtl
     ],
     { binary: true },
   )) as Buffer;
-  const [statuses, suspended, started, again, now] = unpack(reply) as [Buffer[], number, Array<[number, number, Buffer, Buffer[]]>, Buffer[], Buffer];
+  const [statuses, suspended, started, again, now, elsewhere] = unpack(reply) as [Buffer[], number, Array<[number, number, Buffer, Buffer[]]>, Buffer[], Buffer, Buffer[][]];
   const startedAtText = now.toString();
   return {
+    elsewhere: elsewhere.map(([parent, parentStatus, exclude, id]) => ({ parent: String(parent), parentStatus: String(parentStatus), exclude: String(exclude), id: String(id) })),
     statuses: statuses.map(String),
     again: again.map((status) => (status.length > 0 ? (String(status) as 'queued' | 'scheduled') : undefined)),
     suspended: suspended === 1,

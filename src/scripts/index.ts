@@ -34,6 +34,7 @@ const SCRIPTS = {
   enqueueJobs: { file: 'enqueue-jobs.lua', includes: ['server-time.lib.lua'] },
   enqueueCronJob: { file: 'enqueue-cron-job.lua' },
   releaseLock: { file: 'release-lock.lua' },
+  releaseDependent: { file: 'release-dependent.lua', includes: ['server-time.lib.lua', 'memory-guard.lib.lua', 'release-dependents.lib.lua'] },
   removeExpiredEntries: { file: 'remove-expired-entries.lua', includes: ['server-time.lib.lua'] },
   requeueJob: { file: 'requeue-job.lua', includes: ['server-time.lib.lua'] },
   heartbeatJob: { file: 'heartbeat-job.lua', includes: ['server-time.lib.lua'] },

@@ -84,6 +84,8 @@ export function preludeFor(layout: Layout): string {
     queueName,
     '-- Adds a queue to rq:queues; on a cluster its caller does, outside the script.',
     "local function add_queue(queues, queue) if not CLUSTER then redis.call('SADD', queues, queue) end end",
+    '-- Whether job ids a and b are in one slot: always on a plain Redis; on a cluster when their tags (keys.ts) agree.',
+    "local function same_slot(a, b) return not CLUSTER or (string.match(a, '^{[^{}]+}') or '') == (string.match(b, '^{[^{}]+}') or '') end",
     'local REGISTRY_OF_STATUS = { started = started_registry_key, finished = finished_registry_key, failed = failed_registry_key, stopped = failed_registry_key, deferred = deferred_registry_key, scheduled = scheduled_registry_key, canceled = canceled_registry_key }',
     `local RESULTS_STREAM_MAXLEN = ${RESULTS_STREAM_MAXLEN}`,
     `local THROUGHPUT_TTL = ${THROUGHPUT_TTL}`,

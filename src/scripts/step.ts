@@ -7,6 +7,8 @@
  * - jobs are asked of the worker's queues in its order (priority, or round robin), one queue's
  *   call at a time, for the slots the calls before it left free; calls for queues that only
  *   have endings go out together at the end;
+ * - dependents of an ended job that wait in other slots are released after, each in its own
+ *   slot (release-dependent.ts);
  * - `rq:suspended` is read before any job is asked for, and the worker hashes (busy on a job,
  *   idle with their counts) are written after the calls, by touch-worker.lua: they are in slots
  *   of their own. A worker that dies between the two leaves its hash as it was: its TTL ends it.
@@ -17,8 +19,9 @@ import { isCluster, type RedisConnection } from '../connection.js';
 import { describeEnding, endingField, type Ending, type EndingRecord, type Execution, type Outcome, type Runner } from '../ending.js';
 import type { Job } from '../job.js';
 import { SUSPENDED_KEY, queueNameFromKey } from '../keys.js';
-import { stepInSlot, type StartedJob, type Step, type StepResult } from './finish-and-start-jobs.js';
+import { stepInSlot, type StartRequest, type StartedJob, type Step, type StepResult } from './finish-and-start-jobs.js';
 import { touchWorker } from './heartbeat-job.js';
+import { releaseElsewhere, type ElsewhereRelease } from './release-dependent.js';
 
 /**
  * Ends the executions and starts jobs for the free slots: one script call on a plain Redis, one
@@ -46,39 +49,53 @@ async function stepOnCluster(connection: RedisConnection, request: Step): Promis
   });
   const statuses: string[] = [];
   const again: StepResult['again'] = [];
+  const elsewhere: ElsewhereRelease[] = [];
   const started: StartedJob[] = [];
-  const record = (queue: string, result: StepResult) => {
-    (endingsOf.get(queue) ?? []).forEach((index, k) => {
+  const base = { idleTtl: request.idleTtl, ...(request.disableDefaultExceptionHandler !== undefined && { disableDefaultExceptionHandler: request.disableDefaultExceptionHandler }) };
+  /** One queue's call: its endings, and `rest`'s start. */
+  const part = async (queue: string, rest: Omit<Step, 'endings'>): Promise<StepResult> => {
+    const indices = endingsOf.get(queue) ?? [];
+    endingsOf.delete(queue);
+    const result = await stepInSlot(connection, { ...rest, endings: indices.map((index) => endings[index]!) }, queue);
+    indices.forEach((index, k) => {
       statuses[index] = result.statuses[k]!;
       again[index] = result.again[k];
     });
-    endingsOf.delete(queue);
+    elsewhere.push(...result.elsewhere);
+    return result;
   };
-  const part = (queue: string, rest: Omit<Step, 'endings'>) => stepInSlot(connection, { ...rest, endings: (endingsOf.get(queue) ?? []).map((index) => endings[index]!) }, queue);
-  const base = { idleTtl: request.idleTtl, ...(request.disableDefaultExceptionHandler !== undefined && { disableDefaultExceptionHandler: request.disableDefaultExceptionHandler }) };
 
   const suspended = start !== undefined && start.slots.length > 0 && (await connection.exists(SUSPENDED_KEY)) === 1;
-  if (start && !suspended) {
-    const queues = start.queueKeys.map((key) => queueNameFromKey(key, 'cluster')!);
-    const each = start.roundRobin ? 1 : Infinity;
-    let next = start.firstQueue ?? 0;
-    let idle = 0; // queues asked in a row that gave nothing
-    while (started.length < start.slots.length && idle < queues.length) {
-      const index = next % queues.length;
-      const slots = start.slots.slice(started.length, started.length + Math.min(each, start.slots.length - started.length));
-      const queue = queues[index]!;
-      const result = await part(queue, { ...base, start: { slots, queueKeys: [start.queueKeys[index]!], heartbeatTtl: start.heartbeatTtl } });
-      record(queue, result);
-      const before = started.length;
-      for (const job of result.started) started.push({ ...job, slotIndex: before + job.slotIndex, queueIndex: index });
-      idle = result.started.length > 0 ? 0 : idle + 1;
-      // By priority, a queue that gave every job asked is asked again; round robin moves on.
-      if (start.roundRobin || result.started.length < slots.length) next += 1;
-    }
-  }
-  await Promise.all([...endingsOf.keys()].map(async (queue) => record(queue, await part(queue, base))));
+  if (start && !suspended) await askQueues(start, started, base, part);
+  await Promise.all([...endingsOf.keys()].map((queue) => part(queue, base)));
+  // The endings are recorded: a release that fails now is left to maintenance (releaseDeferred).
+  const released = elsewhere.length > 0 ? await releaseElsewhere(connection, elsewhere).catch(() => 0) : 0;
+  // A job released into one of the worker's queues may start at once, as in one script call.
+  if (released > 0 && start && !suspended && started.length < start.slots.length) await askQueues(start, started, base, part);
   await writeWorkerHashes(connection, request, statuses, started);
-  return { statuses, again, suspended, started };
+  return { statuses, again, suspended, started, elsewhere: [] };
+}
+
+/**
+ * Asks the worker's queues for jobs, one queue's call at a time, for the slots not yet in
+ * `started` (which it fills): by priority, a queue that gave every job asked is asked again, else
+ * the next; round robin asks each for one in turn. Stops when the slots are full or every queue
+ * in a row gave none.
+ */
+async function askQueues(start: StartRequest, started: StartedJob[], base: Omit<Step, 'endings' | 'start'>, part: (queue: string, rest: Omit<Step, 'endings'>) => Promise<StepResult>): Promise<void> {
+  const queues = start.queueKeys.map((key) => queueNameFromKey(key, 'cluster')!);
+  const each = start.roundRobin ? 1 : Infinity;
+  let next = start.firstQueue ?? 0;
+  let idle = 0; // queues asked in a row that gave nothing
+  while (started.length < start.slots.length && idle < queues.length) {
+    const index = next % queues.length;
+    const slots = start.slots.slice(started.length, started.length + Math.min(each, start.slots.length - started.length));
+    const result = await part(queues[index]!, { ...base, start: { slots, queueKeys: [start.queueKeys[index]!], heartbeatTtl: start.heartbeatTtl } });
+    const before = started.length;
+    for (const job of result.started) started.push({ ...job, slotIndex: before + job.slotIndex, queueIndex: index });
+    idle = result.started.length > 0 ? 0 : idle + 1;
+    if (start.roundRobin || result.started.length < slots.length) next += 1;
+  }
 }
 
 /**

@@ -7,6 +7,7 @@
  */
 import { layoutOf, type RedisConnection } from '../connection.js';
 import { commandBatch } from '../redis-client.js';
+import { releaseDeferred } from '../scripts/release-dependent.js';
 import { Group } from '../group.js';
 import { QUEUES_KEY, WORKERS_KEY, cleanRegistriesLockKey, queueKey, queueWorkersKey } from '../keys.js';
 import { FailedJobRegistry, FinishedJobRegistry, StartedJobRegistry } from '../registries/index.js';
@@ -47,6 +48,8 @@ export async function maintainQueues(context: MaintenanceContext): Promise<void>
     await new StartedJobRegistry(queue, options).cleanup({ maxAbandonedRequeues: context.maxAbandonedRequeues });
     await new FailedJobRegistry(queue, options).cleanup();
     await pruneDeadWorkers(connection, queueWorkersKey(queue, layout));
+    // On a cluster, what a process killed between a parent's end and a dependent's release left deferred.
+    if (layout === 'cluster') await releaseDeferred(connection, queue);
   }
   await pruneDeadWorkers(connection, WORKERS_KEY);
   await Group.cleanRegistries({ connection });

@@ -9,7 +9,7 @@
  * `@hourly`-style nicknames; times in UTC, as RQ, unless a timezone is given.
  */
 import { Cron } from 'croner';
-import type { RedisConnection } from './connection.js';
+import { layoutOf, type RedisConnection } from './connection.js';
 import { DEFAULT_RESULT_TTL } from './defaults.js';
 import type { EnqueueOptions } from './enqueue.js';
 import { InvalidArgumentError } from './errors.js';
@@ -151,7 +151,7 @@ export class CronJob {
 
   /** Ids of the jobs this cron job enqueued (by any scheduler), newest first: `start` to `end` as ZRANGE (inclusive, -1 the last). */
   async getJobIds(connection: RedisConnection, start = 0, end = -1): Promise<string[]> {
-    return connection.zrange(cronJobHistoryKey(this.name), start, end, 'REV');
+    return connection.zrange(cronJobHistoryKey(this.name, this.queueName, layoutOf(connection)), start, end, 'REV');
   }
 
   /** What RQ 2.5 stores for the cron job in its scheduler's `cron_jobs` field. */

@@ -6,6 +6,7 @@
  * and {@link allSchedulers} lists Python RQ's. The scheduler's loop (cron.ts) calls these.
  */
 import type { RedisConnection } from './connection.js';
+import { commandBatch } from './redis-client.js';
 import type { CronJob, CronJobInfo } from './cron-job.js';
 import { DuplicateCronSchedulerError, NoSuchCronSchedulerError } from './errors.js';
 import { CRON_SCHEDULERS_KEY, cronSchedulerKey } from './keys.js';
@@ -64,7 +65,7 @@ export async function registerScheduler(connection: RedisConnection, scheduler: 
  * expired during a long outage, or Redis restarted empty).
  */
 export async function heartbeatScheduler(connection: RedisConnection, scheduler: SchedulerRecord, now: number): Promise<void> {
-  const replies = (await connection.multi().zadd(CRON_SCHEDULERS_KEY, 'XX', 'CH', now, scheduler.name).expire(scheduler.key, SCHEDULER_TTL).exec()) ?? [];
+  const replies = (await commandBatch(connection, { atomic: true }).zadd(CRON_SCHEDULERS_KEY, 'XX', 'CH', now, scheduler.name).expire(scheduler.key, SCHEDULER_TTL).exec()) ?? [];
   const [[, updated] = [], [, expired] = []] = replies;
   if (updated === 0 || expired === 0) {
     await connection.zadd(CRON_SCHEDULERS_KEY, now, scheduler.name);
@@ -74,8 +75,7 @@ export async function heartbeatScheduler(connection: RedisConnection, scheduler:
 
 /** Writes a scheduler's whole hash (RQ's readers need every field) with its TTL. */
 export async function saveScheduler(connection: RedisConnection, scheduler: SchedulerRecord): Promise<void> {
-  await connection
-    .multi()
+  await commandBatch(connection, { atomic: true })
     .hset(scheduler.key, {
       hostname: scheduler.hostname,
       pid: String(scheduler.pid),
@@ -90,7 +90,7 @@ export async function saveScheduler(connection: RedisConnection, scheduler: Sche
 
 /** Takes a scheduler out of `rq:cron_schedulers` and deletes its hash. */
 export async function unregisterScheduler(connection: RedisConnection, scheduler: SchedulerRecord): Promise<void> {
-  await connection.multi().zrem(CRON_SCHEDULERS_KEY, scheduler.name).del(scheduler.key).exec();
+  await commandBatch(connection, { atomic: true }).zrem(CRON_SCHEDULERS_KEY, scheduler.name).del(scheduler.key).exec();
 }
 
 /**

@@ -16,7 +16,7 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
-import { isCluster, resolveConnection, type ConnectionOptions, type RedisConnection } from './connection.js';
+import { resolveConnection, type ConnectionOptions, type RedisConnection } from './connection.js';
 import { CronJob, type CronJobOptions } from './cron-job.js';
 import {
   allSchedulers,
@@ -28,7 +28,7 @@ import {
   type CronSchedulerInfo,
 } from './cron-presence.js';
 import { createJob } from './enqueue.js';
-import { ConfigurationError, CrossSlotError, InvalidArgumentError, toError } from './errors.js';
+import { ConfigurationError, InvalidArgumentError, toError } from './errors.js';
 import type { Job } from './job.js';
 import { cronSchedulerKey } from './keys.js';
 import { Queue } from './queue.js';
@@ -187,13 +187,9 @@ export class CronScheduler extends EventEmitter<CronSchedulerEvents> {
    * Runs the scheduler until {@link CronScheduler.stop}: registers it, then passes as jobs fall due
    * (at least once a minute, with a heartbeat each time), and unregisters it at the end. A failed
    * pass (Redis unreachable, a failover) is reported as `cron:error` and tried again a second later.
-   * @throws {DuplicateCronSchedulerError} when a scheduler with this name is running;
-   * {@link CrossSlotError} on a Redis Cluster, where cron does not run yet (docs/cluster.md).
+   * @throws {DuplicateCronSchedulerError} when a scheduler with this name is running.
    */
   async start(): Promise<void> {
-    if (isCluster(this.connection)) {
-      throw new CrossSlotError('Cron cannot run on a Redis Cluster yet: a cron job\'s history (rq:cron_job:<name>:jobs) and its queue are in different slots, which rq-ts writes in one step. Run cron against a plain Redis (docs/cluster.md).');
-    }
     if (this.#stopping) {
       this.#stopping = false; // stop() came first
       return;

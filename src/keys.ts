@@ -226,7 +226,13 @@ export function cronSchedulerKey(name: string): string {
   return `rq:cron_scheduler:${name}`;
 }
 
-/** The ids of the jobs cron job `name` enqueued, scored by the run's time: its cron tick, or its enqueue time (RQ's `rq:cron_job:<name>:jobs`). */
-export function cronJobHistoryKey(name: string): string {
+/**
+ * The ids of the jobs cron job `name` enqueued, scored by the run's time: its cron tick, or its
+ * enqueue time (RQ's `rq:cron_job:<name>:jobs`). On a cluster it carries the tag of the cron job's
+ * queue, `rq:cron_job:{emails}:digest:jobs`, so that a run's history entry and its job are
+ * written in one script, as on a plain Redis.
+ */
+export function cronJobHistoryKey(name: string, queue: string, layout: Layout): string {
+  if (layout === 'cluster') return `rq:cron_job:${queueTag(queue)}:${name}:jobs`;
   return `rq:cron_job:${name}:jobs`;
 }

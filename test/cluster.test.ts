@@ -19,6 +19,7 @@ import {
   suspend,
   resume,
   CanceledJobRegistry,
+  CronScheduler,
   deleteJob,
   Group,
   StartedJobRegistry,
@@ -285,5 +286,22 @@ describe('dependencies across queues on different masters, released in idempoten
     assert.equal(await deleteJob(connection, parent.id, { deleteDependents: true }), true);
     assert.equal(await connection.exists(`rq:job:${child.id}`), 0);
     assert.equal(await connection.zcard('rq:deferred:{a}'), 0);
+  });
+});
+
+describe('cron on a cluster', () => {
+  test('two schedulers: each tick enqueues one job on its queue\'s slot, its history beside it; a worker runs it', async () => {
+    const at = new Date('2026-12-01T10:00:00Z');
+    const schedulers = [new CronScheduler({ connection, name: 'one' }), new CronScheduler({ connection, name: 'two' })];
+    for (const cron of schedulers) cron.register('tasks.add', { queue: 'c', interval: '1m', args: [20, 22], name: 'answer' });
+    const written = [...(await schedulers[0]!.enqueueJobs(at)), ...(await schedulers[1]!.enqueueJobs(at))];
+    assert.equal(written.length, 1, 'one run per tick however many schedulers');
+    const [job] = written;
+    assert.match(job!.id, /^\{c\}/);
+    assert.deepEqual(await connection.zrange('rq:cron_job:{c}:answer:jobs', 0, -1), [job!.id]);
+    assert.equal(await masterPortOf('rq:cron_job:{c}:answer:jobs'), await masterPortOf('rq:queue:{c}'));
+    assert.deepEqual(await connection.smembers('rq:queues'), ['rq:queue:{c}']);
+    await new Worker(['c'], { tasks, connection }).work({ burst: true });
+    assert.equal(await job!.returnValue(), 42);
   });
 });

@@ -1,7 +1,6 @@
 /** One run of a cron job, written once per tick however many schedulers run (enqueue-cron-job.lua). */
-import { isCluster, type RedisConnection } from '../connection.js';
-import { CrossSlotError } from '../errors.js';
-import { QUEUES_KEY, cronJobHistoryKey, queueKey } from '../keys.js';
+import { layoutOf, type RedisConnection } from '../connection.js';
+import { QUEUES_KEY, cronJobHistoryKey, queueKey, spanningKey } from '../keys.js';
 import { runScript } from './index.js';
 
 /** A run: its job, the cron job's history, the run's time and the least gap since the last run. */
@@ -23,13 +22,13 @@ export interface CronRun {
 
 /** Writes the run unless another scheduler has; resolves to whether this call wrote it, and the latest run's time (epoch seconds). */
 export async function enqueueCronJob(connection: RedisConnection, run: CronRun): Promise<{ written: boolean; latest: number }> {
-  if (isCluster(connection)) {
-    throw new CrossSlotError(`Cron job '${run.name}' cannot run on a Redis Cluster yet: its history (${cronJobHistoryKey(run.name)}) and its queue (${queueKey(run.queue, 'cluster')}) are in different slots, and rq-ts writes them in one step.`);
-  }
+  const layout = layoutOf(connection);
+  const queue = queueKey(run.queue, layout);
+  if (layout === 'cluster') await connection.sadd(QUEUES_KEY, queue); // its own slot: first (docs/cluster.md)
   const [written, latest] = (await runScript(
     connection,
     'enqueueCronJob',
-    [queueKey(run.queue, 'plain'), QUEUES_KEY, cronJobHistoryKey(run.name)],
+    [queue, spanningKey(QUEUES_KEY, run.queue, layout), cronJobHistoryKey(run.name, run.queue, layout)],
     [run.id, run.at, run.gap, run.ttl ?? '', run.historyLimit, run.historyTtl, ...Object.entries(run.fields).flat()],
   )) as [number, string];
   return { written: written === 1, latest: Number(latest) };

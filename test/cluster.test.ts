@@ -20,12 +20,15 @@ import {
   resume,
   CanceledJobRegistry,
   CronScheduler,
+  DuplicateJobError,
+  Repeat,
+  sendStopJobCommand,
   deleteJob,
   Group,
   StartedJobRegistry,
 } from '../src/index.js';
 import { Scheduler } from '../src/scheduler.js';
-import { useCluster } from './harness/index.js';
+import { useCluster, waitUntil } from './harness/index.js';
 
 const fixture = useCluster();
 let connection: Cluster;
@@ -303,5 +306,49 @@ describe('cron on a cluster', () => {
     assert.deepEqual(await connection.smembers('rq:queues'), ['rq:queue:{c}']);
     await new Worker(['c'], { tasks, connection }).work({ burst: true });
     assert.equal(await job!.returnValue(), 42);
+  });
+});
+
+describe('repeat, unique jobs, callbacks, commands and bulk enqueue on a cluster', () => {
+  test('a repeated job runs its times; a unique job is refused the second time; callbacks run', async () => {
+    const queue = new Queue('b', { connection });
+    const calls: string[] = [];
+    const repeated = await queue.enqueueCall('tasks.add', { args: [1, 1], repeat: new Repeat({ times: 2 }) });
+    const unique = await queue.enqueueCall('tasks.add', { args: [2, 2], jobId: '{b}report-march', unique: true });
+    await assert.rejects(queue.enqueueCall('tasks.add', { args: [2, 2], jobId: '{b}report-march', unique: true }), DuplicateJobError);
+    const called = await queue.enqueueCall('tasks.add', { args: [3, 3], onSuccess: 'callbacks.done' });
+    const worker = new Worker([queue], { tasks: { ...tasks, 'callbacks.done': (job: Job, _connection: unknown, result: unknown) => void calls.push(`${job.id} ${String(result)}`) }, connection });
+    assert.equal(await worker.work({ burst: true }), 5);
+    assert.equal((await connection.xlen(`rq:results:${repeated.id}`)), 3, 'the first run and two repeats');
+    assert.equal(await unique.returnValue(), 4);
+    assert.deepEqual(calls, [`${called.id} 6`]);
+  });
+
+  test('stop-job reaches a worker through pub/sub on the cluster; the job ends stopped', async () => {
+    const queue = new Queue('c', { connection });
+    const job = await queue.enqueue('tasks.wait');
+    const worker = new Worker([queue], { tasks: { 'tasks.wait': (signal?: unknown) => new Promise((resolve) => setTimeout(resolve, 10_000, signal)) }, connection });
+    const working = worker.work({ burst: true });
+    await waitUntil(async () => (await job.getStatus()) === 'started', 5000, 'the job to start');
+    assert.ok((await sendStopJobCommand(worker.name, job.id, { connection })) >= 0);
+    await working;
+    assert.equal(await job.getStatus(), 'stopped');
+    assert.deepEqual(await new FailedJobRegistry(queue).getJobIds(), [job.id]);
+  });
+
+  test('enqueueMany on queues of three masters, and Worker.all per queue', async () => {
+    const queues = ['a', 'b', 'c'].map((name) => new Queue(name, { connection }));
+    const batches = await Promise.all(queues.map((queue) => queue.enqueueMany(Array.from({ length: 50 }, (_, n) => Queue.prepareData('tasks.add', { args: [n, 0] })))));
+    for (const [index, batch] of batches.entries()) {
+      assert.equal(await queues[index]!.count(), 50);
+      for (const job of batch) assert.ok(job.id.startsWith(`{${queues[index]!.name}}`));
+    }
+    const worker = new Worker(queues, { tasks, connection, concurrency: 8, name: 'w-all' });
+    let seen: string[] = [];
+    worker.on('job:finished', () => {
+      void Worker.all({ connection, queue: 'b' }).then((all) => (seen = all.map((info) => info.name)));
+    });
+    assert.equal(await worker.work({ burst: true }), 150);
+    assert.ok(seen.some((name) => name.startsWith('w-all')), `Worker.all for queue b saw ${seen.join(', ')}`);
   });
 });

@@ -27,6 +27,8 @@ import {
   Group,
   StartedJobRegistry,
 } from '../src/index.js';
+import { createServer } from 'node:http';
+import { createDashboard } from '../src/dashboard/index.js';
 import { Scheduler } from '../src/scheduler.js';
 import { useCluster, waitUntil } from './harness/index.js';
 
@@ -350,5 +352,36 @@ describe('repeat, unique jobs, callbacks, commands and bulk enqueue on a cluster
     });
     assert.equal(await worker.work({ burst: true }), 150);
     assert.ok(seen.some((name) => name.startsWith('w-all')), `Worker.all for queue b saw ${seen.join(', ')}`);
+  });
+});
+
+describe('the dashboard on a cluster', () => {
+  test('queues, a registry, a job (its tagged id in the address), workers and throughput read over three masters', async () => {
+    const queues = ['a', 'b', 'c'].map((name) => new Queue(name, { connection }));
+    for (const queue of queues) await queue.enqueue('tasks.add', 1, 2);
+    const failing = await queues[1]!.enqueue('tasks.fail');
+    await new Worker(queues, { tasks, connection }).work({ burst: true });
+    const waiting = await queues[2]!.enqueue('tasks.add', 3, 4);
+    const handler = createDashboard({ instances: [{ name: 'cluster', connection }] });
+    const server = createServer((req, res) => handler(req, res, () => ((res.statusCode = 404), res.end())));
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+    const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    try {
+      const api = (await (await fetch(`${base}/api/queues`)).json()) as { queues: Array<{ name: string; counts: Record<string, number> }> };
+      assert.deepEqual(Object.fromEntries(api.queues.map((queue) => [queue.name, [queue.counts['queued'], queue.counts['finished'], queue.counts['failed']]])), { a: [0, 1, 0], b: [0, 1, 1], c: [1, 1, 0] });
+      const failed = await fetch(`${base}/queues/b/failed`);
+      assert.equal(failed.status, 200);
+      assert.ok((await failed.text()).includes(failing.id));
+      const job = await fetch(`${base}/jobs/${encodeURIComponent(waiting.id)}`);
+      assert.equal(job.status, 200);
+      assert.ok((await job.text()).includes('tasks.add(3, 4)'));
+      assert.equal((await fetch(`${base}/workers`)).status, 200);
+      const throughput = (await (await fetch(`${base}/api/throughput`)).json()) as { points?: Array<{ finished: number; failed: number }> };
+      const points = throughput.points ?? (throughput as unknown as Array<{ finished: number; failed: number }>);
+      assert.equal(points.reduce((sum, point) => sum + point.finished, 0), 3);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((done) => server.close(done));
+    }
   });
 });

@@ -18,6 +18,7 @@
  *   would confirm a write the old primary took and lost. So a confirmation counts only when the
  *   `WAIT` was answered on the socket that answered the write.
  */
+import type { Cluster, Redis } from 'ioredis';
 import { isCluster, type RedisConnection } from './connection.js';
 import { InvalidArgumentError } from './errors.js';
 
@@ -84,6 +85,29 @@ export interface Confirmation {
  */
 export function currentSocket(connection: RedisConnection): object | undefined {
   return isCluster(connection) ? undefined : connection.stream;
+}
+
+/** On a cluster, where a write to a key goes: the client of the master serving its slot, and its socket. */
+export interface ClusterWriter {
+  readonly node: Redis;
+  readonly socket: object | undefined;
+}
+
+/**
+ * On a cluster, the master that serves `key`'s slot now and its socket, read *before* a write to
+ * `key`: a `WAIT` sent there after the write speaks for it. Should the slot move to another master
+ * in between (a failover), the write follows it, the `WAIT` on the old one confirms nothing, and
+ * the write is reported unconfirmed, never confirmed wrongly. Undefined when no master is known
+ * for the slot yet.
+ */
+export async function clusterWriter(connection: Cluster, key: string): Promise<ClusterWriter | undefined> {
+  const slot = Number(await connection.cluster('KEYSLOT', key));
+  const nodeKey = connection.slots[slot]?.[0];
+  const node = connection.nodes('master').find((candidate) => `${candidate.options.host}:${candidate.options.port}` === nodeKey);
+  if (!node) return undefined;
+  // A master this client has not written to yet may not be connected: its socket exists once it is.
+  if (node.status !== 'ready') await node.ping();
+  return { node, socket: node.stream };
 }
 
 interface Request {

@@ -7,10 +7,10 @@
  * and run them at once with run-sync.ts when `isAsync` is false), and reading the queue and its
  * registries.
  */
-import { layoutOf, resolveConnection, type ConnectionOptions, type RedisConnection } from './connection.js';
+import { isCluster, layoutOf, resolveConnection, type ConnectionOptions, type RedisConnection } from './connection.js';
 import { commandBatch } from './redis-client.js';
 import { DEFAULT_JOB_TIMEOUT, DEFAULT_QUEUE_NAME } from './defaults.js';
-import { confirmWrites, resolveDurability, type DurableOptions, type Durability } from './durable.js';
+import { clusterWriter, confirmWrites, resolveDurability, type ClusterWriter, type DurableOptions, type Durability } from './durable.js';
 import { checkJobs, createJob, dueOf, validateGroupName, writeJobs, type EnqueueData, type EnqueueOptions, type EnqueuedJobs } from './enqueue.js';
 import { InvalidArgumentError, ReplicationTimeoutError } from './errors.js';
 import { Job } from './job.js';
@@ -148,12 +148,14 @@ export class Queue {
     checkJobs(jobs, created, dueTimes);
     // Typed by each entry's task (prepareData's R): the created jobs are the entries' jobs, in order.
     if (created.length === 0) return [] as EnqueuedJobs<D>;
+    // Durable mode on a cluster: the master the writes go to, read before them (see clusterWriter).
+    const writer = this.#durability && isCluster(this.connection) ? ((await clusterWriter(this.connection, this.key)) ?? null) : undefined;
     // Durable mode: the socket that answered the first write, which WAIT must be answered on too.
     const socket = await writeJobs(this, jobs, created, dueTimes, groupId);
     if (!this.isAsync) {
       for (const [index, job] of created.entries()) if (dueTimes[index] === undefined && job.status === 'queued') await runSync(this, job);
     }
-    if (this.#durability) await this.#confirm(created, socket, this.#durability);
+    if (this.#durability) await this.#confirm(created, writer === undefined ? socket : writer?.socket, this.#durability, writer);
     return created as EnqueuedJobs<D>;
   }
 
@@ -162,8 +164,9 @@ export class Queue {
    * first write).
    * @throws {ReplicationTimeoutError} when they did not confirm it in time.
    */
-  async #confirm(jobs: readonly Job[], socket: object | undefined, durability: Durability): Promise<void> {
-    const { confirmed, reason } = await confirmWrites(this.connection, socket, durability);
+  async #confirm(jobs: readonly Job[], socket: object | undefined, durability: Durability, writer?: ClusterWriter | null): Promise<void> {
+    const { confirmed, reason } =
+      writer === null ? { confirmed: 0, reason: `no master of the cluster was known for ${this.key}'s slot` } : await confirmWrites(writer?.node ?? this.connection, socket, durability);
     if (confirmed >= durability.replicas) return;
     throw new ReplicationTimeoutError('Enqueued job(s)', {
       jobIds: jobs.map((job) => job.id),

@@ -385,3 +385,30 @@ describe('the dashboard on a cluster', () => {
     }
   });
 });
+
+describe('durable mode on a cluster', () => {
+  test('WAIT goes to the master of the job\'s slot: confirmed by its replica; with that replica stopped, ReplicationTimeoutError', async () => {
+    const queue = new Queue('a', { connection, durable: { replicas: 1, timeout: 0.5 } });
+    const job = await queue.enqueue('tasks.add', 1, 2);
+    const timeouts: Error[] = [];
+    const worker = new Worker([queue], { tasks, connection, durable: { replicas: 1, timeout: 0.5 } });
+    worker.on('replication:timeout', (error) => timeouts.push(error));
+    assert.equal(await worker.work({ burst: true }), 1);
+    assert.equal(await job.returnValue(), 3);
+    assert.deepEqual(timeouts, []);
+    // Stop the replica of queue a's master: nothing can confirm a write to that slot.
+    const master = await fixture.cluster.masterOfKey('rq:queue:{a}');
+    const masterId = (await fixture.cluster.admin(master.port).cluster('MYID')) as string;
+    const replicaLine = ((await fixture.cluster.admin(master.port).cluster('REPLICAS', masterId)) as string[])[0]!;
+    const replicaPort = Number(/:(\d+)@/.exec(replicaLine)![1]);
+    const replica = fixture.cluster.nodes.find((node) => node.port === replicaPort)!;
+    process.kill(replica.pid, 'SIGSTOP');
+    try {
+      await assert.rejects(queue.enqueue('tasks.add', 2, 2), (error: Error) => error.name === 'ReplicationTimeoutError' && /0 of 1/.test(error.message));
+      // A queue on another master is confirmed meanwhile.
+      await new Queue('b', { connection, durable: { replicas: 1, timeout: 0.5 } }).enqueue('tasks.add', 3, 3);
+    } finally {
+      process.kill(replica.pid, 'SIGCONT');
+    }
+  });
+});

@@ -17,7 +17,6 @@
 import { EventEmitter } from 'node:events';
 import { layoutOf, type ConnectionOptions, type RedisConnection } from '../connection.js';
 import { HEARTBEAT_GRACE } from '../defaults.js';
-import { currentSocket } from '../durable.js';
 import { InvalidArgumentError, RedisPermissionError, toError } from '../errors.js';
 import { describeEnding, NO_TOTALS, type Outcome } from '../ending.js';
 import type { TaskFunction } from '../functions.js';
@@ -329,6 +328,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
     const now = new Date();
     this.#stepsInFlight += 1;
     try {
+      const { durability } = this.#config;
+      const writers = durability && endings.length > 0 ? await this.#replication.writers(endings) : undefined;
       const result = await step(
         this.connection,
         {
@@ -346,8 +347,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
           }),
         },
       );
-      const { durability } = this.#config;
-      if (durability && endings.length > 0) await this.#replication.confirm(endings, currentSocket(this.connection), durability);
+      if (durability && endings.length > 0) await this.#replication.confirm(endings, durability, writers);
       if (result.suspended) this.#suspended = true;
       if (asked.length > 0 && !result.suspended) this.#drained = result.started.length < asked.length;
       endings.forEach(({ slot, running, record }, index) => {

@@ -6,7 +6,9 @@
  * reports the endings they did not confirm. Both are a warning in the log and an event.
  */
 import type { EventEmitter } from 'node:events';
-import { confirmWrites, type Durability } from '../durable.js';
+import { isCluster } from '../connection.js';
+import { clusterWriter, confirmWrites, currentSocket, type ClusterWriter, type Durability } from '../durable.js';
+import { queueKey } from '../keys.js';
 import { ReplicationTimeoutError } from '../errors.js';
 import { onFailover, type FailoverInfo } from '../failover.js';
 import type { WorkerConfig } from './config.js';
@@ -32,11 +34,31 @@ export class Replication {
   }
 
   /**
-   * Durable mode: waits until the replicas have the endings a step recorded (`socket` answered the
-   * step); reports those they did not confirm. Never rejects.
+   * On a cluster, before a step in durable mode: the master of each queue the endings are on
+   * (see clusterWriter); on a plain Redis, undefined (the socket is read after the step).
    */
-  async confirm(endings: readonly PendingEnding[], socket: object | undefined, durability: Durability): Promise<void> {
-    const { confirmed, reason } = await confirmWrites(this.#config.connection, socket, durability);
+  async writers(endings: readonly PendingEnding[]): Promise<Array<ClusterWriter | undefined> | undefined> {
+    const { connection } = this.#config;
+    if (!isCluster(connection)) return undefined;
+    const queues = [...new Set(endings.map(({ running }) => running.queue))];
+    return Promise.all(queues.map((queue) => clusterWriter(connection, queueKey(queue, 'cluster'))));
+  }
+
+  /**
+   * Durable mode: waits until the replicas have the endings a step recorded (on a plain Redis, on
+   * the socket that answered the step; on a cluster, on each master of `writers`); reports those
+   * they did not confirm. Never rejects.
+   */
+  async confirm(endings: readonly PendingEnding[], durability: Durability, writers: Array<ClusterWriter | undefined> | undefined): Promise<void> {
+    const { connection } = this.#config;
+    // On a plain Redis the step's socket, read right after its reply; on a cluster each queue's master.
+    const confirmations = await Promise.all(
+      writers === undefined
+        ? [confirmWrites(connection, currentSocket(connection), durability)]
+        : writers.map((writer) => (writer ? confirmWrites(writer.node, writer.socket, durability) : { confirmed: 0, reason: 'no master of the cluster was known for a queue\'s slot' })),
+    );
+    const confirmed = Math.min(...confirmations.map((confirmation) => confirmation.confirmed));
+    const reason = confirmations.find((confirmation) => confirmation.reason !== undefined)?.reason;
     if (confirmed >= durability.replicas) return;
     const error = new ReplicationTimeoutError('Ended job(s)', {
       jobIds: endings.map(({ running }) => running.id),

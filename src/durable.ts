@@ -18,8 +18,10 @@
  *   would confirm a write the old primary took and lost. So a confirmation counts only when the
  *   `WAIT` was answered on the socket that answered the write.
  */
+import { once } from 'node:events';
 import type { Cluster, Redis } from 'ioredis';
 import { isCluster, type RedisConnection } from './connection.js';
+import { keySlot } from './keys.js';
 import { InvalidArgumentError } from './errors.js';
 
 /**
@@ -87,6 +89,9 @@ export function currentSocket(connection: RedisConnection): object | undefined {
   return isCluster(connection) ? undefined : connection.stream;
 }
 
+/** How long {@link clusterWriter} waits for a cluster client to be ready (its slot map). */
+const READY_WAIT_MS = 5000;
+
 /** On a cluster, where a write to a key goes: the client of the master serving its slot, and its socket. */
 export interface ClusterWriter {
   readonly node: Redis;
@@ -101,7 +106,9 @@ export interface ClusterWriter {
  * for the slot yet.
  */
 export async function clusterWriter(connection: Cluster, key: string): Promise<ClusterWriter | undefined> {
-  const slot = Number(await connection.cluster('KEYSLOT', key));
+  const slot = keySlot(key);
+  // Its slot map is filled when the client is ready, which a first command may not wait for.
+  if (connection.status !== 'ready') await once(connection, 'ready', { signal: AbortSignal.timeout(READY_WAIT_MS) }).catch(() => undefined);
   const nodeKey = connection.slots[slot]?.[0];
   const node = connection.nodes('master').find((candidate) => `${candidate.options.host}:${candidate.options.port}` === nodeKey);
   if (!node) return undefined;

@@ -10,6 +10,7 @@
  * The builders of a queue's keys take the layout; those of a job's keys need none.
  */
 
+import calculateSlot from 'cluster-key-slot';
 import { InvalidArgumentError } from './errors.js';
 
 /** Which key layout a connection uses: RQ 1.13's on a plain Redis, tagged on a Redis Cluster. */
@@ -38,6 +39,11 @@ function queuePart(name: string, layout: Layout): string {
  */
 export function queueTag(name: string): string {
   return `{${name}}`;
+}
+
+/** The Redis Cluster hash slot of `key` (as ioredis computes it, from its hash tag when it has one). */
+export function keySlot(key: string): number {
+  return calculateSlot(key);
 }
 
 /** The queue name a cluster job id's tag names (`{emails}1c8e...` gives `emails`), if it has one. */

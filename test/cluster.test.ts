@@ -388,10 +388,10 @@ describe('the dashboard on a cluster', () => {
 
 describe('durable mode on a cluster', () => {
   test('WAIT goes to the master of the job\'s slot: confirmed by its replica; with that replica stopped, ReplicationTimeoutError', async () => {
-    const queue = new Queue('a', { connection, durable: { replicas: 1, timeout: 0.5 } });
+    const queue = new Queue('a', { connection, durable: { replicas: 1, timeout: 2 } });
     const job = await queue.enqueue('tasks.add', 1, 2);
     const timeouts: Error[] = [];
-    const worker = new Worker([queue], { tasks, connection, durable: { replicas: 1, timeout: 0.5 } });
+    const worker = new Worker([queue], { tasks, connection, durable: { replicas: 1, timeout: 2 } });
     worker.on('replication:timeout', (error) => timeouts.push(error));
     assert.equal(await worker.work({ burst: true }), 1);
     assert.equal(await job.returnValue(), 3);
@@ -406,7 +406,7 @@ describe('durable mode on a cluster', () => {
     try {
       await assert.rejects(queue.enqueue('tasks.add', 2, 2), (error: Error) => error.name === 'ReplicationTimeoutError' && /0 of 1/.test(error.message));
       // A queue on another master is confirmed meanwhile.
-      await new Queue('b', { connection, durable: { replicas: 1, timeout: 0.5 } }).enqueue('tasks.add', 3, 3);
+      await new Queue('b', { connection, durable: { replicas: 1, timeout: 2 } }).enqueue('tasks.add', 3, 3);
     } finally {
       process.kill(replica.pid, 'SIGCONT');
     }

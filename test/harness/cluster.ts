@@ -25,7 +25,7 @@ export interface RedisClusterGroup {
   admin(port: number): Redis;
   /** A new ioredis Cluster on this cluster; closed by {@link useCluster} after each test. */
   connect(options?: ClusterOptions): Cluster;
-  /** Waits until every live node reports `cluster_state:ok` and the same owner for every slot. */
+  /** Waits until every live node reports `cluster_state:ok` and the same owner for every slot, and every live replica's link is up. */
   waitReady(timeoutMs?: number): Promise<void>;
   /** Empties every master (and so its replicas) and flushes their scripts. */
   flush(): Promise<void>;
@@ -112,6 +112,9 @@ export async function startCluster(options: { password?: string } = {}): Promise
           try {
             const states = await Promise.all(live.map(async (node) => ((await admin(node).cluster('INFO')) as string).includes('cluster_state:ok')));
             if (!states.every(Boolean)) return false;
+            // Replicas in sync, so that WAIT (durable mode) can be answered from the start.
+            const replication = await Promise.all(live.map(async (node) => (await admin(node).info('replication')) as string));
+            if (replication.some((info) => /role:slave/.test(info) && !/master_link_status:up/.test(info))) return false;
             const owners = await Promise.all(live.map(slotOwners));
             return owners.every((owner) => owner === owners[0]) && owners[0]!.split(',').length >= 3;
           } catch {

@@ -64,7 +64,7 @@ export async function startCluster(options: { password?: string } = {}): Promise
     }
   };
   const slotOwners = async (node: RedisProcess) => {
-    const ranges = (await admin(node).cluster('SLOTS')) as Array<[number, number, [string, number, string]]>;
+    const ranges = (await admin(node).cluster('SLOTS')) as unknown as Array<[number, number, [string, number, string]]>;
     return ranges
       .map(([from, to, [, port]]) => `${from}-${to}@${port}`)
       .sort()
@@ -75,13 +75,13 @@ export async function startCluster(options: { password?: string } = {}): Promise
     startupNodes: nodes.map((node) => ({ host: node.host, port: node.port })),
     async masters() {
       const live = nodes.filter(alive);
-      const ranges = (await admin(live[0]!).cluster('SLOTS')) as Array<[number, number, [string, number, string]]>;
+      const ranges = (await admin(live[0]!).cluster('SLOTS')) as unknown as Array<[number, number, [string, number, string]]>;
       const ports = new Set(ranges.map(([, , [, port]]) => port));
       return nodes.filter((node) => ports.has(node.port));
     },
     async masterOf(slot) {
       const live = nodes.filter(alive);
-      const ranges = (await admin(live[0]!).cluster('SLOTS')) as Array<[number, number, [string, number, string]]>;
+      const ranges = (await admin(live[0]!).cluster('SLOTS')) as unknown as Array<[number, number, [string, number, string]]>;
       const range = ranges.find(([from, to]) => slot >= from && slot <= to);
       if (!range) throw new Error(`no node serves slot ${slot}`);
       return nodes.find((node) => node.port === range[2][1])!;

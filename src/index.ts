@@ -29,6 +29,7 @@ export { redisOptionsFromSettings, redisOptionsFromUrl, describeConnection, mask
 export { clusterOptionsFromSettings } from './cluster-options.js';
 export type { ClusterConnectionOptions } from './cluster-options.js';
 export { connectionFromSettings } from './redis-client.js';
+export type { PlainSettings, ClusterOnlySettings } from './redis-client.js';
 export { openConnection } from './open-connection.js';
 export type { OpenConnectionOptions } from './open-connection.js';
 

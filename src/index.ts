@@ -30,7 +30,7 @@ export { clusterOptionsFromSettings } from './cluster-options.js';
 export type { ClusterConnectionOptions } from './cluster-options.js';
 export { connectionFromSettings } from './redis-client.js';
 export type { PlainSettings, ClusterOnlySettings } from './redis-client.js';
-export { openConnection } from './open-connection.js';
+export { openConnection, assertNotClusterNode } from './open-connection.js';
 export type { OpenConnectionOptions } from './open-connection.js';
 
 // Queues and jobs

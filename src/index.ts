@@ -23,11 +23,14 @@ export { DEFAULT_DURABLE_TIMEOUT } from './durable.js';
 export type { DurableOptions } from './durable.js';
 
 // Settings
-export { loadSettings, loadConfigFile, settingsFromEnv, durableFromSettings } from './settings.js';
-export type { RQSettings, SentinelSettings, SettingsSource } from './settings.js';
+export { loadSettings, loadConfigFile, settingsFromEnv, durableFromSettings, asClusterSettings } from './settings.js';
+export type { RQSettings, SentinelSettings, ClusterSettings, SettingsSource } from './settings.js';
 export { redisOptionsFromSettings, redisOptionsFromUrl, describeConnection, maskUrl } from './redis-options.js';
+export { clusterOptionsFromSettings } from './cluster-options.js';
+export type { ClusterConnectionOptions } from './cluster-options.js';
 export { connectionFromSettings } from './redis-client.js';
-export { openConnection } from './open-connection.js';
+export type { PlainSettings, ClusterOnlySettings } from './redis-client.js';
+export { openConnection, assertNotClusterNode } from './open-connection.js';
 export type { OpenConnectionOptions } from './open-connection.js';
 
 // Queues and jobs

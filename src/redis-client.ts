@@ -8,7 +8,9 @@ import { Cluster, Redis, type ChainableCommander, type RedisOptions } from 'iore
 import { isCluster, type RedisConnection } from './connection.js';
 import { DEFAULT_CONNECT_BUDGET_MS } from './defaults.js';
 import { redisOptionsFromSettings, redisOptionsFromUrl } from './redis-options.js';
-import type { RQSettings } from './settings.js';
+import { clusterSettingsOf, type ClusterSettings, type RQSettings } from './settings.js';
+import { createClusterClient } from './cluster-client.js';
+import { clusterOptionsFromSettings } from './cluster-options.js';
 
 /**
  * Builds an ioredis client from settings or a URL. It connects in the background; use
@@ -17,11 +19,32 @@ import type { RQSettings } from './settings.js';
  * With `SENTINEL` settings the client asks the sentinels for the master, follows failovers
  * (`failoverDetector`, and a reconnect on `READONLY`), and stops looking for a master it has never
  * reached after `SOCKET_TIMEOUT` (default 10 s), so that wrong settings fail instead of hanging.
+ *
+ * With `CLUSTER` settings (and no `REDIS_URL`) it is an ioredis `Cluster` with the defaults of
+ * {@link createClusterClient}: it gives up on a cluster it has never reached after
+ * `CLUSTER.SOCKET_TIMEOUT` (default 10 s) in the same way. TypeScript knows which one a literal
+ * gets: `Redis` for a URL or settings without `CLUSTER`, `Cluster` for settings with `CLUSTER` and
+ * without `REDIS_URL`; settings read at run time (`loadSettings`) give a {@link RedisConnection}.
+ *
+ * @example
+ * const cluster = connectionFromSettings({ CLUSTER: { NODES: ['redis://10.0.0.1:7000'], PASSWORD: secret } });
  */
+export function connectionFromSettings(settings: string | PlainSettings): Redis;
+export function connectionFromSettings(settings: ClusterOnlySettings): Cluster;
+export function connectionFromSettings(settings: RQSettings | string): RedisConnection;
 export function connectionFromSettings(settings: RQSettings | string): RedisConnection {
-  const options = typeof settings === 'string' ? redisOptionsFromUrl(settings) : redisOptionsFromSettings(settings);
-  return createClient(options);
+  if (typeof settings === 'string') return createClient(redisOptionsFromUrl(settings));
+  const cluster = clusterSettingsOf(settings);
+  if (cluster === undefined) return createClient(redisOptionsFromSettings(settings));
+  const { nodes, options } = clusterOptionsFromSettings(cluster);
+  return createClusterClient(nodes, options);
 }
+
+/** Settings that name no cluster: {@link connectionFromSettings} gives a `Redis` for them. */
+export type PlainSettings = RQSettings & { CLUSTER?: undefined | null };
+
+/** Settings whose `CLUSTER` applies (no `REDIS_URL`): {@link connectionFromSettings} gives a `Cluster` for them. */
+export type ClusterOnlySettings = RQSettings & { CLUSTER: ClusterSettings; REDIS_URL?: undefined | null };
 
 /**
  * `new Redis(options)` with rq-ts' reliability defaults: reconnect on `READONLY` (a replica

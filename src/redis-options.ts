@@ -10,15 +10,20 @@ import type { RedisOptions } from 'ioredis';
 import { DEFAULT_REDIS_PORT, DEFAULT_SENTINEL_MASTER_NAME, DEFAULT_SENTINEL_PORT } from './defaults.js';
 import { ConfigurationError } from './errors.js';
 import { isRecord } from './is-record.js';
-import { flag, integer, seconds, type RQSettings, type SentinelSettings } from './settings.js';
+import type { ClusterConnectionOptions } from './cluster-options.js';
+import { clusterSettingsOf, flag, integer, seconds, type RQSettings, type SentinelSettings } from './settings.js';
 
 /**
  * ioredis options for these settings, in RQ's order: `REDIS_URL`, then `SENTINEL`, then
- * `REDIS_HOST`/`REDIS_PORT`/`REDIS_DB`/`REDIS_PASSWORD`/`REDIS_SSL*`.
- * @throws {ConfigurationError} on a malformed URL, port, db or SSL flag.
+ * `REDIS_HOST`/`REDIS_PORT`/`REDIS_DB`/`REDIS_PASSWORD`/`REDIS_SSL*`. Settings that describe a
+ * Redis Cluster (`CLUSTER`, without `REDIS_URL`) have no such options: see clusterOptionsFromSettings.
+ * @throws {ConfigurationError} on a malformed URL, port, db or SSL flag, and for a `CLUSTER`.
  */
 export function redisOptionsFromSettings(settings: RQSettings): RedisOptions {
   if (settings.REDIS_URL !== undefined && settings.REDIS_URL !== null) return redisOptionsFromUrl(String(settings.REDIS_URL));
+  if (clusterSettingsOf(settings)) {
+    throw new ConfigurationError('These settings describe a Redis Cluster (CLUSTER): build its client with connectionFromSettings or openConnection, or its options with clusterOptionsFromSettings.');
+  }
   if (settings.SENTINEL !== undefined && settings.SENTINEL !== null) return sentinelOptions(settings.SENTINEL);
   const options: RedisOptions = {
     host: settings.REDIS_HOST ?? 'localhost',
@@ -126,10 +131,11 @@ function sentinelOptions(sentinel: SentinelSettings): RedisOptions {
   return options;
 }
 
-type Translate = (value: unknown, where: string) => Partial<RedisOptions>;
+/** Turns the value of one redis-py kwarg into ioredis options; `where` names it in errors. */
+export type Translate = (value: unknown, where: string) => Partial<RedisOptions>;
 
-/** redis-py connection kwargs rq-ts understands, for the master connection. */
-const MASTER_KWARGS: Record<string, Translate> = {
+/** redis-py connection kwargs rq-ts understands, for the master connection (and, but `db`, for a cluster's nodes). */
+export const MASTER_KWARGS: Record<string, Translate> = {
   password: (v) => ({ password: String(v) }),
   username: (v) => ({ username: String(v) }),
   db: (v, where) => ({ db: integer(v, where) }),
@@ -153,7 +159,7 @@ const SENTINEL_SIDE_KWARGS: Record<string, Translate> = {
  * ioredis options (for SENTINEL_KWARGS only ioredis' `sentinel*` options, which are the ones that
  * apply to the sentinels), anything else refused.
  */
-function translateKwargs(kwargs: Record<string, unknown>, where: string, known: Record<string, Translate>, ownPrefix?: string): Partial<RedisOptions> {
+export function translateKwargs(kwargs: Record<string, unknown>, where: string, known: Record<string, Translate>, ownPrefix?: string): Partial<RedisOptions> {
   if (!isRecord(kwargs)) throw new ConfigurationError(`${where} must be an object.`);
   const options: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(kwargs)) {
@@ -164,24 +170,38 @@ function translateKwargs(kwargs: Record<string, unknown>, where: string, known: 
       throw new ConfigurationError(`${where}.${key} would not apply to the sentinels: give ioredis' sentinel options there (sentinelPassword, sentinelTLS...), or master options in CONNECTION_KWARGS.`);
     } else {
       throw new ConfigurationError(
-        `${where}.${key} is a redis-py option rq-ts does not translate. Known: ${Object.keys(known).join(', ')}; ` +
-          `or give an ioredis option by its camelCase name.`,
+        `${where}.${key} is a redis-py option rq-ts does not translate. ` +
+          `${Object.keys(known).length > 0 ? `Known: ${Object.keys(known).join(', ')}; or give` : 'Give'} an ioredis option by its camelCase name.`,
       );
     }
   }
   return options as Partial<RedisOptions>;
 }
 
-function tlsFromSettings(settings: RQSettings): TlsOptions {
+/**
+ * TLS options from the `SSL_*` settings of `source`, named `prefix` + `SSL_CA_CERTS` and so on
+ * (`REDIS_SSL_CA_CERTS` at the top level, `SSL_CA_CERTS` in a `CLUSTER` block); `where` names the
+ * block in errors (`CLUSTER.`).
+ * @throws {ConfigurationError} for a file that cannot be read or a bad `SSL_CERT_REQS`.
+ */
+export function tlsFromSettings(source: Record<string, unknown>, prefix = 'REDIS_', where = ''): TlsOptions {
+  const text = (name: string) => {
+    const value = source[prefix + name];
+    return value === undefined || value === null || value === '' ? undefined : String(value);
+  };
+  const named = (name: string) => `${where}${prefix}${name}`;
   const tls: TlsOptions = {};
-  if (settings.REDIS_SSL_CA_CERTS) tls.ca = readPem(settings.REDIS_SSL_CA_CERTS, 'REDIS_SSL_CA_CERTS');
-  if (settings.REDIS_SSL_CA_DATA) tls.ca = settings.REDIS_SSL_CA_DATA;
-  if (settings.REDIS_SSL_CERTFILE) tls.cert = readPem(settings.REDIS_SSL_CERTFILE, 'REDIS_SSL_CERTFILE');
-  if (settings.REDIS_SSL_KEYFILE) tls.key = readPem(settings.REDIS_SSL_KEYFILE, 'REDIS_SSL_KEYFILE');
-  const reqs = settings.REDIS_SSL_CERT_REQS ?? 'required';
+  const caFile = text('SSL_CA_CERTS');
+  if (caFile) tls.ca = readPem(caFile, named('SSL_CA_CERTS'));
+  if (text('SSL_CA_DATA')) tls.ca = text('SSL_CA_DATA');
+  const certFile = text('SSL_CERTFILE');
+  if (certFile) tls.cert = readPem(certFile, named('SSL_CERTFILE'));
+  const keyFile = text('SSL_KEYFILE');
+  if (keyFile) tls.key = readPem(keyFile, named('SSL_KEYFILE'));
+  const reqs = text('SSL_CERT_REQS') ?? 'required';
   if (reqs === 'none') tls.rejectUnauthorized = false;
   else if (reqs !== 'required') {
-    throw new ConfigurationError(`REDIS_SSL_CERT_REQS is '${reqs}': use 'required' or 'none'.`);
+    throw new ConfigurationError(`${named('SSL_CERT_REQS')} is '${reqs}': use 'required' or 'none'.`);
   }
   return tls;
 }
@@ -196,10 +216,17 @@ function readPem(path: string, name: string): string {
 
 /**
  * A printable description of where a connection goes, with any password masked:
- * `redis://:***@host:6379/0`, `unix:///tmp/redis.sock?db=0`, `sentinel://h1:26379,h2:26379/mymaster/0`.
+ * `redis://:***@host:6379/0`, `unix:///tmp/redis.sock?db=0`, `sentinel://h1:26379,h2:26379/mymaster/0`,
+ * and for a Redis Cluster its startup nodes, `cluster://:***@10.0.0.1:7000,10.0.0.2:7000`
+ * (`cluster+tls://` over TLS).
  */
-export function describeConnection(options: RedisOptions): string {
-  const auth = options.password ? `${options.username ?? ''}:***@` : options.username ? `${options.username}@` : '';
+export function describeConnection(options: RedisOptions | ClusterConnectionOptions): string {
+  if ('nodes' in options) {
+    const node = options.options.redisOptions ?? {};
+    const hosts = options.nodes.map(({ host, port }) => `${host.includes(':') ? `[${host}]` : host}:${port}`).join(',');
+    return `${node.tls ? 'cluster+tls' : 'cluster'}://${authority(node)}${hosts}`;
+  }
+  const auth = authority(options);
   if (options.sentinels) {
     const hosts = options.sentinels.map((s) => `${s.host ?? 'localhost'}:${s.port ?? DEFAULT_SENTINEL_PORT}`).join(',');
     return `sentinel://${auth}${hosts}/${options.name ?? DEFAULT_SENTINEL_MASTER_NAME}/${options.db ?? 0}`;
@@ -207,6 +234,11 @@ export function describeConnection(options: RedisOptions): string {
   if (options.path) return `unix://${auth}${options.path}?db=${options.db ?? 0}`;
   const scheme = options.tls ? 'rediss' : 'redis';
   return `${scheme}://${auth}${options.host ?? 'localhost'}:${options.port ?? DEFAULT_REDIS_PORT}/${options.db ?? 0}`;
+}
+
+/** The `user:***@` part of a description: the username shown, the password masked. */
+function authority(options: Pick<RedisOptions, 'username' | 'password'>): string {
+  return options.password ? `${options.username ?? ''}:***@` : options.username ? `${options.username}@` : '';
 }
 
 /**

@@ -1,16 +1,18 @@
 /**
- * Settings: RQ's way of describing a Redis connection (RQ-REFERENCE.md §1.11) and the rest of a
- * worker's configuration, by RQ's names. Read from a config file (`-c`/`RQ_CONFIG`) or from the
- * environment, with RQ's precedence: `--url`/`RQ_REDIS_URL`, then the config file, then the
- * environment; and read value by value as RQ reads them (whole numbers, seconds, "True"/"False").
+ * Settings: RQ's way of describing a Redis connection (RQ-REFERENCE.md §1.11), with rq-ts'
+ * `CLUSTER` for a Redis Cluster, and the rest of a worker's configuration, by RQ's names. Read
+ * from a config file (`-c`/`RQ_CONFIG`) or from the environment, with RQ's precedence:
+ * `--url`/`RQ_REDIS_URL`, then the config file, then the environment; and read value by value as
+ * RQ reads them (whole numbers, seconds, "True"/"False").
  *
- * What the settings become lives next door: redis-options.ts turns them into ioredis options,
- * redis-client.ts builds the client, open-connection.ts waits for it and says why it failed. The
- * config-file lookup here is also `rq cron`'s (cron.ts).
+ * What the settings become lives next door: redis-options.ts turns them into ioredis options
+ * (cluster-options.ts for a `CLUSTER`), redis-client.ts builds the client, open-connection.ts
+ * waits for it and says why it failed. The config-file lookup here is also `rq cron`'s (cron.ts).
  */
 import { readFileSync, existsSync, statSync } from 'node:fs';
 import { isAbsolute, resolve as resolvePath, extname } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { DEFAULT_REDIS_PORT } from './defaults.js';
 import type { DurableOptions } from './durable.js';
 import { ConfigurationError } from './errors.js';
 import { isRecord } from './is-record.js';
@@ -46,6 +48,47 @@ export interface SentinelSettings {
 }
 
 /**
+ * A Redis Cluster: an rq-ts setting (Python RQ has none), shaped like RQ's `SENTINEL`. The client
+ * asks any of `NODES` for the cluster's layout and then talks to every master it learns of.
+ * `CONNECTION_KWARGS` takes redis-py names (`socket_timeout`, `ssl`...) or ioredis option names in
+ * camelCase, for each node's connection; `CLUSTER_KWARGS` takes ioredis' Cluster options by name
+ * (`natMap`, `slotsRefreshTimeout`...).
+ */
+export interface ClusterSettings {
+  /**
+   * Nodes to start from; any one that answers is enough. Each is a URL (`redis://[user:password@]host:port`,
+   * `rediss://...` for TLS), `'host:port'`, a `[host, port]` pair or `{ host, port }`; the port
+   * defaults to 6379. A URL's credentials and TLS apply to every node.
+   */
+  NODES?: ReadonlyArray<string | readonly [string, number | string] | { host?: string; port?: number | string }>;
+  /** Username on every node (Redis 6 ACL). */
+  USERNAME?: string;
+  /** Password of every node. */
+  PASSWORD?: string;
+  /** Use TLS to every node. @default false (true when a node is given as `rediss://`) */
+  SSL?: boolean | string;
+  /** Path of a PEM file of CA certificates (with SSL). */
+  SSL_CA_CERTS?: string;
+  /** PEM text of CA certificates (with SSL). */
+  SSL_CA_DATA?: string;
+  /** Path of the client certificate, PEM (with SSL). */
+  SSL_CERTFILE?: string;
+  /** Path of the client key, PEM (with SSL). */
+  SSL_KEYFILE?: string;
+  /** `'required'` (default) or `'none'` to skip verifying the servers' certificates (with SSL). */
+  SSL_CERT_REQS?: string;
+  /**
+   * In seconds: the connect timeout to each node, and the time allowed to reach the cluster at
+   * startup. Not a timeout on commands: use `CONNECTION_KWARGS.socket_timeout` for that. @default 10
+   */
+  SOCKET_TIMEOUT?: number | string;
+  /** Extra options for each node's connection. */
+  CONNECTION_KWARGS?: Record<string, unknown>;
+  /** ioredis Cluster options, by their camelCase names. */
+  CLUSTER_KWARGS?: Record<string, unknown>;
+}
+
+/**
  * The settings rq-ts reads, by RQ's names. A config file exports some of them; the environment
  * provides the `REDIS_*` ones as strings.
  */
@@ -74,6 +117,8 @@ export interface RQSettings {
   REDIS_SSL_CERT_REQS?: string;
   /** A Sentinel-managed Redis; used when REDIS_URL is absent. */
   SENTINEL?: SentinelSettings;
+  /** A Redis Cluster (an rq-ts setting); used when REDIS_URL is absent. See {@link ClusterSettings}. */
+  CLUSTER?: ClusterSettings;
   /** Queues a worker listens on, in priority order. @default ['default'] */
   QUEUES?: string[];
   /** Worker name. */
@@ -118,14 +163,57 @@ export async function loadSettings(source: SettingsSource = {}): Promise<RQSetti
   return url !== undefined ? { ...settings, REDIS_URL: url } : settings;
 }
 
-/** RQ's `REDIS_*` names read from an environment. */
+/**
+ * RQ's `REDIS_*` names read from an environment, and rq-ts' `REDIS_CLUSTER_NODES`: a
+ * comma-separated list of cluster nodes (`host:port` or URLs), which becomes a `CLUSTER` block
+ * with the credentials and TLS of the other `REDIS_*` names (see {@link asClusterSettings}).
+ */
 export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): RQSettings {
   const settings: RQSettings = {};
   for (const name of ENV_NAMES) {
     const value = env[name];
     if (value !== undefined) settings[name] = value;
   }
+  const nodes = nonEmpty(env['REDIS_CLUSTER_NODES']?.trim());
+  if (nodes !== undefined) settings.CLUSTER = asClusterSettings(settings, nodes.split(',').map((node) => node.trim()).filter(Boolean));
   return settings;
+}
+
+/**
+ * The `CLUSTER` block that takes the Redis these settings name as a node of a cluster: `nodes`
+ * when given, else `REDIS_URL` (credentials and TLS included), else `REDIS_HOST:REDIS_PORT`; with
+ * `REDIS_USERNAME`, `REDIS_PASSWORD` and `REDIS_SSL*` unless a URL is used. `REDIS_CLUSTER_NODES`
+ * and `rq --cluster` are read through it.
+ * @throws {ConfigurationError} when `REDIS_DB` names another database than 0 (a cluster has only 0).
+ */
+export function asClusterSettings(settings: RQSettings, nodes?: readonly string[]): ClusterSettings {
+  const url = settings.REDIS_URL ?? undefined;
+  if (nodes === undefined && url !== undefined) return { NODES: [String(url)] };
+  const db = String(settings.REDIS_DB ?? '').trim();
+  if (db !== '' && db !== '0') {
+    throw new ConfigurationError(`REDIS_DB is ${String(settings.REDIS_DB)}, but a Redis Cluster has only database 0: leave REDIS_DB unset for a cluster.`);
+  }
+  const cluster: ClusterSettings = { NODES: nodes ?? [`${settings.REDIS_HOST ?? 'localhost'}:${settings.REDIS_PORT ?? DEFAULT_REDIS_PORT}`] };
+  for (const name of ['USERNAME', 'PASSWORD', 'SSL', 'SSL_CA_CERTS', 'SSL_CA_DATA', 'SSL_CERTFILE', 'SSL_KEYFILE', 'SSL_CERT_REQS'] as const) {
+    const value = settings[`REDIS_${name}`];
+    if (value !== undefined && value !== null) (cluster as Record<string, unknown>)[name] = value;
+  }
+  return cluster;
+}
+
+/**
+ * The `CLUSTER` block that applies to these settings, in RQ's order: none when `REDIS_URL` is set
+ * (it wins over every other connection setting), else `CLUSTER` if given.
+ * @throws {ConfigurationError} when both `SENTINEL` and `CLUSTER` are given.
+ */
+export function clusterSettingsOf(settings: RQSettings): ClusterSettings | undefined {
+  if (settings.REDIS_URL !== undefined && settings.REDIS_URL !== null) return undefined;
+  if (settings.CLUSTER === undefined || settings.CLUSTER === null) return undefined;
+  if (settings.SENTINEL !== undefined && settings.SENTINEL !== null) {
+    throw new ConfigurationError('Both SENTINEL and CLUSTER are set: a Redis is either Sentinel-managed or a cluster. Keep the one that describes yours.');
+  }
+  if (!isRecord(settings.CLUSTER)) throw new ConfigurationError('CLUSTER must be an object: CLUSTER = { NODES: [...], PASSWORD: ... }.');
+  return settings.CLUSTER;
 }
 
 const CONFIG_EXTENSIONS = ['.js', '.mjs', '.cjs', '.json', '.ts', '.mts'];

@@ -4,8 +4,8 @@
  * command when it is done ({@link withOpenConnection}), else by the program after an error
  * ({@link closeAll}), so that no command is held open by a socket of ours.
  */
-import { loadSettings, onFailover, openConnection, redisOptionsFromUrl, type RQSettings, type RedisConnection } from '../index.js';
-import { checkFlag, pathsOf, type SharedOptions } from './shared.js';
+import { asClusterSettings, loadSettings, onFailover, openConnection, redisOptionsFromUrl, type RQSettings, type RedisConnection } from '../index.js';
+import { UsageError, checkFlag, pathsOf, type SharedOptions } from './shared.js';
 
 /** How {@link connect} reports. */
 export interface ConnectOptions {
@@ -13,12 +13,28 @@ export interface ConnectOptions {
   readonly reportFailover?: boolean;
 }
 
-/** The settings the shared options describe (--url, else --config, else the REDIS_* environment). */
-export function settingsOf(shared: SharedOptions): Promise<RQSettings> {
+/** The settings the shared options describe (--url, else --config, else the REDIS_* environment; a cluster with --cluster). */
+export async function settingsOf(shared: SharedOptions): Promise<RQSettings> {
   const { flags } = shared;
   // An empty RQ_REDIS_URL is no URL, as loadSettings reads it.
   if (flags.url) checkFlag('-u/--url', () => redisOptionsFromUrl(flags.url!));
-  return loadSettings({ url: flags.url, config: flags.config, paths: pathsOf(flags) });
+  const settings = await loadSettings({ url: flags.url, config: flags.config, paths: pathsOf(flags) });
+  return flags.cluster ? asCluster(settings) : settings;
+}
+
+/**
+ * --cluster: the settings with the Redis they name (the URL, else REDIS_HOST and REDIS_PORT) taken
+ * as a node of a Redis Cluster; settings that already describe a cluster as they are.
+ * @throws {UsageError} when they describe a Sentinel-managed Redis, or a database other than 0.
+ */
+function asCluster(settings: RQSettings): RQSettings {
+  const hasUrl = settings.REDIS_URL !== undefined && settings.REDIS_URL !== null;
+  if (!hasUrl && settings.CLUSTER) return settings;
+  if (!hasUrl && settings.SENTINEL) {
+    throw new UsageError('--cluster: the settings describe a Sentinel-managed Redis (SENTINEL), not a cluster node. Give a node with -u, or leave --cluster out.');
+  }
+  const { REDIS_URL: _url, ...rest } = settings;
+  return { ...rest, CLUSTER: checkFlag('--cluster', () => asClusterSettings(settings)) };
 }
 
 /** Connections opened by {@link connect} and not closed yet: {@link closeAll} closes them. */

@@ -13,6 +13,7 @@ import { JSONSerializer, Queue, RQError, type RedisConnection, type Serializer }
 export interface SharedFlags {
   url?: string;
   config?: string;
+  cluster?: boolean;
   path: string[];
   serializer?: string;
 }
@@ -51,11 +52,15 @@ export function checkFlag<T>(flag: string, check: () => T): T {
   }
 }
 
-/** Adds RQ's shared options to a command: -u/--url, -c/--config, -P/--path, -S/--serializer. */
+/**
+ * Adds RQ's shared options to a command: -u/--url, -c/--config, -P/--path, -S/--serializer; and
+ * rq-ts' --cluster, which takes the Redis that -u (else the settings) names as a node of a Redis Cluster.
+ */
 export function withSharedOptions(command: Command): Command {
   return command
     .addOption(new Option('-u, --url <url>', 'Redis URL (redis://, rediss://, unix://)').env('RQ_REDIS_URL'))
-    .addOption(new Option('-c, --config <module>', 'config file or module with RQ settings (REDIS_URL, SENTINEL, QUEUES...)').env('RQ_CONFIG'))
+    .addOption(new Option('-c, --config <module>', 'config file or module with RQ settings (REDIS_URL, SENTINEL, CLUSTER, QUEUES...)').env('RQ_CONFIG'))
+    .option('--cluster', 'the Redis that -u (else the config file, else REDIS_URL or REDIS_HOST) names is a node of a Redis Cluster: use the whole cluster')
     .option('-P, --path <dir>', 'directory to import job functions and the config from (repeatable)', collect, [] as string[])
     .option('-S, --serializer <name>', 'how job data is encoded: json (rq.serializers.JSONSerializer), the only one rq-ts reads');
 }

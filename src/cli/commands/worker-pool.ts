@@ -42,6 +42,7 @@ function sharedArgs(flags: SharedFlags): string[] {
   return [
     ...(flags.url !== undefined ? ['--url', flags.url] : []),
     ...(flags.config !== undefined ? ['--config', flags.config] : []),
+    ...(flags.cluster ? ['--cluster'] : []),
     ...pathsOf(flags).flatMap((dir) => ['--path', dir]),
     ...(flags.serializer !== undefined ? ['--serializer', flags.serializer] : []),
   ];

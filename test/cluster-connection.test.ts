@@ -25,7 +25,7 @@ import {
   type RedisConnection,
 } from '../src/index.js';
 import { duplicateConnection } from '../src/redis-client.js';
-import { RQ_BIN, adminClient, freePort, runRqAsync, startCluster, startRedis, useTempDir, waitUntil, type RedisClusterGroup, type RedisProcess } from './harness/index.js';
+import { ROOT, RQ_BIN, adminClient, freePort, runRqAsync, startCluster, startRedis, useTempDir, waitUntil, type RedisClusterGroup, type RedisProcess } from './harness/index.js';
 
 const PASSWORD = 'cluster-pw-31337';
 
@@ -322,6 +322,36 @@ describe('on a real cluster with a password', () => {
         assert.doesNotMatch(run.stderr, /bad-pw-4242|cluster-pw-31337/);
       });
       assert.equal(await suspendedOnCluster(), false);
+    });
+
+    test('rq enqueue, worker --burst, info, requeue, empty and worker-pool on queues of three masters', async () => {
+      const url = nodeUrl(1);
+      const fixtures = join(ROOT, 'test', 'fixtures');
+      for (const [queue, args] of [['a', ['2', '3']], ['b', ['on purpose']], ['c', ['4', '5']]] as const) {
+        const enqueued = await runRqAsync(['enqueue', '-u', url, '--cluster', '--queue', queue, queue === 'b' ? 'tasks.fail' : 'tasks.add', ...args]);
+        assert.equal(enqueued.code, 0, enqueued.stderr);
+        assert.match(enqueued.stdout, new RegExp(`\\{${queue}\\}[0-9a-f-]{36}`));
+      }
+      const worked = await runRqAsync(['worker', '--burst', '-u', url, '--cluster', '-P', fixtures, '--name', 'cli-cluster', 'a', 'b', 'c']);
+      assert.equal(worked.code, 0, worked.stderr);
+      assert.match(worked.stdout, /a: Job OK/);
+      assert.match(worked.stderr, /b: Job failed .*on purpose/);
+      const info = await runRqAsync(['info', '--raw', '-u', url, '--cluster']);
+      assert.equal(info.code, 0, info.stderr);
+      for (const queue of ['a', 'b', 'c']) assert.match(info.stdout, new RegExp(`queue ${queue} 0`));
+      const requeued = await runRqAsync(['requeue', '-u', url, '--cluster', '--queue', 'b', '--all']);
+      assert.equal(requeued.code, 0, requeued.stderr);
+      assert.match(requeued.stdout, /Requeued 1 job/);
+      const emptied = await runRqAsync(['empty', '-u', url, '--cluster', 'b']);
+      assert.equal(emptied.code, 0, emptied.stderr);
+      assert.match(emptied.stdout, /1 job/);
+      const client = keep(connectionFromSettings(clusterSettings()));
+      assert.equal(await client.llen('rq:queue:{b}'), 0);
+      for (let n = 0; n < 6; n++) assert.equal((await runRqAsync(['enqueue', '-u', url, '--cluster', '--queue', n % 2 ? 'a' : 'c', 'tasks.add', String(n), '1'])).code, 0);
+      const pool = await runRqAsync(['worker-pool', '-n', '2', '--burst', '-u', url, '--cluster', '-P', fixtures, 'a', 'c']);
+      assert.equal(pool.code, 0, pool.stderr);
+      assert.equal((await client.llen('rq:queue:{a}')) + (await client.llen('rq:queue:{c}')), 0);
+      assert.equal(await client.zcard('rq:finished:{a}') + (await client.zcard('rq:finished:{c}')), 8);
     });
 
     test('rq dashboard -c settings with a CLUSTER block serves what the cluster holds', async () => {

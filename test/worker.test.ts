@@ -58,7 +58,8 @@ describe('a burst worker runs jobs into RQ\'s registries', () => {
     await queue.enqueueMany([1, 2, 3, 4].map((n) => Queue.prepareData(n === 3 ? 'tasks.fail' : 'tasks.add', { args: [n, n] })));
     // 20 ms a job, so that each read of the hash lands while its job runs.
     const add = async (a: number, b: number) => new Promise((resolve) => setTimeout(() => resolve(a + b), 20));
-    const worker = new Worker([queue], { tasks: { ...tasks, 'tasks.add': add }, name: 'w-counts' });
+    const fail = async () => new Promise((_, reject) => setTimeout(() => reject(new TypeError('no good')), 20));
+    const worker = new Worker([queue], { tasks: { ...tasks, 'tasks.add': add, 'tasks.fail': fail }, name: 'w-counts' });
     const seen: Array<string | null> = [];
     worker.on('job:started', (job) => {
       // The step that started this job ended the one before: the hash shows this job, busy.

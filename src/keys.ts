@@ -186,6 +186,15 @@ export function canceledRegistryKey(queue: string, layout: Layout): string {
   return `rq:canceled:${queuePart(queue, layout)}`;
 }
 
+/**
+ * A worker's name as it is used in `layout`: on a cluster the name becomes its hash tag (`w1`
+ * is `{w1}`, and its slots `{w1}-2`, `{w1}-3`...), so that the hashes of all its slots share one
+ * slot and one script call writes them; a name that starts with a tag already is kept.
+ */
+export function workerNameFor(name: string, layout: Layout): string {
+  return layout === 'cluster' && !/^\{[^{}]+\}/.test(name) ? `{${name}}` : name;
+}
+
 /** The hash describing worker `name`. */
 export function workerKey(name: string): string {
   return WORKER_KEY_PREFIX + name;

@@ -29,6 +29,7 @@ import {
 } from '../src/index.js';
 import { createServer } from 'node:http';
 import { createDashboard } from '../src/dashboard/index.js';
+import { keySlot } from '../src/keys.js';
 import { Scheduler } from '../src/scheduler.js';
 import { useCluster, waitUntil } from './harness/index.js';
 
@@ -111,7 +112,8 @@ describe('a worker on queues of three masters', () => {
       assert.equal(await new FinishedJobRegistry(queue).count(), count, `finished in ${queue.name}`);
       assert.equal(await connection.zcard(`rq:wip:{${queue.name}}`), 0);
     }
-    const hash = await connection.hgetall('rq:worker:w-cluster');
+    assert.equal(worker.name, '{w-cluster}', 'on a cluster a worker\'s name is its hash tag');
+    const hash = await connection.hgetall('rq:worker:{w-cluster}');
     assert.equal(hash['successful_job_count'], '5');
     assert.equal(hash['queues'], 'a,b,c');
     assert.ok(hash['death']);
@@ -214,7 +216,7 @@ describe('scheduling, the abandoned-job sweep, groups and maintenance on a clust
     });
     await worker.work({ burst: true });
     assert.deepEqual(await connection.smembers('rq:queues'), ['rq:queue:{b}']);
-    assert.deepEqual(seen, ['rq:worker:w-maintenance', 'rq:worker:w-maintenance']);
+    assert.deepEqual(seen, ['rq:worker:{w-maintenance}', 'rq:worker:{w-maintenance}']);
   });
 });
 
@@ -351,7 +353,9 @@ describe('repeat, unique jobs, callbacks, commands and bulk enqueue on a cluster
       void Worker.all({ connection, queue: 'b' }).then((all) => (seen = all.map((info) => info.name)));
     });
     assert.equal(await worker.work({ burst: true }), 150);
-    assert.ok(seen.some((name) => name.startsWith('w-all')), `Worker.all for queue b saw ${seen.join(', ')}`);
+    assert.ok(seen.some((name) => name.startsWith('{w-all}')), `Worker.all for queue b saw ${seen.join(', ')}`);
+    // The 8 slots' hashes share the worker's slot, so that one call writes them all each step.
+    assert.equal(new Set(['{w-all}', '{w-all}-2', '{w-all}-8'].map((name) => keySlot(`rq:worker:${name}`))).size, 1);
   });
 });
 

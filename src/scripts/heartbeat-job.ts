@@ -1,7 +1,8 @@
 /** Heartbeats (heartbeat-job.lua for a running job, touch-worker.lua for an idle worker slot). */
-import { layoutOf, type RedisConnection } from '../connection.js';
-import { jobKey, spanningKey, startedRegistryKey, workerKey } from '../keys.js';
+import { isCluster, layoutOf, type RedisConnection } from '../connection.js';
+import { jobKey, keySlot, spanningKey, startedRegistryKey, workerKey } from '../keys.js';
 import { runScript } from './index.js';
+import { pack } from './pack.js';
 
 /** A running job's heartbeat: which job, on which queue and worker slot, and the TTLs to set. */
 export interface JobHeartbeat {
@@ -41,6 +42,40 @@ export interface WorkerWrite {
 
 /** Refreshes an idle worker slot's hash (last_heartbeat, and `state` when given) and TTL (`''` keeps it), and writes `more`; false when the hash is gone. */
 export async function touchWorker(connection: RedisConnection, worker: string, ttl: number | '', state = '', more: WorkerWrite = {}): Promise<boolean> {
-  const fields = Object.entries(more.fields ?? {}).flat();
-  return (await runScript(connection, 'touchWorker', [workerKey(worker)], [ttl, state, more.ifCurrentJob ?? '', more.clearCurrentJob ? '1' : '0', ...fields])) === 1;
+  const [written] = await touchWorkers(connection, [{ worker, ttl, state, ...more }]);
+  return written!;
+}
+
+/** One worker slot's write for {@link touchWorkers}. */
+export interface WorkerSlotWrite extends WorkerWrite {
+  readonly worker: string;
+  /** Key TTL in seconds, or '' to keep it. */
+  readonly ttl: number | '';
+  /** A new state, or '' to keep it. */
+  readonly state?: string;
+}
+
+/**
+ * Writes several worker slots' hashes (as {@link touchWorker} does each), one script call for
+ * the slots whose hashes share a hash slot: on a cluster those of one worker (keys.ts'
+ * workerNameFor), on a plain Redis all. Resolves to whether each hash existed and was written.
+ */
+export async function touchWorkers(connection: RedisConnection, writes: readonly WorkerSlotWrite[]): Promise<boolean[]> {
+  const groups = new Map<number, number[]>();
+  writes.forEach((write, index) => {
+    const slot = isCluster(connection) ? keySlot(workerKey(write.worker)) : 0;
+    groups.set(slot, [...(groups.get(slot) ?? []), index]);
+  });
+  const written: boolean[] = [];
+  await Promise.all(
+    [...groups.values()].map(async (indices) => {
+      const entries = indices.map((index) => {
+        const { ttl, state = '', ifCurrentJob = '', clearCurrentJob, fields = {} } = writes[index]!;
+        return [String(ttl), state, ifCurrentJob, clearCurrentJob ? '1' : '0', ...Object.entries(fields).flat()];
+      });
+      const reply = (await runScript(connection, 'touchWorker', indices.map((index) => workerKey(writes[index]!.worker)), [pack(entries)])) as number[];
+      indices.forEach((index, k) => (written[index] = reply[k] === 1));
+    }),
+  );
+  return written;
 }

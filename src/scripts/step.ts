@@ -20,7 +20,7 @@ import { describeEnding, endingField, type Ending, type EndingRecord, type Execu
 import type { Job } from '../job.js';
 import { SUSPENDED_KEY, queueNameFromKey } from '../keys.js';
 import { stepInSlot, type StartRequest, type StartedJob, type Step, type StepResult } from './finish-and-start-jobs.js';
-import { touchWorker } from './heartbeat-job.js';
+import { touchWorkers, type WorkerSlotWrite } from './heartbeat-job.js';
 import { releaseElsewhere, type ElsewhereRelease } from './release-dependent.js';
 
 /**
@@ -113,13 +113,14 @@ async function writeWorkerHashes(connection: RedisConnection, request: Step, sta
       total_working_time: String(endingField(ending, 'working_time')),
     });
   });
-  const writes: Array<Promise<boolean>> = [];
+  const writes: WorkerSlotWrite[] = [];
   for (const job of started) {
     const worker = request.start!.slots[job.slotIndex]!;
     const fields = { current_job: job.id, current_job_working_time: '0', ...counts.get(worker) };
     const ended = counts.delete(worker);
-    writes.push(touchWorker(connection, worker, ended ? '' : request.start!.heartbeatTtl, 'busy', { fields }));
+    writes.push({ worker, ttl: ended ? '' : request.start!.heartbeatTtl, state: 'busy', fields });
   }
-  for (const [worker, fields] of counts) writes.push(touchWorker(connection, worker, request.idleTtl, 'idle', { fields, clearCurrentJob: true }));
-  await Promise.all(writes);
+  for (const [worker, fields] of counts) writes.push({ worker, ttl: request.idleTtl, state: 'idle', fields, clearCurrentJob: true });
+  // One call: a worker's slots share its tag on a cluster (keys.ts' workerNameFor).
+  if (writes.length > 0) await touchWorkers(connection, writes);
 }

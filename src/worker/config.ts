@@ -4,7 +4,8 @@
  * throws here, before anything touches Redis.
  */
 import { randomUUID } from 'node:crypto';
-import { resolveConnection, type RedisConnection } from '../connection.js';
+import { layoutOf, resolveConnection, type RedisConnection } from '../connection.js';
+import { workerNameFor } from '../keys.js';
 import {
   DEFAULT_DEQUEUE_TIMEOUT,
   DEFAULT_JOB_MONITORING_INTERVAL,
@@ -66,8 +67,9 @@ export function resolveWorkerConfig(queues: ReadonlyArray<string | Queue> | stri
   if (list.length === 0) throw new InvalidArgumentError('A worker needs at least one queue.');
   const firstQueue = list.find((queue): queue is Queue => queue instanceof Queue);
   const queueNames = list.map((queue) => (queue instanceof Queue ? queue.name : queue));
-  const name = options.name ?? randomUUID().replaceAll('-', '');
-  const connection = resolveConnection(options.connection ?? firstQueue?.connection, `Worker '${name}'`);
+  const given = options.name ?? randomUUID().replaceAll('-', '');
+  const connection = resolveConnection(options.connection ?? firstQueue?.connection, `Worker '${given}'`);
+  const name = workerNameFor(given, layoutOf(connection));
   const concurrency = positiveInteger(options.concurrency ?? 1, 'concurrency');
   const defaultResultTtl = resultTtl(options.defaultResultTtl ?? DEFAULT_RESULT_TTL);
   const workerTtl = positiveInteger(options.workerTtl ?? DEFAULT_WORKER_TTL, 'workerTtl');

@@ -46,7 +46,7 @@ export interface WorkerOptions extends ConnectionOptions {
    * export `add` of `tasks.js`) when it is not among the tasks. @default none: tasks only
    */
   paths?: readonly string[];
-  /** Worker name, unique among live workers; slots after the first add `-2`, `-3`... @default 32 hex characters, as RQ */
+  /** Worker name, unique among live workers; slots after the first add `-2`, `-3`... On a Redis Cluster it becomes its hash tag, `{name}` (docs/cluster.md). @default 32 hex characters, as RQ */
   name?: string;
   /** Jobs run at the same time, in this process. @default 1 */
   concurrency?: number;

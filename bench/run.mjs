@@ -6,11 +6,12 @@
  * (`npm run bench` does it).
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { createRequire } from 'node:module';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { snapshotDist } from './lib/dist-snapshot.mjs';
 import { ensurePeersInstalled } from './lib/install.mjs';
 import { takeBenchLock } from './lib/lock.mjs';
 import { describeMachine } from './lib/machine.mjs';
@@ -49,19 +50,6 @@ function chooseColumns(options) {
   return columns;
 }
 
-/**
- * Copies dist/ for this run's children, so that a rebuild during the run (another terminal's
- * `npm run build`) cannot mix two builds of rq-ts in one table. The copy resolves packages from
- * the root's node_modules, through a link, as dist/ itself does.
- */
-function snapshotDist() {
-  const dir = join(root, 'bench', `.rq-ts-dist-${process.pid}`);
-  rmSync(dir, { recursive: true, force: true });
-  cpSync(join(root, 'dist'), join(dir, 'dist'), { recursive: true });
-  symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'), 'dir');
-  return dir;
-}
-
 function rotate(list, by) {
   if (list.length === 0) return list;
   const offset = by % list.length;
@@ -79,7 +67,7 @@ async function main(argv) {
   if (columns.some((column) => column === 'bullmq' || column === 'bee-queue')) ensurePeersInstalled({ allowed: options.install, log });
   const releaseLock = options.smoke ? () => undefined : await takeBenchLock(log);
   process.on('exit', releaseLock);
-  const snapshot = snapshotDist();
+  const snapshot = snapshotDist(root);
   process.env.RQ_TS_BENCH_DIST = join(snapshot, 'dist', 'index.js'); // read by bench/systems/rq-ts.mjs in the children
   const outDir = options.out ?? join(root, 'bench', 'results');
   const profileDir = options.profile ? join(outDir, 'profiles') : undefined;

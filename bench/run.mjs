@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
  * `npm run bench`: rq-ts, BullMQ, Bee-Queue (and Python RQ where /usr/bin/python3 has it) through
- * the scenarios of issue 4, on a redis-server of its own, in one run. See docs/benchmarks.md for
+ * the scenarios of issue 4, on a redis-server of its own, in one run; with `--cluster`, rq-ts and
+ * BullMQ on one Redis and on a Redis Cluster of its own instead (bench/lib/cluster-run.mjs). See docs/benchmarks.md for
  * what is measured and how; `node bench/run.mjs --help` for the flags. rq-ts must be built first
  * (`npm run bench` does it).
  */
@@ -12,6 +13,7 @@ import { createRequire } from 'node:module';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { snapshotDist } from './lib/dist-snapshot.mjs';
+import { runClusterBench } from './lib/cluster-run.mjs';
 import { ensurePeersInstalled } from './lib/install.mjs';
 import { takeBenchLock } from './lib/lock.mjs';
 import { describeMachine } from './lib/machine.mjs';
@@ -26,6 +28,13 @@ const root = fileURLToPath(new URL('../', import.meta.url));
 const { Redis } = createRequire(join(root, 'package.json'))('ioredis');
 
 const log = (line) => console.log(line);
+
+/** An admin connection to the benchmark's redis-server on `port`, which fails rather than retries. */
+function connectTo(port) {
+  const client = new Redis({ host: '127.0.0.1', port, retryStrategy: () => null, maxRetriesPerRequest: 1 });
+  client.on('error', () => undefined); // reported by the failing command
+  return client;
+}
 
 function pythonHasRq() {
   const probe = spawnSync(PYTHON, ['-c', 'import rq, redis'], { stdio: 'ignore' });
@@ -63,6 +72,7 @@ async function main(argv) {
     return 0;
   }
   if (!existsSync(join(root, 'dist', 'index.js'))) throw new Error('rq-ts is not built (dist/index.js is missing): run `npm run build`, or use `npm run bench`, which builds it.');
+  if (options.cluster) return runClusterBench(options, { root, log, command: commandLine(argv), connect: connectTo });
   const columns = chooseColumns(options);
   if (columns.some((column) => column === 'bullmq' || column === 'bee-queue')) ensurePeersInstalled({ allowed: options.install, log });
   const releaseLock = options.smoke ? () => undefined : await takeBenchLock(log);
@@ -73,11 +83,7 @@ async function main(argv) {
   const profileDir = options.profile ? join(outDir, 'profiles') : undefined;
   if (profileDir) mkdirSync(profileDir, { recursive: true });
 
-  const connect = (port = redis.port) => {
-    const client = new Redis({ host: '127.0.0.1', port, retryStrategy: () => null, maxRetriesPerRequest: 1 });
-    client.on('error', () => undefined); // reported by the failing command
-    return client;
-  };
+  const connect = (port = redis.port) => connectTo(port);
   let redis;
   try {
     redis = await startRedisServer({ connect });

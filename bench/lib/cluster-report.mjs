@@ -30,10 +30,16 @@ function rows(masters) {
     })),
     { label: 'Commands executed per job (incl. in Lua), one Redis', unit: '', value: (plain) => plain?.commandsPerJob },
     { label: 'Commands executed per job (incl. in Lua), cluster', unit: '', value: (_, cluster) => cluster?.commandsPerJob },
+    { label: 'Round trips per job (INFO total_reads_processed), one Redis', unit: '', value: (plain) => plain && readsPerJob(plain) },
+    { label: 'Round trips per job (INFO total_reads_processed), cluster', unit: '', value: (_, cluster) => cluster && readsPerJob(cluster) },
     { label: 'Redis-bound ceiling, one Redis: 1 / CPU per job', unit: 'jobs/s', value: (plain) => plain?.ceiling },
     { label: 'Projected ceiling, a core per master, these queues: busiest master full', unit: 'jobs/s', value: (_, cluster) => cluster?.ceiling },
     { label: 'Projected ceiling, a core per master, jobs spread evenly', unit: 'jobs/s', value: (_, cluster) => cluster?.evenCeiling },
   ];
+}
+
+function readsPerJob(measurement) {
+  return measurement.nodes.reduce((sum, node) => sum + node.reads, 0) / measurement.jobs;
 }
 
 /** One run's plain and cluster measurements of `system`, per run. */

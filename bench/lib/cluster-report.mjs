@@ -144,31 +144,62 @@ export function writeClusterDocs(run, table) {
   return DOCS;
 }
 
+/** Lowest and highest of `field` over the run's measurements on `target`, as "a–b". */
+function range(run, target, field) {
+  const values = run.measurements.filter((m) => m.target === target).map((m) => m[field]);
+  if (values.length === 0) return '—';
+  return `${Math.round(Math.min(...values))}–${Math.round(Math.max(...values))}`;
+}
+
+/** Whether, in some run, a system processed faster on the cluster than on one Redis. */
+function clusterEverFaster(run) {
+  return run.measurements.some((cluster) => cluster.target === 'cluster' && run.measurements.some((plain) => plain.target === 'plain' && plain.run === cluster.run && plain.system === cluster.system && plain.throughput < cluster.throughput));
+}
+
+/** Whether Redis limited the throughput: some measurement kept it 80 % busy or more. */
+function redisBound(run) {
+  return run.measurements.some((m) => m.busyPercent >= 80);
+}
+
+/** The most the nodes' idle CPU adds to a measurement's Redis CPU per job, in us. */
+function idleUsPerJob(run) {
+  const idleOf = (name) => run.idleCpuMsPerSecond[name] ?? 0;
+  const perJob = run.measurements.map((m) => (m.nodes.reduce((sum, node) => sum + idleOf(node.name), 0) * m.wallMs) / m.jobs);
+  return Math.max(0, ...perJob); // ms/s x ms / jobs = us per job
+}
+
 function clusterSection(run, table) {
   return `## Redis Cluster
 
 This section is written by \`npm run bench -- --cluster\` (the rest of the page by \`npm run bench\`,
 which keeps it). It asks how far rq-ts grows past one Redis (issue 16): the same load on one
 Redis and on a Redis Cluster of three masters, rq-ts and BullMQ side by side, with the Redis
-CPU each master spends per job and how evenly the work spreads. [docs/cluster.md](cluster.md)
+CPU each master spends per job and how evenly the work spreads. [docs/cluster.md](cluster.md#how-far-it-scales)
 projects it to a cluster of machines.
 
 ${clusterMarkdown(run, table)}
 
+The ceilings: a run bound by Redis stops when one Redis fills its core, at 1 / (its CPU per job);
+on a cluster when its busiest master does, at (all jobs) / (that master's CPU), with these queues;
+or, were the jobs spread evenly, at ${run.masters.length} / (the masters' CPU per job together).
+
 ### What two cores can and cannot show
 
-- The three masters share one core, the core the one Redis has to itself: the cluster's
-  throughput here cannot exceed one Redis', and the workers of both share the other core. What
-  the cluster costs shows; what it gains does not.
-- What a machine per master would give follows from the Redis CPU per job each master spent: a
-  Redis-bound run stops when its busiest master fills its core. The projected ceilings divide a
-  core second by that master's CPU per job of all jobs (with these queues) and by the average over
-  the masters (jobs spread evenly). They assume workers on other machines with CPU to spare, a
-  network that adds latency but no Redis CPU, the same CPU per job at that rate, and no replicas
-  (a master feeding one spends more per write). No such cluster was measured.
-- On one core the masters also slow each other (cache, switches between three processes), so the
-  CPU per job measured here is, if anything, higher than each would spend alone.
-- Other tests ran on the machine at the same time (see the load average): compare the columns and
-  rows of one run, and read the min–max.
+- One Redis has a core to itself; the three masters share that same core. The cluster cannot
+  bring more Redis CPU than one Redis here: what it costs per job shows, what it gains does not.
+- ${redisBound(run) ? 'Redis was' : 'Redis was not'} the bottleneck: one Redis was ${range(run, 'plain', 'busyPercent')} % busy and the three masters
+  together ${range(run, 'cluster', 'busyPercent')} %, while the ${run.queues.length} worker processes shared the other core (with
+  whatever else ran on the machine).${redisBound(run) ? '' : ` The throughput rows measure the workers' side of the same load, not a ceiling${clusterEverFaster(run) ? ', which is how the cluster could measure faster than one Redis in some runs' : ''}.`}
+- What a machine per master would give follows from the Redis CPU each master spent per job,
+  which is what the projected ceilings use. They assume workers on other machines with CPU to
+  spare, a network that adds latency but no Redis CPU, the CPU per job measured here at that
+  rate (Redis far busier than here spends less per job on waking up and reading, so this is not
+  a promise either way), and no replicas (a master feeding one spends more per write). No
+  cluster of machines was measured.
+- Redis CPU is counted from just before the workers start to after they stop, so it includes
+  their registration and shutdown (as scenarios 4 and 5 do), and each node's idle CPU (cluster
+  gossip, timers: the idle figures above, at most ${idleUsPerJob(run).toFixed(1)} us per job in these measurements).
+- Other tests ran on this machine at the same time (see the load average): compare the columns
+  and rows of one run, and read the min–max.
 `;
 }

@@ -112,7 +112,7 @@ function clusterMarkdown(run, table) {
   const lines = [
     `Run of ${run.startedAt} (${Math.round(run.durationSeconds)} s), \`${run.command}\`.`,
     '',
-    machineLines(run.machine),
+    machineLines(run.machine, `up to about ${run.queues.length}: its ${run.queues.length} worker processes, while they run`),
     `- Cluster: 3 masters, no replicas (\`redis-server --cluster-enabled yes\`, joined by \`redis-cli --cluster create --cluster-replicas 0\`), beside one plain redis-server; idle Redis CPU (cluster gossip and timers) in ms per second: ${idle}`,
     `- Load: ${describeLoad(run)}`,
     '',

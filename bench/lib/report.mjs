@@ -90,8 +90,11 @@ export function markdownRows(header, body) {
   return [line(header), line(header.map((_, index) => (index === 0 ? ':--' : '--:'))), ...body.map(line)].join('\n');
 }
 
-/** The machine and software of a run, as Markdown list items. */
-export function machineLines(machine) {
+/**
+ * The machine and software of a run, as Markdown list items. `ownLoad`: what the run's own
+ * processes add to the load average.
+ */
+export function machineLines(machine, ownLoad = 'about 1') {
   const packages = Object.entries(machine.packages)
     .filter(([, version]) => version)
     .map(([name, version]) => `${name} ${version}`)
@@ -100,7 +103,7 @@ export function machineLines(machine) {
     `- CPU: ${machine.cpu}, ${machine.cores} cores; ${machine.memoryGb} GB RAM; ${machine.kernel}`,
     `- Node ${machine.node}; Redis ${machine.redis} (its own redis-server on a loopback port, no persistence)`,
     ...(machine.pinning ? [`- CPU pinning: ${machine.pinning}`] : []),
-    ...(machine.loadAverage ? [`- Load average (1 min) at the start of the run ${machine.loadAverage.start}, at the end ${machine.loadAverage.end} (the run itself adds about 1)`] : []),
+    ...(machine.loadAverage ? [`- Load average (1 min) at the start of the run ${machine.loadAverage.start}, at the end ${machine.loadAverage.end} (the run itself adds ${ownLoad})`] : []),
     `- Packages: ${packages}`,
   ].join('\n');
 }

@@ -5,10 +5,15 @@
  * and exits. A fresh process per measurement: no system inherits another's heap, JIT or sockets,
  * and a worker's peak RSS is its own.
  *
+ * Every role works on queue `bench`, or on `task.queue`; with `task.cluster` (startup nodes) on a
+ * Redis Cluster instead of the Redis at host:port.
+ *
  * Roles:
  *   enqueue          { mode: 'seq' | 'inflight' | 'bulk', n, warmup, inFlight, batch } -> { ms }
- *   fill             { n, batch }: pre-enqueue jobs for a worker, untimed -> {}
- *   process          { n, concurrency }: run n pre-enqueued jobs -> { ms, maxRssKb }
+ *   fill             { n, batch, queues? }: pre-enqueue n jobs for a worker (n on each of `queues`), untimed -> {}
+ *   process          { n, concurrency, startOnGo? }: run n pre-enqueued jobs -> { ms, maxRssKb, startedAt, endedAt };
+ *                    with startOnGo, sends { ready: true } once its worker is open and starts it at the
+ *                    parent's { go: true }, so that several workers start together (wall-clock times)
  *   latency-worker   { n, concurrency }: wait for n jobs, each carrying its send time -> { samples: [sentAt, ms][] }
  *   latency-producer { n, intervalMs }: send a job every intervalMs, its send time as payload -> { lagMs }
  */
@@ -16,7 +21,7 @@ const QUEUE = 'bench';
 
 const task = JSON.parse(process.argv[2]);
 const system = await import(new URL(`./systems/${task.system}.mjs`, import.meta.url).href);
-const options = { host: task.host, port: task.port, queue: QUEUE };
+const options = { host: task.host, port: task.port, cluster: task.cluster, queue: task.queue ?? QUEUE };
 
 /** Wall-clock milliseconds with sub-millisecond resolution, comparable across processes. */
 const wallClock = () => performance.timeOrigin + performance.now();
@@ -33,22 +38,34 @@ const roles = {
     return { ms };
   },
 
-  async fill({ n, batch }) {
-    const producer = await system.openProducer(options);
-    await bulk(producer, n, batch);
-    await producer.close();
+  async fill({ n, batch, queues = [options.queue] }) {
+    for (const queue of queues) {
+      const producer = await system.openProducer({ ...options, queue });
+      await bulk(producer, n, batch);
+      await producer.close();
+    }
     return {};
   },
 
-  async process({ n, concurrency }) {
+  async process({ n, concurrency, startOnGo = false }) {
     let start = 0;
     let end = 0;
-    const { worker, finished } = await openCountingWorker(n, concurrency, () => (end = performance.now()));
+    let endedAt = 0;
+    const { worker, finished } = await openCountingWorker(n, concurrency, () => {
+      end = performance.now();
+      endedAt = wallClock();
+    });
+    if (startOnGo) {
+      const go = new Promise((resolve) => process.on('message', (message) => message.go && resolve()));
+      process.send({ ready: true });
+      await go;
+    }
+    const startedAt = wallClock();
     start = performance.now();
     worker.start();
     await finished;
     await worker.stop();
-    return { ms: end - start, maxRssKb: process.resourceUsage().maxRSS };
+    return { ms: end - start, maxRssKb: process.resourceUsage().maxRSS, startedAt, endedAt };
   },
 
   async 'latency-worker'({ n, concurrency }) {

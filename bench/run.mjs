@@ -1,16 +1,19 @@
 #!/usr/bin/env node
 /**
  * `npm run bench`: rq-ts, BullMQ, Bee-Queue (and Python RQ where /usr/bin/python3 has it) through
- * the scenarios of issue 4, on a redis-server of its own, in one run. See docs/benchmarks.md for
+ * the scenarios of issue 4, on a redis-server of its own, in one run; with `--cluster`, rq-ts and
+ * BullMQ on one Redis and on a Redis Cluster of its own instead (bench/lib/cluster-run.mjs). See docs/benchmarks.md for
  * what is measured and how; `node bench/run.mjs --help` for the flags. rq-ts must be built first
  * (`npm run bench` does it).
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { createRequire } from 'node:module';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { snapshotDist } from './lib/dist-snapshot.mjs';
+import { runClusterBench } from './lib/cluster-run.mjs';
 import { ensurePeersInstalled } from './lib/install.mjs';
 import { takeBenchLock } from './lib/lock.mjs';
 import { describeMachine } from './lib/machine.mjs';
@@ -25,6 +28,13 @@ const root = fileURLToPath(new URL('../', import.meta.url));
 const { Redis } = createRequire(join(root, 'package.json'))('ioredis');
 
 const log = (line) => console.log(line);
+
+/** An admin connection to the benchmark's redis-server on `port`, which fails rather than retries. */
+function connectTo(port) {
+  const client = new Redis({ host: '127.0.0.1', port, retryStrategy: () => null, maxRetriesPerRequest: 1 });
+  client.on('error', () => undefined); // reported by the failing command
+  return client;
+}
 
 function pythonHasRq() {
   const probe = spawnSync(PYTHON, ['-c', 'import rq, redis'], { stdio: 'ignore' });
@@ -49,19 +59,6 @@ function chooseColumns(options) {
   return columns;
 }
 
-/**
- * Copies dist/ for this run's children, so that a rebuild during the run (another terminal's
- * `npm run build`) cannot mix two builds of rq-ts in one table. The copy resolves packages from
- * the root's node_modules, through a link, as dist/ itself does.
- */
-function snapshotDist() {
-  const dir = join(root, 'bench', `.rq-ts-dist-${process.pid}`);
-  rmSync(dir, { recursive: true, force: true });
-  cpSync(join(root, 'dist'), join(dir, 'dist'), { recursive: true });
-  symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'), 'dir');
-  return dir;
-}
-
 function rotate(list, by) {
   if (list.length === 0) return list;
   const offset = by % list.length;
@@ -75,21 +72,18 @@ async function main(argv) {
     return 0;
   }
   if (!existsSync(join(root, 'dist', 'index.js'))) throw new Error('rq-ts is not built (dist/index.js is missing): run `npm run build`, or use `npm run bench`, which builds it.');
+  if (options.cluster) return runClusterBench(options, { root, log, command: commandLine(argv), connect: connectTo });
   const columns = chooseColumns(options);
   if (columns.some((column) => column === 'bullmq' || column === 'bee-queue')) ensurePeersInstalled({ allowed: options.install, log });
   const releaseLock = options.smoke ? () => undefined : await takeBenchLock(log);
   process.on('exit', releaseLock);
-  const snapshot = snapshotDist();
+  const snapshot = snapshotDist(root);
   process.env.RQ_TS_BENCH_DIST = join(snapshot, 'dist', 'index.js'); // read by bench/systems/rq-ts.mjs in the children
   const outDir = options.out ?? join(root, 'bench', 'results');
   const profileDir = options.profile ? join(outDir, 'profiles') : undefined;
   if (profileDir) mkdirSync(profileDir, { recursive: true });
 
-  const connect = (port = redis.port) => {
-    const client = new Redis({ host: '127.0.0.1', port, retryStrategy: () => null, maxRetriesPerRequest: 1 });
-    client.on('error', () => undefined); // reported by the failing command
-    return client;
-  };
+  const connect = (port = redis.port) => connectTo(port);
   let redis;
   try {
     redis = await startRedisServer({ connect });

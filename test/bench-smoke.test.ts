@@ -2,8 +2,10 @@
  * The benchmark script (`npm run bench`) in its smoke mode, so that it cannot rot: tiny job counts,
  * one run, rq-ts and (where /usr/bin/python3 has rq) Python RQ. BullMQ and Bee-Queue are left out
  * on purpose: they would make every test run install packages from the registry into
- * bench/node_modules, which is slow and can fail for reasons that are not ours. Nothing here
- * asserts a speed: only that the run completes, writes its table and results, and cleans up.
+ * bench/node_modules, which is slow and can fail for reasons that are not ours. The Redis Cluster
+ * scenario (`--cluster --smoke`) runs rq-ts alone, on a plain Redis and a cluster of 3 masters
+ * of its own. Nothing here asserts a speed: only that the runs complete, write their tables and
+ * results, and clean up.
  */
 import assert from 'node:assert/strict';
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
@@ -146,5 +148,79 @@ describe('npm run bench -- --smoke', () => {
     const { pid, port } = results().redis;
     assert.notEqual(port, 6379);
     assert.equal(isAlive(pid), false, `redis-server pid ${pid} still running`);
+  });
+});
+
+interface ClusterResults {
+  smoke: boolean;
+  systems: string[];
+  queues: string[];
+  masters: Array<{ name: string; queues: string[] }>;
+  errors: unknown[];
+  redis: { plain: { port: number; pid: number }; cluster: Array<{ port: number; pid: number }> };
+  measurements: Array<{ system: string; target: string; jobs: number; throughput: number; cpuPerJobUs: number; nodes: Array<{ name: string; jobs: number; cpuSec: number; commands: number; keys: number }> }>;
+}
+
+describe('npm run bench -- --cluster --smoke', () => {
+  let out: string;
+  let run: SpawnSyncReturns<string>;
+  let docsBefore: number | undefined;
+
+  before(() => {
+    out = mkdtempSync(join(tmpdir(), 'rqts-bench-cluster-smoke-'));
+    docsBefore = existsSync(DOCS) ? statSync(DOCS).mtimeMs : undefined;
+    run = spawnSync(process.execPath, [SCRIPT, '--cluster', '--smoke', '--no-install', '--out', out], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: { PATH: process.env['PATH'] ?? '' },
+      timeout: 110_000,
+    });
+  });
+  after(() => rmSync(out, { recursive: true, force: true }));
+
+  function results(): ClusterResults {
+    const files = readdirSync(out).filter((name) => name.endsWith('-cluster-smoke.json'));
+    assert.equal(files.length, 1, `one cluster JSON result in ${out}: ${readdirSync(out).join(', ')}`);
+    return JSON.parse(readFileSync(join(out, files[0]!), 'utf8')) as ClusterResults;
+  }
+
+  test('completes with exit code 0, prints both tables and leaves docs/ alone', () => {
+    assert.equal(run.status, 0, `bench exited ${run.status ?? run.signal}:\n${run.stdout}\n${run.stderr}`);
+    assert.match(run.stdout, /^Throughput, one Redis \(jobs\/s\)\s+[\d,]+$/m);
+    assert.match(run.stdout, /^Redis CPU per job of its queues, master A \([^)]*\) \(us\)\s+[\d.,]+$/m);
+    assert.match(run.stdout, /^Projected ceiling, a core per master, these queues: busiest master full \(jobs\/s\)\s+[\d,]+$/m);
+    assert.match(run.stdout, /^Spread over the masters/m);
+    assert.ok(readdirSync(out).some((name) => name.endsWith('-cluster-smoke.md')));
+    assert.equal(existsSync(DOCS) ? statSync(DOCS).mtimeMs : undefined, docsBefore, 'the smoke run must not rewrite docs/benchmarks.md');
+  });
+
+  test('runs rq-ts alone on one Redis and on 3 masters, over which q0-q8 all spread', () => {
+    const data = results();
+    assert.equal(data.smoke, true);
+    assert.deepEqual(data.errors, []);
+    assert.deepEqual(data.systems, ['rq-ts']);
+    assert.deepEqual(data.queues, ['q0', 'q1', 'q2', 'q3', 'q4', 'q5', 'q6', 'q7', 'q8']);
+    assert.equal(data.masters.length, 3);
+    assert.deepEqual(data.masters.flatMap((master) => master.queues).sort(), data.queues);
+    assert.ok(data.masters.every((master) => master.queues.length > 0), `every master serves a queue: ${JSON.stringify(data.masters)}`);
+    assert.deepEqual(data.measurements.map((m) => `${m.system} ${m.target}`), ['rq-ts plain', 'rq-ts cluster']);
+  });
+
+  test('measures throughput, and Redis CPU, commands and keys on each master', () => {
+    for (const measurement of results().measurements) {
+      assert.ok(measurement.throughput > 0 && measurement.cpuPerJobUs > 0, `${measurement.target}: positive throughput and CPU per job`);
+      assert.equal(measurement.nodes.reduce((sum, node) => sum + node.jobs, 0), measurement.jobs);
+      for (const node of measurement.nodes) {
+        assert.ok(node.cpuSec > 0 && node.commands > 0 && node.keys > 0, `${measurement.target} node ${node.name}: ${JSON.stringify(node)}`);
+      }
+    }
+  });
+
+  test('stops every redis-server it started', () => {
+    const { plain, cluster } = results().redis;
+    for (const { pid, port } of [plain, ...cluster]) {
+      assert.notEqual(port, 6379);
+      assert.equal(isAlive(pid), false, `redis-server pid ${pid} (port ${port}) still running`);
+    }
   });
 });

@@ -33,10 +33,20 @@ const FULL = {
   nLatency: 2000, // 6: one job every 2 ms: 4 s
   nCommands: 1000, // 7: enqueue + process, counted
   nFork: 200, // Python RQ's forking Worker runs ~10 jobs/s here: its processing and command counts use this
+  nCluster: 36000, // --cluster: over all its queues; 4000 a queue take a few seconds a measurement
 };
 
 /** Tiny counts for `--smoke`: checks every path end to end in seconds, measures nothing. */
-const SMOKE = { runs: 1, nSeq: 50, nInflight: 200, nBulk: 2000, nProcess: 100, nConcurrent: 300, nLatency: 50, nCommands: 50, nFork: 10 };
+const SMOKE = { runs: 1, nSeq: 50, nInflight: 200, nBulk: 2000, nProcess: 100, nConcurrent: 300, nLatency: 50, nCommands: 50, nFork: 10, nCluster: 450 };
+
+/**
+ * Queues of the Redis Cluster scenario (`--cluster`, bench/lib/cluster-scenario.mjs): q0 to q8.
+ * Their hash tags put 3, 2 and 4 of them on the three masters: as unevenly as names do.
+ */
+const CLUSTER_QUEUES = 9;
+
+/** The systems that run on a Redis Cluster: Bee-Queue's client (node-redis 3) has no cluster mode, Python RQ no cluster support. */
+export const CLUSTER_SYSTEMS = ['rq-ts', 'bullmq'];
 
 const FLAGS = {
   smoke: { type: 'boolean', env: 'BENCH_SMOKE', help: 'tiny counts, one run, rq-ts and Python RQ only (unless --systems): a check, not a measurement' },
@@ -50,6 +60,9 @@ const FLAGS = {
   'n-latency': { type: 'string', env: 'BENCH_N_LATENCY', key: 'nLatency', help: `jobs of scenario 6, one every 2 ms (default ${FULL.nLatency})` },
   'n-commands': { type: 'string', env: 'BENCH_N_COMMANDS', key: 'nCommands', help: `jobs of scenario 7 (default ${FULL.nCommands})` },
   'n-fork': { type: 'string', env: 'BENCH_N_FORK', key: 'nFork', help: `jobs for Python RQ's forking Worker in 4 and 7 (default ${FULL.nFork})` },
+  cluster: { type: 'boolean', env: 'BENCH_CLUSTER', help: 'run the Redis Cluster scenario instead of 1-8: the same no-op jobs on --cluster-queues queues, one worker per queue at concurrency 50, on one Redis and on a cluster of 3 masters; rq-ts and BullMQ (with --smoke: rq-ts only)' },
+  'n-cluster': { type: 'string', env: 'BENCH_N_CLUSTER', key: 'nCluster', help: `jobs of the cluster scenario, over all its queues (default ${FULL.nCluster})` },
+  'cluster-queues': { type: 'string', env: 'BENCH_CLUSTER_QUEUES', help: `queues of the cluster scenario, q0 to q<n-1> (default ${CLUSTER_QUEUES})` },
   systems: { type: 'string', env: 'BENCH_SYSTEMS', help: `comma-separated, of ${SYSTEMS.join(', ')} (default all; python only where /usr/bin/python3 has rq)` },
   scenarios: { type: 'string', env: 'BENCH_SCENARIOS', help: 'comma-separated scenario numbers 1-8 (default all)' },
   out: { type: 'string', env: 'BENCH_OUT', help: 'directory for <timestamp>.json/.md/.svg (default bench/results)' },
@@ -62,7 +75,8 @@ const FLAGS = {
 };
 
 export function usage() {
-  const lines = Object.entries(FLAGS).map(([name, flag]) => `  --${name.padEnd(14)} ${flag.help}${flag.env ? ` [${flag.env}]` : ''}`);
+  const width = Math.max(...Object.keys(FLAGS).map((name) => name.length));
+  const lines = Object.entries(FLAGS).map(([name, flag]) => `  --${name.padEnd(width)} ${flag.help}${flag.env ? ` [${flag.env}]` : ''}`);
   return `Usage: npm run bench -- [options]   (or: node bench/run.mjs [options] after npm run build)\n\n${lines.join('\n')}\n`;
 }
 
@@ -92,11 +106,16 @@ export function parseOptions(argv, env = process.env) {
     counts[flag.key] = given === undefined ? Math.max(1, Math.round(base[flag.key] * scale)) : Math.round(positiveNumber(given, name));
   }
   const runs = get('runs') === undefined ? base.runs : Math.round(positiveNumber(get('runs'), 'runs'));
-  const systems = get('systems') === undefined ? (smoke ? ['rq-ts', 'python'] : [...SYSTEMS]) : list(get('systems'), SYSTEMS, 'systems');
+  const cluster = get('cluster') ?? false;
+  const defaultSystems = cluster ? (smoke ? ['rq-ts'] : CLUSTER_SYSTEMS) : smoke ? ['rq-ts', 'python'] : SYSTEMS;
+  const systems = get('systems') === undefined ? [...defaultSystems] : list(get('systems'), SYSTEMS, 'systems');
+  const clusterQueues = get('cluster-queues') === undefined ? CLUSTER_QUEUES : Math.round(positiveNumber(get('cluster-queues'), 'cluster-queues'));
   const scenarios = get('scenarios') === undefined ? Object.keys(SCENARIOS).map(Number) : list(get('scenarios'), Object.keys(SCENARIOS), 'scenarios').map(Number);
   return {
     help: values.help ?? false,
     smoke,
+    cluster,
+    clusterQueues,
     runs,
     scale,
     counts,

@@ -44,8 +44,9 @@ function track(child, what, timeoutMs) {
 
 /**
  * Runs `task` in a fresh Node child (bench/child.mjs). The child may send `{ ready: true }` first
- * (resolving `ready`), then sends `{ result }` or `{ error }` and exits.
- * @returns {{ ready: Promise<void>, result: Promise<any>, pid: number }}
+ * (resolving `ready`), then sends `{ result }` or `{ error }` and exits. `send` passes a message
+ * to the child (`{ go: true }`).
+ * @returns {{ ready: Promise<void>, result: Promise<any>, pid: number, send: (message: object) => void }}
  */
 export function runNode(task, { timeoutMs, execArgv = [], cpus }) {
   const what = `${task.system} ${task.role}`;
@@ -67,7 +68,10 @@ export function runNode(task, { timeoutMs, execArgv = [], cpus }) {
     throw new Error(`${what}: ${reason}${stderr.trim() ? `\n${stderr.trim().split('\n').slice(-15).join('\n')}` : ''}`);
   });
   result.catch(() => markReady()); // a child that dies before it is ready releases its waiter
-  return { ready, result, pid: child.pid };
+  const send = (message) => {
+    if (child.connected) child.send(message);
+  };
+  return { ready, result, pid: child.pid, send };
 }
 
 /**

@@ -37,17 +37,18 @@ function requireRedisServer() {
 }
 
 /**
- * Starts a redis-server and resolves once it accepts connections.
- * @param {{ connect: (port: number) => import('ioredis').Redis }} options
+ * Starts a redis-server and resolves once it accepts connections. `args` are extra settings
+ * (`--cluster-enabled yes` for a cluster node); its files go to its own temporary directory.
+ * @param {{ connect: (port: number) => import('ioredis').Redis, args?: string[] }} options
  * @returns {Promise<{ host: string, port: number, url: string, pid: number, stop: () => Promise<void> }>}
  */
-export async function startRedisServer({ connect }) {
+export async function startRedisServer({ connect, args = [] }) {
   requireRedisServer();
   let lastError;
   for (let attempt = 0; attempt < 5; attempt++) {
     const port = await freePort();
     try {
-      return await launch(port, connect);
+      return await launch(port, connect, args);
     } catch (error) {
       lastError = error; // most likely another process took the port between probe and bind
     }
@@ -55,9 +56,9 @@ export async function startRedisServer({ connect }) {
   throw new Error(`Could not start redis-server: ${lastError.message}`);
 }
 
-async function launch(port, connect) {
+async function launch(port, connect, extraArgs) {
   const dir = mkdtempSync(join(tmpdir(), 'rq-ts-bench-redis-'));
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--logfile', '', '--daemonize', 'no'];
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--logfile', '', '--daemonize', 'no', ...extraArgs];
   const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (chunk) => (output += chunk));

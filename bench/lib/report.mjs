@@ -2,10 +2,11 @@
  * The benchmark's outputs: the table (terminal and Markdown), <out>/<timestamp>.json/.md/.svg,
  * and docs/benchmarks.md with docs/benchmarks.svg.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { renderChart } from './chart.mjs';
+import { keepSection } from './docs-sections.mjs';
 import { COLUMNS, ROWS, BATCH, IN_FLIGHT, LATENCY_CONCURRENCY, LATENCY_INTERVAL_MS } from './scenarios.mjs';
 import { round, summarize } from './stats.mjs';
 import { INSTALL_COMMAND } from './install.mjs';
@@ -39,7 +40,8 @@ export function buildTable(values, columnKeys) {
   return { columns, rows };
 }
 
-function cellText(cell, unit) {
+/** A summarized cell as text: the median, with min–max when the runs differ. */
+export function cellText(cell, unit) {
   if (!cell) return '—';
   if (format(cell.min, unit) === format(cell.max, unit)) return format(cell.median, unit);
   return `${format(cell.median, unit)} (${format(cell.min, unit)}–${format(cell.max, unit)})`;
@@ -66,6 +68,11 @@ function tableCells(table) {
 /** The table for a terminal: aligned columns. */
 export function textTable(table) {
   const { header, body } = tableCells(table);
+  return alignedText(header, body);
+}
+
+/** Rows of text cells aligned in columns: the first left, the others right. */
+export function alignedText(header, body) {
   const widths = header.map((_, index) => Math.max(...[header, ...body].map((line) => [...line[index]].length)));
   const pad = (line) => line.map((cell, index) => (index === 0 ? cell.padEnd(widths[index]) : cell.padStart(widths[index]))).join('  ');
   return [pad(header), widths.map((width) => '-'.repeat(width)).join('  '), ...body.map(pad)].join('\n');
@@ -74,11 +81,20 @@ export function textTable(table) {
 /** The table in Markdown. */
 export function markdownTable(table) {
   const { header, body } = tableCells(table);
+  return markdownRows(header, body);
+}
+
+/** Rows of text cells as a Markdown table: the first column left-aligned, the others right. */
+export function markdownRows(header, body) {
   const line = (cells) => `| ${cells.join(' | ')} |`;
   return [line(header), line(header.map((_, index) => (index === 0 ? ':--' : '--:'))), ...body.map(line)].join('\n');
 }
 
-function machineLines(machine) {
+/**
+ * The machine and software of a run, as Markdown list items. `ownLoad`: what the run's own
+ * processes add to the load average.
+ */
+export function machineLines(machine, ownLoad = 'about 1') {
   const packages = Object.entries(machine.packages)
     .filter(([, version]) => version)
     .map(([name, version]) => `${name} ${version}`)
@@ -87,7 +103,7 @@ function machineLines(machine) {
     `- CPU: ${machine.cpu}, ${machine.cores} cores; ${machine.memoryGb} GB RAM; ${machine.kernel}`,
     `- Node ${machine.node}; Redis ${machine.redis} (its own redis-server on a loopback port, no persistence)`,
     ...(machine.pinning ? [`- CPU pinning: ${machine.pinning}`] : []),
-    ...(machine.loadAverage ? [`- Load average (1 min) at the start of the run ${machine.loadAverage.start}, at the end ${machine.loadAverage.end} (the run itself adds about 1)`] : []),
+    ...(machine.loadAverage ? [`- Load average (1 min) at the start of the run ${machine.loadAverage.start}, at the end ${machine.loadAverage.end} (the run itself adds ${ownLoad})`] : []),
     `- Packages: ${packages}`,
   ].join('\n');
 }
@@ -146,12 +162,17 @@ function chartTitle(run) {
   return `${systems.join(' vs ')}: ${run.machine.cpu}, ${run.machine.cores} cores, Redis ${run.machine.redis}, ${run.startedAt.slice(0, 10)}`;
 }
 
-/** Writes docs/benchmarks.md and docs/benchmarks.svg from this run. */
+/**
+ * Writes docs/benchmarks.md and docs/benchmarks.svg from this run, keeping the page's "Redis
+ * Cluster" section, which `npm run bench -- --cluster` writes.
+ */
 export function writeDocs(run, table) {
   const svg = renderChart({ rows: table.rows, columns: table.columns, title: chartTitle(run), format });
+  const page = join(root, 'docs', 'benchmarks.md');
+  const old = existsSync(page) ? readFileSync(page, 'utf8') : '';
   writeFileSync(join(root, 'docs', 'benchmarks.svg'), svg);
-  writeFileSync(join(root, 'docs', 'benchmarks.md'), docsMarkdown(run, table));
-  return [join(root, 'docs', 'benchmarks.md'), join(root, 'docs', 'benchmarks.svg')];
+  writeFileSync(page, keepSection(docsMarkdown(run, table), old, 'cluster', '## How to run it'));
+  return [page, join(root, 'docs', 'benchmarks.svg')];
 }
 
 function docsMarkdown(run, table) {
@@ -180,6 +201,8 @@ npm run bench -- --runs 5 --scale 2 --systems rq-ts,bullmq --scenarios 4,5
 npm run bench -- --profile          # also writes a CPU profile of each rq-ts worker to bench/results/profiles/
 npm run bench -- --help
 npm run bench:floor                 # Redis CPU per processed job: rq-ts, BullMQ, and the least RQ's layout allows
+npm run bench -- --cluster          # rq-ts and BullMQ on one Redis and on a Redis Cluster of 3 masters; writes "Redis Cluster" below
+npm run bench -- --cluster --smoke  # the same, tiny, rq-ts only
 \`\`\`
 
 \`npm run bench\` builds rq-ts (\`npm run build\`), then \`bench/run.mjs\`:

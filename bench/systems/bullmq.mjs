@@ -2,21 +2,40 @@
  * BullMQ with its defaults (completed jobs kept, events stream on), as bench/package.json pins it.
  * BullMQ opens its own connections from the options given; the job name is `noop`, the payload
  * is `data.x`.
+ *
+ * On a Redis Cluster (`cluster`: startup nodes) it gets an ioredis `Cluster` (BullMQ duplicates it
+ * for its blocking connection, which needs `maxRetriesPerRequest: null`) and, as BullMQ's guide
+ * for Redis Cluster says, a hash tag as prefix, one per queue (`{emails}`) so that queues spread
+ * over the masters: `{q0}:q0:wait`, in the slot of rq-ts' `rq:queue:{q0}`.
  */
+import { Cluster } from 'ioredis';
 import { Queue, Worker } from 'bullmq';
 
-export async function openProducer({ host, port, queue }) {
-  const q = new Queue(queue, { connection: { host, port } });
+/** The connection and prefix options of a Queue or Worker, and what to close after it. */
+function connectionOptions({ host, port, cluster, queue }) {
+  if (!cluster) return { options: { connection: { host, port } }, close: async () => undefined };
+  const connection = new Cluster(cluster, { redisOptions: { maxRetriesPerRequest: null } });
+  // BullMQ does not close a connection it was given.
+  return { options: { connection, prefix: `{${queue}}` }, close: async () => void (await connection.quit()) };
+}
+
+export async function openProducer({ host, port, cluster, queue }) {
+  const { options, close } = connectionOptions({ host, port, cluster, queue });
+  const q = new Queue(queue, options);
   await q.waitUntilReady();
   return {
     add: (x) => q.add('noop', { x }),
     addBulk: (xs) => q.addBulk(xs.map((x) => ({ name: 'noop', data: { x } }))),
-    close: () => q.close(),
+    close: async () => {
+      await q.close();
+      await close();
+    },
   };
 }
 
-export async function openWorker({ host, port, queue, concurrency, onComplete, onFail }) {
-  const worker = new Worker(queue, async () => null, { connection: { host, port }, concurrency, autorun: false });
+export async function openWorker({ host, port, cluster, queue, concurrency, onComplete, onFail }) {
+  const { options, close } = connectionOptions({ host, port, cluster, queue });
+  const worker = new Worker(queue, async () => null, { ...options, concurrency, autorun: false });
   worker.on('completed', (job) => onComplete(job.data.x));
   worker.on('failed', (_job, error) => onFail(error));
   worker.on('error', onFail);
@@ -30,6 +49,7 @@ export async function openWorker({ host, port, queue, concurrency, onComplete, o
     stop: async () => {
       await worker.close();
       await working;
+      await close();
     },
   };
 }

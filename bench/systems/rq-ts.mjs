@@ -1,7 +1,8 @@
 /**
  * rq-ts, as its users run it: the built package through its public API only (bench/run.mjs'
  * copy of dist/, named by RQ_TS_BENCH_DIST; dist/ itself when run alone). One ioredis connection
- * per producer or worker (the worker opens its own blocking and command connections). Jobs call
+ * per producer or worker (the worker opens its own blocking and command connections): a `Redis`,
+ * or with `cluster` (startup nodes) a `Cluster`, which gives rq-ts' cluster layout. Jobs call
  * `bench_tasks.noop`, the Python tasks module's name, with the payload as argument.
  */
 import { once } from 'node:events';
@@ -11,19 +12,19 @@ import { pathToFileURL } from 'node:url';
 const root = new URL('../../', import.meta.url);
 const entry = process.env.RQ_TS_BENCH_DIST ? pathToFileURL(process.env.RQ_TS_BENCH_DIST) : new URL('dist/index.js', root);
 // The ioredis rq-ts itself resolves (the root's), not bench/node_modules' copy.
-const { Redis } = createRequire(entry)('ioredis');
+const { Cluster, Redis } = createRequire(entry)('ioredis');
 const { Queue, Worker } = await import(entry.href);
 
 const FUNC = 'bench_tasks.noop';
 
-async function connect({ host, port }) {
-  const connection = new Redis({ host, port });
+async function connect({ host, port, cluster }) {
+  const connection = cluster ? new Cluster(cluster) : new Redis({ host, port });
   if (connection.status !== 'ready') await once(connection, 'ready');
   return connection;
 }
 
-export async function openProducer({ host, port, queue }) {
-  const connection = await connect({ host, port });
+export async function openProducer({ host, port, cluster, queue }) {
+  const connection = await connect({ host, port, cluster });
   const q = new Queue(queue, { connection });
   return {
     add: (x) => q.enqueue(FUNC, x),
@@ -32,8 +33,8 @@ export async function openProducer({ host, port, queue }) {
   };
 }
 
-export async function openWorker({ host, port, queue, concurrency, onComplete, onFail }) {
-  const connection = await connect({ host, port });
+export async function openWorker({ host, port, cluster, queue, concurrency, onComplete, onFail }) {
+  const connection = await connect({ host, port, cluster });
   const worker = new Worker([queue], { connection, concurrency, tasks: { [FUNC]: () => null } });
   worker.on('job:finished', (job) => onComplete(job.args[0]));
   worker.on('job:failed', (job, _queue, error) => onFail(error));

@@ -7,18 +7,21 @@
  * the queue runs jobs of `isAsync: false` afterwards (run-sync.ts).
  */
 import { callString } from './call-string.js';
+import { layoutOf } from './connection.js';
 import type { CallbackRef } from './callback.js';
 import type { DependsOn } from './dependency.js';
 import { currentSocket } from './durable.js';
-import { InvalidArgumentError } from './errors.js';
+import { CrossSlotError, InvalidArgumentError } from './errors.js';
 import { Job, type Kwargs } from './job.js';
 import { GROUPS_KEY, groupKey } from './keys.js';
 import { commandBatch } from './redis-client.js';
 import type { Queue } from './queue.js';
+import { RateLimit } from './rate-limit.js';
 import { Repeat } from './repeat.js';
 import { Retry } from './retry.js';
 import { enqueueJob, enqueueJobs, type BatchJob, type Placement } from './scripts/enqueue-jobs.js';
 import { parseDuration, parseJobTimeout, type Duration } from './timeouts.js';
+import { parseTimestamp } from './timestamps.js';
 
 /** Options of one enqueue: RQ's `enqueue_call` keyword arguments, in camelCase. `A` types `args` for a typed task. */
 export interface EnqueueOptions<A extends readonly unknown[] = readonly unknown[]> {
@@ -49,6 +52,12 @@ export interface EnqueueOptions<A extends readonly unknown[] = readonly unknown[
    * each after its interval (a worker with the scheduler releases waits above 0).
    */
   repeat?: Repeat;
+  /**
+   * A concurrency limit shared with every job of the same key, as RQ's `RateLimit(key,
+   * concurrency)`: at most that many are queued or running at once; the others wait, status
+   * `rate_limited`, on no queue, and go on their queue oldest first as slots free (docs/limits.md).
+   */
+  rateLimit?: RateLimit;
   /**
    * Jobs (or ids) to wait for, or a {@link Dependency} with RQ's flags: the job waits as `deferred`
    * until they have all finished. They must exist. Works across queues.
@@ -110,6 +119,9 @@ export function createJob(queue: Queue, funcName: string, options: EnqueueOption
   const ttl = options.ttl === undefined ? undefined : parseDuration(options.ttl, 'ttl');
   if (options.retry !== undefined && !(options.retry instanceof Retry)) throw new InvalidArgumentError('retry must be a Retry: new Retry({ max: 3, interval: [10, 60] }).');
   if (options.repeat !== undefined && !(options.repeat instanceof Repeat)) throw new InvalidArgumentError('repeat must be a Repeat: new Repeat({ times: 3, interval: 60 }).');
+  if (options.rateLimit !== undefined && !(options.rateLimit instanceof RateLimit)) throw new InvalidArgumentError("rateLimit must be a RateLimit: new RateLimit('reports', 2).");
+  if (options.rateLimit !== undefined && !queue.isAsync) throw new InvalidArgumentError('rateLimit is not supported on a queue with isAsync false (as in RQ): its jobs run at once.');
+  if (options.rateLimit !== undefined && layoutOf(queue.connection) === 'cluster') throw new CrossSlotError(`Rate limits do not run on a Redis Cluster yet: rq:rl:${options.rateLimit.key} and the queue '${queue.name}' are in different slots.`);
   if (ttl !== undefined && ttl <= 0) throw new InvalidArgumentError(`ttl must be greater than 0, got ${String(options.ttl)}.`);
   for (const name of ['resultTtl', 'failureTtl'] as const) {
     const value = options[name];
@@ -129,6 +141,7 @@ export function createJob(queue: Queue, funcName: string, options: EnqueueOption
       ...(options.jobId !== undefined && { id: options.jobId }),
       ...(options.retry !== undefined && { retry: options.retry }),
       ...(options.repeat !== undefined && { repeat: options.repeat }),
+      ...(options.rateLimit !== undefined && { rateLimit: options.rateLimit }),
       ...(groupId !== undefined && { groupId }),
       ...(options.dependsOn !== undefined && { dependsOn: options.dependsOn }),
       ...(options.onSuccess !== undefined && { onSuccess: options.onSuccess }),
@@ -172,6 +185,29 @@ export function checkJobs(entries: readonly EnqueueData[], created: readonly Job
     if (job.dependencyIds.length > 0 && dueTimes[index] !== undefined) throw new InvalidArgumentError(`Job ${job.id}: a job cannot both wait for other jobs and be scheduled.`);
     if (options.unique && options.jobId === undefined) throw new InvalidArgumentError('A unique job needs a jobId: unique means "refused when a job with this id exists".');
     if (options.unique && dueTimes[index] !== undefined) throw new InvalidArgumentError(`Job ${job.id}: a unique job cannot be scheduled (yet).`);
+    if (options.rateLimit && options.unique) throw new InvalidArgumentError(`Job ${job.id}: a unique job cannot have a rate limit (as in RQ).`);
+    if (options.rateLimit && (dueTimes[index] !== undefined || job.dependencyIds.length > 0)) {
+      throw new InvalidArgumentError(`Job ${job.id}: a rate-limited job cannot be scheduled or wait for other jobs yet; enqueue it when it may run.`);
+    }
+  });
+}
+
+/**
+ * Rate-limited jobs were written waiting and may have taken a slot at once: their status as
+ * Redis has it now, one read for them all (none for a batch without limits).
+ */
+async function readAdmission(queue: Queue, created: readonly Job[]): Promise<void> {
+  const limited = created.filter((job) => job.status === 'rate_limited');
+  if (limited.length === 0) return;
+  const pipeline = queue.connection.pipeline();
+  for (const job of limited) pipeline.hmget(job.key, 'status', 'enqueued_at');
+  const replies = (await pipeline.exec()) ?? [];
+  limited.forEach((job, index) => {
+    const [status, enqueuedAt] = (replies[index]?.[1] ?? []) as [string | null, string | null];
+    if (status === 'queued') {
+      job.status = 'queued';
+      job.enqueuedAt = enqueuedAt ? parseTimestamp(enqueuedAt) : job.enqueuedAt;
+    }
   });
 }
 
@@ -193,6 +229,7 @@ export async function writeJobs(
   if (batch.length > 0) {
     await enqueueJobs(queue.connection, { queue: queue.name, jobs: batch, group: groupId, pastSlack: PAST_TOLERANCE });
     socket ??= currentSocket(queue.connection);
+    await readAdmission(queue, created);
   }
   // After the batch: a job of the batch may depend on an earlier one.
   for (const job of checked) {
@@ -231,6 +268,11 @@ function planBatch(
       job.status = 'scheduled';
       job.enqueueAtFront = options.atFront ?? false;
       placement = 'at' in due ? { mode: 'scheduled', at: due.at.getTime() / 1000 } : { mode: 'delayed', delay: due.delay };
+    } else if (job.rateLimitKey !== undefined) {
+      // It waits for a slot of its limit (rate-limit.lib.lua); the script may give it one at once.
+      job.status = 'rate_limited';
+      job.enqueueAtFront = options.atFront ?? false;
+      placement = { mode: 'limited' };
     } else {
       job.status = 'queued';
       job.enqueuedAt = enqueuedAt;

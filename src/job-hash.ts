@@ -16,7 +16,7 @@ import { formatTimestamp, parseTimestamp } from './timestamps.js';
 import { MAX_INFLATED_BYTES, zlibUnwrap, zlibWrap } from './zlib-format.js';
 
 /** A job's status, as RQ stores it in the `status` field. */
-export type JobStatus = 'queued' | 'started' | 'finished' | 'failed' | 'deferred' | 'scheduled' | 'stopped' | 'canceled';
+export type JobStatus = 'queued' | 'started' | 'finished' | 'failed' | 'deferred' | 'scheduled' | 'stopped' | 'canceled' | 'rate_limited';
 
 /** Arguments of a Python call's keyword parameters, passed to a JS function as a trailing object. */
 export type Kwargs = Record<string, unknown>;
@@ -42,6 +42,8 @@ export interface JobFields {
   repeatsLeft: number | undefined;
   repeatIntervals: number[] | undefined;
   groupId: string | undefined;
+  rateLimitKey: string | undefined;
+  rateLimitConcurrency: number | undefined;
   dependencyIds: string[];
   allowDependencyFailures: boolean | undefined;
   createdAt: Date;
@@ -99,6 +101,9 @@ export const JOB_HASH: readonly JobHashField[] = [
   { field: 'repeats_left', optional: OPTIONAL, write: (job) => writeInteger(job.repeatsLeft), read: (job, bytes) => { job.repeatsLeft = readInteger(bytes); } },
   { field: 'repeat_intervals', optional: OPTIONAL, write: (job) => writeList(job.repeatIntervals), read: (job, bytes) => { job.repeatIntervals = readList(bytes, 'number'); } },
   { field: 'group_id', optional: OPTIONAL, write: (job) => job.groupId, read: (job, bytes) => { job.groupId = readText(bytes); } },
+  // RQ master's RateLimit (rate-limit.ts): both set, or the job has no limit.
+  { field: 'rate_limit_key', optional: OPTIONAL, write: (job) => job.rateLimitKey, read: (job, bytes) => { job.rateLimitKey = readText(bytes); } },
+  { field: 'rate_limit_concurrency', optional: OPTIONAL, write: (job) => writeInteger(job.rateLimitConcurrency), read: (job, bytes) => { job.rateLimitConcurrency = readInteger(bytes); } },
   { field: 'dependency_ids', optional: OPTIONAL, write: (job) => writeList(nonEmpty(job.dependencyIds)), read: readDependencyIds },
   // RQ's legacy single dependency: written for older readers; read through dependency_ids.
   { field: 'dependency_id', optional: OPTIONAL, write: (job) => job.dependencyIds[0] },

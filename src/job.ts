@@ -15,6 +15,7 @@ import { toCallback, type CallbackRef } from './callback.js';
 import { Dependency, toDependency, type DependsOn } from './dependency.js';
 import { cancelJob, deleteJob, type DeleteOptions } from './job-operations.js';
 import { OPTIONAL_FIELDS, readCallback, readJobHash, writeCallback, writeJobHash, type CallbackKind, type JobFields, type JobHash, type JobStatus, type Kwargs } from './job-hash.js';
+import type { RateLimit } from './rate-limit.js';
 import type { Repeat } from './repeat.js';
 import { ResultType, parseResults, type JobResult, type StreamEntries } from './results.js';
 import type { Retry } from './retry.js';
@@ -53,6 +54,8 @@ export interface JobData {
   repeat?: Repeat;
   /** The job group it belongs to (RQ 2.0's `group_id`); set by `Group.enqueueMany`. */
   groupId?: string;
+  /** The concurrency limit it shares with the jobs of the same key (RQ master's `RateLimit`). */
+  rateLimit?: RateLimit;
   /** Jobs to wait for. */
   dependsOn?: DependsOn;
   /** Run when the job finishes: `(job, connection, result)`. */
@@ -162,6 +165,10 @@ export class Job<R = unknown> implements JobFields {
   repeatIntervals: number[] | undefined = undefined;
   /** Name of the {@link Group} the job belongs to (RQ 2.0's `group_id`); undefined when none. */
   groupId: string | undefined = undefined;
+  /** The key of the {@link RateLimit} the job is under (RQ's `rate_limit_key`); undefined when none. */
+  rateLimitKey: string | undefined = undefined;
+  /** That limit's concurrency as the job was enqueued with it (RQ's `rate_limit_concurrency`). */
+  rateLimitConcurrency: number | undefined = undefined;
   /** Ids of the jobs this one waits for (RQ's `dependency_ids`). */
   dependencyIds: string[] = [];
   /** Whether a failed dependency counts as done (RQ's `allow_dependency_failures`); undefined when not given. */
@@ -206,6 +213,8 @@ export class Job<R = unknown> implements JobFields {
       this.retryIntervals = [...data.retry.intervals];
     }
     this.groupId = data.groupId;
+    this.rateLimitKey = data.rateLimit?.key;
+    this.rateLimitConcurrency = data.rateLimit?.concurrency;
     if (data.repeat) {
       this.repeatsLeft = data.repeat.times;
       this.repeatIntervals = [...data.repeat.intervals];

@@ -117,6 +117,24 @@ export function slotQueueOfJob(id: string, layout: Layout): string {
   return layout === 'cluster' ? (queueOfTaggedId(id) ?? '') : '';
 }
 
+/** Set of every rate limit key (RQ master's `rq:rl-keys`), so maintenance finds each limit. */
+export const RATE_LIMIT_KEYS = 'rq:rl-keys';
+
+/** The config hash of rate limit `key` (RQ's `rq:rl:<key>`): its `concurrency`. */
+export function rateLimitKey(key: string): string {
+  return `rq:rl:${key}`;
+}
+
+/** The jobs holding a slot of rate limit `key`, scored by when they took it (RQ's `rq:rl:<key>:allowed`). */
+export function rateLimitAllowedKey(key: string): string {
+  return `rq:rl:${key}:allowed`;
+}
+
+/** The jobs waiting for a slot of rate limit `key`, oldest first (RQ's `rq:rl:<key>:rate_limited`). */
+export function rateLimitWaitingKey(key: string): string {
+  return `rq:rl:${key}:rate_limited`;
+}
+
 /** Present while workers are suspended (`rq suspend`). */
 export const SUSPENDED_KEY = 'rq:suspended';
 

@@ -15,7 +15,7 @@ import type { Redis } from 'ioredis';
 import { adminClient, startRedis, type RedisProcess } from './harness/index.js';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
-const DOCS = ['glossary.md', 'connections.md', 'reliability.md', 'queues.md', 'jobs.md', 'workers.md', 'registries.md', 'cron.md', 'cli.md', 'python-interop.md', 'dashboard.md'];
+const DOCS = ['glossary.md', 'connections.md', 'reliability.md', 'queues.md', 'jobs.md', 'workers.md', 'registries.md', 'cron.md', 'cli.md', 'python-interop.md', 'dashboard.md', 'limits.md', 'cluster.md'];
 
 interface Outcome {
   code: number | null;
@@ -74,8 +74,17 @@ const EXAMPLES = [
   'queue-basics', 'typed-tasks', 'sync-queue', 'scheduling',
   'job-lifecycle', 'job-progress', 'job-hash',
   'worker-basics', 'worker-concurrency', 'worker-isolated', 'worker-timeouts', 'worker-stop', 'worker-commands',
-  'abandoned-jobs', 'retries', 'exception-handlers', 'registries', 'dependencies',
+  'abandoned-jobs', 'retries', 'exception-handlers', 'registries', 'dependencies', 'rate-limits',
 ];
+
+describe('docs/limits.md example', () => {
+  test('rate-limits: two of four jobs queued, two rate_limited; four worker slots run at most two at once', async () => {
+    const out = await run('rate-limits');
+    assert.match(out, /^statuses: queued, queued, rate_limited, rate_limited$/m);
+    assert.match(out, /^holding a slot: 2, waiting: 2, on the queue: 2$/m);
+    assert.match(out, /^ran 4 jobs, at most 2 at once; last: report for apr$/m);
+  });
+});
 
 describe('docs/queues.md examples', () => {
   test('dependencies: deferred across queues and released at the front; a callback; a unique job; a canceled dependency', async () => {

@@ -28,9 +28,14 @@ local failed, retried, requeued = {}, {}, {}
 for _, id in ipairs(ids) do
   local job = job_key(id)
   if redis.call('EXISTS', job) == 1 then
-    if retry_job(job, id, KEYS[4], KEYS[3], KEYS[5], now, time.text) then
+    local limit = redis.call('HGET', job, 'rate_limit_key')
+    local again = retry_job(job, id, KEYS[4], KEYS[3], KEYS[5], now, time.text)
+    local requeue = not again and (tonumber(redis.call('HGET', job, 'abandoned_count') or '0') or 0) < max_requeues
+    -- A rate limit's slot is given back, but by a job back on its queue at once (as in RQ).
+    if limit and limit ~= '' and again ~= 'queued' and not requeue then rate_limit_release(limit, id, time, time.text) end
+    if again then
       table.insert(retried, id)
-    elseif (tonumber(redis.call('HGET', job, 'abandoned_count') or '0') or 0) < max_requeues then
+    elseif requeue then
       redis.call('HINCRBY', job, 'abandoned_count', 1)
       redis.call('HSET', job, 'status', 'queued', 'enqueued_at', time.text)
       add_queue(KEYS[5], KEYS[4])

@@ -26,7 +26,14 @@ local ids = redis.call('ZRANGEBYSCORE', KEYS[2], 0, now.whole, 'LIMIT', 0, tonum
 local moved = 0
 for _, id in ipairs(ids) do
   local job = job_key(id)
-  if redis.call('EXISTS', job) == 1 then
+  local limit = redis.call('HMGET', job, 'rate_limit_key', 'rate_limit_concurrency')
+  if limit[1] and limit[1] ~= '' then
+    -- A rate-limited job (a delayed retry gave its slot back): admitted as at enqueue.
+    add_queue(KEYS[4], KEYS[3])
+    rate_limit_park(limit[1], limit[2], id, now)
+    rate_limit_acquire(limit[1], limit[2], now, now.text)
+    moved = moved + 1
+  elseif redis.call('EXISTS', job) == 1 then
     redis.call('HSET', job, 'status', 'queued', 'enqueued_at', now.text)
     add_queue(KEYS[4], KEYS[3])
     if redis.call('HGET', job, 'enqueue_at_front') == '1' then

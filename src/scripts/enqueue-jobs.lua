@@ -14,7 +14,9 @@
   ARGV[2]  the jobs, MessagePack (see pack.ts): an array with, for each job, an array
            { id, mode, due, ttl, field, value, field, value, ... } where mode is "tail", "front",
            "scheduled" (due: the time the caller chose, epoch seconds), "delayed" (due: seconds
-           from now, server time) or "stored" (hash only); due is "" for the other modes, and
+           from now, server time), "limited" (a rate-limited job, its limit in its fields
+           rate_limit_key and rate_limit_concurrency: it waits, then takes a free slot, see
+           rate-limit.lib.lua) or "stored" (hash only); due is "" for the other modes, and
            ttl is in seconds or ""
   ARGV[3]  slack in seconds: a "scheduled" time further in the past than this is refused
   A scheduled job's score is its due time in whole seconds, as RQ's enqueue_at scores it; "now"
@@ -24,6 +26,7 @@
 ]]
 local jobs = cmsgpack.unpack(ARGV[2])
 local now
+local now_time -- server_time(), read once a rate-limited job needs it
 for i, job in ipairs(jobs) do
   local mode = job[2]
   if mode == 'scheduled' or mode == 'delayed' then
@@ -42,12 +45,15 @@ if ARGV[1] ~= '' and not CLUSTER then
     redis.call('SADD', KEYS[4], ARGV[1])
   end
 end
--- The created_at a job's fields give it: the same enqueue sent again has the same one.
-local function created_at(job)
+-- Field `name` of a job's fields (nil when absent).
+local function field_of(job, name)
   for i = 5, #job, 2 do
-    if job[i] == 'created_at' then return job[i + 1] end
+    if job[i] == name then return job[i + 1] end
   end
 end
+
+local limits = {} -- rate limit keys whose waiting jobs may now take a slot, and their concurrency
+local limits_order = {}
 
 for _, job in ipairs(jobs) do
   local id, mode, due, ttl = job[1], job[2], job[3], job[4]
@@ -56,7 +62,8 @@ for _, job in ipairs(jobs) do
   -- after a reconnect). The job is there with the created_at of this very call: leave it, and do
   -- not push its id a second time. Enqueueing an id again later (a new created_at) still works.
   local existing = redis.call('HGET', key, 'created_at')
-  if not existing or existing ~= created_at(job) then
+  -- The created_at a job's fields give it: the same enqueue sent again has the same one.
+  if not existing or existing ~= field_of(job, 'created_at') then
     redis.call('HSET', key, unpack(job, 5))
     if ttl ~= '' then
       redis.call('EXPIRE', key, ttl)
@@ -71,7 +78,15 @@ for _, job in ipairs(jobs) do
       redis.call('ZADD', KEYS[3], math.floor(tonumber(due)), id)
     elseif mode == 'delayed' then
       redis.call('ZADD', KEYS[3], math.floor(now + tonumber(due)), id)
+    elseif mode == 'limited' then
+      local limit = field_of(job, 'rate_limit_key')
+      now_time = now_time or server_time()
+      rate_limit_park(limit, field_of(job, 'rate_limit_concurrency'), id, now_time)
+      if not limits[limit] then limits_order[#limits_order + 1] = limit end
+      limits[limit] = field_of(job, 'rate_limit_concurrency')
     end
   end
 end
+-- One admission path, as RQ's: the jobs wait first, then take the slots that are free, oldest first.
+for _, limit in ipairs(limits_order) do rate_limit_acquire(limit, limits[limit], now_time, now_time.text) end
 return #jobs

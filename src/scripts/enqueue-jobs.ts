@@ -13,7 +13,8 @@ import { pack, type Packable } from './pack.js';
 
 /** Where a job of a batch goes. */
 export type Placement =
-  | { readonly mode: 'tail' | 'front' | 'stored' }
+  /** `limited`: a rate-limited job, which waits for a slot of its limit (its fields name it). */
+  | { readonly mode: 'tail' | 'front' | 'stored' | 'limited' }
   /** At a time the caller chose, in epoch seconds. */
   | { readonly mode: 'scheduled'; readonly at: number }
   /** After a delay in seconds, counted from Redis' clock. */

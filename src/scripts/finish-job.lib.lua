@@ -38,7 +38,7 @@
 local function finish_job(e, now, now_text, queues, no_default_handler, batch)
   local id, queue, worker, outcome = e[ENDING.id], e[ENDING.queue], e[ENDING.worker], e[ENDING.outcome]
   local job = job_key(id)
-  local current = redis.call('HMGET', job, 'worker_name', 'status', 'started_at', 'dependency_ids', 'dependency_id', 'group_id')
+  local current = redis.call('HMGET', job, 'worker_name', 'status', 'started_at', 'dependency_ids', 'dependency_id', 'group_id', 'rate_limit_key')
   if current[1] ~= worker or current[2] ~= 'started' or current[3] ~= e[ENDING.started_at] then
     return 'fenced'
   end
@@ -99,6 +99,12 @@ local function finish_job(e, now, now_text, queues, no_default_handler, batch)
   if repeating then
     again = repeat_job(job, id, queue_key(queue), scheduled_registry_key(queue), queues, now, now_text)
     outcome = 'repeated'
+  end
+
+  -- A rate limit's slot is given back, but for a job back on its queue at once (an immediate retry
+  -- or repeat keeps it, as in RQ): the next waiting job goes on its queue.
+  if current[7] and current[7] ~= '' and again ~= 'queued' then
+    rate_limit_release(current[7], id, { whole = now, seconds = now, text = now_text }, now_text)
   end
 
   if e[ENDING.has_worker_hash] ~= '1' then return outcome, nil, nil, again end

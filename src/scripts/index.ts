@@ -25,15 +25,16 @@ interface ScriptSpec {
 }
 
 const SCRIPTS = {
-  cleanStartedRegistry: { file: 'clean-started-registry.lua', includes: ['server-time.lib.lua', 'run-again.lib.lua', 'retry-job.lib.lua'] },
-  cancelJob: { file: 'cancel-job.lua', includes: ['server-time.lib.lua', 'remove-from-place.lib.lua', 'release-dependents.lib.lua'] },
-  deleteJob: { file: 'delete-job.lua', includes: ['remove-from-place.lib.lua'] },
+  cleanStartedRegistry: { file: 'clean-started-registry.lua', includes: ['server-time.lib.lua', 'rate-limit.lib.lua', 'run-again.lib.lua', 'retry-job.lib.lua'] },
+  cancelJob: { file: 'cancel-job.lua', includes: ['server-time.lib.lua', 'rate-limit.lib.lua', 'remove-from-place.lib.lua', 'release-dependents.lib.lua'] },
+  deleteJob: { file: 'delete-job.lua', includes: ['server-time.lib.lua', 'rate-limit.lib.lua', 'remove-from-place.lib.lua'] },
   emptyQueue: { file: 'empty-queue.lua' },
-  enqueueDueJobs: { file: 'enqueue-due-jobs.lua', includes: ['server-time.lib.lua'] },
+  enqueueDueJobs: { file: 'enqueue-due-jobs.lua', includes: ['server-time.lib.lua', 'rate-limit.lib.lua'] },
   enqueueJob: { file: 'enqueue-job.lua', includes: ['memory-guard.lib.lua'] },
-  enqueueJobs: { file: 'enqueue-jobs.lua', includes: ['server-time.lib.lua'] },
+  enqueueJobs: { file: 'enqueue-jobs.lua', includes: ['server-time.lib.lua', 'rate-limit.lib.lua'] },
   enqueueCronJob: { file: 'enqueue-cron-job.lua' },
   releaseLock: { file: 'release-lock.lua' },
+  rateLimit: { file: 'rate-limit.lua', includes: ['server-time.lib.lua', 'rate-limit.lib.lua'] },
   releaseDependent: { file: 'release-dependent.lua', includes: ['server-time.lib.lua', 'memory-guard.lib.lua', 'release-dependents.lib.lua'] },
   removeExpiredEntries: { file: 'remove-expired-entries.lua', includes: ['server-time.lib.lua'] },
   requeueJob: { file: 'requeue-job.lua', includes: ['server-time.lib.lua'] },
@@ -42,7 +43,7 @@ const SCRIPTS = {
   unstartJob: { file: 'unstart-job.lua' },
   finishAndStartJobs: {
     file: 'finish-and-start-jobs.lua',
-    includes: ['server-time.lib.lua', 'memory-guard.lib.lua', 'run-again.lib.lua', 'retry-job.lib.lua', 'repeat-job.lib.lua', 'release-dependents.lib.lua', 'sorted-set-batch.lib.lua', 'finish-job.lib.lua', 'start-jobs.lib.lua'],
+    includes: ['server-time.lib.lua', 'memory-guard.lib.lua', 'rate-limit.lib.lua', 'run-again.lib.lua', 'retry-job.lib.lua', 'repeat-job.lib.lua', 'release-dependents.lib.lua', 'sorted-set-batch.lib.lua', 'finish-job.lib.lua', 'start-jobs.lib.lua'],
   },
 } as const satisfies Record<string, ScriptSpec>;
 

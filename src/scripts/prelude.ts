@@ -27,6 +27,10 @@ import {
   startedRegistryKey,
   throughputKey,
   workerKey,
+  RATE_LIMIT_KEYS,
+  rateLimitAllowedKey,
+  rateLimitKey,
+  rateLimitWaitingKey,
   type Layout,
 } from '../keys.js';
 
@@ -46,6 +50,9 @@ const BUILDERS: ReadonlyArray<readonly [lua: string, build: (layout: Layout, ...
   ['worker_key', (_, name) => workerKey(name), ['name']],
   ['group_key', (_, name) => groupKey(name), ['name']],
   ['throughput_key', (layout, queue, hour) => throughputKey(queue, hour as unknown as number, layout), ['queue', 'hour']],
+  ['rate_limit_key', (_, key) => rateLimitKey(key), ['key']],
+  ['rate_limit_allowed_key', (_, key) => rateLimitAllowedKey(key), ['key']],
+  ['rate_limit_waiting_key', (_, key) => rateLimitWaitingKey(key), ['key']],
 ];
 
 /** A Lua string literal of `text`. */
@@ -88,6 +95,7 @@ export function preludeFor(layout: Layout): string {
     "local function same_slot(a, b) return not CLUSTER or (string.match(a, '^{[^{}]+}') or '') == (string.match(b, '^{[^{}]+}') or '') end",
     'local REGISTRY_OF_STATUS = { started = started_registry_key, finished = finished_registry_key, failed = failed_registry_key, stopped = failed_registry_key, deferred = deferred_registry_key, scheduled = scheduled_registry_key, canceled = canceled_registry_key }',
     `local RESULTS_STREAM_MAXLEN = ${RESULTS_STREAM_MAXLEN}`,
+    `local RATE_LIMIT_KEYS = ${luaString(RATE_LIMIT_KEYS)}`,
     `local THROUGHPUT_TTL = ${THROUGHPUT_TTL}`,
     `local FAILURE = ${luaTable(SCRIPT_FAILURES)}`,
     `local ENDING = ${luaTable(Object.fromEntries(ENDING_FIELDS.map((field, index) => [field, index + 1])))}`,

@@ -6,6 +6,7 @@
  * groups are cleaned as RQ 2.x's maintenance cleans them (Group.cleanRegistries).
  */
 import { layoutOf, type RedisConnection } from '../connection.js';
+import { RateLimitRegistry } from '../rate-limit.js';
 import { commandBatch } from '../redis-client.js';
 import { releaseDeferred } from '../scripts/release-dependent.js';
 import { Group } from '../group.js';
@@ -52,6 +53,8 @@ export async function maintainQueues(context: MaintenanceContext): Promise<void>
     if (layout === 'cluster') await releaseDeferred(connection, queue);
   }
   await pruneDeadWorkers(connection, WORKERS_KEY);
+  // RQ's rate limit cleanup: slots of jobs no longer queued or running, waiting jobs admitted.
+  if (layout === 'plain') for (const registry of await RateLimitRegistry.all({ connection })) await registry.cleanup();
   await Group.cleanRegistries({ connection });
 }
 

@@ -1,0 +1,19 @@
+/** A rate limit's maintenance steps (rate-limit.lua), for rate-limit.ts' cleanup. */
+import type { RedisConnection } from '../connection.js';
+import { rateLimitAllowedKey } from '../keys.js';
+import { runScript } from './index.js';
+
+/** Gives job `id`'s slot of limit `key` back and admits the next waiting jobs; resolves to the ids pushed. */
+export async function releaseRateLimitSlot(connection: RedisConnection, key: string, id: string): Promise<string[]> {
+  return (await runScript(connection, 'rateLimit', [rateLimitAllowedKey(key)], [key, 'release', id])) as string[];
+}
+
+/** Admits waiting jobs of limit `key` into its free slots; resolves to the ids pushed. */
+export async function admitRateLimited(connection: RedisConnection, key: string): Promise<string[]> {
+  return (await runScript(connection, 'rateLimit', [rateLimitAllowedKey(key)], [key, 'admit'])) as string[];
+}
+
+/** Deletes limit `key` when no job holds a slot or waits; resolves to whether it did. */
+export async function dropIdleRateLimit(connection: RedisConnection, key: string): Promise<boolean> {
+  return (await runScript(connection, 'rateLimit', [rateLimitAllowedKey(key)], [key, 'drop'])) === 1;
+}

@@ -140,3 +140,20 @@ describe('slots given back', () => {
     assert.deepEqual(await redis.admin.keys('rq:rl*'), [], 'an idle limit is deleted');
   });
 });
+
+describe('requeue', () => {
+  test('a failed rate-limited job requeued waits for a slot again, never past its limit', async () => {
+    const queue = new Queue('default', { connection });
+    const limit = new RateLimit('q', 1);
+    const failing = await queue.enqueueCall('tasks.fail', { rateLimit: limit });
+    await new Worker([queue], { tasks, connection }).work({ burst: true });
+    assert.equal(await failing.getStatus(), 'failed');
+    const holder = await queue.enqueueCall('tasks.add', { args: [1, 1], rateLimit: limit });
+    assert.equal(holder.status, 'queued');
+    await failing.requeue();
+    assert.equal(await failing.getStatus(), 'rate_limited', 'the slot is held by another job');
+    assert.deepEqual(await redis.admin.lrange('rq:queue:default', 0, -1), [holder.id]);
+    await new Worker([queue], { tasks, connection }).work({ burst: true, maxJobs: 1 });
+    assert.equal(await failing.getStatus(), 'queued');
+  });
+});

@@ -37,7 +37,7 @@ const SCRIPTS = {
   rateLimit: { file: 'rate-limit.lua', includes: ['server-time.lib.lua', 'rate-limit.lib.lua'] },
   releaseDependent: { file: 'release-dependent.lua', includes: ['server-time.lib.lua', 'memory-guard.lib.lua', 'release-dependents.lib.lua'] },
   removeExpiredEntries: { file: 'remove-expired-entries.lua', includes: ['server-time.lib.lua'] },
-  requeueJob: { file: 'requeue-job.lua', includes: ['server-time.lib.lua'] },
+  requeueJob: { file: 'requeue-job.lua', includes: ['server-time.lib.lua', 'rate-limit.lib.lua'] },
   heartbeatJob: { file: 'heartbeat-job.lua', includes: ['server-time.lib.lua'] },
   touchWorker: { file: 'touch-worker.lua', includes: ['server-time.lib.lua'] },
   unstartJob: { file: 'unstart-job.lua' },

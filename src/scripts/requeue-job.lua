@@ -1,7 +1,8 @@
 --[[
   Moves a job from a registry (usually the failed one) back onto its origin queue, as RQ's
   registry.requeue(): ZREM from the registry (refused when the job is not in it), clear
-  started_at, ended_at and exc_info, then enqueue it (status queued, enqueued_at, RPUSH or LPUSH).
+  started_at, ended_at and exc_info, then enqueue it (status queued, enqueued_at, RPUSH or LPUSH);
+  a rate-limited job waits for a slot of its limit instead, as at enqueue (rate-limit.lib.lua).
 
   KEYS[1]  the registry, e.g. rq:failed:<queue>
   KEYS[2]  the job hash, rq:job:<id>
@@ -21,7 +22,16 @@ redis.call('ZREM', KEYS[1], ARGV[1])
 local origin = redis.call('HGET', KEYS[2], 'origin')
 if not origin then return FAILURE.NO_SUCH_JOB end
 local queue = queue_key(origin)
-redis.call('HSET', KEYS[2], 'status', 'queued', 'started_at', '', 'ended_at', '', 'exc_info', '', 'enqueued_at', server_time().text)
+local now = server_time()
+redis.call('HSET', KEYS[2], 'status', 'queued', 'started_at', '', 'ended_at', '', 'exc_info', '', 'enqueued_at', now.text)
 add_queue(KEYS[3], queue)
+local limit = redis.call('HMGET', KEYS[2], 'rate_limit_key', 'rate_limit_concurrency')
+if limit[1] and limit[1] ~= '' then
+  -- A rate-limited job waits for a slot of its limit again, as at enqueue (rate-limit.lib.lua).
+  if ARGV[2] == '1' then redis.call('HSET', KEYS[2], 'enqueue_at_front', '1') end
+  rate_limit_park(limit[1], limit[2], ARGV[1], now)
+  rate_limit_acquire(limit[1], limit[2], now, now.text)
+  return 1
+end
 if ARGV[2] == '1' then redis.call('LPUSH', queue, ARGV[1]) else redis.call('RPUSH', queue, ARGV[1]) end
 return 1

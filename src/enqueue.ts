@@ -186,9 +186,6 @@ export function checkJobs(entries: readonly EnqueueData[], created: readonly Job
     if (options.unique && options.jobId === undefined) throw new InvalidArgumentError('A unique job needs a jobId: unique means "refused when a job with this id exists".');
     if (options.unique && dueTimes[index] !== undefined) throw new InvalidArgumentError(`Job ${job.id}: a unique job cannot be scheduled (yet).`);
     if (options.rateLimit && options.unique) throw new InvalidArgumentError(`Job ${job.id}: a unique job cannot have a rate limit (as in RQ).`);
-    if (options.rateLimit && (dueTimes[index] !== undefined || job.dependencyIds.length > 0)) {
-      throw new InvalidArgumentError(`Job ${job.id}: a rate-limited job cannot be scheduled or wait for other jobs yet; enqueue it when it may run.`);
-    }
   });
 }
 

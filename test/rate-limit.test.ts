@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { beforeEach, describe, test } from 'node:test';
 import type { Redis } from 'ioredis';
 import { InvalidArgumentError, Job, Queue, RateLimit, RateLimitRegistry, Retry, StartedJobRegistry, Worker, deleteJob } from '../src/index.js';
+import { Scheduler } from '../src/scheduler.js';
 import { useRedis } from './harness/index.js';
 
 const redis = useRedis();
@@ -50,7 +51,6 @@ describe("RQ's layout", () => {
     const queue = new Queue('default', { connection });
     const limit = new RateLimit('k', 1);
     await assert.rejects(queue.enqueueCall('tasks.add', { args: [1, 1], rateLimit: limit, jobId: 'u', unique: true }), /unique job cannot have a rate limit/);
-    await assert.rejects(queue.enqueueCall('tasks.add', { args: [1, 1], rateLimit: limit, in: 60 }), /cannot be scheduled/);
     await assert.rejects(new Queue('sync', { connection, isAsync: false }).enqueueCall('tasks.add', { args: [1, 1], rateLimit: limit }), /isAsync false/);
     await assert.rejects(queue.enqueueCall('tasks.add', { args: [1, 1], rateLimit: { key: 'k', concurrency: 1 } as never }), /must be a RateLimit/);
     assert.deepEqual(await redis.admin.keys('*'), []);
@@ -155,5 +155,39 @@ describe('requeue', () => {
     assert.deepEqual(await redis.admin.lrange('rq:queue:default', 0, -1), [holder.id]);
     await new Worker([queue], { tasks, connection }).work({ burst: true, maxJobs: 1 });
     assert.equal(await failing.getStatus(), 'queued');
+  });
+});
+
+describe('one admission path: scheduled jobs and released dependents wait for a slot too', () => {
+  test('a scheduled limited job falls due into its limit; a dependent limited job is released into it', async () => {
+    const queue = new Queue('default', { connection });
+    const limit = new RateLimit('s', 1);
+    await queue.enqueueCall('tasks.add', { args: [1, 1], rateLimit: limit }); // holds the slot
+    const scheduled = await queue.enqueueCall('tasks.add', { args: [2, 2], rateLimit: limit, in: 600 });
+    assert.equal(scheduled.status, 'scheduled');
+    await redis.admin.zadd('rq:scheduled:default', 1, scheduled.id); // due now
+    assert.equal(await new Scheduler(connection, ['default']).tick(), 1);
+    assert.equal(await scheduled.getStatus(), 'rate_limited', 'due, but the slot is held');
+    const parent = await queue.enqueue('tasks.add', 3, 3);
+    const dependent = await queue.enqueueCall('tasks.add', { args: [4, 4], rateLimit: limit, dependsOn: parent });
+    assert.equal(dependent.status, 'deferred');
+    // The worker runs the holder and the parent: the slot goes to the scheduled job (it waited
+    // first), the dependent is released into the limit behind it; then each in turn.
+    assert.equal(await new Worker([queue], { tasks, connection }).work({ burst: true }), 4);
+    assert.equal(await scheduled.returnValue(), 4);
+    assert.equal(await dependent.returnValue(), 8);
+    assert.equal(await redis.admin.zcard('rq:rl:s:allowed'), 0);
+  });
+
+  test('a limited job whose dependency is already done waits for a slot at once', async () => {
+    const queue = new Queue('default', { connection });
+    const limit = new RateLimit('d', 1);
+    const parent = await queue.enqueue('tasks.add', 1, 1);
+    await new Worker([queue], { tasks, connection }).work({ burst: true });
+    const holder = await queue.enqueueCall('tasks.add', { args: [1, 1], rateLimit: limit });
+    const dependent = await queue.enqueueCall('tasks.add', { args: [2, 2], rateLimit: limit, dependsOn: parent });
+    assert.equal(holder.status, 'queued');
+    assert.equal(dependent.status, 'rate_limited');
+    assert.deepEqual(await redis.admin.zrange('rq:rl:d:rate_limited', 0, -1), [dependent.id]);
   });
 });

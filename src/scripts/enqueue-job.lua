@@ -22,7 +22,8 @@
   ARGV[6]  "1" for a unique job
   ARGV[7]  n, the number of parents; ARGV[8 .. 7+n] their ids
   ARGV[8+n ..] the job hash, as field, value pairs
-  Returns  { 1 } enqueued, { 0 } deferred, { FAILURE.NO_SUCH_DEPENDENCY, id } a parent does not
+  Returns  { 1 } enqueued, { 0 } deferred, { 2 } rate_limited (its dependencies done, it waits
+           for a slot of its limit: rate-limit.lib.lua), { FAILURE.NO_SUCH_DEPENDENCY, id } a parent does not
            exist, { FAILURE.DEPENDENCY_CYCLE, id } the job would depend on itself through parent
            `id`, { FAILURE.DUPLICATE_JOB } a unique job whose id exists
   On a cluster, parents in other slots (another tag: the prelude's same_slot) are neither read
@@ -79,7 +80,15 @@ refuse_when_full(KEYS[7])
 redis.call('DEL', KEYS[1])
 redis.call('HSET', KEYS[1], unpack(fields))
 local result
-if met then
+local limit = redis.call('HMGET', KEYS[1], 'rate_limit_key', 'rate_limit_concurrency')
+if met and limit[1] then
+  -- A rate-limited job whose dependencies are done: admitted as at enqueue (rate-limit.lib.lua).
+  local now = server_time()
+  add_queue(KEYS[4], KEYS[2])
+  rate_limit_park(limit[1], limit[2], id, now)
+  rate_limit_acquire(limit[1], limit[2], now, now.text)
+  result = redis.call('HGET', KEYS[1], 'status') == 'queued' and 1 or 2
+elseif met then
   redis.call('HSET', KEYS[1], 'status', 'queued', 'enqueued_at', ARGV[5])
   add_queue(KEYS[4], KEYS[2])
   if ARGV[2] == '1' then redis.call('LPUSH', KEYS[2], id) else redis.call('RPUSH', KEYS[2], id) end

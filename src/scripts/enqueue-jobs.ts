@@ -82,11 +82,12 @@ export interface CheckedJob {
 
 /**
  * Enqueues the job at once when its dependencies are all done, else defers it; refuses a unique
- * job whose id exists. Resolves to the status it now has.
+ * job whose id exists. Resolves to the status it now has (`rate_limited` for a job whose
+ * dependencies are done and that waits for a slot of its rate limit).
  * @throws {InvalidJobDependencyError} for a dependency that does not exist or a cycle;
  * {@link DuplicateJobError} for a unique job whose id exists. Nothing is written then.
  */
-export async function enqueueJob(connection: RedisConnection, job: CheckedJob): Promise<'queued' | 'deferred'> {
+export async function enqueueJob(connection: RedisConnection, job: CheckedJob): Promise<'queued' | 'deferred' | 'rate_limited'> {
   const { id, queue } = job;
   const layout = layoutOf(connection);
   const key = queueKey(queue, layout);
@@ -113,6 +114,7 @@ export async function enqueueJob(connection: RedisConnection, job: CheckedJob): 
     ],
   )) as [number, string?];
   if (result === 1) return 'queued';
+  if (result === 2) return 'rate_limited';
   if (result === 0) return elsewhere.length > 0 ? tellParentsElsewhere(connection, job, elsewhere) : 'deferred';
   const messages: Partial<Record<ScriptFailureCode, string>> = {
     [SCRIPT_FAILURES.NO_SUCH_DEPENDENCY]: `Job ${id} depends on job ${detail}, which does not exist (${jobKey(detail ?? '')}). Enqueue the dependency first.`,

@@ -25,7 +25,7 @@ local RELEASE_ELSEWHERE = {}
 
 local function release_if_met(id, parent, parent_status, exclude, queues, now_text, known)
   local job = job_key(id)
-  local fields = redis.call('HMGET', job, 'status', 'origin', 'allow_dependency_failures', 'enqueue_at_front')
+  local fields = redis.call('HMGET', job, 'status', 'origin', 'allow_dependency_failures', 'enqueue_at_front', 'rate_limit_key', 'rate_limit_concurrency')
   local status, origin = fields[1], fields[2]
   if not status then return 'gone' end
   if status ~= 'deferred' or not origin then return 'waiting' end
@@ -50,9 +50,16 @@ local function release_if_met(id, parent, parent_status, exclude, queues, now_te
     end
   end
   redis.call('ZREM', deferred_registry_key(origin), id)
-  redis.call('HSET', job, 'status', 'queued', 'enqueued_at', now_text)
   local queue = queue_key(origin)
   add_queue(queues, queue)
+  if fields[5] then
+    -- A rate-limited job: admitted as at enqueue, waiting for a slot of its limit (rate-limit.lib.lua).
+    local now = server_time()
+    rate_limit_park(fields[5], fields[6], id, now)
+    rate_limit_acquire(fields[5], fields[6], now, now_text)
+    return 'released'
+  end
+  redis.call('HSET', job, 'status', 'queued', 'enqueued_at', now_text)
   if fields[4] == '1' then redis.call('LPUSH', queue, id) else redis.call('RPUSH', queue, id) end
   return 'released'
 end

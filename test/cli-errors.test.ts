@@ -88,6 +88,9 @@ describe('rq commands exit after an error before their main loop', () => {
       [['enqueue', '-u', url, '--result-ttl', '-2', 'tasks.x'], 2, /--result-ttl '-2'/],
       [['enqueue', '-u', url, '--failure-ttl', 'week', 'tasks.x'], 2, /--failure-ttl/],
       [['enqueue', '-u', url, '--retry-interval', '5', 'tasks.x'], 2, /--retry-interval needs --retry-max/],
+      [['enqueue', '-u', url, '--rate-limit', 'reports', 'tasks.x'], 2, /--rate-limit 'reports': use KEY:N/],
+      [['enqueue', '-u', url, '--rate-limit', 'reports:0', 'tasks.x'], 2, /--rate-limit: Bad rate limit concurrency 0/],
+      [['enqueue', '-u', url, '--rate-limit', 'a b:2', 'tasks.x'], 2, /--rate-limit: Bad rate limit key "a b"/],
     ]);
     assert.deepEqual(await redis.admin.keys('*'), [], 'nothing written');
   });

@@ -8,7 +8,7 @@ import { beforeEach, describe, test } from 'node:test';
 import type { Redis } from 'ioredis';
 import { InvalidArgumentError, Job, Queue, RateLimit, RateLimitRegistry, Retry, StartedJobRegistry, Worker, deleteJob } from '../src/index.js';
 import { Scheduler } from '../src/scheduler.js';
-import { useRedis } from './harness/index.js';
+import { runRq, useRedis } from './harness/index.js';
 
 const redis = useRedis();
 let connection: Redis;
@@ -189,5 +189,19 @@ describe('one admission path: scheduled jobs and released dependents wait for a 
     assert.equal(holder.status, 'queued');
     assert.equal(dependent.status, 'rate_limited');
     assert.deepEqual(await redis.admin.zrange('rq:rl:d:rate_limited', 0, -1), [dependent.id]);
+  });
+});
+
+describe('rq enqueue --rate-limit', () => {
+  test('KEY:N writes RQ\'s fields; over the limit, it says the job waits', async () => {
+    const url = redis.server.url;
+    const first = runRq(['enqueue', '-u', url, '--rate-limit', 'reports:1', 'tasks.add', '1', '2']);
+    assert.equal(first.code, 0, first.stderr);
+    const second = runRq(['enqueue', '-u', url, '--rate-limit', 'reports:1', 'tasks.add', '3', '4']);
+    assert.equal(second.code, 0, second.stderr);
+    assert.match(second.stdout, /waiting for a slot of rate limit 'reports'/);
+    assert.equal(await redis.admin.zcard('rq:rl:reports:allowed'), 1);
+    assert.equal(await redis.admin.zcard('rq:rl:reports:rate_limited'), 1);
+    assert.deepEqual(await redis.admin.hgetall('rq:rl:reports'), { concurrency: '1' });
   });
 });

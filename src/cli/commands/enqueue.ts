@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
-import { Queue, Retry, callString, durableFromSettings, parseDuration, parseJobTimeout, validateJobId, type EnqueueOptions, type Job } from '../../index.js';
+import { Queue, RateLimit, Retry, callString, durableFromSettings, parseDuration, parseJobTimeout, validateJobId, type EnqueueOptions, type Job } from '../../index.js';
 import { settingsOf, withOpenConnection } from '../connection.js';
 import { checkFunctionName, parseFunctionArgs } from '../enqueue-args.js';
 import { UsageError, checkFlag, collect, colorsFor, sharedOptionsOf, wholeNumber, withSharedOptions, type SharedFlags } from '../shared.js';
@@ -21,6 +21,7 @@ interface EnqueueFlags extends SharedFlags {
   atFront?: boolean;
   retryMax?: string;
   retryInterval: string[];
+  rateLimit?: string;
   scheduleIn?: string;
   scheduleAt?: string;
   quiet?: boolean;
@@ -43,6 +44,7 @@ export function enqueueCommand(program: Command): void {
     .option('--at-front', 'put the job at the head of the queue')
     .option('--retry-max <n>', 'retries after a failure', '0')
     .option('--retry-interval <seconds>', 'wait before a retry (repeatable: one per retry, the last reused)', collect, [] as string[])
+    .option('--rate-limit <key:n>', "at most n jobs of this key queued or running at once (RQ's RateLimit): reports:2")
     .option('--schedule-in <duration>', 'enqueue it after this delay: 10s, 5m, 2d (needs a worker with --with-scheduler)')
     .option('--schedule-at <time>', 'enqueue it at this time: 2026-12-24T18:00:00 (local time) or with Z / an offset')
     .option('--quiet', 'print nothing but errors')
@@ -76,6 +78,7 @@ function enqueueOptionsOf(flags: EnqueueFlags, call: Pick<EnqueueOptions, 'args'
   set('atFront', flags.atFront);
   if (flags.dependsOn.length > 0) options.dependsOn = flags.dependsOn.map((id) => checkFlag('--depends-on', () => validateJobId(id)));
   set('retry', retryOf(flags));
+  set('rateLimit', rateLimitOf(flags.rateLimit));
   if (flags.scheduleIn !== undefined && flags.scheduleAt !== undefined) throw new UsageError("You can't specify both --schedule-in and --schedule-at.");
   if (flags.scheduleIn !== undefined) options.in = durationOf(flags.scheduleIn, '--schedule-in', 0, 'a delay cannot be negative')!;
   if (flags.scheduleAt !== undefined) options.at = parseScheduleAt(flags.scheduleAt);
@@ -88,6 +91,14 @@ function durationOf(text: string | undefined, flag: string, least: number, means
   const seconds = checkFlag(flag, () => parseDuration(text, flag));
   if (seconds < least) throw new UsageError(`${flag} '${text}': ${means}.`);
   return seconds;
+}
+
+/** The RateLimit --rate-limit KEY:N asks for, if any. @throws {UsageError} */
+function rateLimitOf(text: string | undefined): RateLimit | undefined {
+  if (text === undefined) return undefined;
+  const match = /^(.+):(\d+)$/.exec(text);
+  if (!match) throw new UsageError(`--rate-limit '${text}': use KEY:N, at most N jobs of KEY at once, e.g. reports:2.`);
+  return checkFlag('--rate-limit', () => new RateLimit(match[1]!, Number(match[2])));
 }
 
 /** The retries --retry-max and --retry-interval ask for, if any. */
@@ -123,5 +134,6 @@ function parseScheduleAt(text: string): Date {
 /** When an enqueued job runs, if not now: the end of the line `rq enqueue` prints. */
 function whenRun(job: Job, options: EnqueueOptions): string {
   if (job.status === 'scheduled') return ` (scheduled${options.at ? ` at ${options.at.toISOString()}` : ''})`;
+  if (job.status === 'rate_limited') return ` (waiting for a slot of rate limit '${job.rateLimitKey}')`;
   return job.status === 'deferred' ? ' (deferred until its dependencies finish)' : '';
 }

@@ -46,9 +46,14 @@ export function keySlot(key: string): number {
   return calculateSlot(key);
 }
 
+/** What the hash tag `text` starts with holds (`{emails}1c8e...` gives `emails`), if it starts with one. */
+function leadingTag(text: string): string | undefined {
+  return /^\{([^{}]+)\}/.exec(text)?.[1];
+}
+
 /** The queue name a cluster job id's tag names (`{emails}1c8e...` gives `emails`), if it has one. */
 export function queueOfTaggedId(id: string): string | undefined {
-  return /^\{([^{}]+)\}/.exec(id)?.[1];
+  return leadingTag(id);
 }
 
 /** Prefix of job hashes: `rq:job:<id>`. Lua scripts that derive job keys receive it in ARGV. */
@@ -210,7 +215,7 @@ export function canceledRegistryKey(queue: string, layout: Layout): string {
  * slot and one script call writes them; a name that starts with a tag already is kept.
  */
 export function workerNameFor(name: string, layout: Layout): string {
-  return layout === 'cluster' && !/^\{[^{}]+\}/.test(name) ? `{${name}}` : name;
+  return layout === 'cluster' && leadingTag(name) === undefined ? `{${name}}` : name;
 }
 
 /** The hash describing worker `name`. */

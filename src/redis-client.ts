@@ -4,7 +4,7 @@
  * two workarounds of ioredis 5's Sentinel connector (both described where they are made). Its
  * duplicates (a worker's blocking and pub/sub connections) get the same.
  */
-import { Cluster, Redis, type ChainableCommander, type RedisOptions } from 'ioredis';
+import { Redis, type ChainableCommander, type Cluster, type RedisOptions } from 'ioredis';
 import { isCluster, type RedisConnection } from './connection.js';
 import { DEFAULT_CONNECT_BUDGET_MS } from './defaults.js';
 import { redisOptionsFromSettings, redisOptionsFromUrl } from './redis-options.js';
@@ -120,7 +120,7 @@ export type DuplicateOptions = Pick<RedisOptions, 'maxRetriesPerRequest' | 'conn
  * same startup nodes, whose node connections take the overrides.
  */
 export function duplicateConnection(connection: RedisConnection, overrides: DuplicateOptions): RedisConnection {
-  if (connection instanceof Cluster) {
+  if (isCluster(connection)) {
     const { enableOfflineQueue, ...perNode } = overrides;
     return connection.duplicate([], {
       ...(enableOfflineQueue === undefined ? {} : { enableOfflineQueue }),

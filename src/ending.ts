@@ -5,14 +5,14 @@
  * error text RQ's tools read. A worker and a queue with `isAsync: false` both end jobs through it.
  */
 import { DEFAULT_FAILURE_TTL } from './defaults.js';
-import { UnserializableResultError } from './errors.js';
+import { UnserializableResultError, type RateLimitError } from './errors.js';
 import type { Job } from './job.js';
 import type { Packable } from './scripts/pack.js';
 import type { Serializer } from './serializers/index.js';
 import { zlibWrap } from './zlib-format.js';
 
 /** How a job's function ended. */
-export type Outcome = { kind: 'finished'; value: unknown } | { kind: 'failed' | 'stopped'; error: Error };
+export type Outcome = { kind: 'finished'; value: unknown } | { kind: 'failed' | 'stopped'; error: Error } | { kind: 'held'; error: RateLimitError };
 
 /** One execution of a job: what ending it needs. */
 export interface Execution {
@@ -36,13 +36,17 @@ export interface Runner {
   readonly repeats: boolean;
 }
 
-/** What became of a job: `finished`, `failed`, `stopped`, `retried`, `repeated` (finished, and back for its next run), or `fenced` when it was no longer this execution's. */
+/**
+ * What became of a job: `finished`, `failed`, `stopped`, `retried`, `repeated` (finished, and back
+ * for its next run), `held` (it threw {@link RateLimitError}: back to wait, neither failed nor
+ * retried), or `fenced` when it was no longer this execution's.
+ */
 export interface Ending {
   readonly status: string;
   /** The error the job ended with, when it failed (also when its result could not be encoded). */
   readonly error: Error | undefined;
-  /** The status a retried or repeated job has now: `queued`, or `scheduled` for a later run. */
-  readonly again?: 'queued' | 'scheduled' | undefined;
+  /** The status a retried, repeated or held job has now: `queued`, `scheduled` for a later run, or `rate_limited` waiting for its held key. */
+  readonly again?: 'queued' | 'scheduled' | 'rate_limited' | undefined;
 }
 
 /**
@@ -84,6 +88,7 @@ export const ENDING_FIELDS = [
   'count', // the worker's successful_job_count after this job when it finished, else its failed_job_count
   'working_time', // the worker's total_working_time after this job
   'repeats', // "1" when the job had repeats left when it started (RQ 2.3's repeats_left)
+  'hold_ms', // for outcome "held" (RateLimitError): milliseconds to hold its key, or to wait without one; else 0
 ] as const;
 
 /** An ending's fields by name. */
@@ -121,8 +126,10 @@ export function describeEnding(runner: Runner, execution: Execution, outcome: Ou
       return describeEnding(runner, execution, { kind: 'failed', error: reason }, job, totals);
     }
   }
-  let ttl: number;
-  if (outcome.kind === 'finished') {
+  let ttl = 0;
+  if (outcome.kind === 'held') {
+    // Neither a result nor an error is recorded: the job waits to run again.
+  } else if (outcome.kind === 'finished') {
     ttl = wholeTtl(job?.resultTtl ?? runner.defaultResultTtl);
   } else {
     ttl = wholeTtl(job?.failureTtl ?? DEFAULT_FAILURE_TTL);
@@ -131,9 +138,10 @@ export function describeEnding(runner: Runner, execution: Execution, outcome: Ou
   }
   const seconds = (Date.now() - execution.startedAtMs) / 1000;
   const finished = outcome.kind === 'finished';
+  const held = outcome.kind === 'held';
   const after: WorkerTotals = {
     successful: totals.successful + (finished ? 1 : 0),
-    failed: totals.failed + (finished ? 0 : 1),
+    failed: totals.failed + (finished || held ? 0 : 1),
     workingTime: totals.workingTime + seconds,
   };
   const fields: EndingFields = {
@@ -151,6 +159,7 @@ export function describeEnding(runner: Runner, execution: Execution, outcome: Ou
     count: finished ? after.successful : after.failed,
     working_time: after.workingTime,
     repeats: finished && runner.repeats && (job?.repeatsLeft ?? 0) > 0 ? '1' : '0',
+    hold_ms: held ? outcome.error.holdFor : 0,
   };
   return { entry: ENDING_FIELDS.map((name) => fields[name]), error: finished ? undefined : outcome.error, totals: after };
 }

@@ -120,8 +120,10 @@ export function createJob(queue: Queue, funcName: string, options: EnqueueOption
   if (options.retry !== undefined && !(options.retry instanceof Retry)) throw new InvalidArgumentError('retry must be a Retry: new Retry({ max: 3, interval: [10, 60] }).');
   if (options.repeat !== undefined && !(options.repeat instanceof Repeat)) throw new InvalidArgumentError('repeat must be a Repeat: new Repeat({ times: 3, interval: 60 }).');
   if (options.rateLimit !== undefined && !(options.rateLimit instanceof RateLimit)) throw new InvalidArgumentError("rateLimit must be a RateLimit: new RateLimit('reports', 2).");
-  if (options.rateLimit !== undefined && !queue.isAsync) throw new InvalidArgumentError('rateLimit is not supported on a queue with isAsync false (as in RQ): its jobs run at once.');
-  if (options.rateLimit !== undefined && layoutOf(queue.connection) === 'cluster') throw new CrossSlotError(`Rate limits do not run on a Redis Cluster yet: rq:rl:${options.rateLimit.key} and the queue '${queue.name}' are in different slots.`);
+  // The job's own limit, else its queue's (unique jobs take none from the queue: RQ refuses the pair).
+  const rateLimit = options.rateLimit ?? (options.unique ? undefined : queue.rateLimit);
+  if (rateLimit !== undefined && !queue.isAsync) throw new InvalidArgumentError('rateLimit is not supported on a queue with isAsync false (as in RQ): its jobs run at once.');
+  if (rateLimit !== undefined && layoutOf(queue.connection) === 'cluster') throw new CrossSlotError(`Rate limits do not run on a Redis Cluster yet: rq:rl:${rateLimit.key} and the queue '${queue.name}' are in different slots.`);
   if (ttl !== undefined && ttl <= 0) throw new InvalidArgumentError(`ttl must be greater than 0, got ${String(options.ttl)}.`);
   for (const name of ['resultTtl', 'failureTtl'] as const) {
     const value = options[name];
@@ -141,7 +143,7 @@ export function createJob(queue: Queue, funcName: string, options: EnqueueOption
       ...(options.jobId !== undefined && { id: options.jobId }),
       ...(options.retry !== undefined && { retry: options.retry }),
       ...(options.repeat !== undefined && { repeat: options.repeat }),
-      ...(options.rateLimit !== undefined && { rateLimit: options.rateLimit }),
+      ...(rateLimit !== undefined && { rateLimit }),
       ...(groupId !== undefined && { groupId }),
       ...(options.dependsOn !== undefined && { dependsOn: options.dependsOn }),
       ...(options.onSuccess !== undefined && { onSuccess: options.onSuccess }),

@@ -63,6 +63,37 @@ export class InvalidJobOperationError extends RQError {}
 /** A running job was stopped by a `stop-job` command (RQ: "Job stopped by user"). */
 export class JobStoppedError extends RQError {}
 
+/**
+ * Thrown by a job to say "the remote side is rate limiting me, hold off": the job neither fails
+ * nor uses a retry (BullMQ's `RateLimitError`, in RQ's terms). A job under a {@link RateLimit} key
+ * gives its slot back and waits again first in line (status `rate_limited`), and the key admits no
+ * job for `holdFor` milliseconds, across every worker; a job without a key is scheduled again
+ * `holdFor` milliseconds later (status `scheduled`, RQ's scheduled registry).
+ */
+export class RateLimitError extends RQError {
+  /** How long to hold off, in milliseconds. */
+  readonly holdFor: number;
+
+  /** @throws {InvalidArgumentError} when `holdFor` is not a whole number of milliseconds of at least 0. */
+  constructor(holdFor: number, message = `Rate limited by the remote side: holding off for ${holdFor} ms.`) {
+    if (!Number.isInteger(holdFor) || holdFor < 0) throw new InvalidArgumentError(`RateLimitError's holdFor must be a whole number of milliseconds of at least 0, got ${String(holdFor)}.`);
+    super(message);
+    this.holdFor = holdFor;
+  }
+}
+
+/**
+ * `thrown` as a {@link RateLimitError} when it is one: by class, or by name and `holdFor` (one
+ * thrown by another copy of rq-ts, or rebuilt after a work horse sent it); else undefined.
+ */
+export function asRateLimitError(thrown: unknown): RateLimitError | undefined {
+  if (thrown instanceof RateLimitError) return thrown;
+  if (!(thrown instanceof Error) || thrown.name !== 'RateLimitError') return undefined;
+  const holdFor = (thrown as { holdFor?: unknown }).holdFor;
+  if (typeof holdFor !== 'number' || !Number.isInteger(holdFor) || holdFor < 0) return undefined;
+  return Object.assign(new RateLimitError(holdFor, thrown.message), { stack: thrown.stack });
+}
+
 /** A running job was interrupted by a cold shutdown of its worker. */
 export class ShutDownImminentError extends RQError {}
 

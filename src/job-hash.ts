@@ -44,6 +44,8 @@ export interface JobFields {
   groupId: string | undefined;
   rateLimitKey: string | undefined;
   rateLimitConcurrency: number | undefined;
+  rateLimitMax: number | undefined;
+  rateLimitDuration: number | undefined;
   dependencyIds: string[];
   allowDependencyFailures: boolean | undefined;
   createdAt: Date;
@@ -101,9 +103,11 @@ export const JOB_HASH: readonly JobHashField[] = [
   { field: 'repeats_left', optional: OPTIONAL, write: (job) => writeInteger(job.repeatsLeft), read: (job, bytes) => { job.repeatsLeft = readInteger(bytes); } },
   { field: 'repeat_intervals', optional: OPTIONAL, write: (job) => writeList(job.repeatIntervals), read: (job, bytes) => { job.repeatIntervals = readList(bytes, 'number'); } },
   { field: 'group_id', optional: OPTIONAL, write: (job) => job.groupId, read: (job, bytes) => { job.groupId = readText(bytes); } },
-  // RQ master's RateLimit (rate-limit.ts): both set, or the job has no limit.
+  // RQ master's RateLimit (rate-limit.ts): a key, and its concurrency (RQ's) and/or rate (rq-ts').
   { field: 'rate_limit_key', optional: OPTIONAL, write: (job) => job.rateLimitKey, read: (job, bytes) => { job.rateLimitKey = readText(bytes); } },
   { field: 'rate_limit_concurrency', optional: OPTIONAL, write: (job) => writeInteger(job.rateLimitConcurrency), read: (job, bytes) => { job.rateLimitConcurrency = readInteger(bytes); } },
+  { field: 'rate_limit_max', optional: OPTIONAL, write: (job) => writeInteger(job.rateLimitMax), read: (job, bytes) => { job.rateLimitMax = readInteger(bytes); } },
+  { field: 'rate_limit_duration', optional: OPTIONAL, write: (job) => writeInteger(job.rateLimitDuration), read: (job, bytes) => { job.rateLimitDuration = readInteger(bytes); } },
   { field: 'dependency_ids', optional: OPTIONAL, write: (job) => writeList(nonEmpty(job.dependencyIds)), read: readDependencyIds },
   // RQ's legacy single dependency: written for older readers; read through dependency_ids.
   { field: 'dependency_id', optional: OPTIONAL, write: (job) => job.dependencyIds[0] },

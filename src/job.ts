@@ -54,7 +54,7 @@ export interface JobData {
   repeat?: Repeat;
   /** The job group it belongs to (RQ 2.0's `group_id`); set by `Group.enqueueMany`. */
   groupId?: string;
-  /** The concurrency limit it shares with the jobs of the same key (RQ master's `RateLimit`). */
+  /** The limit it shares with the jobs of the same key (RQ master's `RateLimit`, with rq-ts' rates). */
   rateLimit?: RateLimit;
   /** Jobs to wait for. */
   dependsOn?: DependsOn;
@@ -169,6 +169,10 @@ export class Job<R = unknown> implements JobFields {
   rateLimitKey: string | undefined = undefined;
   /** That limit's concurrency as the job was enqueued with it (RQ's `rate_limit_concurrency`). */
   rateLimitConcurrency: number | undefined = undefined;
+  /** At most this many jobs of its key admitted per {@link rateLimitDuration} ms (rq-ts' `rate_limit_max`); undefined when none. */
+  rateLimitMax: number | undefined = undefined;
+  /** The window of {@link rateLimitMax}, in milliseconds (rq-ts' `rate_limit_duration`). */
+  rateLimitDuration: number | undefined = undefined;
   /** Ids of the jobs this one waits for (RQ's `dependency_ids`). */
   dependencyIds: string[] = [];
   /** Whether a failed dependency counts as done (RQ's `allow_dependency_failures`); undefined when not given. */
@@ -215,6 +219,8 @@ export class Job<R = unknown> implements JobFields {
     this.groupId = data.groupId;
     this.rateLimitKey = data.rateLimit?.key;
     this.rateLimitConcurrency = data.rateLimit?.concurrency;
+    this.rateLimitMax = data.rateLimit?.max;
+    this.rateLimitDuration = data.rateLimit?.duration;
     if (data.repeat) {
       this.repeatsLeft = data.repeat.times;
       this.repeatIntervals = [...data.repeat.intervals];

@@ -125,7 +125,11 @@ export function slotQueueOfJob(id: string, layout: Layout): string {
 /** Set of every rate limit key (RQ master's `rq:rl-keys`), so maintenance finds each limit. */
 export const RATE_LIMIT_KEYS = 'rq:rl-keys';
 
-/** The config hash of rate limit `key` (RQ's `rq:rl:<key>`): its `concurrency`. */
+/**
+ * The config hash of rate limit `key` (RQ's `rq:rl:<key>`): its `concurrency` (RQ's field), and
+ * rq-ts' `max` and `duration` (milliseconds) of a rate, and `held_until` (epoch milliseconds) while
+ * a job has held the key (RateLimitError).
+ */
 export function rateLimitKey(key: string): string {
   return `rq:rl:${key}`;
 }
@@ -139,6 +143,21 @@ export function rateLimitAllowedKey(key: string): string {
 export function rateLimitWaitingKey(key: string): string {
   return `rq:rl:${key}:rate_limited`;
 }
+
+/**
+ * The admissions of rate limit `key` within its last `duration` (rq-ts' rates over time): a sorted
+ * set scored by epoch milliseconds, one member `<milliseconds>:<job id>` per admission.
+ */
+export function rateLimitWindowKey(key: string): string {
+  return `rq:rl:${key}:window`;
+}
+
+/**
+ * The rate limits whose waiting jobs wait for time rather than for a slot (a full window, a hold),
+ * scored by the epoch milliseconds at which they can next admit one (rq-ts' own, beside RQ's
+ * `rq:rl-keys`). Every worker admits them when that time comes.
+ */
+export const RATE_LIMIT_DUE = 'rq:rl-due';
 
 /** Present while workers are suspended (`rq suspend`). */
 export const SUSPENDED_KEY = 'rq:suspended';

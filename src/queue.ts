@@ -13,6 +13,7 @@ import { DEFAULT_JOB_TIMEOUT, DEFAULT_QUEUE_NAME } from './defaults.js';
 import { clusterWriter, confirmWrites, resolveDurability, type ClusterWriter, type DurableOptions, type Durability } from './durable.js';
 import { checkJobs, createJob, dueOf, validateGroupName, writeJobs, type EnqueueData, type EnqueueOptions, type EnqueuedJobs } from './enqueue.js';
 import { InvalidArgumentError, ReplicationTimeoutError } from './errors.js';
+import { RateLimit } from './rate-limit.js';
 import { Job } from './job.js';
 import { JOB_KEY_PREFIX, QUEUES_KEY, checkQueueName, queueKey, queueNameFromKey, type Layout } from './keys.js';
 import {
@@ -52,6 +53,14 @@ export interface QueueOptions extends ConnectionOptions {
    * @default off
    */
   durable?: DurableOptions;
+  /**
+   * A {@link RateLimit} for every job enqueued through this queue that does not give its own
+   * `rateLimit`: for example at most 10 a second, `new RateLimit('emails', { max: 10, duration: 1000 })`.
+   * It travels in each job's hash, so jobs enqueued by other producers (a Python RQ) are not
+   * under it unless they carry it too (docs/limits.md).
+   * @default none
+   */
+  rateLimit?: RateLimit;
 }
 
 /**
@@ -76,6 +85,8 @@ export class Queue {
   readonly defaultTimeout: number;
   /** Whether jobs go to workers (true) or run at enqueue time in this process (false). */
   readonly isAsync: boolean;
+  /** The rate limit of jobs enqueued without their own ({@link QueueOptions.rateLimit}). */
+  readonly rateLimit: RateLimit | undefined;
   readonly #durability: Durability | undefined;
 
   /**
@@ -91,6 +102,8 @@ export class Queue {
     this.serializer = options.serializer ?? JSONSerializer;
     this.defaultTimeout = parseJobTimeout(options.defaultTimeout ?? DEFAULT_JOB_TIMEOUT);
     this.isAsync = options.isAsync ?? true;
+    if (options.rateLimit !== undefined && !(options.rateLimit instanceof RateLimit)) throw new InvalidArgumentError(`Queue '${name}': rateLimit must be a RateLimit: new RateLimit('${name}', { max: 10, duration: 1000 }).`);
+    this.rateLimit = options.rateLimit;
     this.#durability = resolveDurability(options.durable, `Queue '${name}'`);
   }
 

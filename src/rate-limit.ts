@@ -1,37 +1,70 @@
 /**
  * RQ's `RateLimit(key, concurrency)` (RQ master, announced for 2.11), in RQ's own Redis layout
  * (keys.ts' rateLimit* builders; docs/limits.md): at most `concurrency` jobs that share `key` are
- * queued or running at once, across every worker and queue. A job over the limit waits, status
+ * queued or running at once, across every worker and queue; and rq-ts' rates over time beside it
+ * (at most `max` jobs admitted per `duration`). A job over the limit waits, status
  * `rate_limited`, on no queue, in `rq:rl:<key>:rate_limited` (oldest first), and is pushed on its
- * queue when a slot frees (rate-limit.lib.lua: one admission path, acquire and release each one
- * script step).
+ * queue when the limit allows (rate-limit.lib.lua: one admission path, acquire and release each
+ * one script step). A job that throws {@link RateLimitError} holds its key for a while.
  */
 import { resolveConnection, type ConnectionOptions, type RedisConnection } from './connection.js';
 import { InvalidArgumentError } from './errors.js';
 import { RATE_LIMIT_KEYS, jobKey, rateLimitAllowedKey, rateLimitKey, rateLimitWaitingKey } from './keys.js';
 import { admitRateLimited, dropIdleRateLimit, releaseRateLimitSlot } from './scripts/rate-limit.js';
 
-/** A concurrency limit shared by the jobs that carry the same `key`. */
+/** What a {@link RateLimit} allows, besides RQ's positional concurrency. */
+export interface RateLimitOptions {
+  /** At most this many jobs with the key queued or running at once (RQ's concurrency). */
+  readonly concurrency?: number;
+  /** At most this many jobs with the key admitted (put on their queue) per `duration`: rq-ts' rate over time. */
+  readonly max?: number;
+  /** The window of `max`, in milliseconds. */
+  readonly duration?: number;
+}
+
+/**
+ * A limit shared by the jobs that carry the same `key`: RQ's concurrency (`new RateLimit('api', 2)`,
+ * as Python's `RateLimit(key='api', concurrency=2)`), a rate over time (`{ max: 10, duration: 1000 }`,
+ * rq-ts' own), or both.
+ */
 export class RateLimit {
   /** The name that groups jobs under one limit. */
   readonly key: string;
-  /** At most this many jobs with this key are queued or running at once. */
-  readonly concurrency: number;
+  /** At most this many jobs with this key are queued or running at once; undefined for no bound. */
+  readonly concurrency: number | undefined;
+  /** At most this many jobs with this key go on their queue per {@link duration}; undefined for no rate. */
+  readonly max: number | undefined;
+  /** The window of {@link max}, in milliseconds. */
+  readonly duration: number | undefined;
 
   /**
    * @throws {InvalidArgumentError} for an empty key, a key with a brace, a space or a control
-   * character (it names Redis keys `rq:rl:<key>`), or a concurrency that is not a whole number of
-   * at least 1.
+   * character (it names Redis keys `rq:rl:<key>`), a concurrency or `max` that is not a whole
+   * number of at least 1, a `duration` that is not a whole number of milliseconds of at least 1,
+   * `max` without `duration` or the reverse, or neither a concurrency nor a rate.
    */
-  constructor(key: string, concurrency: number) {
+  constructor(key: string, limit: number | RateLimitOptions) {
     if (typeof key !== 'string' || key === '' || /[{}\s\p{Cc}]/u.test(key)) {
       throw new InvalidArgumentError(`Bad rate limit key ${JSON.stringify(key)}: use a non-empty name without spaces, braces or control characters (it names the keys rq:rl:<key>).`);
     }
-    if (!Number.isInteger(concurrency) || concurrency < 1) {
-      throw new InvalidArgumentError(`Bad rate limit concurrency ${String(concurrency)} for key '${key}': a whole number of at least 1.`);
-    }
+    const options: RateLimitOptions = typeof limit === 'number' ? { concurrency: limit } : (limit ?? {});
+    const whole = (name: keyof RateLimitOptions, unit: string): number | undefined => {
+      const value = options[name];
+      if (value !== undefined && (!Number.isInteger(value) || value < 1)) {
+        throw new InvalidArgumentError(`Bad rate limit ${name} ${String(value)} for key '${key}': a whole number${unit} of at least 1.`);
+      }
+      return value;
+    };
     this.key = key;
-    this.concurrency = concurrency;
+    this.concurrency = whole('concurrency', '');
+    this.max = whole('max', '');
+    this.duration = whole('duration', ' of milliseconds');
+    if ((this.max === undefined) !== (this.duration === undefined)) {
+      throw new InvalidArgumentError(`Rate limit '${key}': give max and duration together (at most max jobs per duration milliseconds).`);
+    }
+    if (this.concurrency === undefined && this.max === undefined) {
+      throw new InvalidArgumentError(`Rate limit '${key}' limits nothing: give a concurrency, or max and duration.`);
+    }
   }
 }
 

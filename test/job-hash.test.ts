@@ -36,6 +36,8 @@ function fields(changes: Partial<JobFields> = {}): JobFields {
     groupId: undefined,
     rateLimitKey: undefined,
     rateLimitConcurrency: undefined,
+    rateLimitMax: undefined,
+    rateLimitDuration: undefined,
     dependencyIds: [],
     allowDependencyFailures: undefined,
     createdAt: new Date(Date.UTC(2026, 10, 24, 6, 43, 0, 687)),
@@ -90,6 +92,8 @@ describe('job hash table', () => {
       ['group_id', 'optional', 'modeled'],
       ['rate_limit_key', 'optional', 'modeled'],
       ['rate_limit_concurrency', 'optional', 'modeled'],
+      ['rate_limit_max', 'optional', 'modeled'], // rq-ts' rate over time
+      ['rate_limit_duration', 'optional', 'modeled'],
       ['dependency_ids', 'optional', 'modeled'],
       ['dependency_id', 'optional', 'modeled'],
       ['allow_dependency_failures', 'optional', 'modeled'],

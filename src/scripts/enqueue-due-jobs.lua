@@ -26,12 +26,12 @@ local ids = redis.call('ZRANGEBYSCORE', KEYS[2], 0, now.whole, 'LIMIT', 0, tonum
 local moved = 0
 for _, id in ipairs(ids) do
   local job = job_key(id)
-  local limit = redis.call('HMGET', job, 'rate_limit_key', 'rate_limit_concurrency')
+  local limit = redis.call('HMGET', job, 'rate_limit_key')
   if limit[1] and limit[1] ~= '' then
     -- A rate-limited job (a delayed retry gave its slot back): admitted as at enqueue.
     add_queue(KEYS[4], KEYS[3])
-    rate_limit_park(limit[1], limit[2], id, now)
-    rate_limit_acquire(limit[1], limit[2], now, now.text)
+    rate_limit_park(limit[1], id, now)
+    rate_limit_acquire(limit[1], now, now.text)
     moved = moved + 1
   elseif redis.call('EXISTS', job) == 1 then
     redis.call('HSET', job, 'status', 'queued', 'enqueued_at', now.text)

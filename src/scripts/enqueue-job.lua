@@ -80,13 +80,13 @@ refuse_when_full(KEYS[7])
 redis.call('DEL', KEYS[1])
 redis.call('HSET', KEYS[1], unpack(fields))
 local result
-local limit = redis.call('HMGET', KEYS[1], 'rate_limit_key', 'rate_limit_concurrency')
+local limit = redis.call('HMGET', KEYS[1], 'rate_limit_key')
 if met and limit[1] then
   -- A rate-limited job whose dependencies are done: admitted as at enqueue (rate-limit.lib.lua).
   local now = server_time()
   add_queue(KEYS[4], KEYS[2])
-  rate_limit_park(limit[1], limit[2], id, now)
-  rate_limit_acquire(limit[1], limit[2], now, now.text)
+  rate_limit_park(limit[1], id, now)
+  rate_limit_acquire(limit[1], now, now.text)
   result = redis.call('HGET', KEYS[1], 'status') == 'queued' and 1 or 2
 elseif met then
   redis.call('HSET', KEYS[1], 'status', 'queued', 'enqueued_at', ARGV[5])

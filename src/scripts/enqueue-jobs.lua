@@ -81,12 +81,12 @@ for _, job in ipairs(jobs) do
     elseif mode == 'limited' then
       local limit = field_of(job, 'rate_limit_key')
       now_time = now_time or server_time()
-      rate_limit_park(limit, field_of(job, 'rate_limit_concurrency'), id, now_time)
+      rate_limit_park(limit, id, now_time)
       if not limits[limit] then limits_order[#limits_order + 1] = limit end
-      limits[limit] = field_of(job, 'rate_limit_concurrency')
+      limits[limit] = true
     end
   end
 end
 -- One admission path, as RQ's: the jobs wait first, then take the slots that are free, oldest first.
-for _, limit in ipairs(limits_order) do rate_limit_acquire(limit, limits[limit], now_time, now_time.text) end
+for _, limit in ipairs(limits_order) do rate_limit_acquire(limit, now_time, now_time.text) end
 return #jobs

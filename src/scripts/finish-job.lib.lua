@@ -11,6 +11,10 @@
   - repeated (RQ 2.3's Repeat): finished as above, but the job hash keeps no TTL (nor is it deleted
     by a result_ttl of 0), and repeat-job.lib.lua puts it back on its queue or in the scheduled
     registry; the finished registry keeps its entry, as in RQ.
+  - held (the job threw RateLimitError): neither a result nor a failure, nor a retry used; a job
+    under a rate limit gives its slot back, waits first in line and holds its key for hold_ms
+    (rate_limit_hold); one without waits hold_ms in the scheduled registry. It releases no
+    dependents and the worker counts only its working time.
   Dependents are released as release-dependents.lib.lua says: by a finished job, by a failed one
   those that allow failures, by a retried or stopped one none; before a result_ttl of 0 deletes
   the dependents set, as RQ enqueues dependents first. Then the job leaves the started registry,
@@ -31,10 +35,27 @@
   no_default_handler  true when the worker's default exception handler is disabled: a failed or
               stopped job then gets its status and ended_at only (no result, no registry, no TTL)
   batch       a sorted_set_batch() for the registry entries (the caller sends it)
-  Returns "finished", "failed", "stopped", "retried", "repeated", or "fenced"; when a worker ran the
-  job, its worker hash key and the fields that count the job there (else nil, nil); and for a
-  retried or repeated job the status it now has, "queued" or "scheduled".
+  Returns "finished", "failed", "stopped", "retried", "repeated", "held" or "fenced"; when a worker
+  ran the job, its worker hash key and the fields that count the job there (else nil, nil); and for
+  a retried, repeated or held job the status it now has, "queued", "scheduled" or "rate_limited".
 ]]
+-- The held ending of finish_job: back to wait for its key, or scheduled hold_ms later without one.
+local function hold_job(e, job, id, queue, limit)
+  local wait = tonumber(e[ENDING.hold_ms]) or 0
+  local again = 'rate_limited'
+  local time = server_time()
+  if limit and limit ~= '' then
+    rate_limit_hold(limit, id, wait, time)
+  else
+    -- Whole seconds, as RQ scores scheduled jobs: never before the hold is over.
+    redis.call('HSET', job, 'status', 'scheduled')
+    redis.call('ZADD', scheduled_registry_key(queue), math.ceil(time.seconds + wait / 1000), id)
+    again = 'scheduled'
+  end
+  if e[ENDING.has_worker_hash] ~= '1' then return 'held', nil, nil, again end
+  return 'held', worker_key(e[ENDING.worker]), { 'total_working_time', e[ENDING.working_time] }, again
+end
+
 local function finish_job(e, now, now_text, queues, no_default_handler, batch)
   local id, queue, worker, outcome = e[ENDING.id], e[ENDING.queue], e[ENDING.worker], e[ENDING.outcome]
   local job = job_key(id)
@@ -52,6 +73,7 @@ local function finish_job(e, now, now_text, queues, no_default_handler, batch)
   local dependencies = dependencies_key(id)
 
   batch.zrem(started_registry_key(queue), id)
+  if outcome == 'held' then return hold_job(e, job, id, queue, current[7]) end
   -- A retried job releases no dependents; one that finished, or failed for good, may.
   local retried = outcome == 'failed' and retry_job(job, id, queue_key(queue), scheduled_registry_key(queue), queues, now, now_text)
   if finished or (outcome == 'failed' and not retried) then
@@ -104,7 +126,7 @@ local function finish_job(e, now, now_text, queues, no_default_handler, batch)
   -- A rate limit's slot is given back, but for a job back on its queue at once (an immediate retry
   -- or repeat keeps it, as in RQ): the next waiting job goes on its queue.
   if current[7] and current[7] ~= '' and again ~= 'queued' then
-    rate_limit_release(current[7], id, { whole = now, seconds = now, text = now_text }, now_text)
+    rate_limit_release(current[7], id, server_time(), now_text)
   end
 
   if e[ENDING.has_worker_hash] ~= '1' then return outcome, nil, nil, again end

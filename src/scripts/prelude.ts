@@ -27,10 +27,12 @@ import {
   startedRegistryKey,
   throughputKey,
   workerKey,
+  RATE_LIMIT_DUE,
   RATE_LIMIT_KEYS,
   rateLimitAllowedKey,
   rateLimitKey,
   rateLimitWaitingKey,
+  rateLimitWindowKey,
   type Layout,
 } from '../keys.js';
 
@@ -53,6 +55,7 @@ const BUILDERS: ReadonlyArray<readonly [lua: string, build: (layout: Layout, ...
   ['rate_limit_key', (_, key) => rateLimitKey(key), ['key']],
   ['rate_limit_allowed_key', (_, key) => rateLimitAllowedKey(key), ['key']],
   ['rate_limit_waiting_key', (_, key) => rateLimitWaitingKey(key), ['key']],
+  ['rate_limit_window_key', (_, key) => rateLimitWindowKey(key), ['key']],
 ];
 
 /** A Lua string literal of `text`. */
@@ -96,6 +99,7 @@ export function preludeFor(layout: Layout): string {
     'local REGISTRY_OF_STATUS = { started = started_registry_key, finished = finished_registry_key, failed = failed_registry_key, stopped = failed_registry_key, deferred = deferred_registry_key, scheduled = scheduled_registry_key, canceled = canceled_registry_key }',
     `local RESULTS_STREAM_MAXLEN = ${RESULTS_STREAM_MAXLEN}`,
     `local RATE_LIMIT_KEYS = ${luaString(RATE_LIMIT_KEYS)}`,
+    `local RATE_LIMIT_DUE = ${luaString(RATE_LIMIT_DUE)}`,
     `local THROUGHPUT_TTL = ${THROUGHPUT_TTL}`,
     `local FAILURE = ${luaTable(SCRIPT_FAILURES)}`,
     `local ENDING = ${luaTable(Object.fromEntries(ENDING_FIELDS.map((field, index) => [field, index + 1])))}`,

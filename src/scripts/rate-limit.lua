@@ -2,24 +2,38 @@
   A rate limit's maintenance, one step at a time (rate-limit.lib.lua does the work):
   "release" gives job ARGV[3]'s slot back and admits the next waiting jobs (a slot left by a job
   that is no longer queued or running); "admit" admits waiting jobs into free slots; "drop"
-  deletes the limit (its config hash, both sets, its name in rq:rl-keys) when no job holds a slot
-  or waits, as RQ's cleanup.
+  deletes the limit (its config hash, its sets, its name in rq:rl-keys and rq:rl-due) when no job
+  holds a slot or waits, as RQ's cleanup. "due" (ARGV[1] unused) admits the waiting jobs of the
+  limits whose time has come in rq:rl-due (a window that has room again, a hold that is over),
+  up to 100 limits a call.
 
-  KEYS[1]  rq:rl:<key>:allowed
+  KEYS[1]  rq:rl:<key>:allowed; rq:rl-due for "due"
   ARGV[1]  the limit's key
-  ARGV[2]  "release", "admit" or "drop"
+  ARGV[2]  "release", "admit", "drop" or "due"
   ARGV[3]  for "release": the job id
-  Returns  the ids pushed on their queues ("release", "admit"); 1 when dropped, else 0 ("drop")
+  Returns  the ids pushed on their queues ("release", "admit"); 1 when dropped, else 0 ("drop");
+           for "due", milliseconds until the next limit in rq:rl-due is due, or -1 when none
 ]]
 local key, op = ARGV[1], ARGV[2]
 if op == 'drop' then
   if redis.call('ZCARD', rate_limit_allowed_key(key)) == 0 and redis.call('ZCARD', rate_limit_waiting_key(key)) == 0 then
     redis.call('SREM', RATE_LIMIT_KEYS, key)
-    redis.call('DEL', rate_limit_key(key), rate_limit_allowed_key(key), rate_limit_waiting_key(key))
+    redis.call('ZREM', RATE_LIMIT_DUE, key)
+    redis.call('DEL', rate_limit_key(key), rate_limit_allowed_key(key), rate_limit_waiting_key(key), rate_limit_window_key(key))
     return 1
   end
   return 0
 end
 local now = server_time()
+if op == 'due' then
+  local ms = rate_limit_ms(now)
+  for _, due in ipairs(redis.call('ZRANGEBYSCORE', RATE_LIMIT_DUE, '-inf', ms, 'LIMIT', 0, 100)) do
+    redis.call('ZREM', RATE_LIMIT_DUE, due)
+    rate_limit_acquire(due, now, now.text)
+  end
+  local first = redis.call('ZRANGE', RATE_LIMIT_DUE, 0, 0, 'WITHSCORES')
+  if #first == 0 then return -1 end
+  return math.max(tonumber(first[2]) - ms, 0)
+end
 if op == 'release' then return rate_limit_release(key, ARGV[3], now, now.text) end
-return rate_limit_acquire(key, nil, now, now.text)
+return rate_limit_acquire(key, now, now.text)

@@ -1,6 +1,6 @@
 /** A rate limit's maintenance steps (rate-limit.lua), for rate-limit.ts' cleanup. */
 import type { RedisConnection } from '../connection.js';
-import { rateLimitAllowedKey } from '../keys.js';
+import { RATE_LIMIT_DUE, rateLimitAllowedKey } from '../keys.js';
 import { runScript } from './index.js';
 
 /** Gives job `id`'s slot of limit `key` back and admits the next waiting jobs; resolves to the ids pushed. */
@@ -16,4 +16,13 @@ export async function admitRateLimited(connection: RedisConnection, key: string)
 /** Deletes limit `key` when no job holds a slot or waits; resolves to whether it did. */
 export async function dropIdleRateLimit(connection: RedisConnection, key: string): Promise<boolean> {
   return (await runScript(connection, 'rateLimit', [rateLimitAllowedKey(key)], [key, 'drop'])) === 1;
+}
+
+/**
+ * Admits the waiting jobs of the limits whose time has come (a window with room again, a hold
+ * over: `rq:rl-due`); resolves to the milliseconds until the next is due, or -1 when none waits
+ * for time.
+ */
+export async function admitDueRateLimits(connection: RedisConnection): Promise<number> {
+  return Number(await runScript(connection, 'rateLimit', [RATE_LIMIT_DUE], ['', 'due']));
 }

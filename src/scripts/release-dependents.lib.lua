@@ -25,7 +25,7 @@ local RELEASE_ELSEWHERE = {}
 
 local function release_if_met(id, parent, parent_status, exclude, queues, now_text, known)
   local job = job_key(id)
-  local fields = redis.call('HMGET', job, 'status', 'origin', 'allow_dependency_failures', 'enqueue_at_front', 'rate_limit_key', 'rate_limit_concurrency')
+  local fields = redis.call('HMGET', job, 'status', 'origin', 'allow_dependency_failures', 'enqueue_at_front', 'rate_limit_key')
   local status, origin = fields[1], fields[2]
   if not status then return 'gone' end
   if status ~= 'deferred' or not origin then return 'waiting' end
@@ -55,8 +55,8 @@ local function release_if_met(id, parent, parent_status, exclude, queues, now_te
   if fields[5] then
     -- A rate-limited job: admitted as at enqueue, waiting for a slot of its limit (rate-limit.lib.lua).
     local now = server_time()
-    rate_limit_park(fields[5], fields[6], id, now)
-    rate_limit_acquire(fields[5], fields[6], now, now_text)
+    rate_limit_park(fields[5], id, now)
+    rate_limit_acquire(fields[5], now, now_text)
     return 'released'
   end
   redis.call('HSET', job, 'status', 'queued', 'enqueued_at', now_text)

@@ -9,7 +9,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import { Redis, type RedisOptions } from 'ioredis';
-import { toError } from '../errors.js';
+import { asRateLimitError, toError } from '../errors.js';
 import { importFunction } from '../functions.js';
 import { Job } from '../job.js';
 import { definedTask } from '../task.js';
@@ -33,7 +33,7 @@ export interface RunMessage {
 /** What became of a run. */
 export type ResultMessage =
   | { type: 'result'; ok: true; value: unknown }
-  | { type: 'result'; ok: false; error: { name: string; message: string; stack?: string | undefined } };
+  | { type: 'result'; ok: false; error: { name: string; message: string; stack?: string | undefined; holdFor?: number | undefined } };
 
 let init: InitMessage | undefined;
 let connection: Redis | undefined;
@@ -47,7 +47,7 @@ async function run(message: RunMessage): Promise<ResultMessage> {
     return { type: 'result', ok: true, value: await execute(fn, job, new Interruption(), -1) };
   } catch (thrown) {
     const error = toError(thrown);
-    return { type: 'result', ok: false, error: { name: error.name, message: error.message, stack: error.stack } };
+    return { type: 'result', ok: false, error: { name: error.name, message: error.message, stack: error.stack, holdFor: asRateLimitError(error)?.holdFor } };
   }
 }
 

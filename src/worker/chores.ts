@@ -2,13 +2,15 @@
  * What a worker does beside its jobs while it works, on timers: every `jobMonitoringInterval` a
  * heartbeat of its slots and their jobs (presence.ts); every 5 s the abandoned-job sweep, and
  * every `maintenanceInterval` RQ's maintenance of its queues (maintenance.ts); with
- * `withScheduler`, the scheduler's pass every second (scheduler.ts). Maintenance and the
+ * `withScheduler`, the scheduler's pass every second (scheduler.ts); and the admission of rate
+ * limits whose time has come (due-rate-limits.ts). Maintenance and the
  * scheduler also run once at start (in burst mode the scheduler only then). A chore that fails is
  * reported and runs again at its next time: none ends the worker, not even when Redis blinks at
  * startup.
  */
 import { Scheduler, SCHEDULER_INTERVAL } from '../scheduler.js';
 import type { WorkerConfig } from './config.js';
+import { DueRateLimits } from './due-rate-limits.js';
 import { maintainQueues, sweepAbandoned } from './maintenance.js';
 import type { WorkOptions } from './options.js';
 import type { Presence } from './presence.js';
@@ -25,6 +27,7 @@ export class Chores {
   readonly #report: (error: unknown) => void;
   #timers: NodeJS.Timeout[] = [];
   #scheduler: Scheduler | undefined;
+  #dueRateLimits: DueRateLimits | undefined;
 
   constructor(config: WorkerConfig, presence: Presence, slots: readonly Slot[], report: (error: unknown) => void) {
     this.#config = config;
@@ -45,6 +48,8 @@ export class Chores {
     const scheduler = options.withScheduler ? new Scheduler(config.connection, config.queueNames) : undefined;
     if (scheduler && !options.burst) this.#timers.push(setInterval(() => void scheduler.tick().catch(report), SCHEDULER_INTERVAL * 1000));
     this.#scheduler = scheduler;
+    this.#dueRateLimits = new DueRateLimits(config.connection, report);
+    this.#dueRateLimits.start();
   }
 
   /** The first scheduler pass and the first maintenance. Never rejects. */
@@ -57,6 +62,8 @@ export class Chores {
   async stop(): Promise<void> {
     for (const timer of this.#timers) clearInterval(timer);
     this.#timers = [];
+    this.#dueRateLimits?.stop();
+    this.#dueRateLimits = undefined;
     await this.#scheduler?.release().catch(this.#report);
     this.#scheduler = undefined;
   }

@@ -52,7 +52,7 @@ export class HorsePool {
         if (message.type !== 'result') return;
         cleanup();
         if (message.ok) resolvePromise(message.value);
-        else reject(Object.assign(new Error(message.error.message), { name: message.error.name, stack: message.error.stack }));
+        else reject(Object.assign(new Error(message.error.message), { name: message.error.name, stack: message.error.stack, holdFor: message.error.holdFor }));
       };
       const onExit = (code: number | null, signal: NodeJS.Signals | null) => {
         cleanup();

@@ -3,7 +3,7 @@
  */
 import type { ConnectionOptions } from '../connection.js';
 import type { TaskFunction } from '../functions.js';
-import type { RedisOutOfMemoryError } from '../errors.js';
+import type { RateLimitError, RedisOutOfMemoryError } from '../errors.js';
 import type { Job } from '../job.js';
 import type { Serializer } from '../serializers/index.js';
 import type { Task } from '../task.js';
@@ -127,6 +127,11 @@ export interface WorkerEvents {
   'job:failed': [job: Job | undefined, queue: string, error: Error, seconds: number];
   'job:retried': [job: Job, queue: string, error: Error];
   'job:stopped': [job: Job, queue: string];
+  /**
+   * The job threw {@link RateLimitError}: it waits again (status `rate_limited` behind its held key,
+   * or `scheduled`), neither failed nor retried.
+   */
+  'job:held': [job: Job, queue: string, error: RateLimitError];
   'command:received': [command: WorkerCommand, slot: string];
   /** A background step (heartbeat, maintenance) failed; the worker goes on. */
   'worker:error': [error: Error];

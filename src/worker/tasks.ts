@@ -11,7 +11,7 @@
 import type { EventEmitter } from 'node:events';
 import type { RedisConnection } from '../connection.js';
 import { DEFAULT_JOB_TIMEOUT } from '../defaults.js';
-import { InvalidArgumentError, JobStoppedError, JobTimeoutError, UnknownFunctionError, toError } from '../errors.js';
+import { asRateLimitError, InvalidArgumentError, JobStoppedError, type RateLimitError, JobTimeoutError, UnknownFunctionError, toError } from '../errors.js';
 import { applyEnding, type Ending, type Outcome } from '../ending.js';
 import { execute, Interruption } from '../execute.js';
 import { importFunction, type TaskFunction } from '../functions.js';
@@ -99,7 +99,9 @@ export class Tasks {
       await this.#callback(job, 'success', [value]);
       outcome = { kind: 'finished', value };
     } catch (error) {
-      outcome = { kind: error instanceof JobStoppedError ? 'stopped' : 'failed', error: toError(error) };
+      const held = asRateLimitError(error);
+      if (held) outcome = { kind: 'held', error: held };
+      else outcome = { kind: error instanceof JobStoppedError ? 'stopped' : 'failed', error: toError(error) };
     }
     this.#host.end(slot, running, outcome);
   }
@@ -119,6 +121,7 @@ export class Tasks {
       if (ending.status === 'finished' || ending.status === 'repeated') this.#events.emit('job:finished', job, queue, seconds);
       else if (ending.status === 'retried') this.#events.emit('job:retried', job, queue, ending.error!);
       else if (ending.status === 'stopped') this.#events.emit('job:stopped', job, queue);
+      else if (ending.status === 'held') this.#events.emit('job:held', job, queue, ending.error as RateLimitError);
       else if (ending.status === 'failed') this.#events.emit('job:failed', job, queue, ending.error!, seconds);
       // As RQ: the handlers see failures, retried or not, after the job is recorded; not a stop.
       if ((ending.status === 'failed' || ending.status === 'retried') && ending.error) await this.#handleException(job, ending.error);

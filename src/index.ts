@@ -40,7 +40,7 @@ export type { EnqueueOptions, EnqueueData, EnqueuedJobs } from './enqueue.js';
 export { defineTask } from './task.js';
 export { Retry } from './retry.js';
 export { Repeat } from './repeat.js';
-export { RateLimit, RateLimitRegistry, type RateLimitOptions } from './rate-limit.js';
+export { RateLimit, RateLimitRegistry, type RateLimitOptions, type RateLimitState } from './rate-limit.js';
 export { Group } from './group.js';
 export { CronScheduler } from './cron.js';
 export type { CronSchedulerEvents, CronSchedulerOptions } from './cron.js';

@@ -9,7 +9,7 @@
  */
 import { resolveConnection, type ConnectionOptions, type RedisConnection } from './connection.js';
 import { InvalidArgumentError } from './errors.js';
-import { RATE_LIMIT_KEYS, jobKey, rateLimitAllowedKey, rateLimitKey, rateLimitWaitingKey } from './keys.js';
+import { RATE_LIMIT_KEYS, jobKey, rateLimitAllowedKey, rateLimitKey, rateLimitWaitingKey, rateLimitWindowKey } from './keys.js';
 import { admitRateLimited, dropIdleRateLimit, releaseRateLimitSlot } from './scripts/rate-limit.js';
 
 /** What a {@link RateLimit} allows, besides RQ's positional concurrency. */
@@ -68,6 +68,24 @@ export class RateLimit {
   }
 }
 
+/** A rate limit as Redis has it now ({@link RateLimitRegistry.state}). */
+export interface RateLimitState {
+  readonly key: string;
+  /** The concurrency stored for it (`rq:rl:<key>`'s `concurrency`); undefined for no bound. */
+  readonly concurrency: number | undefined;
+  /** Its rate: at most `max` admitted per `duration` ms; undefined for no rate. */
+  readonly max: number | undefined;
+  readonly duration: number | undefined;
+  /** Until when a job held the key (RateLimitError): undefined unless that is still to come. */
+  readonly heldUntil: Date | undefined;
+  /** Jobs holding a slot (queued or running). */
+  readonly holding: number;
+  /** Jobs waiting (status `rate_limited`, on no queue). */
+  readonly waiting: number;
+  /** Jobs admitted within the last `duration` (0 without a rate). */
+  readonly admittedInWindow: number;
+}
+
 /** The state of one rate limit in Redis (RQ's `RateLimitRegistry`): who holds a slot, who waits. */
 export class RateLimitRegistry {
   /** The limit's key. */
@@ -87,9 +105,39 @@ export class RateLimitRegistry {
     return (await connection.smembers(RATE_LIMIT_KEYS)).sort().map((key) => new RateLimitRegistry(key, { connection }));
   }
 
-  /** The concurrency stored for the key (`rq:rl:<key>`), 0 when none. */
+  /** The concurrency stored for the key (`rq:rl:<key>`), 0 when none (RQ's `max_concurrency`). */
   async concurrency(): Promise<number> {
     return Number((await this.connection.hget(rateLimitKey(this.key), 'concurrency')) ?? 0);
+  }
+
+  /** What the limit is and how full: one round trip, reading only counts and the window (at most `max` entries). */
+  async state(): Promise<RateLimitState> {
+    const answers = await this.connection
+      .pipeline()
+      .time()
+      .hmget(rateLimitKey(this.key), 'concurrency', 'max', 'duration', 'held_until')
+      .zcard(rateLimitAllowedKey(this.key))
+      .zcard(rateLimitWaitingKey(this.key))
+      .zrange(rateLimitWindowKey(this.key), 0, -1, 'WITHSCORES')
+      .exec();
+    const [time, config, holding, waiting, window] = (answers ?? []).map(([error, value]) => {
+      if (error) throw error;
+      return value;
+    });
+    const [seconds, micros] = time as [string, string];
+    const now = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+    const [concurrency, max, duration, held] = (config as Array<string | null>).map((value) => (value === null ? undefined : Number(value)));
+    const scores = (window as string[]).filter((_, index) => index % 2 === 1).map(Number);
+    return {
+      key: this.key,
+      concurrency,
+      max,
+      duration,
+      heldUntil: held !== undefined && held > now ? new Date(held) : undefined,
+      holding: holding as number,
+      waiting: waiting as number,
+      admittedInWindow: duration === undefined ? 0 : scores.filter((score) => score > now - duration).length,
+    };
   }
 
   /** Ids of the jobs holding a slot (queued or running), oldest first. */
@@ -97,9 +145,22 @@ export class RateLimitRegistry {
     return this.connection.zrange(rateLimitAllowedKey(this.key), 0, -1);
   }
 
-  /** Ids of the jobs waiting for a slot (status `rate_limited`, on no queue), oldest first. */
-  getRateLimitedJobIds(): Promise<string[]> {
-    return this.connection.zrange(rateLimitWaitingKey(this.key), 0, -1);
+  /**
+   * Ids of the jobs waiting (status `rate_limited`, on no queue), oldest first: all, or `count`
+   * from `start`. Cancel or delete one as any job (`job.cancel()`, `deleteJob`): it leaves the limit.
+   */
+  getRateLimitedJobIds(start = 0, count = -1): Promise<string[]> {
+    return this.connection.zrange(rateLimitWaitingKey(this.key), start, count < 0 ? -1 : start + count - 1);
+  }
+
+  /** How many jobs hold a slot (RQ's `get_allowed_job_count`). */
+  getAllowedJobCount(): Promise<number> {
+    return this.connection.zcard(rateLimitAllowedKey(this.key));
+  }
+
+  /** How many jobs wait (RQ's `get_rate_limited_job_count`). */
+  getRateLimitedJobCount(): Promise<number> {
+    return this.connection.zcard(rateLimitWaitingKey(this.key));
   }
 
   /**

@@ -91,6 +91,10 @@ describe('rq commands exit after an error before their main loop', () => {
       [['enqueue', '-u', url, '--rate-limit', 'reports', 'tasks.x'], 2, /--rate-limit 'reports': use KEY:N/],
       [['enqueue', '-u', url, '--rate-limit', 'reports:0', 'tasks.x'], 2, /--rate-limit: Bad rate limit concurrency 0/],
       [['enqueue', '-u', url, '--rate-limit', 'a b:2', 'tasks.x'], 2, /--rate-limit: Bad rate limit key "a b"/],
+      [['enqueue', '-u', url, '--rate', 'mail:10', 'tasks.x'], 2, /--rate 'mail:10': use KEY:MAX\/DURATION/],
+      [['enqueue', '-u', url, '--rate', 'mail:0/1s', 'tasks.x'], 2, /--rate: Bad rate limit max 0/],
+      [['enqueue', '-u', url, '--rate', 'mail:10/0s', 'tasks.x'], 2, /--rate: Bad rate limit duration 0/],
+      [['enqueue', '-u', url, '--rate', 'mail:10/1s', '--rate-limit', 'api:2', 'tasks.x'], 2, /name two keys/],
     ]);
     assert.deepEqual(await redis.admin.keys('*'), [], 'nothing written');
   });

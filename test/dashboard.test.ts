@@ -9,7 +9,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
 import { createDashboard, type DashboardOptions } from '../src/dashboard/index.js';
-import { InvalidArgumentError, Job, Queue, Retry, Worker } from '../src/index.js';
+import { InvalidArgumentError, Job, Queue, RateLimit, Retry, Worker } from '../src/index.js';
 import { freePort, RQ_BIN, useRedis, waitUntil } from './harness/index.js';
 
 
@@ -227,6 +227,30 @@ describe('the dashboard', () => {
     await submit(base, (await get(`${base}/jobs/${slow.id}`)).text, 'stop');
     await working;
     assert.equal(await slow.getStatus(), 'stopped');
+  });
+
+  test('rate limits: /limits shows slots, rate, hold and the waiting jobs, which can be canceled and deleted from there', async () => {
+    const queue = new Queue('default', { connection });
+    const slots = new RateLimit('reports', 1);
+    const [, second, third] = await queue.enqueueMany([1, 2, 3].map((n) => Queue.prepareData('tasks.ok', { args: [n], rateLimit: slots })));
+    await queue.enqueueMany([1, 2, 3].map((n) => Queue.prepareData('tasks.ok', { args: [n], rateLimit: new RateLimit('mail', { max: 2, duration: 60_000 }) })));
+    await redis.admin.hset('rq:rl:mail', 'held_until', Date.now() + 600_000);
+    const base = await serve();
+    const page = (await get(`${base}/limits`)).text;
+    assert.match(page, /data-count="reports:holding">1 of 1</);
+    assert.match(page, /data-count="reports:waiting">2</);
+    assert.match(page, /2 of 2 per 60 s/);
+    assert.match(page, /<time datetime=/, 'the hold is shown');
+    assert.match(page, new RegExp(`href="/jobs/${second!.id}"`));
+    const api = JSON.parse((await get(`${base}/api/limits`)).text);
+    assert.deepEqual(api.limits.map((limit: { key: string; waiting: number }) => [limit.key, limit.waiting]), [['mail', 1], ['reports', 2]]);
+    assert.deepEqual(api.limits[1].firstWaiting, [second!.id, third!.id]);
+    assert.match((await get(`${base}/jobs/${second!.id}`)).text, /href="\/limits#limit-reports">reports</);
+    await submit(base, page, 'cancel', (fields) => fields.get('id') === second!.id);
+    assert.equal(await second!.getStatus(), 'canceled');
+    await submit(base, (await get(`${base}/limits`)).text, 'delete', (fields) => fields.get('id') === third!.id);
+    assert.equal(await Job.exists(third!.id, { connection }), false);
+    assert.equal(await redis.admin.zcard('rq:rl:reports:rate_limited'), 0, 'both left the limit');
   });
 
   test('actions need the page token and the same origin; read-only shows and allows none', async () => {

@@ -199,9 +199,25 @@ describe('rq enqueue --rate-limit', () => {
     assert.equal(first.code, 0, first.stderr);
     const second = runRq(['enqueue', '-u', url, '--rate-limit', 'reports:1', 'tasks.add', '3', '4']);
     assert.equal(second.code, 0, second.stderr);
-    assert.match(second.stdout, /waiting for a slot of rate limit 'reports'/);
+    assert.match(second.stdout, /waiting for rate limit 'reports'/);
     assert.equal(await redis.admin.zcard('rq:rl:reports:allowed'), 1);
     assert.equal(await redis.admin.zcard('rq:rl:reports:rate_limited'), 1);
     assert.deepEqual(await redis.admin.hgetall('rq:rl:reports'), { concurrency: '1' });
+    for (let i = 0; i < 3; i++) assert.equal(runRq(['enqueue', '-u', url, '--rate', 'mail:2/1m', '--rate-limit', 'mail:5', 'tasks.add', '1', '2']).code, 0);
+    assert.deepEqual(await redis.admin.hgetall('rq:rl:mail'), { concurrency: '5', max: '2', duration: '60000' });
+  });
+
+  test('rq info shows each limit after the queues: slots, rate, waiting jobs; --raw as ratelimit lines', async () => {
+    const queue = new Queue('default', { connection });
+    await queue.enqueueMany([1, 2, 3].map((n) => Queue.prepareData('tasks.add', { args: [n, n], rateLimit: new RateLimit('reports', 2) })));
+    await queue.enqueueMany([1, 2, 3].map((n) => Queue.prepareData('tasks.add', { args: [n, n], rateLimit: new RateLimit('mail', { max: 2, duration: 60_000 }) })));
+    const info = runRq(['info', '-u', redis.server.url, '--only-queues']);
+    assert.equal(info.code, 0, info.stderr);
+    assert.match(info.stdout, /^default +\|\S* 4, /m, 'admitted jobs are on their queue');
+    assert.match(info.stdout, /Rate limits:\nmail +2 of 2 per 60s, 2 holding, 1 waiting\nreports +2 of 2 slots, 1 waiting$/m);
+    const raw = runRq(['info', '-u', redis.server.url, '--raw', '--only-queues']);
+    assert.match(raw.stdout, /^ratelimit reports 2 of 2 slots, 1 waiting$/m);
+    await redis.admin.del('rq:rl-keys');
+    assert.doesNotMatch(runRq(['info', '-u', redis.server.url, '--only-queues']).stdout, /Rate limits/, 'no section without limits');
   });
 });

@@ -3,7 +3,7 @@
  * RQ's formats (default, raw, by queue), read through the public API. Gathering and rendering are
  * apart: rendering is pure.
  */
-import { CanceledJobRegistry, DeferredJobRegistry, FailedJobRegistry, FinishedJobRegistry, Queue, ScheduledJobRegistry, StartedJobRegistry, Worker, type RedisConnection, type Serializer, type WorkerInfo } from '../index.js';
+import { CanceledJobRegistry, DeferredJobRegistry, FailedJobRegistry, FinishedJobRegistry, Queue, RateLimitRegistry, ScheduledJobRegistry, StartedJobRegistry, Worker, type RateLimitState, type RedisConnection, type Serializer, type WorkerInfo } from '../index.js';
 // Formats: RQ 2.x's (1.13's with each queue's started, finished and failed counts and each worker's
 // job counts), with the deferred, scheduled and canceled counts after RQ's.
 import type { Colors } from './shared.js';
@@ -26,6 +26,8 @@ export interface InfoSnapshot {
   readonly workers: readonly WorkerInfo[];
   /** Each queue's workers (the by-queue view). */
   readonly workersByQueue: ReadonlyMap<string, readonly WorkerInfo[]>;
+  /** Every rate limit Redis knows (`rq:rl-keys`): they span queues. */
+  readonly limits: readonly RateLimitState[];
   readonly at: Date;
 }
 
@@ -69,7 +71,8 @@ export async function gatherInfo(connection: RedisConnection, names: readonly st
   const seen = new Map<string, WorkerInfo>();
   for (const list of workersByQueue.values()) for (const worker of list) seen.set(worker.key, worker);
   const workers = [...seen.values()].sort((a, b) => a.name.localeCompare(b.name));
-  return { queues: counts, workers, workersByQueue, at: new Date() };
+  const limits = await Promise.all((await RateLimitRegistry.all({ connection })).map((registry) => registry.state()));
+  return { queues: counts, workers, workersByQueue, limits, at: new Date() };
 }
 
 /** Jobs of a queue in its list and all its registries. */
@@ -106,7 +109,23 @@ function renderQueues(snapshot: InfoSnapshot, view: InfoView, colors: Colors): s
       : `${queue.name.padEnd(12)} ${colors.green(`|${'█'.repeat(Math.floor(ratio * queue.queued))}`)} ${queue.queued}, ${registryCounts(queue)}`,
   );
   if (!view.raw) lines.push(`${snapshot.queues.length} queues, ${snapshot.queues.reduce((sum, queue) => sum + queue.queued, 0)} jobs total`);
-  return lines;
+  return [...lines, ...renderLimits(snapshot, view)];
+}
+
+/**
+ * The rate limits, after the queues, only when Redis has some (the output is RQ's otherwise):
+ * `reports      2 of 2 slots, 3 waiting`, `mail         7 of 10 per 1s, 0 holding, 12 waiting, held until 15:40:02`.
+ */
+function renderLimits(snapshot: InfoSnapshot, view: InfoView): string[] {
+  if (snapshot.limits.length === 0) return [];
+  const lines = snapshot.limits.map((limit) => {
+    const parts = [limit.concurrency !== undefined ? `${limit.holding} of ${limit.concurrency} slots` : `${limit.holding} holding`];
+    if (limit.max !== undefined) parts.unshift(`${limit.admittedInWindow} of ${limit.max} per ${limit.duration! % 1000 === 0 ? `${limit.duration! / 1000}s` : `${limit.duration}ms`}`);
+    parts.push(`${limit.waiting} waiting`);
+    if (limit.heldUntil) parts.push(`held until ${localTimestamp(limit.heldUntil).slice(11, 19)}`);
+    return view.raw ? `ratelimit ${limit.key} ${parts.join(', ')}` : `${limit.key.padEnd(12)} ${parts.join(', ')}`;
+  });
+  return view.raw ? lines : ['', 'Rate limits:', ...lines];
 }
 
 function stateSymbol(state: string, colors: Colors): string {

@@ -158,6 +158,7 @@ export async function jobPage(context: Context, id: string): Promise<Page> {
         <tr><th>Started</th><td>${time(job.startedAt)}</td></tr>
         <tr><th>Ended</th><td>${time(job.endedAt)}</td></tr>
         <tr><th>Worker</th><td>${job.workerName ?? ''}</td></tr>
+        ${job.rateLimitKey ? html`<tr><th>Rate limit</th><td><a href="${context.link('/limits')}#limit-${job.rateLimitKey}">${job.rateLimitKey}</a></td></tr>` : ''}
         <tr><th>Depends on</th><td>${job.dependencyIds.map(jobLink)}</td></tr>
         <tr><th>Dependents</th><td>${(detail['dependentIds'] as string[]).map(jobLink)}</td></tr>
       </table>

@@ -6,6 +6,7 @@
  */
 import { HttpError, segment, type Context, type Page } from './context.js';
 import { jobJson, listJson, queuesJson, throughputJson, workersJson } from './api.js';
+import { limitsJson, limitsPage } from './limits.js';
 import { jobPage, listPage, queuesPage, workersPage } from './pages.js';
 
 /** An address of the dashboard, and what it answers with. */
@@ -22,6 +23,7 @@ const ROUTES: readonly Route[] = [
   { pattern: /^\/queues$/, json: queuesJson },
   { pattern: /^\/workers$/, page: workersPage, json: workersJson },
   { pattern: /^\/throughput$/, json: throughputJson },
+  { pattern: /^\/limits$/, page: limitsPage, json: limitsJson },
   { pattern: /^\/queues\/([^/]+)\/([a-z]+)$/, page: listPage, json: listJson },
   { pattern: /^\/jobs\/([^/]+)$/, page: jobPage, json: jobJson },
 ];

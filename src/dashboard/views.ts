@@ -77,7 +77,7 @@ export function layout(page: Page, context: Context): Markup {
 <title>${page.title} · rq-ts</title><link rel="stylesheet" href="${base}/static/app.css"></head>
 <body data-refresh="${context.refreshSeconds}">
 <header><a class="brand" href="${link('/')}">rq-ts</a>
-<nav><a href="${link('/')}">Queues</a><a href="${link('/workers')}">Workers</a></nav>
+<nav><a href="${link('/')}">Queues</a><a href="${link('/workers')}">Workers</a><a href="${link('/limits')}">Rate limits</a></nav>
 ${instances.length > 1
     ? html`<form method="get" action="${base}/" class="instance"><select name="i" data-autosubmit>${instances.map((instance, index) => html`<option value="${index}" ${instance === context.instance ? raw('selected') : ''}>${instance.name}</option>`)}</select></form>`
     : html`<span class="instance">${context.instance.name}</span>`}

@@ -22,6 +22,7 @@ interface EnqueueFlags extends SharedFlags {
   retryMax?: string;
   retryInterval: string[];
   rateLimit?: string;
+  rate?: string;
   scheduleIn?: string;
   scheduleAt?: string;
   quiet?: boolean;
@@ -45,6 +46,7 @@ export function enqueueCommand(program: Command): void {
     .option('--retry-max <n>', 'retries after a failure', '0')
     .option('--retry-interval <seconds>', 'wait before a retry (repeatable: one per retry, the last reused)', collect, [] as string[])
     .option('--rate-limit <key:n>', "at most n jobs of this key queued or running at once (RQ's RateLimit): reports:2")
+    .option('--rate <key:max/duration>', 'at most max jobs of this key put on their queue per duration: mail:10/1s, api:100/1m, x:5/500ms')
     .option('--schedule-in <duration>', 'enqueue it after this delay: 10s, 5m, 2d (needs a worker with --with-scheduler)')
     .option('--schedule-at <time>', 'enqueue it at this time: 2026-12-24T18:00:00 (local time) or with Z / an offset')
     .option('--quiet', 'print nothing but errors')
@@ -78,7 +80,7 @@ function enqueueOptionsOf(flags: EnqueueFlags, call: Pick<EnqueueOptions, 'args'
   set('atFront', flags.atFront);
   if (flags.dependsOn.length > 0) options.dependsOn = flags.dependsOn.map((id) => checkFlag('--depends-on', () => validateJobId(id)));
   set('retry', retryOf(flags));
-  set('rateLimit', rateLimitOf(flags.rateLimit));
+  set('rateLimit', rateLimitOf(flags.rateLimit, flags.rate));
   if (flags.scheduleIn !== undefined && flags.scheduleAt !== undefined) throw new UsageError("You can't specify both --schedule-in and --schedule-at.");
   if (flags.scheduleIn !== undefined) options.in = durationOf(flags.scheduleIn, '--schedule-in', 0, 'a delay cannot be negative')!;
   if (flags.scheduleAt !== undefined) options.at = parseScheduleAt(flags.scheduleAt);
@@ -93,12 +95,26 @@ function durationOf(text: string | undefined, flag: string, least: number, means
   return seconds;
 }
 
-/** The RateLimit --rate-limit KEY:N asks for, if any. @throws {UsageError} */
-function rateLimitOf(text: string | undefined): RateLimit | undefined {
-  if (text === undefined) return undefined;
-  const match = /^(.+):(\d+)$/.exec(text);
-  if (!match) throw new UsageError(`--rate-limit '${text}': use KEY:N, at most N jobs of KEY at once, e.g. reports:2.`);
-  return checkFlag('--rate-limit', () => new RateLimit(match[1]!, Number(match[2])));
+/**
+ * The RateLimit that --rate-limit KEY:N (a concurrency) and --rate KEY:MAX/DURATION (a rate) ask
+ * for, if any; given both, they name one key. @throws {UsageError}
+ */
+function rateLimitOf(slots: string | undefined, rate: string | undefined): RateLimit | undefined {
+  if (slots === undefined && rate === undefined) return undefined;
+  const slotsMatch = slots === undefined ? undefined : /^(.+):(\d+)$/.exec(slots);
+  if (slots !== undefined && !slotsMatch) throw new UsageError(`--rate-limit '${slots}': use KEY:N, at most N jobs of KEY at once, e.g. reports:2.`);
+  const rateMatch = rate === undefined ? undefined : /^(.+):(\d+)\/(\d+)(ms|s|m|h)?$/.exec(rate);
+  if (rate !== undefined && !rateMatch) throw new UsageError(`--rate '${rate}': use KEY:MAX/DURATION, at most MAX jobs of KEY per DURATION (500ms, 1s, 1m, 1h), e.g. mail:10/1s.`);
+  const key = slotsMatch?.[1] ?? rateMatch![1]!;
+  if (rateMatch && slotsMatch && rateMatch[1] !== slotsMatch[1]) throw new UsageError(`--rate-limit and --rate name two keys ('${slotsMatch[1]}', '${rateMatch[1]}'): a job has one rate limit key.`);
+  const flag = rate !== undefined ? '--rate' : '--rate-limit';
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(rateMatch?.[4] ?? 's') as 'ms' | 's' | 'm' | 'h'];
+  return checkFlag(flag, () =>
+    new RateLimit(key, {
+      ...(slotsMatch && { concurrency: Number(slotsMatch[2]) }),
+      ...(rateMatch && { max: Number(rateMatch[2]), duration: Number(rateMatch[3]) * unit }),
+    }),
+  );
 }
 
 /** The retries --retry-max and --retry-interval ask for, if any. */
@@ -134,6 +150,6 @@ function parseScheduleAt(text: string): Date {
 /** When an enqueued job runs, if not now: the end of the line `rq enqueue` prints. */
 function whenRun(job: Job, options: EnqueueOptions): string {
   if (job.status === 'scheduled') return ` (scheduled${options.at ? ` at ${options.at.toISOString()}` : ''})`;
-  if (job.status === 'rate_limited') return ` (waiting for a slot of rate limit '${job.rateLimitKey}')`;
+  if (job.status === 'rate_limited') return ` (waiting for rate limit '${job.rateLimitKey}')`;
   return job.status === 'deferred' ? ' (deferred until its dependencies finish)' : '';
 }

@@ -198,6 +198,8 @@ export const SCRIPT_FAILURES = {
   SCHEDULED_IN_PAST: -7,
   /** The job is canceled already. */
   ALREADY_CANCELED: -8,
+  /** The job waits or holds a slot under one rate limit and would be written under another, or none. */
+  RATE_LIMIT_KEY_CHANGED: -9,
 } as const;
 
 /** A script failure code. */
@@ -212,6 +214,7 @@ const FAILURE_CLASSES: Record<ScriptFailureCode, new (message: string) => RQErro
   [SCRIPT_FAILURES.DUPLICATE_JOB]: DuplicateJobError,
   [SCRIPT_FAILURES.SCHEDULED_IN_PAST]: InvalidArgumentError,
   [SCRIPT_FAILURES.ALREADY_CANCELED]: InvalidJobOperationError,
+  [SCRIPT_FAILURES.RATE_LIMIT_KEY_CHANGED]: InvalidJobOperationError,
 };
 
 /** The error for script failure `code`, with the message its caller words for it. */

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { beforeEach, describe, test } from 'node:test';
 import type { Redis } from 'ioredis';
-import { InvalidArgumentError, Job, Queue, RateLimit, RateLimitRegistry, Retry, StartedJobRegistry, Worker, deleteJob } from '../src/index.js';
+import { InvalidArgumentError, InvalidJobOperationError, Job, Queue, RateLimit, RateLimitRegistry, Retry, StartedJobRegistry, Worker, deleteJob } from '../src/index.js';
 import { Scheduler } from '../src/scheduler.js';
 import { runRq, useRedis } from './harness/index.js';
 
@@ -54,6 +54,26 @@ describe("RQ's layout", () => {
     await assert.rejects(new Queue('sync', { connection, isAsync: false }).enqueueCall('tasks.add', { args: [1, 1], rateLimit: limit }), /isAsync false/);
     await assert.rejects(queue.enqueueCall('tasks.add', { args: [1, 1], rateLimit: { key: 'k', concurrency: 1 } as never }), /must be a RateLimit/);
     assert.deepEqual(await redis.admin.keys('*'), []);
+  });
+
+  test('a job id that waits or holds a slot under one limit is not enqueued again under another, or none: nothing is written', async () => {
+    const queue = new Queue('default', { connection });
+    const a = new RateLimit('a', 1);
+    await queue.enqueueCall('tasks.add', { args: [0, 0], rateLimit: a }); // holds a's slot
+    const waiting = await queue.enqueueCall('tasks.add', { args: [1, 1], rateLimit: a, jobId: 'moving' });
+    assert.equal(waiting.status, 'rate_limited');
+    const before = await redis.admin.hgetall('rq:job:moving');
+    const parent = await queue.enqueue('tasks.add', 2, 2);
+    for (const options of [{ rateLimit: new RateLimit('b', 1) }, {}, { rateLimit: new RateLimit('b', 1), dependsOn: parent }, { dependsOn: parent }]) {
+      await assert.rejects(queue.enqueueCall('tasks.add', { args: [9, 9], jobId: 'moving', ...options }), (error: Error) => error instanceof InvalidJobOperationError && /waits or holds a slot under rate limit 'a'/.test(error.message));
+    }
+    assert.deepEqual(await redis.admin.hgetall('rq:job:moving'), before);
+    assert.deepEqual(await redis.admin.keys('rq:rl:b*'), []);
+    // Under the same limit it may be written again; once out of the limit, under any.
+    assert.equal((await queue.enqueueCall('tasks.add', { args: [3, 3], rateLimit: a, jobId: 'moving' })).status, 'rate_limited');
+    await new Worker([queue], { tasks, connection }).work({ burst: true });
+    assert.equal(await Job.fetch('moving', { connection }).then((job) => job.getStatus()), 'finished');
+    assert.equal((await queue.enqueueCall('tasks.add', { args: [4, 4], rateLimit: new RateLimit('b', 1), jobId: 'moving' })).status, 'queued');
   });
 });
 

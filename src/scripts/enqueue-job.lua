@@ -25,13 +25,21 @@
   Returns  { 1 } enqueued, { 0 } deferred, { 2 } rate_limited (its dependencies done, it waits
            for a slot of its limit: rate-limit.lib.lua), { FAILURE.NO_SUCH_DEPENDENCY, id } a parent does not
            exist, { FAILURE.DEPENDENCY_CYCLE, id } the job would depend on itself through parent
-           `id`, { FAILURE.DUPLICATE_JOB } a unique job whose id exists
+           `id`, { FAILURE.DUPLICATE_JOB } a unique job whose id exists,
+           { FAILURE.RATE_LIMIT_KEY_CHANGED, key } the id waits or holds a slot under rate limit
+           `key` and would be written under another limit or none (rate_limit_moved)
   On a cluster, parents in other slots (another tag: the prelude's same_slot) are neither read
   nor written here: the caller checks them first and adds the job to their dependents sets after,
   and the job is always deferred.
 ]]
 local id = ARGV[1]
 if ARGV[6] == '1' and redis.call('EXISTS', KEYS[1]) == 1 then return { FAILURE.DUPLICATE_JOB } end
+local new_limit
+for i = 8 + tonumber(ARGV[7]), #ARGV, 2 do
+  if ARGV[i] == 'rate_limit_key' then new_limit = ARGV[i + 1] end
+end
+local moved = rate_limit_moved(id, redis.call('HGET', KEYS[1], 'rate_limit_key'), new_limit)
+if moved then return { FAILURE.RATE_LIMIT_KEY_CHANGED, moved } end
 local n = tonumber(ARGV[7])
 local parents = {}
 for i = 1, n do parents[i] = ARGV[7 + i] end

@@ -22,17 +22,29 @@
   A scheduled job's score is its due time in whole seconds, as RQ's enqueue_at scores it; "now"
   (for delays and the past check) is the server's clock (server-time.lib.lua), not the caller's.
   Returns  the number of jobs written, or { FAILURE.SCHEDULED_IN_PAST, i } when the due time of
-           job i (from 1) is in the past: nothing is written then
+           job i (from 1) is in the past, or { FAILURE.RATE_LIMIT_KEY_CHANGED, i, key } when job
+           i's id waits or holds a slot under rate limit `key` and would be written under another
+           limit or none (rate_limit_moved): nothing is written then
 ]]
 local jobs = cmsgpack.unpack(ARGV[2])
 local now
 local now_time -- server_time(), read once a rate-limited job needs it
+-- Field `name` of a job's fields (nil when absent).
+local function field_of(job, name)
+  for i = 5, #job, 2 do
+    if job[i] == name then return job[i + 1] end
+  end
+end
+local existing = {} -- each job's hash as it is: { created_at, rate_limit_key }
 for i, job in ipairs(jobs) do
   local mode = job[2]
   if mode == 'scheduled' or mode == 'delayed' then
     now = now or server_time().seconds
     if mode == 'scheduled' and tonumber(job[3]) < now - tonumber(ARGV[3]) then return { FAILURE.SCHEDULED_IN_PAST, i } end
   end
+  existing[i] = redis.call('HMGET', job_key(job[1]), 'created_at', 'rate_limit_key')
+  local moved = rate_limit_moved(job[1], existing[i][2], field_of(job, 'rate_limit_key'))
+  if moved then return { FAILURE.RATE_LIMIT_KEY_CHANGED, i, moved } end
 end
 add_queue(KEYS[2], KEYS[1])
 -- On a cluster the group's sets are in slots of their own: the caller writes them.
@@ -45,25 +57,18 @@ if ARGV[1] ~= '' and not CLUSTER then
     redis.call('SADD', KEYS[4], ARGV[1])
   end
 end
--- Field `name` of a job's fields (nil when absent).
-local function field_of(job, name)
-  for i = 5, #job, 2 do
-    if job[i] == name then return job[i + 1] end
-  end
-end
-
 local limits = {} -- rate limit keys whose waiting jobs may now take a slot, and their concurrency
 local limits_order = {}
 
-for _, job in ipairs(jobs) do
+for i, job in ipairs(jobs) do
   local id, mode, due, ttl = job[1], job[2], job[3], job[4]
   local key = job_key(id)
   -- Idempotent: a client that lost the reply sends the same call again (ioredis does it by itself
   -- after a reconnect). The job is there with the created_at of this very call: leave it, and do
   -- not push its id a second time. Enqueueing an id again later (a new created_at) still works.
-  local existing = redis.call('HGET', key, 'created_at')
+  local created_at = existing[i][1]
   -- The created_at a job's fields give it: the same enqueue sent again has the same one.
-  if not existing or existing ~= field_of(job, 'created_at') then
+  if not created_at or created_at ~= field_of(job, 'created_at') then
     redis.call('HSET', key, unpack(job, 5))
     if ttl ~= '' then
       redis.call('EXPIRE', key, ttl)

@@ -62,9 +62,18 @@ export async function enqueueJobs(connection: RedisConnection, { queue, jobs, gr
   const keys = [key, spanningKey(QUEUES_KEY, queue, layout), scheduledRegistryKey(queue, layout), spanningKey(GROUPS_KEY, queue, layout)];
   const reply = await runScript(connection, 'enqueueJobs', keys, [group ?? '', pack(entries), pastSlack]);
   if (!Array.isArray(reply)) return;
-  const [code, index] = reply as [ScriptFailureCode, number];
+  const [code, index, limit] = reply as [ScriptFailureCode, number, string?];
+  if (code === SCRIPT_FAILURES.RATE_LIMIT_KEY_CHANGED) throw rateLimitMoved(jobs[index - 1]!.id, limit!);
   const placement = jobs[index - 1]!.placement as { at: number };
   throw scriptFailure(code, `Cannot schedule at ${new Date(placement.at * 1000).toISOString()}: it is in the past by the Redis server's clock. Use enqueue() to run the job now.`);
+}
+
+/** The error for a job id enqueued again under another rate limit while it is in `limit`. */
+function rateLimitMoved(id: string, limit: string): Error {
+  return scriptFailure(
+    SCRIPT_FAILURES.RATE_LIMIT_KEY_CHANGED,
+    `Job ${id} waits or holds a slot under rate limit '${limit}': it cannot be enqueued again under another limit or none while it is there (both would count it). Cancel or delete it first, or enqueue it with the same limit.`,
+  );
 }
 
 /** A job that is unique or depends on others. */
@@ -113,6 +122,7 @@ export async function enqueueJob(connection: RedisConnection, job: CheckedJob): 
       ...Object.entries(job.fields).flat(),
     ],
   )) as [number, string?];
+  if (result === SCRIPT_FAILURES.RATE_LIMIT_KEY_CHANGED) throw rateLimitMoved(id, detail!);
   if (result === 1) return 'queued';
   if (result === 2) return 'rate_limited';
   if (result === 0) return elsewhere.length > 0 ? tellParentsElsewhere(connection, job, elsewhere) : 'deferred';

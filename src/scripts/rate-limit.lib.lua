@@ -28,8 +28,18 @@
     held goes to the next.
   rate_limit_hold(key, id, ms, now): the running job gives its slot back and waits again, first in
     line; the key admits nothing for `ms` milliseconds.
+  rate_limit_moved(id, old, new): the key a job would leave by being written again with limit
+    `new` ("" or nil for none) while it waits or holds a slot under `old` (its hash's
+    rate_limit_key), else nil: such a job must leave its limit first (cancel, delete), else both
+    limits would count it.
   `now` is server_time(); enqueued_at the RQ timestamp text written in promoted jobs.
 ]]
+local function rate_limit_moved(id, old, new)
+  if not old or old == '' or old == (new or '') then return nil end
+  if redis.call('ZSCORE', rate_limit_waiting_key(old), id) or redis.call('ZSCORE', rate_limit_allowed_key(old), id) then return old end
+  return nil
+end
+
 local function rate_limit_ms(now)
   return math.floor(now.seconds * 1000)
 end

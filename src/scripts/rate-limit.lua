@@ -1,7 +1,7 @@
 --[[
   A rate limit's maintenance, one step at a time (rate-limit.lib.lua does the work):
-  "release" gives job ARGV[3]'s slot back and admits the next waiting jobs (a slot left by a job
-  that is no longer queued or running); "admit" admits waiting jobs into free slots; "drop"
+  "release" gives job ARGV[3]'s slot back and admits the next waiting jobs, unless the job is
+  queued or running (a slot left by a job that is no longer either; checked here, atomically); "admit" admits waiting jobs into free slots; "drop"
   deletes the limit (its config hash, its sets, its name in rq:rl-keys and rq:rl-due) when no job
   holds a slot or waits, as RQ's cleanup. "due" (ARGV[1] unused) admits the waiting jobs of the
   limits whose time has come in rq:rl-due (a window that has room again, a hold that is over),
@@ -35,5 +35,10 @@ if op == 'due' then
   if #first == 0 then return -1 end
   return math.max(tonumber(first[2]) - ms, 0)
 end
-if op == 'release' then return rate_limit_release(key, ARGV[3], now, now.text) end
+if op == 'release' then
+  -- Read again here: the job may have been put back on its queue since the caller read it.
+  local status = redis.call('HGET', job_key(ARGV[3]), 'status')
+  if status == 'queued' or status == 'started' then return {} end
+  return rate_limit_release(key, ARGV[3], now, now.text)
+end
 return rate_limit_acquire(key, now, now.text)

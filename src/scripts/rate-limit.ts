@@ -3,7 +3,7 @@ import type { RedisConnection } from '../connection.js';
 import { RATE_LIMIT_DUE, rateLimitAllowedKey } from '../keys.js';
 import { runScript } from './index.js';
 
-/** Gives job `id`'s slot of limit `key` back and admits the next waiting jobs; resolves to the ids pushed. */
+/** Gives job `id`'s slot of limit `key` back, unless it is queued or running, and admits the next waiting jobs; resolves to the ids pushed. */
 export async function releaseRateLimitSlot(connection: RedisConnection, key: string, id: string): Promise<string[]> {
   return (await runScript(connection, 'rateLimit', [rateLimitAllowedKey(key)], [key, 'release', id])) as string[];
 }

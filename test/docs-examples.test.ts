@@ -74,7 +74,7 @@ const EXAMPLES = [
   'queue-basics', 'typed-tasks', 'sync-queue', 'scheduling',
   'job-lifecycle', 'job-progress', 'job-hash',
   'worker-basics', 'worker-concurrency', 'worker-isolated', 'worker-timeouts', 'worker-stop', 'worker-commands',
-  'abandoned-jobs', 'retries', 'exception-handlers', 'registries', 'dependencies', 'rate-limits',
+  'abandoned-jobs', 'retries', 'exception-handlers', 'registries', 'dependencies', 'rate-limits', 'rate-over-time',
 ];
 
 describe('docs/limits.md example', () => {
@@ -83,6 +83,15 @@ describe('docs/limits.md example', () => {
     assert.match(out, /^statuses: queued, queued, rate_limited, rate_limited$/m);
     assert.match(out, /^holding a slot: 2, waiting: 2, on the queue: 2$/m);
     assert.match(out, /^ran 4 jobs, at most 2 at once; last: report for apr$/m);
+  });
+
+  test('rate-over-time: a queue at 3 a second sends 3 at once, the next a second later; a 429 holds its key and fails nothing', async () => {
+    const out = await run('rate-over-time');
+    assert.match(out, /^statuses: queued, queued, queued, rate_limited, rate_limited, rate_limited$/m);
+    assert.match(out, /^rq:rl:mail-api: \{"max":"3","duration":"1000"\}$/m);
+    assert.match(out, /^held: eve waits \(rate_limited\), mail-api held for 500 ms$/m);
+    assert.match(out, /^the first 3 went on the queue at once; the next a second later$/m);
+    assert.match(out, /^eve: sent to eve, after 7 runs for 6 jobs; failed: 0$/m);
   });
 });
 

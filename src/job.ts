@@ -90,16 +90,11 @@ const TAGGED_ID_PATTERN = /^\{[^{}]+\}[A-Za-z0-9_-]+$/;
  * @throws {InvalidArgumentError}
  */
 export function validateJobId(id: string, layout: Layout = 'plain'): string {
-  if (layout === 'cluster') {
-    if (!TAGGED_ID_PATTERN.test(id)) {
-      const hint = ID_PATTERN.test(id) ? ` Start it with its queue's tag: '{<queue>}${id}'.` : '';
-      throw new InvalidArgumentError(`Bad job id '${id}' on a Redis Cluster: an id is its queue's hash tag, then letters, digits, '_' and '-'.${hint}`);
-    }
-    return id;
+  if (layout === 'cluster' && !TAGGED_ID_PATTERN.test(id)) {
+    const hint = ID_PATTERN.test(id) ? ` Start it with its queue's tag: '{<queue>}${id}'.` : '';
+    throw new InvalidArgumentError(`Bad job id '${id}' on a Redis Cluster: an id is its queue's hash tag, then letters, digits, '_' and '-'.${hint}`);
   }
-  if (!ID_PATTERN.test(id)) {
-    throw new InvalidArgumentError(`Bad job id '${id}': use only letters, digits, '_' and '-' (RQ 2.x refuses other ids).`);
-  }
+  if (layout !== 'cluster' && !ID_PATTERN.test(id)) throw new InvalidArgumentError(`Bad job id '${id}': use only letters, digits, '_' and '-' (RQ 2.x refuses other ids).`);
   return id;
 }
 
@@ -217,10 +212,8 @@ export class Job<R = unknown> implements JobFields {
       this.retryIntervals = [...data.retry.intervals];
     }
     this.groupId = data.groupId;
-    this.rateLimitKey = data.rateLimit?.key;
-    this.rateLimitConcurrency = data.rateLimit?.concurrency;
-    this.rateLimitMax = data.rateLimit?.max;
-    this.rateLimitDuration = data.rateLimit?.duration;
+    const limit = data.rateLimit;
+    [this.rateLimitKey, this.rateLimitConcurrency, this.rateLimitMax, this.rateLimitDuration] = [limit?.key, limit?.concurrency, limit?.max, limit?.duration];
     if (data.repeat) {
       this.repeatsLeft = data.repeat.times;
       this.repeatIntervals = [...data.repeat.intervals];

@@ -12,7 +12,7 @@
   ARGV[2]  "release", "admit", "drop" or "due"
   ARGV[3]  for "release": the job id
   Returns  the ids pushed on their queues ("release", "admit"); 1 when dropped, else 0 ("drop");
-           for "due", milliseconds until the next limit in rq:rl-due is due, or -1 when none
+           for "due", milliseconds until the next limit in rq:rl-due is due, or nil when none
 ]]
 local key, op = ARGV[1], ARGV[2]
 if op == 'drop' then
@@ -32,7 +32,7 @@ if op == 'due' then
     rate_limit_acquire(due, now, now.text)
   end
   local first = redis.call('ZRANGE', RATE_LIMIT_DUE, 0, 0, 'WITHSCORES')
-  if #first == 0 then return -1 end
+  if #first == 0 then return false end
   return math.max(tonumber(first[2]) - ms, 0)
 end
 if op == 'release' then

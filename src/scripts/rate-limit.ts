@@ -24,5 +24,6 @@ export async function dropIdleRateLimit(connection: RedisConnection, key: string
  * for time.
  */
 export async function admitDueRateLimits(connection: RedisConnection): Promise<number> {
-  return Number(await runScript(connection, 'rateLimit', [RATE_LIMIT_DUE], ['', 'due']));
+  const next = await runScript(connection, 'rateLimit', [RATE_LIMIT_DUE], ['', 'due']);
+  return next === null ? -1 : Number(next);
 }

@@ -5,11 +5,13 @@
  * throws RateLimitError: held, neither failed nor retried, its key holding every job of it.
  */
 import assert from 'node:assert/strict';
+import { resolve } from 'node:path';
 import { beforeEach, describe, test } from 'node:test';
 import type { Redis } from 'ioredis';
 import { FailedJobRegistry, InvalidArgumentError, Job, Queue, RateLimit, RateLimitError, Retry, Worker } from '../src/index.js';
 import { useRedis, waitUntil } from './harness/index.js';
 
+const FIXTURES = resolve(import.meta.dirname, '..', '..', 'test', 'fixtures');
 const redis = useRedis();
 let connection: Redis;
 beforeEach(() => {
@@ -167,6 +169,20 @@ describe('RateLimitError: the remote side said "hold off"', () => {
     const workerHash = await redis.admin.hgetall(worker.key);
     assert.equal(workerHash['failed_job_count'] ?? '0', '0', 'not counted as a failure');
     assert.equal(workerHash['successful_job_count'], '2');
+  });
+
+  test('in a work horse (isolated: true) too: the error crosses the process, by name, from another copy of rq-ts', async () => {
+    const queue = new Queue('default', { connection });
+    const keyed = await queue.enqueueCall('limited.tooMany', { args: [60_000], rateLimit: new RateLimit('horse', 1) });
+    const plain = await queue.enqueueCall('limited.tooMany', { args: [60_000] });
+    const worker = new Worker([queue], { connection, paths: [FIXTURES], isolated: true });
+    const held: string[] = [];
+    worker.on('job:held', (job, _queue, error) => held.push(`${job.id}:${error.holdFor}`));
+    await worker.work({ burst: true });
+    assert.deepEqual(held.sort(), [`${keyed.id}:60000`, `${plain.id}:60000`].sort());
+    assert.deepEqual([await keyed.getStatus(), await plain.getStatus()], ['rate_limited', 'scheduled']);
+    assert.ok(Number(await redis.admin.hget('rq:rl:horse', 'held_until')) > Date.now() + 50_000);
+    assert.equal(await redis.admin.zcard('rq:failed:default'), 0);
   });
 
   test('a job without a key waits in the scheduled registry for the hold, then runs', async () => {

@@ -193,11 +193,10 @@ export function checkJobs(entries: readonly EnqueueData[], created: readonly Job
 
 /**
  * Rate-limited jobs were written waiting and may have taken a slot at once: their status as
- * Redis has it now, one read for them all (none for a batch without limits).
+ * Redis has it now, one read for them all. Called only for a batch with such jobs: an enqueue
+ * without a limit pays no further await.
  */
-async function readAdmission(queue: Queue, created: readonly Job[]): Promise<void> {
-  const limited = created.filter((job) => job.status === 'rate_limited');
-  if (limited.length === 0) return;
+async function readAdmission(queue: Queue, limited: readonly Job[]): Promise<void> {
   const pipeline = queue.connection.pipeline();
   for (const job of limited) pipeline.hmget(job.key, 'status', 'enqueued_at');
   const replies = (await pipeline.exec()) ?? [];
@@ -228,7 +227,7 @@ export async function writeJobs(
   if (batch.length > 0) {
     await enqueueJobs(queue.connection, { queue: queue.name, jobs: batch, group: groupId, pastSlack: PAST_TOLERANCE });
     socket ??= currentSocket(queue.connection);
-    await readAdmission(queue, created);
+    if (created.some((job) => job.status === 'rate_limited')) await readAdmission(queue, created.filter((job) => job.status === 'rate_limited'));
   }
   // After the batch: a job of the batch may depend on an earlier one.
   for (const job of checked) {

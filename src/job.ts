@@ -5,15 +5,15 @@
  * is job-hash.ts' table; how a results entry reads is results.ts'; delete and cancel by id, one
  * script each, are job-operations.ts'.
  */
-import { randomUUID } from 'node:crypto';
 import { layoutOf, resolveConnection, type ConnectionOptions, type RedisConnection } from './connection.js';
 import { CrossSlotError, InvalidArgumentError, InvalidJobOperationError, NoSuchJobError } from './errors.js';
 import { commandBatch, duplicateConnection } from './redis-client.js';
 import { scrubConnectionErrors } from './redis-errors.js';
-import { dependentsKey, failedRegistryKey, jobKey, queueKey, queueOfTaggedId, queueTag, resultsKey, type Layout } from './keys.js';
+import { dependentsKey, failedRegistryKey, jobKey, queueKey, queueOfTaggedId, queueTag, resultsKey } from './keys.js';
 import { toCallback, type CallbackRef } from './callback.js';
 import { Dependency, toDependency, type DependsOn } from './dependency.js';
 import { cancelJob, deleteJob, type DeleteOptions } from './job-operations.js';
+import { newJobId, validateJobId } from './job-id.js';
 import { OPTIONAL_FIELDS, readCallback, readJobHash, writeCallback, writeJobHash, type CallbackKind, type JobFields, type JobHash, type JobStatus, type Kwargs } from './job-hash.js';
 import type { RateLimit } from './rate-limit.js';
 import type { Repeat } from './repeat.js';
@@ -25,6 +25,7 @@ import { inflateText } from './zlib-format.js';
 
 export type { CallbackKind, JobStatus, Kwargs } from './job-hash.js';
 export { cancelJob, deleteJob, type DeleteOptions } from './job-operations.js';
+export { validateJobId } from './job-id.js';
 
 /** What a job is made of; everything a producer sets before enqueueing. */
 export interface JobData {
@@ -77,31 +78,6 @@ export interface JobOptions extends ConnectionOptions {
   queue?: string;
 }
 
-const ID_PATTERN = /^[A-Za-z0-9_-]+$/;
-
-/** On a cluster: the queue's tag, then what a plain id may hold (`{emails}order-42`). */
-const TAGGED_ID_PATTERN = /^\{[^{}]+\}[A-Za-z0-9_-]+$/;
-
-/**
- * Checks a caller-chosen job id. RQ 2.8 and later accept only letters, digits, `_` and `-`, and a
- * `:` would corrupt RQ's derived keys, so rq-ts refuses anything else. On a Redis Cluster
- * (`layout` 'cluster') the id starts with its queue's hash tag, `{emails}order-42`, which puts
- * the job's keys in its queue's slot (docs/cluster.md).
- * @throws {InvalidArgumentError}
- */
-export function validateJobId(id: string, layout: Layout = 'plain'): string {
-  if (layout === 'cluster' && !TAGGED_ID_PATTERN.test(id)) {
-    const hint = ID_PATTERN.test(id) ? ` Start it with its queue's tag: '{<queue>}${id}'.` : '';
-    throw new InvalidArgumentError(`Bad job id '${id}' on a Redis Cluster: an id is its queue's hash tag, then letters, digits, '_' and '-'.${hint}`);
-  }
-  if (layout !== 'cluster' && !ID_PATTERN.test(id)) throw new InvalidArgumentError(`Bad job id '${id}': use only letters, digits, '_' and '-' (RQ 2.x refuses other ids).`);
-  return id;
-}
-
-/** A new job id for queue `queue`: a UUID4, on a cluster after the queue's tag (`{emails}1c8e...`). */
-export function newJobId(queue: string, layout: Layout): string {
-  return layout === 'cluster' ? queueTag(queue) + randomUUID() : randomUUID();
-}
 
 let attach: (job: Job, running: { readonly signal: AbortSignal }) => void;
 
@@ -212,8 +188,10 @@ export class Job<R = unknown> implements JobFields {
       this.retryIntervals = [...data.retry.intervals];
     }
     this.groupId = data.groupId;
-    const limit = data.rateLimit;
-    [this.rateLimitKey, this.rateLimitConcurrency, this.rateLimitMax, this.rateLimitDuration] = [limit?.key, limit?.concurrency, limit?.max, limit?.duration];
+    this.rateLimitKey = data.rateLimit?.key;
+    this.rateLimitConcurrency = data.rateLimit?.concurrency;
+    this.rateLimitMax = data.rateLimit?.max;
+    this.rateLimitDuration = data.rateLimit?.duration;
     if (data.repeat) {
       this.repeatsLeft = data.repeat.times;
       this.repeatIntervals = [...data.repeat.intervals];

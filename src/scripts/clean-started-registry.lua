@@ -32,7 +32,7 @@ for _, id in ipairs(ids) do
     local again = retry_job(job, id, KEYS[4], KEYS[3], KEYS[5], now, time.text)
     local requeue = not again and (tonumber(redis.call('HGET', job, 'abandoned_count') or '0') or 0) < max_requeues
     -- A rate limit's slot is given back, but by a job back on its queue at once (as in RQ).
-    if limit and limit ~= '' and again ~= 'queued' and not requeue then rate_limit_release(limit, id, time, time.text) end
+    if limit and limit ~= '' and again ~= 'queued' and not requeue then rate_limit().release(limit, id, time, time.text) end
     if again then
       table.insert(retried, id)
     elseif requeue then

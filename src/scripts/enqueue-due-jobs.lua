@@ -30,8 +30,8 @@ for _, id in ipairs(ids) do
   if limit[1] and limit[1] ~= '' then
     -- A rate-limited job (a delayed retry gave its slot back): admitted as at enqueue.
     add_queue(KEYS[4], KEYS[3])
-    rate_limit_park(limit[1], id, now)
-    rate_limit_acquire(limit[1], now, now.text)
+    rate_limit().park(limit[1], id, now)
+    rate_limit().acquire(limit[1], now, now.text)
     moved = moved + 1
   elseif redis.call('EXISTS', job) == 1 then
     redis.call('HSET', job, 'status', 'queued', 'enqueued_at', now.text)

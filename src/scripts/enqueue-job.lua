@@ -38,7 +38,8 @@ local new_limit
 for i = 8 + tonumber(ARGV[7]), #ARGV, 2 do
   if ARGV[i] == 'rate_limit_key' then new_limit = ARGV[i + 1] end
 end
-local moved = rate_limit_moved(id, redis.call('HGET', KEYS[1], 'rate_limit_key'), new_limit)
+local old_limit = redis.call('HGET', KEYS[1], 'rate_limit_key')
+local moved = old_limit and rate_limit().moved(id, old_limit, new_limit)
 if moved then return { FAILURE.RATE_LIMIT_KEY_CHANGED, moved } end
 local n = tonumber(ARGV[7])
 local parents = {}
@@ -93,8 +94,8 @@ if met and limit[1] then
   -- A rate-limited job whose dependencies are done: admitted as at enqueue (rate-limit.lib.lua).
   local now = server_time()
   add_queue(KEYS[4], KEYS[2])
-  rate_limit_park(limit[1], id, now)
-  rate_limit_acquire(limit[1], now, now.text)
+  rate_limit().park(limit[1], id, now)
+  rate_limit().acquire(limit[1], now, now.text)
   result = redis.call('HGET', KEYS[1], 'status') == 'queued' and 1 or 2
 elseif met then
   redis.call('HSET', KEYS[1], 'status', 'queued', 'enqueued_at', ARGV[5])

@@ -35,15 +35,21 @@ local function field_of(job, name)
     if job[i] == name then return job[i + 1] end
   end
 end
-local existing = {} -- each job's hash as it is: { created_at, rate_limit_key }
+-- The limit job `job` would leave if written now (its hash's rate_limit_key is `old`), or nil. Only
+-- an id already under a limit needs the check, and the rate limit functions.
+local function moved_from(job, old)
+  return old and rate_limit().moved(job[1], old, field_of(job, 'rate_limit_key'))
+end
+-- A batch of several jobs is checked whole before anything is written; a batch of one (every
+-- enqueueCall) is checked with the read that its write makes anyway, below.
+local several = #jobs > 1
 for i, job in ipairs(jobs) do
   local mode = job[2]
   if mode == 'scheduled' or mode == 'delayed' then
     now = now or server_time().seconds
     if mode == 'scheduled' and tonumber(job[3]) < now - tonumber(ARGV[3]) then return { FAILURE.SCHEDULED_IN_PAST, i } end
   end
-  existing[i] = redis.call('HMGET', job_key(job[1]), 'created_at', 'rate_limit_key')
-  local moved = rate_limit_moved(job[1], existing[i][2], field_of(job, 'rate_limit_key'))
+  local moved = several and moved_from(job, redis.call('HGET', job_key(job[1]), 'rate_limit_key'))
   if moved then return { FAILURE.RATE_LIMIT_KEY_CHANGED, i, moved } end
 end
 add_queue(KEYS[2], KEYS[1])
@@ -57,8 +63,7 @@ if ARGV[1] ~= '' and not CLUSTER then
     redis.call('SADD', KEYS[4], ARGV[1])
   end
 end
-local limits = {} -- rate limit keys whose waiting jobs may now take a slot, and their concurrency
-local limits_order = {}
+local limits -- the rate limit keys whose waiting jobs may now take a slot, in order, once a job has one
 
 for i, job in ipairs(jobs) do
   local id, mode, due, ttl = job[1], job[2], job[3], job[4]
@@ -66,7 +71,15 @@ for i, job in ipairs(jobs) do
   -- Idempotent: a client that lost the reply sends the same call again (ioredis does it by itself
   -- after a reconnect). The job is there with the created_at of this very call: leave it, and do
   -- not push its id a second time. Enqueueing an id again later (a new created_at) still works.
-  local created_at = existing[i][1]
+  local created_at
+  if several then
+    created_at = redis.call('HGET', key, 'created_at')
+  else
+    local current = redis.call('HMGET', key, 'created_at', 'rate_limit_key')
+    local moved = moved_from(job, current[2])
+    if moved then return { FAILURE.RATE_LIMIT_KEY_CHANGED, i, moved } end
+    created_at = current[1]
+  end
   -- The created_at a job's fields give it: the same enqueue sent again has the same one.
   if not created_at or created_at ~= field_of(job, 'created_at') then
     redis.call('HSET', key, unpack(job, 5))
@@ -86,12 +99,15 @@ for i, job in ipairs(jobs) do
     elseif mode == 'limited' then
       local limit = field_of(job, 'rate_limit_key')
       now_time = now_time or server_time()
-      rate_limit_park(limit, id, now_time)
-      if not limits[limit] then limits_order[#limits_order + 1] = limit end
-      limits[limit] = true
+      rate_limit().park(limit, id, now_time)
+      limits = limits or {}
+      if not limits[limit] then
+        limits[#limits + 1] = limit
+        limits[limit] = true
+      end
     end
   end
 end
 -- One admission path, as RQ's: the jobs wait first, then take the slots that are free, oldest first.
-for _, limit in ipairs(limits_order) do rate_limit_acquire(limit, now_time, now_time.text) end
+for _, limit in ipairs(limits or {}) do rate_limit().acquire(limit, now_time, now_time.text) end
 return #jobs

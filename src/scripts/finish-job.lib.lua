@@ -45,7 +45,7 @@ local function hold_job(e, job, id, queue, limit)
   local again = 'rate_limited'
   local time = server_time()
   if limit and limit ~= '' then
-    rate_limit_hold(limit, id, wait, time)
+    rate_limit().hold(limit, id, wait, time)
   else
     -- Whole seconds, as RQ scores scheduled jobs: never before the hold is over.
     redis.call('HSET', job, 'status', 'scheduled')
@@ -126,7 +126,7 @@ local function finish_job(e, now, now_text, queues, no_default_handler, batch)
   -- A rate limit's slot is given back, but for a job back on its queue at once (an immediate retry
   -- or repeat keeps it, as in RQ): the next waiting job goes on its queue.
   if current[7] and current[7] ~= '' and again ~= 'queued' then
-    rate_limit_release(current[7], id, server_time(), now_text)
+    rate_limit().release(current[7], id, server_time(), now_text)
   end
 
   if e[ENDING.has_worker_hash] ~= '1' then return outcome, nil, nil, again end

@@ -26,10 +26,10 @@ if op == 'drop' then
 end
 local now = server_time()
 if op == 'due' then
-  local ms = rate_limit_ms(now)
+  local ms = rate_limit().ms(now)
   for _, due in ipairs(redis.call('ZRANGEBYSCORE', RATE_LIMIT_DUE, '-inf', ms, 'LIMIT', 0, 100)) do
     redis.call('ZREM', RATE_LIMIT_DUE, due)
-    rate_limit_acquire(due, now, now.text)
+    rate_limit().acquire(due, now, now.text)
   end
   local first = redis.call('ZRANGE', RATE_LIMIT_DUE, 0, 0, 'WITHSCORES')
   if #first == 0 then return false end
@@ -39,6 +39,6 @@ if op == 'release' then
   -- Read again here: the job may have been put back on its queue since the caller read it.
   local status = redis.call('HGET', job_key(ARGV[3]), 'status')
   if status == 'queued' or status == 'started' then return {} end
-  return rate_limit_release(key, ARGV[3], now, now.text)
+  return rate_limit().release(key, ARGV[3], now, now.text)
 end
-return rate_limit_acquire(key, now, now.text)
+return rate_limit().acquire(key, now, now.text)

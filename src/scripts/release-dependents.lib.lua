@@ -55,8 +55,8 @@ local function release_if_met(id, parent, parent_status, exclude, queues, now_te
   if fields[5] then
     -- A rate-limited job: admitted as at enqueue, waiting for a slot of its limit (rate-limit.lib.lua).
     local now = server_time()
-    rate_limit_park(fields[5], id, now)
-    rate_limit_acquire(fields[5], now, now_text)
+    rate_limit().park(fields[5], id, now)
+    rate_limit().acquire(fields[5], now, now_text)
     return 'released'
   end
   redis.call('HSET', job, 'status', 'queued', 'enqueued_at', now_text)

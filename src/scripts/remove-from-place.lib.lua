@@ -13,7 +13,7 @@ local function remove_from_place(key, id)
   if fields[3] and fields[3] ~= '' then
     -- Out of its rate limit's sets; a slot it held goes to the next waiting job (as RQ's cancel).
     local now = server_time()
-    rate_limit_forget(fields[3], id, now, now.text)
+    rate_limit().forget(fields[3], id, now, now.text)
   end
   if not origin then return status end
   if status == 'queued' then

@@ -29,8 +29,8 @@ local limit = redis.call('HMGET', KEYS[2], 'rate_limit_key')
 if limit[1] and limit[1] ~= '' then
   -- A rate-limited job waits for a slot of its limit again, as at enqueue (rate-limit.lib.lua).
   if ARGV[2] == '1' then redis.call('HSET', KEYS[2], 'enqueue_at_front', '1') end
-  rate_limit_park(limit[1], ARGV[1], now)
-  rate_limit_acquire(limit[1], now, now.text)
+  rate_limit().park(limit[1], ARGV[1], now)
+  rate_limit().acquire(limit[1], now, now.text)
   return 1
 end
 if ARGV[2] == '1' then redis.call('LPUSH', queue, ARGV[1]) else redis.call('RPUSH', queue, ARGV[1]) end

@@ -41,6 +41,7 @@ export { defineTask } from './task.js';
 export { Retry } from './retry.js';
 export { Repeat } from './repeat.js';
 export { RateLimit, RateLimitRegistry, type RateLimitOptions, type RateLimitState } from './rate-limit.js';
+export { collectMetrics, METRICS_CONTENT_TYPE } from './metrics.js';
 export { Group } from './group.js';
 export { CronScheduler } from './cron.js';
 export type { CronSchedulerEvents, CronSchedulerOptions } from './cron.js';

@@ -15,7 +15,7 @@ import type { Redis } from 'ioredis';
 import { adminClient, startRedis, type RedisProcess } from './harness/index.js';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
-const DOCS = ['glossary.md', 'connections.md', 'reliability.md', 'queues.md', 'jobs.md', 'workers.md', 'registries.md', 'cron.md', 'cli.md', 'python-interop.md', 'dashboard.md', 'limits.md', 'cluster.md'];
+const DOCS = ['glossary.md', 'connections.md', 'reliability.md', 'queues.md', 'jobs.md', 'workers.md', 'registries.md', 'cron.md', 'cli.md', 'python-interop.md', 'dashboard.md', 'limits.md', 'cluster.md', 'observability.md'];
 
 interface Outcome {
   code: number | null;

@@ -7,6 +7,7 @@
  * with the message and no stack.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { METRICS_CONTENT_TYPE, collectMetrics } from '../index.js';
 import { CLIENT_CSS, CLIENT_JS } from './assets.js';
 import { runAction } from './actions.js';
 import { HttpError, type Context, type DashboardInstance, type Page } from './context.js';
@@ -105,6 +106,7 @@ async function answer(req: IncomingMessage, res: ServerResponse, context: Contex
   }
   if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, `Method ${req.method} not allowed`);
   if (path.startsWith('/api/')) return send(res, 200, JSON_TYPE, JSON.stringify(await jsonAt(context, path.slice(4))));
+  if (path === '/metrics') return send(res, 200, METRICS_CONTENT_TYPE, await collectMetrics({ connection: context.connection }));
   sendPage(res, context, await pageAt(context, path));
 }
 
@@ -112,6 +114,7 @@ function sendError(res: ServerResponse, context: Context, path: string, error: u
   const status = error instanceof HttpError ? error.status : isRedisDown(error) ? 503 : 500;
   const message = status === 503 ? `Redis (${context.instance.name}) cannot be reached: ${(error as Error).message}` : (error as Error).message;
   if (path.startsWith('/api/')) return send(res, status, JSON_TYPE, JSON.stringify({ error: message }));
+  if (path === '/metrics') return send(res, status, TEXT, `# ${message}\n`);
   sendPage(res, context, { status, title: status === 404 ? 'Not found' : 'Error', main: html`<p class="error">${message}</p>` });
 }
 

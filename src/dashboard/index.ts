@@ -20,9 +20,10 @@
  * assets.ts    the script and stylesheet
  */
 import { randomBytes } from 'node:crypto';
+import { METRICS_CONTENT_TYPE, collectMetrics, type RedisConnection } from '../index.js';
 import type { DashboardInstance } from './context.js';
 import { createHandler, type DashboardHandler } from './handler.js';
-import { checkAuth } from './security.js';
+import { checkAuth, isAuthorized } from './security.js';
 
 export type { DashboardInstance } from './context.js';
 export type { DashboardHandler } from './handler.js';
@@ -73,4 +74,42 @@ export function createDashboard(options: DashboardOptions): DashboardHandler {
     refreshSeconds: options.refreshSeconds ?? 3,
     token: randomBytes(24).toString('base64url'),
   });
+}
+
+/** Options of {@link createMetricsHandler}. */
+export interface MetricsHandlerOptions {
+  /** The Redis whose queues and workers to count. */
+  readonly connection: RedisConnection;
+  /** Ask for these credentials (HTTP basic auth), as the dashboard does. */
+  readonly auth?: { readonly username: string; readonly password: string };
+}
+
+/**
+ * A request handler that answers every GET with the Prometheus metrics of one Redis
+ * (`collectMetrics`: rq-exporter's names), for a route of an existing server. The dashboard also
+ * serves them at its `/metrics`.
+ * @throws InvalidArgumentError (from rq-ts) for missing or empty credentials.
+ * @example
+ * app.get('/metrics', createMetricsHandler({ connection }));
+ */
+export function createMetricsHandler(options: MetricsHandlerOptions): DashboardHandler {
+  if (options.auth !== undefined) checkAuth(options.auth);
+  const { auth, connection } = options;
+  return (req, res) => {
+    const reply = (status: number, type: string, body: string) => {
+      res.statusCode = status;
+      res.setHeader('Content-Type', type);
+      res.setHeader('Cache-Control', 'no-store');
+      res.end(body);
+    };
+    if (auth && !isAuthorized(req, auth)) {
+      res.setHeader('WWW-Authenticate', 'Basic realm="rq-ts metrics", charset="UTF-8"');
+      return reply(401, 'text/plain; charset=utf-8', 'Authentication required');
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') return reply(405, 'text/plain; charset=utf-8', `Method ${req.method} not allowed`);
+    collectMetrics({ connection }).then(
+      (text) => reply(200, METRICS_CONTENT_TYPE, text),
+      (error: unknown) => reply(503, 'text/plain; charset=utf-8', `# Redis cannot be read: ${(error as Error).message}\n`),
+    );
+  };
 }

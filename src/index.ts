@@ -57,6 +57,7 @@ export type { RetryOptions } from './retry.js';
 export type { RepeatOptions } from './repeat.js';
 export type { Task } from './task.js';
 export { Job, validateJobId, cancelJob, requeueJob, deleteJob } from './job.js';
+export { MAX_PROGRESS_BYTES, type Progress } from './progress.js';
 export { callString } from './call-string.js';
 export { getThroughput } from './throughput.js';
 export type { ThroughputPoint } from './throughput.js';

@@ -314,7 +314,8 @@ function decodeData(id: string, data: Buffer, serializer: Serializer): [string, 
   return [decoded[0], decoded[2] as unknown[], decoded[3]];
 }
 
-function decodeMeta(id: string, data: Buffer, serializer: Serializer): Record<string, unknown> {
+/** A job's `meta` field, decoded. @throws {DeserializationError} */
+export function decodeMeta(id: string, data: Buffer, serializer: Serializer): Record<string, unknown> {
   try {
     const meta = serializer.loads(data);
     if (isRecord(meta)) return meta;

@@ -14,7 +14,8 @@ import { toCallback, type CallbackRef } from './callback.js';
 import { Dependency, toDependency, type DependsOn } from './dependency.js';
 import { cancelJob, deleteJob, type DeleteOptions } from './job-operations.js';
 import { newJobId, validateJobId } from './job-id.js';
-import { OPTIONAL_FIELDS, readCallback, readJobHash, writeCallback, writeJobHash, type CallbackKind, type JobFields, type JobHash, type JobStatus, type Kwargs } from './job-hash.js';
+import { checkProgress, progressOf, PROGRESS_META_KEY, type Progress } from './progress.js';
+import { OPTIONAL_FIELDS, decodeMeta, readCallback, readJobHash, writeCallback, writeJobHash, type CallbackKind, type JobFields, type JobHash, type JobStatus, type Kwargs } from './job-hash.js';
 import type { RateLimit } from './rate-limit.js';
 import type { Repeat } from './repeat.js';
 import { ResultType, parseResults, type JobResult, type StreamEntries } from './results.js';
@@ -294,6 +295,23 @@ export class Job<R = unknown> implements JobFields {
   async saveMeta(): Promise<void> {
     if (Object.keys(this.meta).length === 0) await this.connection.hdel(this.key, 'meta');
     else await this.connection.hset(this.key, 'meta', Buffer.from(this.serializer.dumps(this.meta)));
+  }
+
+  /**
+   * Reports the job's progress: a number (a percentage, by convention) or a small JSON object, kept
+   * in `meta.progress`, where RQ users look for it, and written with `saveMeta()`.
+   * @throws {InvalidArgumentError} for anything else, or an object over 16 KiB as JSON.
+   */
+  async updateProgress(value: Progress): Promise<void> {
+    this.meta[PROGRESS_META_KEY] = checkProgress(value);
+    await this.saveMeta();
+  }
+
+  /** The progress last reported (`meta.progress`), read anew from Redis with the meta; undefined when none. */
+  async getProgress(): Promise<Progress | undefined> {
+    const bytes = await this.connection.hgetBuffer(this.key, 'meta');
+    this.meta = bytes ? decodeMeta(this.id, bytes, this.serializer) : {};
+    return progressOf(this.meta);
   }
 
   /** Whether the status last read or written is `queued` (call `refresh()` or `getStatus()` to read it anew). */

@@ -1,7 +1,8 @@
 /**
  * Inside a running job (docs/jobs.md): getCurrentJob() is the job being run; the job reports its
- * progress in `meta` with saveMeta(), which writes that one field, so that the worker's fields
- * (status, worker_name, started_at) are never overwritten; and `job.signal` tells it to stop.
+ * progress with updateProgress(), kept in `meta.progress` and written with saveMeta(), which writes
+ * that one field, so that the worker's fields (status, worker_name, started_at) are never
+ * overwritten; a watcher reads it with getProgress(); and `job.signal` tells it to stop.
  *
  * Run it from the repository root, after `npm run build:test`, against a scratch database:
  *
@@ -22,8 +23,7 @@ const importContacts = defineTask('contacts.import', async (rows: number) => {
     // pass job.signal on: fetch(url, { signal: job.signal }).
     job.signal?.throwIfAborted();
     await sleep(40); // stands for importing 100 rows
-    job.meta['progress'] = Math.min(100, Math.round(((done + 100) / rows) * 100));
-    await job.saveMeta();
+    await job.updateProgress(Math.min(100, Math.round(((done + 100) / rows) * 100)));
   }
   return { imported: rows };
 });
@@ -40,10 +40,11 @@ try {
   const job = await queue.enqueue(importContacts, 500);
   const working = new Worker([queue], { connection }).work({ burst: true });
 
-  // A watcher (a web page's poll, say) reads the meta while the job runs.
+  // A watcher (a web page's poll, say) reads the progress while the job runs.
   const seen: number[] = [];
+  const watched = await Job.fetch(job.id, { connection });
   for (let status = await job.getStatus(); status === 'queued' || status === 'started'; status = await job.getStatus()) {
-    const progress = (await Job.fetch(job.id, { connection })).meta['progress'];
+    const progress = await watched.getProgress();
     if (typeof progress === 'number' && progress !== seen.at(-1)) seen.push(progress);
     await sleep(15);
   }

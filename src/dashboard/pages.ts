@@ -152,6 +152,7 @@ export async function jobPage(context: Context, id: string): Promise<Page> {
         <tr><th>Queue</th><td>${job.origin ? html`<a href="${listAddress(context, job.origin, 'queued')}">${job.origin}</a>` : ''}</td></tr>
         <tr><th>Arguments</th><td><pre>${pretty(job.args)}</pre></td></tr>
         <tr><th>Keyword arguments</th><td><pre>${pretty(job.kwargs)}</pre></td></tr>
+        ${progressRow(job)}
         <tr><th>Meta</th><td><pre>${pretty(job.meta)}</pre></td></tr>
         <tr><th>Created</th><td>${time(job.createdAt)}</td></tr>
         <tr><th>Enqueued</th><td>${time(job.enqueuedAt)}</td></tr>
@@ -165,6 +166,17 @@ export async function jobPage(context: Context, id: string): Promise<Page> {
       <h2>Results</h2>
       ${resultsTable(detail['results'] as Awaited<ReturnType<Job['results']>>)}`,
   };
+}
+
+/** The job's progress (`meta.progress`): a bar for a percentage, the object for anything else; nothing without. */
+function progressRow(job: Job): Markup | string {
+  const progress = job.meta['progress'];
+  if (typeof progress === 'number') {
+    const percent = Math.max(0, Math.min(100, progress));
+    return html`<tr><th>Progress</th><td><progress max="100" value="${percent}" data-progress="${progress}"></progress> ${progress}%</td></tr>`;
+  }
+  if (typeof progress === 'object' && progress !== null) return html`<tr><th>Progress</th><td><pre data-progress="object">${pretty(progress)}</pre></td></tr>`;
+  return '';
 }
 
 function resultsTable(results: Awaited<ReturnType<Job['results']>>): Markup {

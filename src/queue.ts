@@ -14,6 +14,7 @@ import { clusterWriter, confirmWrites, resolveDurability, type ClusterWriter, ty
 import { checkJobs, createJob, dueOf, validateGroupName, writeJobs, type EnqueueData, type EnqueueOptions, type EnqueuedJobs } from './enqueue.js';
 import { InvalidArgumentError, ReplicationTimeoutError } from './errors.js';
 import { RateLimit } from './rate-limit.js';
+import { startProducerSpans } from './tracing.js';
 import { Job } from './job.js';
 import { JOB_KEY_PREFIX, QUEUES_KEY, checkQueueName, queueKey, queueNameFromKey, type Layout } from './keys.js';
 import {
@@ -164,7 +165,16 @@ export class Queue {
     // Durable mode on a cluster: the master the writes go to, read before them (see clusterWriter).
     const writer = this.#durability && isCluster(this.connection) ? ((await clusterWriter(this.connection, this.key)) ?? null) : undefined;
     // Durable mode: the socket that answered the first write, which WAIT must be answered on too.
-    const socket = await writeJobs(this, jobs, created, dueTimes, groupId);
+    // With @opentelemetry/api: a producer span per job, its context carried in the job (tracing.ts).
+    const spans = startProducerSpans(this.name, created);
+    let socket: object | undefined;
+    try {
+      socket = await writeJobs(this, jobs, created, dueTimes, groupId);
+    } catch (error) {
+      spans?.end(error);
+      throw error;
+    }
+    spans?.end();
     if (!this.isAsync) {
       for (const [index, job] of created.entries()) if (dueTimes[index] === undefined && job.status === 'queued') await runSync(this, job);
     }

@@ -3,6 +3,7 @@
  * (`<name>`, `<name>-2`, ...), each with its worker hash `rq:worker:<slot>`; a slot runs one job
  * at a time. Here are the slots and the job a slot runs.
  */
+import type { ConsumerSpan } from '../tracing.js';
 import { ShutDownImminentError } from '../errors.js';
 import type { Job } from '../job.js';
 import { workerKey } from '../keys.js';
@@ -17,6 +18,8 @@ export interface Running extends Execution {
   readonly job: Job | undefined;
   readonly hash: Record<string, Buffer>;
   readonly interruption: Interruption;
+  /** Its OpenTelemetry consumer span, with @opentelemetry/api (tracing.ts); ended with the ending. */
+  trace?: ConsumerSpan | undefined;
 }
 
 export interface Slot {

@@ -14,6 +14,7 @@ import { DEFAULT_JOB_TIMEOUT } from '../defaults.js';
 import { asRateLimitError, InvalidArgumentError, JobStoppedError, type RateLimitError, JobTimeoutError, UnknownFunctionError, toError } from '../errors.js';
 import { applyEnding, type Ending, type Outcome } from '../ending.js';
 import { execute, Interruption } from '../execute.js';
+import { startConsumerSpan } from '../tracing.js';
 import { importFunction, type TaskFunction } from '../functions.js';
 import { Job, type CallbackKind } from '../job.js';
 import type { StartedJob } from '../scripts/finish-and-start-jobs.js';
@@ -93,11 +94,10 @@ export class Tasks {
       this.#host.report(error); // a throwing event listener never fails the job
     }
     let outcome: Outcome;
+    running.trace = startConsumerSpan(running.queue, job, slot.name);
     try {
-      const value = await this.#execute(slot.index, running, job);
-      // As RQ: the success callback runs before the job is recorded, and a throw fails the job.
-      await this.#callback(job, 'success', [value]);
-      outcome = { kind: 'finished', value };
+      const { trace } = running;
+      outcome = { kind: 'finished', value: await (trace ? trace.run(() => this.#succeed(slot, running, job)) : this.#succeed(slot, running, job)) };
     } catch (error) {
       const held = asRateLimitError(error);
       if (held) outcome = { kind: 'held', error: held };
@@ -114,6 +114,7 @@ export class Tasks {
         this.#events.emit('job:failed', undefined, queue, ending.error!, 0);
         return;
       }
+      running.trace?.end(ending.status, ending.error);
       applyEnding(job, ending);
       if (ending.status === 'failed') await this.#callback(job, 'failure', [ending.error]).catch((error: unknown) => this.#host.report(error));
       if (ending.status === 'stopped') await this.#callback(job, 'stopped', []).catch((error: unknown) => this.#host.report(error));
@@ -130,6 +131,13 @@ export class Tasks {
     } finally {
       this.#host.release(slot, running);
     }
+  }
+
+  /** Runs the job's function, then, as RQ, its success callback before the job is recorded (a throw there fails the job). */
+  async #succeed(slot: Slot, running: Running, job: Job): Promise<unknown> {
+    const value = await this.#execute(slot.index, running, job);
+    await this.#callback(job, 'success', [value]);
+    return value;
   }
 
   /** Runs the job's function: in slot `slot`'s work horse when isolated, else in this process. */

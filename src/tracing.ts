@@ -1,7 +1,7 @@
 /**
  * OpenTelemetry traces, when the application has `@opentelemetry/api` (an optional peer
  * dependency): without it nothing is loaded (one failed `require` at the first enqueue or job, then
- * a null check) and nothing is written. With it, following OpenTelemetry's messaging semantic
+ * a null check) and nothing is written; with it but no SDK registered, no span is made. With it, following OpenTelemetry's messaging semantic
  * conventions (`messaging.system` "rq", `messaging.destination.name` the queue,
  * `messaging.operation`, `messaging.message.id` the job id):
  *
@@ -40,6 +40,19 @@ function otel(): Api | null {
   return api;
 }
 
+/**
+ * The tracer to write spans with: undefined without `@opentelemetry/api`, and while no SDK is
+ * registered (the API's global provider has no delegate), so that an application that has the API
+ * without an SDK pays for no span.
+ */
+function tracer(): { otelApi: Api; tracer: Otel.Tracer } | undefined {
+  const otelApi = otel();
+  if (!otelApi) return undefined;
+  const provider = otelApi.trace.getTracerProvider();
+  const delegate = provider instanceof otelApi.ProxyTracerProvider ? provider.getDelegateTracer(TRACER_NAME) : provider.getTracer(TRACER_NAME);
+  return delegate && { otelApi, tracer: delegate };
+}
+
 /** What tracing needs of a job. */
 interface TracedJob {
   readonly id: string;
@@ -57,11 +70,11 @@ export interface ProducerSpans {
  * job's meta. Undefined without `@opentelemetry/api`.
  */
 export function startProducerSpans(queue: string, jobs: readonly TracedJob[]): ProducerSpans | undefined {
-  const otelApi = otel();
-  if (!otelApi) return undefined;
-  const tracer = otelApi.trace.getTracer(TRACER_NAME);
+  const traced = tracer();
+  if (!traced) return undefined;
+  const { otelApi } = traced;
   const spans = jobs.map((job) => {
-    const span = tracer.startSpan(`publish ${queue}`, { kind: otelApi.SpanKind.PRODUCER, attributes: messagingAttributes(queue, job, 'publish') });
+    const span = traced.tracer.startSpan(`publish ${queue}`, { kind: otelApi.SpanKind.PRODUCER, attributes: messagingAttributes(queue, job, 'publish') });
     const carrier: Record<string, string> = {};
     otelApi.propagation.inject(otelApi.trace.setSpan(otelApi.context.active(), span), carrier);
     if (Object.keys(carrier).length > 0) job.meta[TRACE_META_KEY] = carrier;
@@ -87,12 +100,13 @@ export interface ConsumerSpan {
 
 /** Starts the consumer span of a run of `job` from `queue`, child of the context in its meta. Undefined without `@opentelemetry/api`. */
 export function startConsumerSpan(queue: string, job: TracedJob, workerName: string): ConsumerSpan | undefined {
-  const otelApi = otel();
-  if (!otelApi) return undefined;
+  const traced = tracer();
+  if (!traced) return undefined;
+  const { otelApi } = traced;
   const carried = job.meta[TRACE_META_KEY];
   const parent = typeof carried === 'object' && carried !== null ? otelApi.propagation.extract(otelApi.ROOT_CONTEXT, carried) : otelApi.context.active();
   const attributes = { ...messagingAttributes(queue, job, 'process'), 'messaging.consumer.group.name': workerName };
-  const span = otelApi.trace.getTracer(TRACER_NAME).startSpan(`process ${queue}`, { kind: otelApi.SpanKind.CONSUMER, attributes }, parent);
+  const span = traced.tracer.startSpan(`process ${queue}`, { kind: otelApi.SpanKind.CONSUMER, attributes }, parent);
   const active = otelApi.trace.setSpan(parent, span);
   return {
     run: (fn) => otelApi.context.with(active, fn),

@@ -36,6 +36,9 @@ export const RESULTS_STREAM_MAXLEN = 10;
 /** How long a queue's throughput counts of an hour are kept, in seconds: 25 hours, so that the last 24 are whole. */
 export const THROUGHPUT_TTL = 90_000;
 
+/** Entries a queue's events stream keeps, about (XADD MAXLEN ~): the window a listener may fall behind by. */
+export const QUEUE_EVENTS_MAXLEN = 10_000;
+
 /** The queue used when none is named. */
 export const DEFAULT_QUEUE_NAME = 'default';
 

@@ -94,6 +94,20 @@ export function asRateLimitError(thrown: unknown): RateLimitError | undefined {
   return Object.assign(new RateLimitError(holdFor, thrown.message), { stack: thrown.stack });
 }
 
+/** A job that was waited for (`job.waitUntilFinished`) failed or was stopped; `excInfo` is its error text. */
+export class JobFailedError extends RQError {
+  /** The job's error text (RQ's exc_info), when it has one. */
+  readonly excInfo: string | undefined;
+
+  constructor(message: string, excInfo?: string) {
+    super(message);
+    this.excInfo = excInfo;
+  }
+}
+
+/** A wait (`job.waitUntilFinished`) ran out of time; the job goes on. */
+export class WaitTimeoutError extends RQError {}
+
 /** A running job was interrupted by a cold shutdown of its worker. */
 export class ShutDownImminentError extends RQError {}
 

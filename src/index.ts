@@ -42,6 +42,7 @@ export { Retry } from './retry.js';
 export { Repeat } from './repeat.js';
 export { RateLimit, RateLimitRegistry, type RateLimitOptions, type RateLimitState } from './rate-limit.js';
 export { collectMetrics, METRICS_CONTENT_TYPE } from './metrics.js';
+export { QueueEvents, QUEUE_EVENTS_TTL_MS, type QueueEventsMap, type QueueEventsOptions } from './queue-events.js';
 export { Group } from './group.js';
 export { CronScheduler } from './cron.js';
 export type { CronSchedulerEvents, CronSchedulerOptions } from './cron.js';
@@ -126,4 +127,6 @@ export {
   ReplicationTimeoutError,
   WorkHorseTerminatedError,
   RateLimitError,
+  JobFailedError,
+  WaitTimeoutError,
 } from './errors.js';

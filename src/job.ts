@@ -15,6 +15,7 @@ import { Dependency, toDependency, type DependsOn } from './dependency.js';
 import { cancelJob, deleteJob, type DeleteOptions } from './job-operations.js';
 import { newJobId, validateJobId } from './job-id.js';
 import { checkProgress, progressOf, PROGRESS_META_KEY, type Progress } from './progress.js';
+import { publishProgress, waitForJob, type QueueEvents } from './queue-events.js';
 import { OPTIONAL_FIELDS, decodeMeta, readCallback, readJobHash, writeCallback, writeJobHash, type CallbackKind, type JobFields, type JobHash, type JobStatus, type Kwargs } from './job-hash.js';
 import type { RateLimit } from './rate-limit.js';
 import type { Repeat } from './repeat.js';
@@ -297,14 +298,16 @@ export class Job<R = unknown> implements JobFields {
     else await this.connection.hset(this.key, 'meta', Buffer.from(this.serializer.dumps(this.meta)));
   }
 
-  /**
-   * Reports the job's progress: a number (a percentage, by convention) or a small JSON object, kept
-   * in `meta.progress`, where RQ users look for it, and written with `saveMeta()`.
-   * @throws {InvalidArgumentError} for anything else, or an object over 16 KiB as JSON.
-   */
+  /** Reports the job's progress (a number, or a JSON object of at most 16 KiB) in `meta.progress`. @throws {InvalidArgumentError} */
   async updateProgress(value: Progress): Promise<void> {
     this.meta[PROGRESS_META_KEY] = checkProgress(value);
     await this.saveMeta();
+    if (this.origin !== undefined) await publishProgress(this.connection, this.origin, this.id, value);
+  }
+
+  /** What the job returned, once `events` (its queue's, started) tells it finished; rejects with JobFailedError or WaitTimeoutError. */
+  waitUntilFinished(events: QueueEvents, options: { timeoutMs?: number } = {}): Promise<R | null> {
+    return waitForJob(this, events, options.timeoutMs) as Promise<R | null>;
   }
 
   /** The progress last reported (`meta.progress`), read anew from Redis with the meta; undefined when none. */

@@ -82,6 +82,14 @@ export function throughputKey(queue: string, hourStart: number, layout: Layout):
   return `${THROUGHPUT_KEY_PREFIX}${queuePart(queue, layout)}:${hourStart}`;
 }
 
+/**
+ * The events stream of `queue` (rq-ts' own, for QueueEvents): jobs finished, failed, retried...
+ * Written by workers only while a listener keeps it alive (it expires without one).
+ */
+export function queueEventsKey(queue: string, layout: Layout): string {
+  return `rq:events:${queuePart(queue, layout)}`;
+}
+
 /** Prefix of job group sets (RQ 2.0): `rq:group:<name>`, the ids of the group's jobs. */
 const GROUP_KEY_PREFIX = 'rq:group:';
 

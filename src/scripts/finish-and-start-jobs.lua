@@ -49,11 +49,19 @@ local counts = {}
 local statuses = {}
 local again = {}
 local tally = {}
+-- Queues whose events stream a listener keeps alive (QueueEvents): read once per queue and step;
+-- without a listener, nothing more is written.
+local listened = {}
 for i, ending in ipairs(step[1]) do
   local status, worker_key, fields, status_again = finish_job(ending, now, now_text, KEYS[1], step[2] == '1', batch)
   statuses[i] = status
   again[i] = status_again or ''
   if worker_key then counts[worker_key] = fields end
+  local queue_of_ending = ending[ENDING.queue]
+  if listened[queue_of_ending] == nil then listened[queue_of_ending] = redis.call('EXISTS', queue_events_key(queue_of_ending)) == 1 end
+  if listened[queue_of_ending] and status ~= 'fenced' then
+    redis.call('XADD', queue_events_key(queue_of_ending), 'MAXLEN', '~', QUEUE_EVENTS_MAXLEN, '*', 'event', status, 'job_id', ending[ENDING.id])
+  end
   local kind = (status == 'finished' or status == 'repeated') and 'finished' or ((status == 'failed' or status == 'stopped') and 'failed' or nil)
   if kind then
     local queue = ending[ENDING.queue]

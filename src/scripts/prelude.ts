@@ -8,7 +8,7 @@
  * The builders are read off keys.ts by calling each with placeholders and cutting its answer
  * around them, so that `dependenciesKey` gives `'rq:job::' .. id .. ':dependencies'`.
  */
-import { RESULTS_STREAM_MAXLEN, THROUGHPUT_TTL } from '../defaults.js';
+import { QUEUE_EVENTS_MAXLEN, RESULTS_STREAM_MAXLEN, THROUGHPUT_TTL } from '../defaults.js';
 import { ENDING_FIELDS } from '../ending.js';
 import { SCRIPT_FAILURES } from '../errors.js';
 import {
@@ -26,6 +26,7 @@ import {
   scheduledRegistryKey,
   startedRegistryKey,
   throughputKey,
+  queueEventsKey,
   workerKey,
   RATE_LIMIT_DUE,
   RATE_LIMIT_KEYS,
@@ -52,6 +53,7 @@ const BUILDERS: ReadonlyArray<readonly [lua: string, build: (layout: Layout, ...
   ['worker_key', (_, name) => workerKey(name), ['name']],
   ['group_key', (_, name) => groupKey(name), ['name']],
   ['throughput_key', (layout, queue, hour) => throughputKey(queue, hour as unknown as number, layout), ['queue', 'hour']],
+  ['queue_events_key', (layout, queue) => queueEventsKey(queue, layout), ['queue']],
   ['rate_limit_key', (_, key) => rateLimitKey(key), ['key']],
   ['rate_limit_allowed_key', (_, key) => rateLimitAllowedKey(key), ['key']],
   ['rate_limit_waiting_key', (_, key) => rateLimitWaitingKey(key), ['key']],
@@ -101,6 +103,7 @@ export function preludeFor(layout: Layout): string {
     `local RATE_LIMIT_KEYS = ${luaString(RATE_LIMIT_KEYS)}`,
     `local RATE_LIMIT_DUE = ${luaString(RATE_LIMIT_DUE)}`,
     `local THROUGHPUT_TTL = ${THROUGHPUT_TTL}`,
+    `local QUEUE_EVENTS_MAXLEN = ${QUEUE_EVENTS_MAXLEN}`,
     `local FAILURE = ${luaTable(SCRIPT_FAILURES)}`,
     `local ENDING = ${luaTable(Object.fromEntries(ENDING_FIELDS.map((field, index) => [field, index + 1])))}`,
     '',

@@ -1,0 +1,88 @@
+/**
+ * Following a queue's jobs without polling (src/queue-events.ts): workers write job endings and
+ * progress to `rq:events:<queue>` only while a listener keeps it alive; a QueueEvents listener
+ * gets finished, failed, retried and progress events; `job.waitUntilFinished()` resolves or
+ * rejects by them; a listener that reconnects reads on from its last entry, missing nothing.
+ */
+import assert from 'node:assert/strict';
+import { beforeEach, test } from 'node:test';
+import type { Redis } from 'ioredis';
+import { JobFailedError, Queue, QueueEvents, Retry, WaitTimeoutError, Worker, getCurrentJob } from '../src/index.js';
+import { useRedis, waitUntil } from './harness/index.js';
+
+const redis = useRedis();
+let connection: Redis;
+beforeEach(() => {
+  connection = redis.connect();
+});
+
+const tasks = {
+  'tasks.add': async (a: number, b: number) => {
+    await getCurrentJob()!.updateProgress({ step: 'adding' });
+    return a + b;
+  },
+  'tasks.fail': () => Promise.reject(new Error('no good')),
+};
+
+test('without a listener workers write no events; with one, it hears finished, failed, retried and progress', async () => {
+  const queue = new Queue('default', { connection });
+  await queue.enqueue('tasks.add', 1, 1);
+  await new Worker([queue], { connection, tasks }).work({ burst: true });
+  assert.equal(await redis.admin.exists('rq:events:default'), 0, 'nothing written while nobody listens');
+
+  const events = new QueueEvents('default', { connection: redis.connect() });
+  const heard: string[] = [];
+  for (const name of ['finished', 'failed', 'retried'] as const) events.on(name, (jobId) => heard.push(`${name} ${jobId}`));
+  events.on('progress', (jobId, progress) => heard.push(`progress ${jobId} ${JSON.stringify(progress)}`));
+  await events.start();
+  const ttl = await redis.admin.pttl('rq:events:default');
+  assert.ok(ttl > 50_000 && ttl <= 60_000, `the stream lives while listened to (${ttl} ms)`);
+  const added = await queue.enqueue('tasks.add', 2, 3);
+  const failing = await queue.enqueueCall('tasks.fail', { retry: new Retry({ max: 1 }) });
+  await new Worker([queue], { connection, tasks }).work({ burst: true });
+  await waitUntil(() => heard.length >= 4, 5000, 'four events');
+  assert.deepEqual(heard, [`progress ${added.id} {"step":"adding"}`, `finished ${added.id}`, `retried ${failing.id}`, `failed ${failing.id}`]);
+  await events.close();
+});
+
+test('waitUntilFinished resolves with the return value, rejects on failure and on timeout, and answers at once for a job already done', async () => {
+  const queue = new Queue('default', { connection });
+  const events = new QueueEvents('default', { connection: redis.connect() });
+  await events.start();
+  try {
+    const added = await queue.enqueue('tasks.add', 20, 22);
+    const failing = await queue.enqueue('tasks.fail');
+    const sum = added.waitUntilFinished(events);
+    const failure = assert.rejects(failing.waitUntilFinished(events), (error: Error) => error instanceof JobFailedError && /Error: no good/.test(error.message));
+    await new Worker([queue], { connection, tasks }).work({ burst: true });
+    assert.equal(await sum, 42);
+    await failure;
+    assert.equal(await added.waitUntilFinished(events), 42, 'already finished: answered at once');
+    const pending = await queue.enqueue('tasks.add', 1, 2);
+    await assert.rejects(pending.waitUntilFinished(events, { timeoutMs: 100 }), WaitTimeoutError);
+  } finally {
+    await events.close();
+  }
+});
+
+test('a listener that comes back reads on from its last entry: the events of meanwhile are not lost', async () => {
+  const queue = new Queue('default', { connection });
+  const first = new QueueEvents('default', { connection: redis.connect() });
+  const seen: string[] = [];
+  first.on('finished', (jobId) => seen.push(jobId));
+  await first.start();
+  const a = await queue.enqueue('tasks.add', 1, 1);
+  await new Worker([queue], { connection, tasks }).work({ burst: true });
+  await waitUntil(() => seen.length === 1, 5000, 'the first event');
+  await first.close();
+  // Gone a while: two jobs end meanwhile (the stream lives on for its TTL).
+  const b = await queue.enqueue('tasks.add', 2, 2);
+  const c = await queue.enqueue('tasks.add', 3, 3);
+  await new Worker([queue], { connection, tasks }).work({ burst: true });
+  const again = new QueueEvents('default', { connection: redis.connect(), lastEventId: first.lastEventId });
+  again.on('finished', (jobId) => seen.push(jobId));
+  await again.start();
+  await waitUntil(() => seen.length === 3, 5000, 'the events of meanwhile');
+  assert.deepEqual(seen, [a.id, b.id, c.id]);
+  await again.close();
+});

@@ -5,6 +5,7 @@
  * without the page's token (security.ts); then it runs and the browser goes back to the page it
  * came from. One that cannot be done says why (HTTP 409).
  */
+import { isRecord } from '../is-record.js';
 import type { IncomingMessage } from 'node:http';
 import {
   DeserializationError,
@@ -99,7 +100,11 @@ async function takeOut(id: string, list: ListName, queue: string, { connection }
 }
 
 /** Reads a small urlencoded form body. */
-async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
+async function readForm(req: IncomingMessage & { body?: unknown }): Promise<URLSearchParams> {
+  // A body parser of the host (Express' urlencoded) may have read the form already, into req.body.
+  if (req.readableEnded && isRecord(req.body) && !Buffer.isBuffer(req.body)) {
+    return new URLSearchParams(Object.entries(req.body).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
+  }
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {

@@ -79,7 +79,7 @@ async function handle(settings: HandlerSettings, req: IncomingMessage, res: Serv
 /** What the pages and actions of this request get. */
 function contextOf(settings: HandlerSettings, req: IncomingMessage, url: URL, path: string, instance: DashboardInstance): Context {
   const { instances } = settings;
-  const base = `${(req as IncomingMessage & { baseUrl?: string }).baseUrl ?? ''}${settings.prefix}`;
+  const base = `${mountOf(req)}${settings.prefix}`;
   const instanceIndex = instances.length > 1 ? instances.indexOf(instance) : undefined;
   const link = (to: string, params: Record<string, string | number | undefined> = {}) => {
     const query = new URLSearchParams();
@@ -93,6 +93,19 @@ function contextOf(settings: HandlerSettings, req: IncomingMessage, url: URL, pa
   const here = `${base}${path}${search.size > 0 ? `?${search}` : ''}`;
   const { readOnly, token, pageSize, refreshSeconds } = settings;
   return { connection: instance.connection, link, url, readOnly, token, pageSize, refreshSeconds, instances, instance, instanceIndex, base, here };
+}
+
+/**
+ * The path the host mounted the dashboard at, which its links must start with: Express' `baseUrl`;
+ * else what a host that strips the mount path from `req.url` but keeps `originalUrl` took off
+ * (Fastify's middie); else nothing.
+ */
+function mountOf(req: IncomingMessage & { baseUrl?: string; originalUrl?: string }): string {
+  if (req.baseUrl !== undefined) return req.baseUrl;
+  if (req.originalUrl === undefined || req.originalUrl === req.url) return '';
+  const original = new URL(req.originalUrl, 'http://dashboard.invalid').pathname.replace(/\/+$/, '');
+  const rest = new URL(req.url ?? '/', 'http://dashboard.invalid').pathname.replace(/\/+$/, '');
+  return original.endsWith(rest) ? original.slice(0, original.length - rest.length) : '';
 }
 
 /** An action (POST `/actions/<name>`), the JSON under `/api`, or a page. */

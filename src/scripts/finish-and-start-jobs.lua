@@ -96,6 +96,11 @@ local slots = step[4]
 if #slots == 0 then return finish(0, {}) end
 if redis.call('EXISTS', KEYS[2]) == 1 then return finish(1, {}) end
 
+-- Limits whose waiting jobs wait for time (rq:rl-due) are admitted here while workers step, so that
+-- a busy worker's own timer need not send a command of its own (due-rate-limits.ts): admitted
+-- jobs go on their queues before this step takes jobs. One EXISTS while Redis has no such limit.
+if not CLUSTER and redis.call('EXISTS', RATE_LIMIT_DUE) == 1 then rate_limit().admit_due(time) end
+
 local queue_keys = {}
 for i = 4, #KEYS do queue_keys[#queue_keys + 1] = KEYS[i] end
 local started = start_jobs(slots, queue_keys, tonumber(step[6]), step[7] == '1', now_text, now + tonumber(step[5]), step[5], batch, counts)

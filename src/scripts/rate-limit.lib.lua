@@ -31,6 +31,8 @@
     held goes to the next.
   rate_limit().hold(key, id, ms, now): the running job gives its slot back and waits again, first in
     line; the key admits nothing for `ms` milliseconds.
+  rate_limit().admit_due(now): admits the waiting jobs of the limits in rq:rl-due whose time has
+    come (up to 100 limits); returns the milliseconds until the next is due, or nil when none.
   rate_limit().moved(id, old, new): the key a job would leave by being written again with limit
     `new` ("" or nil for none) while it waits or holds a slot under `old` (its hash's
     rate_limit_key), else nil: such a job must leave its limit first (cancel, delete), else both
@@ -138,6 +140,17 @@ local function rate_limit()
     redis.call('SADD', RATE_LIMIT_KEYS, key)
     redis.call('ZADD', RATE_LIMIT_DUE, until_ms, key)
   end
+  function L.admit_due(now)
+    local ms = L.ms(now)
+    for _, due in ipairs(redis.call('ZRANGEBYSCORE', RATE_LIMIT_DUE, '-inf', ms, 'LIMIT', 0, 100)) do
+      redis.call('ZREM', RATE_LIMIT_DUE, due)
+      L.acquire(due, now, now.text)
+    end
+    local first = redis.call('ZRANGE', RATE_LIMIT_DUE, 0, 0, 'WITHSCORES')
+    if #first == 0 then return nil end
+    return math.max(tonumber(first[2]) - ms, 0)
+  end
+
   rate_limit_functions = L
   return L
 end

@@ -26,14 +26,7 @@ if op == 'drop' then
 end
 local now = server_time()
 if op == 'due' then
-  local ms = rate_limit().ms(now)
-  for _, due in ipairs(redis.call('ZRANGEBYSCORE', RATE_LIMIT_DUE, '-inf', ms, 'LIMIT', 0, 100)) do
-    redis.call('ZREM', RATE_LIMIT_DUE, due)
-    rate_limit().acquire(due, now, now.text)
-  end
-  local first = redis.call('ZRANGE', RATE_LIMIT_DUE, 0, 0, 'WITHSCORES')
-  if #first == 0 then return false end
-  return math.max(tonumber(first[2]) - ms, 0)
+  return rate_limit().admit_due(now) or false
 end
 if op == 'release' then
   -- Read again here: the job may have been put back on its queue since the caller read it.

@@ -28,8 +28,11 @@ export class Chores {
   #timers: NodeJS.Timeout[] = [];
   #scheduler: Scheduler | undefined;
   #dueRateLimits: DueRateLimits | undefined;
+  readonly #lastStepAt: () => number;
 
-  constructor(config: WorkerConfig, presence: Presence, slots: readonly Slot[], report: (error: unknown) => void) {
+  /** `lastStepAt`: when the worker last sent a step (epoch ms), for the due rate limits' timer. */
+  constructor(config: WorkerConfig, presence: Presence, slots: readonly Slot[], report: (error: unknown) => void, lastStepAt: () => number) {
+    this.#lastStepAt = lastStepAt;
     this.#config = config;
     this.#presence = presence;
     this.#slots = slots;
@@ -48,7 +51,7 @@ export class Chores {
     const scheduler = options.withScheduler ? new Scheduler(config.connection, config.queueNames) : undefined;
     if (scheduler && !options.burst) this.#timers.push(setInterval(() => void scheduler.tick().catch(report), SCHEDULER_INTERVAL * 1000));
     this.#scheduler = scheduler;
-    this.#dueRateLimits = new DueRateLimits(config.connection, report);
+    this.#dueRateLimits = new DueRateLimits(config.connection, report, this.#lastStepAt);
     this.#dueRateLimits.start();
   }
 

@@ -111,6 +111,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
   #idleSince = 0;
   /** Steps sent and not yet answered. */
   #stepsInFlight = 0;
+  /** When the last step was sent (epoch ms): the steps admit due rate limits (due-rate-limits.ts). */
+  #lastStepAt = 0;
 
   /**
    * @param queues queue names or {@link Queue}s, highest priority first.
@@ -128,7 +130,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.concurrency = config.concurrency;
     this.#slots = createSlots(config);
     this.#presence = new Presence(config.connection, config.queueNames, config.workerTtl);
-    this.#chores = new Chores(config, this.#presence, this.#slots, report);
+    this.#chores = new Chores(config, this.#presence, this.#slots, report, () => this.#lastStepAt);
     this.#tasks = new Tasks(config, this, {
       end: (slot, running, outcome) => this.#queueEnding(slot, running, outcome),
       release: (slot, running) => this.#release(slot, running),
@@ -327,6 +329,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     const order = this.#queueOrder();
     const now = new Date();
     this.#stepsInFlight += 1;
+    this.#lastStepAt = Date.now();
     try {
       const { durability } = this.#config;
       const writers = durability && endings.length > 0 ? await this.#replication.writers(endings) : undefined;

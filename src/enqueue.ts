@@ -227,7 +227,8 @@ export async function writeJobs(
   if (batch.length > 0) {
     await enqueueJobs(queue.connection, { queue: queue.name, jobs: batch, group: groupId, pastSlack: PAST_TOLERANCE });
     socket ??= currentSocket(queue.connection);
-    if (created.some((job) => job.status === 'rate_limited')) await readAdmission(queue, created.filter((job) => job.status === 'rate_limited'));
+    const limited = created.filter((job) => job.status === 'rate_limited');
+    if (limited.length > 0) await readAdmission(queue, limited);
   }
   // After the batch: a job of the batch may depend on an earlier one.
   for (const job of checked) {

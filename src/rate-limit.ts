@@ -110,7 +110,10 @@ export class RateLimitRegistry {
     return Number((await this.connection.hget(rateLimitKey(this.key), 'concurrency')) ?? 0);
   }
 
-  /** What the limit is and how full: one round trip, reading only counts and the window (at most `max` entries). */
+  /**
+   * What the limit is and how full: counts only, never a whole set (one round trip, and one more
+   * to count the window of a limit with a rate).
+   */
   async state(): Promise<RateLimitState> {
     const answers = await this.connection
       .pipeline()
@@ -118,16 +121,16 @@ export class RateLimitRegistry {
       .hmget(rateLimitKey(this.key), 'concurrency', 'max', 'duration', 'held_until')
       .zcard(rateLimitAllowedKey(this.key))
       .zcard(rateLimitWaitingKey(this.key))
-      .zrange(rateLimitWindowKey(this.key), 0, -1, 'WITHSCORES')
       .exec();
-    const [time, config, holding, waiting, window] = (answers ?? []).map(([error, value]) => {
+    const [time, config, holding, waiting] = (answers ?? []).map(([error, value]) => {
       if (error) throw error;
       return value;
     });
     const [seconds, micros] = time as [string, string];
     const now = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
     const [concurrency, max, duration, held] = (config as Array<string | null>).map((value) => (value === null ? undefined : Number(value)));
-    const scores = (window as string[]).filter((_, index) => index % 2 === 1).map(Number);
+    // Admissions older than the window stay until the next admission drops them: counted out here.
+    const admittedInWindow = duration === undefined ? 0 : await this.connection.zcount(rateLimitWindowKey(this.key), `(${now - duration}`, '+inf');
     return {
       key: this.key,
       concurrency,
@@ -136,7 +139,7 @@ export class RateLimitRegistry {
       heldUntil: held !== undefined && held > now ? new Date(held) : undefined,
       holding: holding as number,
       waiting: waiting as number,
-      admittedInWindow: duration === undefined ? 0 : scores.filter((score) => score > now - duration).length,
+      admittedInWindow,
     };
   }
 

@@ -101,6 +101,25 @@ describe('a rate: at most max jobs per duration', () => {
   });
 });
 
+describe("a worker's step admits what is due", () => {
+  test('a limit whose window has room again is admitted by the next step, and its job started by that very step', async () => {
+    const queue = new Queue('default', { connection });
+    const [first, second] = await queue.enqueueMany([1, 2].map((n) => Queue.prepareData('tasks.add', { args: [n, n], rateLimit: new RateLimit('due', { max: 1, duration: 60_000 }) })));
+    assert.deepEqual([first!.status, second!.status], ['queued', 'rate_limited']);
+    // The first job is gone (run elsewhere), and the window's minute is over: the limit is due.
+    await redis.admin.lpop('rq:queue:default');
+    const [member] = await redis.admin.zrange('rq:rl:due:window', 0, 0);
+    await redis.admin.zadd('rq:rl:due:window', 'XX', 1, member!);
+    await redis.admin.zadd('rq:rl-due', 1, 'due');
+    // One step, no timer: it admits the second job and starts it.
+    const { step } = await import('../src/scripts/step.js');
+    const result = await step(connection, { endings: [], idleTtl: 60, start: { slots: ['stepper'], queueKeys: ['rq:queue:default'], heartbeatTtl: 60 } });
+    assert.deepEqual(result.started.map((job) => job.id), [second!.id]);
+    assert.equal(await redis.admin.hget(second!.key, 'status'), 'started');
+    assert.equal(await redis.admin.zscore('rq:rl-due', 'due'), null, 'no longer due: nothing waits');
+  });
+});
+
 describe('a rate kept by several workers', () => {
   test('10 jobs a second, three workers at concurrency 5: any 5 s hold 50 starts, within 10%', async (t) => {
     const queue = new Queue('default', { connection });

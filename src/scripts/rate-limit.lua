@@ -1,7 +1,8 @@
 --[[
   A rate limit's maintenance, one step at a time (rate-limit.lib.lua does the work):
   "release" gives job ARGV[3]'s slot back and admits the next waiting jobs, unless the job is
-  queued or running (a slot left by a job that is no longer either; checked here, atomically); "admit" admits waiting jobs into free slots; "drop"
+  queued or running (a slot left by a job that is no longer either; checked here, atomically);
+  "admit" admits waiting jobs into free slots; "drop"
   deletes the limit (its config hash, its sets, its name in rq:rl-keys and rq:rl-due) when no job
   holds a slot or waits, as RQ's cleanup. "due" (ARGV[1] unused) admits the waiting jobs of the
   limits whose time has come in rq:rl-due (a window that has room again, a hold that is over),

@@ -17,11 +17,13 @@ test('workers killed with SIGKILL at random moments under load lose no job', asy
   const N = 300;
   const connection = redis.connect();
   const queue = new Queue('default', { connection });
-  const jobs = await queue.enqueueMany(Array.from({ length: N }, () => Queue.prepareData('tasks.markRan', { args: [30] })));
+  // 80 ms a job: about 2 s of work for the 12 slots, so that the kills (one every 150-500 ms) land
+  // while jobs run; with 30 ms jobs the queue could drain after only two kills (seen once in CI).
+  const jobs = await queue.enqueueMany(Array.from({ length: N }, () => Queue.prepareData('tasks.markRan', { args: [80] })));
 
   const workers = [startWorker(redis.server.url), startWorker(redis.server.url), startWorker(redis.server.url)];
   let kills = 0;
-  const deadline = Date.now() + 4000;
+  const deadline = Date.now() + 6000;
   while (Date.now() < deadline && (await queue.count()) > 0) {
     await sleep(150 + Math.random() * 350);
     const index = Math.floor(Math.random() * workers.length);

@@ -49,16 +49,28 @@ local counts = {}
 local statuses = {}
 local again = {}
 local tally = {}
--- Queues whose events stream a listener keeps alive (QueueEvents): read once per queue and step;
--- without a listener, nothing more is written.
+-- Keys whose mere existence changes the step: rq:suspended, queues whose events stream a listener
+-- keeps alive (QueueEvents), and rq:rl-due (a limit waits for time, admitted below). One EXISTS
+-- of them all answers 0 while Redis has none, as most of the time; else each is read.
 local listened = {}
+local watched = CLUSTER and { KEYS[2] } or { KEYS[2], RATE_LIMIT_DUE }
+for _, ending in ipairs(step[1]) do
+  local queue = ending[ENDING.queue]
+  if listened[queue] == nil then
+    listened[queue] = false
+    watched[#watched + 1] = queue_events_key(queue)
+  end
+end
+local any_watched = redis.call('EXISTS', unpack(watched)) > 0
+if any_watched then
+  for queue in pairs(listened) do listened[queue] = redis.call('EXISTS', queue_events_key(queue)) == 1 end
+end
 for i, ending in ipairs(step[1]) do
   local status, worker_key, fields, status_again = finish_job(ending, now, now_text, KEYS[1], step[2] == '1', batch)
   statuses[i] = status
   again[i] = status_again or ''
   if worker_key then counts[worker_key] = fields end
   local queue_of_ending = ending[ENDING.queue]
-  if listened[queue_of_ending] == nil then listened[queue_of_ending] = redis.call('EXISTS', queue_events_key(queue_of_ending)) == 1 end
   if listened[queue_of_ending] and status ~= 'fenced' then
     redis.call('XADD', queue_events_key(queue_of_ending), 'MAXLEN', '~', QUEUE_EVENTS_MAXLEN, '*', 'event', status, 'job_id', ending[ENDING.id])
   end
@@ -94,12 +106,12 @@ end
 
 local slots = step[4]
 if #slots == 0 then return finish(0, {}) end
-if redis.call('EXISTS', KEYS[2]) == 1 then return finish(1, {}) end
+if any_watched and redis.call('EXISTS', KEYS[2]) == 1 then return finish(1, {}) end
 
 -- Limits whose waiting jobs wait for time (rq:rl-due) are admitted here while workers step, so that
 -- a busy worker's own timer need not send a command of its own (due-rate-limits.ts): admitted
--- jobs go on their queues before this step takes jobs. One EXISTS while Redis has no such limit.
-if not CLUSTER and redis.call('EXISTS', RATE_LIMIT_DUE) == 1 then rate_limit().admit_due(time) end
+-- jobs go on their queues before this step takes jobs. Read with the events streams above.
+if not CLUSTER and any_watched and redis.call('EXISTS', RATE_LIMIT_DUE) == 1 then rate_limit().admit_due(time) end
 
 local queue_keys = {}
 for i = 4, #KEYS do queue_keys[#queue_keys + 1] = KEYS[i] end

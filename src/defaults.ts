@@ -36,6 +36,12 @@ export const RESULTS_STREAM_MAXLEN = 10;
 /** How long a queue's throughput counts of an hour are kept, in seconds: 25 hours, so that the last 24 are whole. */
 export const THROUGHPUT_TTL = 90_000;
 
+/** How long a queue's job statistics (job-stats.ts) are kept after their last write, in seconds: 7 days. */
+export const JOB_STATS_TTL = 604_800;
+
+/** How often a worker writes the job statistics it gathered, in ms (and when it stops). */
+export const JOB_STATS_FLUSH_MS = 5000;
+
 /** Entries a queue's events stream keeps, about (XADD MAXLEN ~): the window a listener may fall behind by. */
 export const QUEUE_EVENTS_MAXLEN = 10_000;
 

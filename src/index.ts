@@ -62,6 +62,8 @@ export { MAX_PROGRESS_BYTES, type Progress } from './progress.js';
 export { callString } from './call-string.js';
 export { getThroughput } from './throughput.js';
 export type { ThroughputPoint } from './throughput.js';
+export { TIME_BUCKETS, getJobStats, quantile } from './job-stats.js';
+export type { FunctionStats, JobStatsEntry, TimeHistogram } from './job-stats.js';
 export type { JobData, JobOptions, JobStatus, Kwargs, DeleteOptions, CallbackKind } from './job.js';
 export { ResultType } from './results.js';
 export type { JobResult, SuccessfulJobResult, UnsuccessfulJobResult } from './results.js';

@@ -83,6 +83,14 @@ export function throughputKey(queue: string, hourStart: number, layout: Layout):
 }
 
 /**
+ * The job statistics of `queue` (rq-ts' own, not RQ's): a hash of run-time and wait-time
+ * histograms and of retry, timeout and abandonment counts per function (job-stats.ts).
+ */
+export function jobStatsKey(queue: string, layout: Layout): string {
+  return `rq:stats:${queuePart(queue, layout)}`;
+}
+
+/**
  * The events stream of `queue` (rq-ts' own, for QueueEvents): jobs finished, failed, retried...
  * Written by workers only while a listener keeps it alive (it expires without one).
  */

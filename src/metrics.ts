@@ -11,10 +11,18 @@
  * - `rq_jobs{queue,status}` for each queue of `rq:queues`: queued (the list's length), started,
  *   finished, failed, deferred and scheduled (each registry's size, without cleaning it).
  *
- * Reading costs one command per queue and registry (LLEN, ZCARD) and one per worker hash: never a
- * whole set, however large the registries.
+ * Then rq-ts' own, from the job statistics its workers write (job-stats.ts; Python RQ's jobs are
+ * not in them), `{function,queue}`:
+ *
+ * - `rq_job_run_time_seconds` and `rq_job_wait_time_seconds` (enqueued to started): histograms;
+ * - `rq_job_retries_total`, `rq_job_timeouts_total`, `rq_jobs_abandoned_total`: counters.
+ *
+ * Reading costs one command per queue and registry (LLEN, ZCARD), one per worker hash and one per
+ * queue's statistics hash: never a whole set, however large the registries.
  */
-import { resolveConnection, type ConnectionOptions } from './connection.js';
+import { layoutOf, resolveConnection, type ConnectionOptions, type RedisConnection } from './connection.js';
+import { TIME_BUCKETS, parseJobStats, type TimeHistogram } from './job-stats.js';
+import { jobStatsKey } from './keys.js';
 import { DeferredJobRegistry, FailedJobRegistry, FinishedJobRegistry, ScheduledJobRegistry, StartedJobRegistry } from './registries/index.js';
 import { Queue } from './queue.js';
 import { Worker } from './worker/index.js';
@@ -26,8 +34,9 @@ export const METRICS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 interface Family {
   readonly name: string;
   readonly help: string;
-  readonly type: 'gauge' | 'counter';
-  readonly samples: Array<[labels: Array<[string, string]>, value: number]>;
+  readonly type: 'gauge' | 'counter' | 'histogram';
+  /** Labels in order, value, and for a histogram the sample's suffix (`_bucket`, `_count`, `_sum`). */
+  readonly samples: Array<[labels: Array<[string, string]>, value: number, suffix?: string]>;
 }
 
 /**
@@ -52,20 +61,55 @@ export async function collectMetrics(options: ConnectionOptions = {}): Promise<s
     failed.samples.push([[['name', worker.name], ['queues', queues]], worker.failedJobCount]);
     working.samples.push([[['name', worker.name], ['queues', queues]], worker.totalWorkingTime]);
   }
-  for (const queue of await Queue.all({ connection })) {
+  const queues = await Queue.all({ connection });
+  for (const queue of queues) {
     const registries = [StartedJobRegistry, FinishedJobRegistry, FailedJobRegistry, DeferredJobRegistry, ScheduledJobRegistry].map((Registry) => new Registry(queue.name, { connection }));
     const counts = await Promise.all([queue.count(), ...registries.map((registry) => registry.count({ cleanup: false }))]);
     ['queued', 'started', 'finished', 'failed', 'deferred', 'scheduled'].forEach((status, index) => jobs.samples.push([[['queue', queue.name], ['status', status]], counts[index]!]));
   }
+  families.push(...(await jobStatsFamilies(connection, queues.map((queue) => queue.name))));
   return families.map(render).join('');
+}
+
+/** The families of rq-ts' job statistics (job-stats.ts), by queue and function: one HGETALL per queue. */
+async function jobStatsFamilies(connection: RedisConnection, queues: readonly string[]): Promise<Family[]> {
+  const run: Family = { name: 'rq_job_run_time_seconds', help: 'Seconds RQ jobs ran (rq-ts workers)', type: 'histogram', samples: [] };
+  const wait: Family = { name: 'rq_job_wait_time_seconds', help: 'Seconds RQ jobs waited from enqueued to started (rq-ts workers)', type: 'histogram', samples: [] };
+  const retries: Family = { name: 'rq_job_retries_total', help: 'RQ job executions retried (rq-ts workers)', type: 'counter', samples: [] };
+  const timeouts: Family = { name: 'rq_job_timeouts_total', help: 'RQ job executions ended by their timeout (rq-ts workers)', type: 'counter', samples: [] };
+  const abandoned: Family = { name: 'rq_jobs_abandoned_total', help: 'RQ jobs found abandoned by their worker (rq-ts sweeps)', type: 'counter', samples: [] };
+  const hashes = await Promise.all(queues.map((queue) => connection.hgetall(jobStatsKey(queue, layoutOf(connection)))));
+  queues.forEach((queue, index) => {
+    const byFunction = [...parseJobStats(hashes[index]!)].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    for (const [func, stats] of byFunction) {
+      const labels: Array<[string, string]> = [['queue', queue], ['function', func]];
+      histogramSamples(run, labels, stats.run);
+      histogramSamples(wait, labels, stats.wait);
+      retries.samples.push([labels, stats.retries]);
+      timeouts.samples.push([labels, stats.timeouts]);
+      abandoned.samples.push([labels, stats.abandoned]);
+    }
+  });
+  return [run, wait, retries, timeouts, abandoned].filter((family) => family.samples.length > 0);
+}
+
+/** A histogram's samples as Prometheus reads them: cumulative buckets, then count and sum. None when it counted nothing. */
+function histogramSamples(family: Family, labels: Array<[string, string]>, histogram: TimeHistogram): void {
+  let cumulative = 0;
+  const buckets = histogram.counts.map((count, index) => {
+    cumulative += count;
+    return [[...labels, ['le', TIME_BUCKETS[index] === Infinity ? '+Inf' : formatValue(TIME_BUCKETS[index]!)]], cumulative, '_bucket'] as [Array<[string, string]>, number, string];
+  });
+  if (cumulative === 0) return;
+  family.samples.push(...buckets, [labels, cumulative, '_count'], [labels, histogram.sum, '_sum']);
 }
 
 function render(family: Family): string {
   const lines = [`# HELP ${family.name} ${family.help}`, `# TYPE ${family.name} ${family.type}`];
   // Labels sorted by name, as prometheus_client writes them.
-  for (const [labels, value] of family.samples) {
+  for (const [labels, value, suffix] of family.samples) {
     const sorted = [...labels].sort(([a], [b]) => (a < b ? -1 : 1));
-    lines.push(`${family.name}{${sorted.map(([name, text]) => `${name}="${escapeLabel(text)}"`).join(',')}} ${formatValue(value)}`);
+    lines.push(`${family.name}${suffix ?? ''}{${sorted.map(([name, text]) => `${name}="${escapeLabel(text)}"`).join(',')}} ${formatValue(value)}`);
   }
   return `${lines.join('\n')}\n`;
 }

@@ -1,9 +1,11 @@
 /**
  * Jobs finished and failed per minute, as rq-ts workers count them in Redis (see
- * finish-and-start-jobs.lua): the dashboard's chart. Python RQ workers count nothing there, so
- * their jobs are not in it. Kept 25 hours.
+ * finish-and-start-jobs.lua), and the run-time percentiles of the jobs that ended in each minute,
+ * from the histograms the workers write beside them (job-stats.ts): the dashboard's charts.
+ * Python RQ workers count nothing there, so their jobs are not in it. Kept 25 hours.
  */
 import { layoutOf, resolveConnection, type ConnectionOptions, type RedisConnection } from './connection.js';
+import { BUCKET_NAMES, quantile } from './job-stats.js';
 import { commandBatch } from './redis-client.js';
 import { throughputKey } from './keys.js';
 import { Queue } from './queue.js';
@@ -15,6 +17,10 @@ export interface ThroughputPoint {
   readonly minute: Date;
   readonly finished: number;
   readonly failed: number;
+  /** Median run time of the jobs that ended in the minute, in seconds (from a histogram: an estimate); null without any. */
+  readonly runP50: number | null;
+  /** 95th percentile of their run time, in seconds; null without any. */
+  readonly runP95: number | null;
 }
 
 /**
@@ -45,8 +51,9 @@ export async function getThroughput(options: ConnectionOptions & { queue?: strin
   const queues = options.queue !== undefined ? [options.queue] : (await Queue.all({ connection })).map((queue) => queue.name);
   const hours: number[] = [];
   for (let hour = firstMinute - (firstMinute % 3600); hour <= lastMinute; hour += 3600) hours.push(hour);
-  const points = Array.from({ length: minutes }, (_, index) => ({ minute: new Date((firstMinute + index * 60) * 1000), finished: 0, failed: 0 }));
+  const points = Array.from({ length: minutes }, (_, index) => ({ minute: new Date((firstMinute + index * 60) * 1000), finished: 0, failed: 0, runP50: null as number | null, runP95: null as number | null }));
   if (queues.length === 0) return points;
+  const runTimes = points.map(() => BUCKET_NAMES.map(() => 0));
   const pipeline = commandBatch(connection, { atomic: false });
   for (const queue of queues) for (const hour of hours) pipeline.hgetall(throughputKey(queue, hour, layoutOf(connection)));
   const replies = (await pipeline.exec()) ?? [];
@@ -55,13 +62,18 @@ export async function getThroughput(options: ConnectionOptions & { queue?: strin
     for (const hour of hours) {
       const hash = (replies[reply++]?.[1] ?? {}) as Record<string, string>;
       for (const [field, value] of Object.entries(hash)) {
-        const [minuteText, kind] = field.split(':');
+        const [minuteText, kind, bucket] = field.split(':');
         const index = (hour + Number(minuteText) * 60 - firstMinute) / 60;
         const point = points[index];
-        if (!point || (kind !== 'finished' && kind !== 'failed')) continue;
-        point[kind] += Number(value) || 0;
+        if (!point) continue;
+        if (kind === 'finished' || kind === 'failed') point[kind] += Number(value) || 0;
+        else if (kind === 'run' && BUCKET_NAMES.includes(bucket!)) runTimes[index]![BUCKET_NAMES.indexOf(bucket!)]! += Number(value) || 0;
       }
     }
   }
+  points.forEach((point, index) => {
+    point.runP50 = quantile(runTimes[index]!, 0.5) ?? null;
+    point.runP95 = quantile(runTimes[index]!, 0.95) ?? null;
+  });
   return points;
 }

@@ -1,7 +1,8 @@
 /**
  * Prometheus metrics in rq-exporter's names (src/metrics.ts): line for line what Python computes
  * from the same Redis with rq-exporter's definitions and prometheus_client's writer
- * (test/python/exporter_peer.py, Debian's RQ 1.13), served by the dashboard at /metrics (its basic
+ * (test/python/exporter_peer.py, Debian's RQ 1.13), rq-ts' job statistics as prometheus_client's
+ * histogram and counter families write them, served by the dashboard at /metrics (its basic
  * auth applies) and by createMetricsHandler on a route of a plain node:http server; a registry of
  * 100,000 jobs is counted, not read.
  */
@@ -78,6 +79,9 @@ test('rq-exporter\'s metrics, line for line as Python computes them from the sam
     assert.ok(samples(ours).includes('rq_jobs{queue="high",status="started"} 1.0'));
     assert.ok(samples(ours).includes('rq_workers{name="live",queues="high,low",state="busy"} 1.0'));
     assert.ok(samples(ours).includes('rq_workers{name="live-2",queues="high,low",state="idle"} 1.0'));
+    // rq-ts' job statistics, which the burst worker wrote when it stopped, checked against prometheus_client's histogram.
+    assert.ok(samples(ours).includes('rq_job_run_time_seconds_count{function="tasks.ok",queue="low"} 3.0'));
+    assert.ok(samples(ours).includes('rq_job_run_time_seconds_bucket{function="tasks.fail",le="+Inf",queue="low"} 1.0'));
   } finally {
     live.stop({ cold: true });
     await working.catch(() => undefined);

@@ -26,6 +26,7 @@ import { rejectAsRQError, toRQError } from '../redis-errors.js';
 import type { StartedJob, StepResult } from '../scripts/finish-and-start-jobs.js';
 import { step } from '../scripts/step.js';
 import { Wakeable } from '../wakeable.js';
+import { JobStats } from '../job-stats.js';
 import { Chores } from './chores.js';
 import { CommandListener } from './command-listener.js';
 import { resolveWorkerConfig, type WorkerConfig } from './config.js';
@@ -83,6 +84,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
   readonly #tasks: Tasks;
   readonly #presence: Presence;
   readonly #chores: Chores;
+  /** Run and wait times, retries, timeouts and abandoned jobs, written by the chores (job-stats.ts). */
+  readonly #stats: JobStats;
   readonly #commands: CommandListener;
   readonly #replication: Replication;
   /** Jobs abandoned before run alone. */
@@ -130,11 +133,13 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.concurrency = config.concurrency;
     this.#slots = createSlots(config);
     this.#presence = new Presence(config.connection, config.queueNames, config.workerTtl);
-    this.#chores = new Chores(config, this.#presence, this.#slots, report, () => this.#lastStepAt);
+    this.#stats = new JobStats(config.connection);
+    this.#chores = new Chores(config, this.#presence, this.#slots, report, () => this.#lastStepAt, this.#stats);
     this.#tasks = new Tasks(config, this, {
       end: (slot, running, outcome) => this.#queueEnding(slot, running, outcome),
       release: (slot, running) => this.#release(slot, running),
       report,
+      stats: this.#stats,
     });
     const isStopping = (): boolean => this.#stopping;
     this.#commands = new CommandListener(config.connection, config.name, this.#slots, {
@@ -220,6 +225,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       await this.#chores.stop();
       if (this.#cold) this.#interruptAll();
       while (this.#isBusy()) await this.#nextChange();
+      await this.#stats.flush().catch((error: unknown) => this.#backgroundError(error));
       this.#waiter?.close();
       this.#waiter = undefined;
       this.#tasks.close();

@@ -10,8 +10,10 @@ import { RateLimitRegistry } from '../rate-limit.js';
 import { commandBatch } from '../redis-client.js';
 import { releaseDeferred } from '../scripts/release-dependent.js';
 import { Group } from '../group.js';
+import { Job } from '../job.js';
+import type { JobStats } from '../job-stats.js';
 import { QUEUES_KEY, WORKERS_KEY, cleanRegistriesLockKey, queueKey, queueWorkersKey } from '../keys.js';
-import { FailedJobRegistry, FinishedJobRegistry, StartedJobRegistry } from '../registries/index.js';
+import { FailedJobRegistry, FinishedJobRegistry, StartedJobRegistry, type StartedCleanup } from '../registries/index.js';
 import type { Serializer } from '../serializers/index.js';
 
 /** What maintenance needs to know. */
@@ -26,16 +28,30 @@ export interface MaintenanceContext {
 /** Seconds RQ's registry-cleaning lock is held. */
 const CLEAN_LOCK_TTL = 899;
 
-/** Handles the jobs whose heartbeat expired in the context's queues (see StartedJobRegistry.cleanup). */
-export async function sweepAbandoned(context: MaintenanceContext): Promise<void> {
+/**
+ * Handles the jobs whose heartbeat expired in the context's queues (see StartedJobRegistry.cleanup),
+ * counting them in `stats` by function.
+ */
+export async function sweepAbandoned(context: MaintenanceContext, stats?: JobStats): Promise<void> {
   for (const queue of context.queueNames) {
     const registry = new StartedJobRegistry(queue, { connection: context.connection, serializer: context.serializer });
-    await registry.cleanup({ maxAbandonedRequeues: context.maxAbandonedRequeues });
+    await countAbandoned(context, queue, await registry.cleanup({ maxAbandonedRequeues: context.maxAbandonedRequeues }), stats);
   }
 }
 
-/** RQ's maintenance of each queue whose cleaning lock this worker takes, then of `rq:workers` and the job groups. */
-export async function maintainQueues(context: MaintenanceContext): Promise<void> {
+/** Counts a sweep's jobs in `stats` by function ('' for a job whose data cannot be read): one read, and only when there are any. */
+async function countAbandoned(context: MaintenanceContext, queue: string, swept: StartedCleanup, stats: JobStats | undefined): Promise<void> {
+  const ids = [...swept.failed, ...swept.retried, ...swept.requeued];
+  if (!stats || ids.length === 0) return;
+  const jobs = await Job.fetchMany(ids, { connection: context.connection, serializer: context.serializer }).catch(() => ids.map(() => null));
+  for (const job of jobs) stats.recordAbandoned(queue, job?.funcName ?? '');
+}
+
+/**
+ * RQ's maintenance of each queue whose cleaning lock this worker takes, then of `rq:workers` and
+ * the job groups; abandoned jobs counted in `stats`.
+ */
+export async function maintainQueues(context: MaintenanceContext, stats?: JobStats): Promise<void> {
   const { connection } = context;
   const layout = layoutOf(connection);
   // On a cluster rq:queues is written beside the scripts, not in them: keep this worker's queues
@@ -46,7 +62,7 @@ export async function maintainQueues(context: MaintenanceContext): Promise<void>
     if (locked !== 'OK') continue;
     const options = { connection, serializer: context.serializer };
     await new FinishedJobRegistry(queue, options).cleanup();
-    await new StartedJobRegistry(queue, options).cleanup({ maxAbandonedRequeues: context.maxAbandonedRequeues });
+    await countAbandoned(context, queue, await new StartedJobRegistry(queue, options).cleanup({ maxAbandonedRequeues: context.maxAbandonedRequeues }), stats);
     await new FailedJobRegistry(queue, options).cleanup();
     await pruneDeadWorkers(connection, queueWorkersKey(queue, layout));
     // On a cluster, what a process killed between a parent's end and a dependent's release left deferred.

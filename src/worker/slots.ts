@@ -20,6 +20,8 @@ export interface Running extends Execution {
   readonly interruption: Interruption;
   /** Its OpenTelemetry consumer span, with @opentelemetry/api (tracing.ts); ended with the ending. */
   trace?: ConsumerSpan | undefined;
+  /** Seconds its function ran (with its success callback), once it has run: the job statistics' run time. */
+  ranSeconds?: number | undefined;
 }
 
 export interface Slot {

@@ -17,6 +17,7 @@ import { execute, Interruption } from '../execute.js';
 import { startConsumerSpan } from '../tracing.js';
 import { importFunction, type TaskFunction } from '../functions.js';
 import { Job, type CallbackKind } from '../job.js';
+import type { JobStats } from '../job-stats.js';
 import type { StartedJob } from '../scripts/finish-and-start-jobs.js';
 import type { Serializer } from '../serializers/index.js';
 import { definedTask } from '../task.js';
@@ -33,6 +34,8 @@ export interface TasksHost {
   release(slot: Slot, running: Running): void;
   /** Reports an error that does not stop the worker (a throwing listener, callback or handler). */
   report(error: unknown): void;
+  /** The worker's job statistics, which each ending adds to. */
+  readonly stats: JobStats;
 }
 
 /** How one worker runs its jobs: its tasks, work horses and exception handlers. */
@@ -95,6 +98,7 @@ export class Tasks {
     }
     let outcome: Outcome;
     running.trace = startConsumerSpan(running.queue, job, slot.name);
+    const began = performance.now();
     try {
       const { trace } = running;
       outcome = { kind: 'finished', value: await (trace ? trace.run(() => this.#succeed(slot, running, job)) : this.#succeed(slot, running, job)) };
@@ -103,6 +107,7 @@ export class Tasks {
       if (held) outcome = { kind: 'held', error: held };
       else outcome = { kind: error instanceof JobStoppedError ? 'stopped' : 'failed', error: toError(error) };
     }
+    running.ranSeconds = (performance.now() - began) / 1000;
     this.#host.end(slot, running, outcome);
   }
 
@@ -115,6 +120,7 @@ export class Tasks {
         return;
       }
       running.trace?.end(ending.status, ending.error);
+      this.#record(running, job, ending);
       applyEnding(job, ending);
       if (ending.status === 'failed') await this.#callback(job, 'failure', [ending.error]).catch((error: unknown) => this.#host.report(error));
       if (ending.status === 'stopped') await this.#callback(job, 'stopped', []).catch((error: unknown) => this.#host.report(error));
@@ -131,6 +137,22 @@ export class Tasks {
     } finally {
       this.#host.release(slot, running);
     }
+  }
+
+  /** Adds a job's ending to the worker's statistics (a fenced ending was another's to count). */
+  #record(running: Running, job: Job, ending: Ending): void {
+    if (ending.status === 'fenced') return;
+    const startedAtMs = Date.parse(running.startedAtText);
+    const enqueuedAtMs = job.enqueuedAt?.getTime();
+    this.#host.stats.recordEnd({
+      queue: running.queue,
+      func: job.funcName,
+      runSeconds: running.ranSeconds,
+      waitSeconds: enqueuedAtMs !== undefined && startedAtMs >= enqueuedAtMs ? (startedAtMs - enqueuedAtMs) / 1000 : undefined,
+      endedAtMs: startedAtMs + (running.ranSeconds ?? 0) * 1000,
+      retried: ending.status === 'retried',
+      timedOut: ending.error instanceof JobTimeoutError,
+    });
   }
 
   /** Runs the job's function, then, as RQ, its success callback before the job is recorded (a throw there fails the job). */

@@ -8,6 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { afterEach, beforeEach, test } from 'node:test';
@@ -115,4 +116,21 @@ test('a registry of 100,000 jobs is counted (ZCARD), never read', async () => {
   assert.match(text, /^rq_jobs\{queue="big",status="failed"\} 100000\.0$/m);
   const stats = await redis.admin.info('commandstats');
   assert.doesNotMatch(stats, /cmdstat_(zrange|zrangebyscore|zscan|smembers_|lrange):/, 'no range read');
+});
+
+test('the Grafana dashboard in docs/grafana/rq-ts.json queries only metrics that collectMetrics() writes', async () => {
+  const queue = new Queue('graphed', { connection });
+  await queue.enqueue('tasks.ok');
+  await new Worker([queue], { connection, tasks }).work({ burst: true }); // writes its job statistics as it stops
+  const live = new Worker([queue], { connection: redis.connect(), tasks });
+  const working = live.work();
+  await waitUntil(async () => (await Worker.all({ connection })).length === 1, 5000, 'a live worker');
+  const text = await collectMetrics({ connection });
+  live.stop();
+  await working;
+  const written = new Set(text.split('\n').filter((line) => line && !line.startsWith('#')).map((line) => line.split('{')[0]));
+  const dashboard = JSON.parse(readFileSync(join(ROOT, 'docs/grafana/rq-ts.json'), 'utf8')) as { panels: Array<{ title: string; targets: Array<{ expr: string }> }> };
+  const queried = dashboard.panels.flatMap((panel) => panel.targets.flatMap((target) => target.expr.match(/\brq_[a-z_]+/g) ?? []));
+  assert.ok(queried.length >= 10, 'the panels query rq metrics');
+  for (const name of new Set(queried)) assert.ok(written.has(name), `${name} is written`);
 });

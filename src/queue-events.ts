@@ -10,7 +10,7 @@
 import { EventEmitter } from 'node:events';
 import { resolveConnection, layoutOf, type ConnectionOptions, type RedisConnection } from './connection.js';
 import { QUEUE_EVENTS_MAXLEN } from './defaults.js';
-import { JobFailedError, WaitTimeoutError } from './errors.js';
+import { JobFailedError, NoSuchJobError, WaitTimeoutError } from './errors.js';
 import { queueEventsKey } from './keys.js';
 import { duplicateConnection } from './redis-client.js';
 import { scrubConnectionErrors } from './redis-errors.js';
@@ -29,6 +29,11 @@ export interface QueueEventsMap {
   stopped: [jobId: string, eventId: string];
   repeated: [jobId: string, eventId: string];
   held: [jobId: string, eventId: string];
+  /**
+   * The job's worker died while running it, and a sweep found it: `then` says what became of it
+   * (`failed`, `retried`, or `requeued`: back on its queue); `failed` or `retried` follows.
+   */
+  abandoned: [jobId: string, then: string, eventId: string];
   progress: [jobId: string, progress: unknown, eventId: string];
   /** A read failed (the connection is lost: it goes on once ioredis reconnects). */
   error: [error: Error];
@@ -130,6 +135,7 @@ export class QueueEvents extends EventEmitter<QueueEventsMap> {
     for (let index = 0; index + 1 < fields.length; index += 2) entry[fields[index]!] = fields[index + 1]!;
     const { event, job_id: jobId = '' } = entry;
     if (event === 'progress') this.emit('progress', jobId, parseProgress(entry['progress']), id);
+    else if (event === 'abandoned') this.emit('abandoned', jobId, entry['then'] ?? '', id);
     else if (event === 'finished' || event === 'failed' || event === 'retried' || event === 'stopped' || event === 'repeated' || event === 'held') this.emit(event, jobId, id);
   }
 }
@@ -151,7 +157,11 @@ export async function publishProgress(connection: RedisConnection, queue: string
 /** What waiting needs of a job. */
 interface Awaited {
   readonly id: string;
+  /** Its status, undefined when its hash has none or is gone. */
   getStatus(): Promise<string | undefined>;
+  /** Its hash's key, and the connection it was read with. */
+  readonly key: string;
+  readonly connection: RedisConnection;
   returnValue(): Promise<unknown>;
   excInfo(): Promise<string | undefined>;
 }
@@ -159,7 +169,9 @@ interface Awaited {
 /**
  * Resolves to what `job` returned once it has finished, read from `events` (started), or rejects
  * with {@link JobFailedError} once it has failed or been stopped, or with {@link WaitTimeoutError}
- * after `timeoutMs`. A job that ended before the call is answered at once.
+ * after `timeoutMs`. A job that ended before the call is answered at once; one whose hash is gone
+ * (deleted, expired, or ended with a result TTL of 0 before the call) rejects at once with
+ * {@link NoSuchJobError}: nothing will be written about it.
  */
 export function waitForJob(job: Awaited, events: QueueEvents, timeoutMs?: number): Promise<unknown> {
   return new Promise((resolve, reject) => {
@@ -188,6 +200,16 @@ export function waitForJob(job: Awaited, events: QueueEvents, timeoutMs?: number
       }, timeoutMs);
     }
     // Listening first, then reading: a job that ended before is not waited for in vain.
-    job.getStatus().then(settle, () => undefined);
+    const gone = () => {
+      if (settled) return;
+      settled = true;
+      for (const event of ['finished', 'failed', 'stopped'] as const) events.off(event, listeners[event]);
+      clearTimeout(timer);
+      reject(new NoSuchJobError(`Job ${job.id} does not exist: it was deleted, expired, or ended with a result TTL of 0 before the wait began. Wait before it ends, or keep its result (resultTtl > 0).`));
+    };
+    job
+      .getStatus()
+      .then(async (status) => (status === undefined && (await job.connection.exists(job.key)) === 0 ? gone() : settle(status)))
+      .catch(() => undefined);
   });
 }

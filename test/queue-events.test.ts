@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { beforeEach, test } from 'node:test';
 import type { Redis } from 'ioredis';
-import { JobFailedError, Queue, QueueEvents, Retry, WaitTimeoutError, Worker, getCurrentJob } from '../src/index.js';
+import { JobFailedError, NoSuchJobError, Queue, QueueEvents, Retry, StartedJobRegistry, WaitTimeoutError, Worker, getCurrentJob } from '../src/index.js';
 import { useRedis, waitUntil } from './harness/index.js';
 
 const redis = useRedis();
@@ -60,6 +60,13 @@ test('waitUntilFinished resolves with the return value, rejects on failure and o
     assert.equal(await added.waitUntilFinished(events), 42, 'already finished: answered at once');
     const pending = await queue.enqueue('tasks.add', 1, 2);
     await assert.rejects(pending.waitUntilFinished(events, { timeoutMs: 100 }), WaitTimeoutError);
+    // A job with a result TTL of 0 is deleted as it finishes: waited for before, it resolves; after, there is nothing to wait for.
+    const unkept = await queue.enqueueCall('tasks.add', { args: [2, 3], resultTtl: 0 });
+    const before = unkept.waitUntilFinished(events);
+    await new Worker([queue], { connection, tasks }).work({ burst: true });
+    assert.equal(await connection.exists(`rq:job:${unkept.id}`), 0, 'deleted as it finished');
+    assert.equal(await before, null, 'finished; its return value was not kept');
+    await assert.rejects(unkept.waitUntilFinished(events), (error: Error) => error instanceof NoSuchJobError && /result TTL of 0/.test(error.message));
   } finally {
     await events.close();
   }
@@ -85,4 +92,28 @@ test('a listener that comes back reads on from its last entry: the events of mea
   await waitUntil(() => seen.length === 3, 5000, 'the events of meanwhile');
   assert.deepEqual(seen, [a.id, b.id, c.id]);
   await again.close();
+});
+
+test('a job abandoned by a dead worker: the sweep writes `abandoned`, then `failed`, and a waiter hears it', async () => {
+  const queue = new Queue('default', { connection });
+  const events = new QueueEvents('default', { connection: redis.connect() });
+  await events.start();
+  try {
+    const job = await queue.enqueue('tasks.add', 1, 1);
+    // As a worker killed mid-job leaves it: started, its heartbeat deadline long past.
+    assert.equal(await connection.lrem('rq:queue:default', 0, job.id), 1);
+    await connection.hset(`rq:job:${job.id}`, 'status', 'started');
+    await connection.zadd('rq:wip:default', 1, job.id);
+    const heard: string[] = [];
+    events.on('abandoned', (id, then) => heard.push(`abandoned ${then} ${id}`));
+    events.on('failed', (id) => heard.push(`failed ${id}`));
+    const waiting = assert.rejects(job.waitUntilFinished(events), JobFailedError);
+    const swept = await new StartedJobRegistry('default', { connection }).cleanup();
+    assert.deepEqual(swept.failed, [job.id]);
+    await waiting;
+    await waitUntil(async () => heard.length === 2, 5000, 'both events');
+    assert.deepEqual(heard, [`abandoned failed ${job.id}`, `failed ${job.id}`]);
+  } finally {
+    await events.close();
+  }
 });

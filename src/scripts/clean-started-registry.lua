@@ -17,7 +17,8 @@
   ARGV[4]  how many times an abandoned job without retries is put back on its queue before it
            fails (its count is kept in the job's `abandoned_count` field); 0 is RQ's behaviour
   Scores and enqueued_at are server time (server-time.lib.lua).
-  Returns  { ids failed, ids retried, ids requeued }
+  Returns  { ids failed, ids retried, ids requeued }; with a QueueEvents listener, their events
+  (`abandoned`, then `failed` or `retried`) are in the queue's events stream.
 ]]
 local time = server_time()
 local now = time.whole
@@ -56,4 +57,15 @@ for _, id in ipairs(ids) do
   end
 end
 redis.call('ZREMRANGEBYSCORE', KEYS[1], 0, cutoff)
+-- While a listener keeps the queue's events stream alive (QueueEvents): an `abandoned` event for
+-- each, and for a failed one `failed` too (what waitUntilFinished waits for), for a retried one `retried`.
+local events = queue_events_key(queue_name(KEYS[4]))
+if #ids > 0 and redis.call('EXISTS', events) == 1 then
+  for kind, list in pairs({ failed = failed, retried = retried, requeued = requeued }) do
+    for _, id in ipairs(list) do
+      redis.call('XADD', events, 'MAXLEN', '~', QUEUE_EVENTS_MAXLEN, '*', 'event', 'abandoned', 'job_id', id, 'then', kind)
+      if kind ~= 'requeued' then redis.call('XADD', events, 'MAXLEN', '~', QUEUE_EVENTS_MAXLEN, '*', 'event', kind, 'job_id', id) end
+    end
+  end
+end
 return { failed, retried, requeued }

@@ -57,6 +57,38 @@ function decode(text: string): string {
 
 const tasks = { 'tasks.ok': (x: unknown) => x, 'tasks.fail': (message: string) => Promise.reject(new Error(message)) };
 
+const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
+/** Jobs of known run time: a nap of `ms`; a failure at once. */
+const timedTasks = { 'tasks.nap': (ms: number) => sleep(ms), 'tasks.fail': () => Promise.reject(new Error('no good')) };
+
+/** The markup of the chart `id` on a page (its figure: SVG, legend and numbers). */
+function chartOf(page: string, id: string): string {
+  const match = new RegExp(`<figure class="chart" id="chart-${id}"[\\s\\S]*?</figure>`).exec(page);
+  assert.ok(match, `chart ${id} is on the page`);
+  return match[0];
+}
+
+/** The texts of a chart's SVG <text> elements of class `className`, in order. */
+function texts(chart: string, className: string): string[] {
+  return [...chart.matchAll(new RegExp(`<text class="${className}"[^>]*>([^<]*)</text>`, 'g'))].map((match) => match[1]!);
+}
+
+/** A cell of the queue page's table of functions: the row of `func`, the column `stat`. */
+function statCell(page: string, func: string, stat: string): string {
+  const row = new RegExp(`<tr data-func="${func.replace(/\./g, '\\.')}">[\\s\\S]*?</tr>`).exec(page)?.[0];
+  assert.ok(row, `a row for ${func}`);
+  const cell = new RegExp(`data-stat="${stat}">([^<]*)<`).exec(row)?.[1];
+  assert.ok(cell !== undefined, `a ${stat} cell for ${func}`);
+  return cell;
+}
+
+/** A duration as the page writes it ("750 ms", "1.2 s"), in seconds. */
+function secondsOf(text: string): number {
+  const match = /^([\d.]+) (ms|s|min)$/.exec(text);
+  assert.ok(match, `a duration: ${text}`);
+  return Number(match[1]) * { ms: 0.001, s: 1, min: 60 }[match[2] as 'ms' | 's' | 'min'];
+}
+
 describe('the dashboard', () => {
   test('the queues page counts every list of every queue; the API says the same', async () => {
     const queue = new Queue('default', { connection });
@@ -95,7 +127,8 @@ describe('the dashboard', () => {
     const sum = (kind: string) => Object.entries(hash).filter(([field]) => field.endsWith(`:${kind}`)).reduce((total, [, value]) => total + Number(value), 0);
     assert.equal(sum('finished'), 3);
     assert.equal(sum('failed'), 2);
-    for (const field of Object.keys(hash)) assert.match(field, /^([0-9]|[1-5][0-9]):(finished|failed)$/);
+    // Beside the counts, the run-time histogram of the minute's jobs (job-stats.ts): `<minute>:run:<le>`.
+    for (const field of Object.keys(hash)) assert.match(field, /^([0-9]|[1-5][0-9]):(finished|failed|run:(0\.\d+|\d+(\.\d+)?|\+Inf))$/);
     const ttl = await redis.admin.ttl(keys[0]!);
     assert.ok(ttl > 89_000 && ttl <= 90_000, `kept 25 hours (${ttl})`);
     const { getThroughput } = await import('../src/index.js');
@@ -105,12 +138,129 @@ describe('the dashboard', () => {
     assert.equal((await getThroughput({ connection, minutes: 5, queue: 'other' })).reduce((t, p) => t + p.finished, 0), 1);
     const base = await serve();
     const page = (await get(`${base}/`)).text;
-    assert.match(page, /<polyline class="finished" points="[\d., ]+"><\/polyline>/);
+    assert.match(page, /<path class="series finished" d="M[\d., L]+"><\/path>/);
     assert.match(page, /finished: 4<\/span>/);
     assert.match(page, /failed: 2<\/span>/);
     const api = JSON.parse((await get(`${base}/api/throughput?queue=default&minutes=10`)).text);
     assert.equal(api.points.length, 10);
     assert.equal(api.points.reduce((t: number, p: { finished: number }) => t + p.finished, 0), 3);
+  });
+
+  test('a queue page charts jobs per minute and run time p50/p95 with time and value axes, units and numbers, and tables its functions', async () => {
+    const queue = new Queue('reports', { connection });
+    for (let i = 0; i < 3; i++) await queue.enqueue('tasks.nap', 600);
+    await queue.enqueueCall('tasks.fail', { retry: new Retry({ max: 1 }) });
+    // An abandoned job, as a killed worker leaves it: in the started registry, its deadline long past.
+    const lost = await queue.enqueue('tasks.lost');
+    await redis.admin.lrem('rq:queue:reports', 0, lost.id);
+    await redis.admin.hset(lost.key, 'status', 'started');
+    await redis.admin.zadd('rq:wip:reports', 1, lost.id);
+    await sleep(200); // every job waits at least this long before it starts
+    await new Worker([queue], { connection, tasks: timedTasks }).work({ burst: true });
+    await new Queue('slow', { connection }).enqueueCall('tasks.nap', { args: [3000], jobTimeout: 1 });
+    await new Worker(['slow'], { connection, tasks: timedTasks }).work({ burst: true });
+    const base = await serve();
+    const page = await get(`${base}/queues/reports`);
+    assert.equal(page.status, 200, page.text);
+    assert.match(page.text, /<title>Queue reports · rq-ts<\/title>/);
+
+    const throughput = chartOf(page.text, 'throughput');
+    assert.match(throughput, /<svg [^>]*role="img" aria-labelledby="chart-throughput-title chart-throughput-desc">/);
+    assert.match(throughput, /<title id="chart-throughput-title">Jobs finished and failed per minute, queue reports<\/title>/);
+    assert.match(throughput, /<desc id="chart-throughput-desc">last 6 hours, \d\d:\d\d to \d\d:\d\d UTC[^:]*: 3 finished, at most [1-3] a minute \(at \d\d:\d\d\); 2 failed, at most [12] a minute \(at \d\d:\d\d\)\.<\/desc>/);
+    assert.deepEqual(texts(throughput, 'unit'), ['jobs/min']);
+    const values = texts(throughput, 'tick value');
+    assert.equal(values[0], '0');
+    assert.ok(values.length >= 2 && values.every((value) => /^\d+$/.test(value)), `whole jobs a minute: ${values.join(', ')}`);
+    const times = texts(throughput, 'tick time');
+    assert.equal(times.length, 6, `a tick at each round hour of the last 6: ${times.join(', ')}`);
+    for (const time of times) assert.match(time, /^\d\d:00$/);
+    assert.match(texts(throughput, 'span')[0]!, /^last 6 hours, UTC/);
+    assert.match(throughput, /<span class="legend finished">finished: 3<\/span>/, 'the legend, with totals');
+    assert.match(throughput, /<span class="legend failed">failed: 2<\/span>/, 'a failure after its retry, and the abandoned job run again without its function');
+    const rows = [...throughput.matchAll(/<tr>\s*<th scope="row">\d\d:\d\d–\d\d:\d\d<\/th>\s*<td class="count">(\d+)<\/td>\s*<td class="count">(\d+)<\/td>/g)];
+    assert.ok(rows.length === 6 || rows.length === 7, `the numbers, an hour a row: ${rows.length}`);
+    assert.deepEqual([rows.reduce((sum, row) => sum + Number(row[1]), 0), rows.reduce((sum, row) => sum + Number(row[2]), 0)], [3, 2], 'the numbers say what the lines draw');
+
+    const runTime = chartOf(page.text, 'run-time');
+    assert.match(runTime, /<title id="chart-run-time-title">Run time per minute, p50 and p95, queue reports<\/title>/);
+    assert.deepEqual(texts(runTime, 'unit'), ['ms'], 'no minute has a p95 of a second or more: milliseconds');
+    assert.match(runTime, /<path class="series p50" d="M[\d., L]+"><\/path>/);
+    assert.match(runTime, /<path class="series p95" d="M[\d., L]+"><\/path>/);
+    assert.match(runTime, /<desc id="chart-run-time-desc">last 6 hours, [^<]*: jobs ended in [12] minutes; p50 [^<]*; p95 at most \d+ ms \(at \d\d:\d\d\)\.<\/desc>/);
+    assert.match(runTime, /<span class="legend p50">p50: median<\/span>/);
+
+    assert.equal(statCell(page.text, 'tasks.nap', 'runs'), '3');
+    assert.equal(statCell(page.text, 'tasks.nap', 'p50'), '750 ms', 'three runs of 600 ms, all in the bucket from 0.5 to 1 s: its middle');
+    assert.equal(statCell(page.text, 'tasks.nap', 'p95'), '975 ms');
+    const mean = secondsOf(statCell(page.text, 'tasks.nap', 'mean'));
+    assert.ok(mean >= 0.6 && mean < 1, `mean run time ${mean} s`);
+    assert.ok(secondsOf(statCell(page.text, 'tasks.nap', 'wait')) >= 0.2, 'each waited 200 ms or more');
+    assert.deepEqual(['retries', 'timeouts', 'abandoned'].map((stat) => statCell(page.text, 'tasks.nap', stat)), ['0', '0', '0']);
+    assert.deepEqual(['runs', 'retries'].map((stat) => statCell(page.text, 'tasks.fail', stat)), ['2', '1'], 'a failure and its retry');
+    assert.equal(statCell(page.text, 'tasks.lost', 'abandoned'), '1');
+
+    const slow = await get(`${base}/queues/slow`);
+    assert.deepEqual(texts(chartOf(slow.text, 'run-time'), 'unit'), ['s'], 'a run of a second: seconds');
+    assert.equal(statCell(slow.text, 'tasks.nap', 'timeouts'), '1');
+    assert.equal(statCell(slow.text, 'tasks.nap', 'p50'), '1.75 s', 'cut at 1 s: in the bucket from 1 to 2.5 s');
+
+    const api = JSON.parse((await get(`${base}/api/job-stats?queue=reports`)).text);
+    assert.equal(api.queue, 'reports');
+    assert.equal(api.buckets.at(-1), '+Inf');
+    const nap = api.functions.find((entry: { func: string }) => entry.func === 'tasks.nap');
+    assert.equal(nap.runs, 3);
+    assert.equal(nap.runP50, 0.75);
+    assert.ok(Math.abs(nap.runP95 - 0.975) < 1e-9, String(nap.runP95));
+    assert.equal(nap.run.counts.length, api.buckets.length);
+    const noQueue = await get(`${base}/api/job-stats`);
+    assert.equal(noQueue.status, 400);
+    assert.match(JSON.parse(noQueue.text).error, /Which queue\?/);
+    assert.match((await get(`${base}/`)).text, /<th scope="row"><a href="\/queues\/reports">reports<\/a><\/th>/, 'the queues page links each queue to its page');
+  });
+
+  test('a chart with nothing to draw says so; ?span= picks 1 h, 6 h or 24 h, anything else is 6 h, never an error', async () => {
+    await new Queue('idle', { connection }).enqueue('tasks.ok', 1);
+    const base = await serve();
+    const home = (await get(`${base}/`)).text;
+    assert.doesNotMatch(home, /<svg/, 'no empty frame');
+    assert.match(home, /<p class="no-data">No jobs ended in the last 6 hours \(all queues\): nothing to draw\./);
+    const idle = await get(`${base}/queues/idle`);
+    assert.equal(idle.status, 200);
+    assert.doesNotMatch(idle.text, /<svg/);
+    assert.match(idle.text, /No jobs ended in the last 6 hours \(queue idle\): nothing to draw/);
+    assert.match(idle.text, /No job ran in the last 6 hours \(queue idle\): no run time to draw/);
+    assert.match(idle.text, /No job statistics for idle yet/);
+    const spans: Array<[string, string, string]> = [
+      ['?span=1h', 'last hour', '1h'],
+      ['?span=24h', 'last 24 hours', '24h'],
+      ['?span=6h', 'last 6 hours', '6h'],
+      ['?span=7d', 'last 6 hours', '6h'],
+      ['?span=', 'last 6 hours', '6h'],
+      ['?span=__proto__', 'last 6 hours', '6h'],
+      ['?span=%E0%A4%A', 'last 6 hours', '6h'],
+      ['?span=1h&span=24h', 'last hour', '1h'],
+    ];
+    for (const [query, words, current] of spans) {
+      for (const path of ['/', '/queues/idle']) {
+        const page = await get(`${base}${path}${query}`);
+        assert.equal(page.status, 200, `${path}${query}`);
+        assert.match(page.text, new RegExp(`No jobs ended in the ${words} \\(`), `${path}${query}`);
+        assert.match(page.text, new RegExp(`class="current" aria-current="true">${current}</a>`), `${path}${query}`);
+      }
+    }
+
+    await new Worker(['idle'], { connection, tasks }).work({ burst: true });
+    const hour = chartOf((await get(`${base}/?span=1h`)).text, 'throughput');
+    const tenMinutes = texts(hour, 'tick time');
+    assert.equal(tenMinutes.length, 6, `the last hour ticks every 10 minutes: ${tenMinutes.join(', ')}`);
+    for (const time of tenMinutes) assert.match(time, /^\d\d:\d0$/);
+    assert.match(texts(hour, 'span')[0]!, /^last hour, UTC/);
+    const day = chartOf((await get(`${base}/?span=24h`)).text, 'throughput');
+    const threeHours = texts(day, 'tick time');
+    assert.equal(threeHours.length, 8, `the last 24 hours tick every 3 hours: ${threeHours.join(', ')}`);
+    for (const time of threeHours) assert.ok(/^\d\d:00$/.test(time) && Number(time.slice(0, 2)) % 3 === 0, time);
+    assert.equal(JSON.parse((await get(`${base}/api/throughput?minutes=abc`)).text).points.length, 360, 'the API keeps its default');
   });
 
   test('a registry of 100,000 jobs opens a page at a time, newest first, by ranges; filters by id and function', async () => {
@@ -402,7 +552,7 @@ describe('the dashboard', () => {
     await redis.admin.acl('SETUSER', 'viewer', 'on', '>view-only', '~*', '&*', '+@read', '+@connection');
     const viewer = redis.connect({ username: 'viewer', password: 'view-only' });
     const base = await serve({ instances: [{ name: 'main', connection: viewer }], readOnly: true });
-    for (const path of ['/', '/workers', '/queues/default/finished', '/queues/default/failed', `/jobs/${ok.id}`, `/jobs/${bad.id}`, '/api/queues', '/api/workers', '/api/queues/default/failed', `/api/jobs/${bad.id}`]) {
+    for (const path of ['/', '/workers', '/queues/default', '/queues/default?span=24h', '/queues/default/finished', '/queues/default/failed', `/jobs/${ok.id}`, `/jobs/${bad.id}`, '/api/queues', '/api/workers', '/api/queues/default/failed', `/api/jobs/${bad.id}`, '/api/throughput?queue=default', '/api/job-stats?queue=default']) {
       const page = await get(`${base}${path}`);
       assert.equal(page.status, 200, `${path}: ${page.text.slice(0, 300)}`);
     }

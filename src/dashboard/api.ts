@@ -2,8 +2,9 @@
  * The dashboard's JSON under `/api`: the same reads as its pages (read.ts), as data. routes.ts
  * says which address answers with which.
  */
-import { Worker, getThroughput, isSuspended } from '../index.js';
-import { pageNumber, type Context } from './context.js';
+import { Worker, getJobStats, getThroughput, isSuspended } from '../index.js';
+import { HttpError, pageNumber, type Context } from './context.js';
+import { BUCKET_BOUNDS, summarize } from './function-stats.js';
 import { fetchJob, jobDetail, jobSummary, listCount, listIds, listNamed, queueOverviews, readJobs } from './read.js';
 
 /** `/api/queues`: whether workers are suspended, and every queue's counts. */
@@ -22,6 +23,19 @@ export async function throughputJson({ connection, url }: Context): Promise<unkn
   const asked = url.searchParams.get('minutes') ?? '360';
   const minutes = /^\d{1,4}$/.test(asked) ? Number(asked) : 360;
   return { queue: queue ?? null, points: await getThroughput({ connection, minutes, ...(queue !== undefined && { queue }) }) };
+}
+
+/**
+ * `/api/job-stats?queue=<q>`: the queue's statistics by function, summed up (runs, run-time p50,
+ * p95 and mean, mean wait, in seconds; retries, timeouts, abandoned) and as histograms (`run` and
+ * `wait`: counts per bucket of `buckets`, not cumulative, and their sum).
+ * @throws {HttpError} 400 without a queue.
+ */
+export async function jobStatsJson({ connection, url }: Context): Promise<unknown> {
+  const queue = url.searchParams.get('queue') ?? '';
+  if (queue === '') throw new HttpError(400, 'Which queue? Ask for /api/job-stats?queue=<name>');
+  const entries = await getJobStats({ connection, queue });
+  return { queue, buckets: BUCKET_BOUNDS, functions: entries.map((entry) => ({ ...summarize(entry), run: entry.run, wait: entry.wait })) };
 }
 
 /** `/api/queues/<queue>/<list>?page=N`: one page of a list, with its total. */

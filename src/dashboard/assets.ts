@@ -27,7 +27,13 @@ export const CLIENT_JS = `'use strict';
     url.searchParams.set('partial', '1');
     fetch(url, { credentials: 'same-origin', headers: { accept: 'text/html' } })
       .then(function (response) { return response.text(); })
-      .then(function (text) { main.innerHTML = text; document.body.setAttribute('data-updated', String(Date.now())); })
+      .then(function (text) {
+        // A table of numbers the user opened stays open across the refresh.
+        var open = Array.prototype.map.call(main.querySelectorAll('details[open][id]'), function (details) { return details.id; });
+        main.innerHTML = text;
+        open.forEach(function (id) { var details = document.getElementById(id); if (details && main.contains(details)) details.open = true; });
+        document.body.setAttribute('data-updated', String(Date.now()));
+      })
       .catch(function () {
         // The dashboard itself cannot be reached: say so above what the page last showed.
         if (!document.getElementById('offline')) main.insertAdjacentHTML('afterbegin', '<p id="offline" class="error">The dashboard cannot be reached: what follows may be out of date.</p>');
@@ -69,13 +75,35 @@ nav.lists a.current { font-weight: 700; color: var(--fg); }
 form.filter { margin: .6rem 0; display: flex; gap: .8rem; align-items: end; }
 .summary { color: var(--muted); }
 nav.pager { margin-top: .6rem; display: flex; gap: 1rem; }
-figure.chart { margin: .4rem 0; background: #fff; border: 1px solid var(--line); padding: .6rem; display: inline-block; }
+figure.chart { margin: .4rem 0; background: #fff; border: 1px solid var(--line); padding: .6rem; display: inline-block; max-width: 100%; }
 figure.chart svg { display: block; max-width: 100%; height: auto; }
-figure.chart polyline { fill: none; stroke-width: 1.5; }
-figure.chart polyline.finished { stroke: var(--good); }
-figure.chart polyline.failed { stroke: var(--bad); }
-figure.chart line.axis { stroke: var(--line); }
-figcaption { display: flex; gap: 1rem; color: var(--muted); font-size: 12px; margin-top: .3rem; }
+figure.chart path.series { fill: none; stroke-width: 1.5; stroke-linejoin: round; }
+figure.chart .finished { stroke: var(--good); fill: var(--good); }
+figure.chart .failed { stroke: var(--bad); fill: var(--bad); }
+figure.chart .p50 { stroke: var(--accent); fill: var(--accent); }
+figure.chart .p95 { stroke: var(--warn); fill: var(--warn); }
+figure.chart path.p95 { stroke-dasharray: 5 3; }
+figure.chart line.axis, figure.chart line.tick { stroke: #b8bfcc; }
+figure.chart line.grid { stroke: #eef0f4; }
+figure.chart text { font-size: 11px; fill: var(--muted); font-variant-numeric: tabular-nums; }
+figure.chart text.unit, figure.chart text.span { fill: var(--fg); }
+figure.chart p.no-data { margin: .4rem .2rem; }
+p.no-data { color: var(--muted); }
+figcaption { display: flex; flex-wrap: wrap; gap: 1rem; color: var(--muted); font-size: 12px; margin-top: .3rem; }
+figure.chart figcaption, figure.chart details { max-width: 720px; }
+.legend::before { content: ""; display: inline-block; width: 14px; height: 0; border-top: 2px solid currentColor; vertical-align: middle; margin-right: .3rem; }
+.legend.p95::before { border-top-style: dashed; }
 .legend.finished { color: var(--good); }
 .legend.failed { color: var(--bad); }
+.legend.p50 { color: var(--accent); }
+.legend.p95 { color: var(--warn); }
+details.numbers { margin-top: .3rem; font-size: 12px; }
+details.numbers summary { cursor: pointer; color: var(--accent); }
+details.numbers table { width: auto; margin-top: .3rem; }
+details.numbers caption { white-space: nowrap; }
+caption { caption-side: top; text-align: left; color: var(--muted); font-size: 12px; padding: .2rem 0; }
+nav.spans { margin: .4rem 0; color: var(--muted); }
+nav.spans a { margin-left: .5rem; }
+nav.spans a.current { font-weight: 700; color: var(--fg); }
+table.functions td.count { white-space: nowrap; }
 `;

@@ -14,7 +14,11 @@
  * context.ts   what pages and actions get (Context), HttpError, reading the address
  * routes.ts    the one table of addresses, each with its page and its JSON
  * read.ts      the reads, through the library's public API only, never cleaning
- * pages.ts     the four pages; views.ts the parts they share; html.ts the escaping template
+ * pages.ts     the queues, list, job and workers pages; views.ts the parts they share; html.ts the
+ *              escaping template; queue-page.ts a queue's page; limits.ts the rate limits
+ * throughput-charts.ts  the charts of jobs per minute and of run time, and the span selector;
+ *              charts.ts draws them (SVG, axes, legend, numbers), chart-axes.ts gives ticks and units
+ * function-stats.ts  a queue's job statistics by function, for its page and /api/job-stats
  * api.ts       the JSON under /api
  * actions.ts   the actions, as a table of { name, needs, run }
  * assets.ts    the script and stylesheet

@@ -1,22 +1,22 @@
 /**
- * The dashboard's four pages, rendered on the server from read.ts: the queues (their counts, the
- * suspension banner and a chart of jobs per minute), a list of a queue (a page of ids at a time,
- * filtered by job id or function name), a job in full, and the workers. routes.ts says which
- * address shows which; views.ts holds the parts they share.
+ * The dashboard's pages, rendered on the server from read.ts: the queues (their counts, the
+ * suspension banner and a chart of every queue's jobs per minute), a list of a queue (a page of
+ * ids at a time, filtered by job id or function name), a job in full, and the workers. A queue's
+ * own page is queue-page.ts's, the rate limits limits.ts'. routes.ts says which address shows
+ * which; views.ts holds the parts they share.
  */
-import { Worker, getThroughput, isSuspended, type Job, type ThroughputPoint, type WorkerInfo } from '../index.js';
+import { Worker, getThroughput, isSuspended, type Job, type WorkerInfo } from '../index.js';
 import { pageNumber, type Context, type Page } from './context.js';
 import { html, type Markup } from './html.js';
 import { LISTS, fetchJob, jobDetail, jobsCalling, listCount, listHas, listIds, listNamed, queueOverviews, readJobs, type JobRow, type ListName, type QueueOverview } from './read.js';
-import { LABELS, actionForm, jobActions, jobAddress, listAddress, pager, pretty, time } from './views.js';
+import { SPANS, spanOf, spanSelector, throughputChart } from './throughput-charts.js';
+import { LABELS, actionForm, jobActions, jobAddress, listAddress, pager, pretty, queueAddress, queueNav, time } from './views.js';
 
-/** Minutes the queues page's chart covers. */
-const CHART_MINUTES = 360;
-
-/** `/`: every queue's counts and actions, the suspension banner, and the chart. */
+/** `/`: every queue's counts and actions, the suspension banner, and the chart of every queue's jobs over the span asked for. */
 export async function queuesPage(context: Context): Promise<Page> {
   const { connection } = context;
-  const [queues, suspended, throughput] = await Promise.all([queueOverviews(connection), isSuspended({ connection }), getThroughput({ connection, minutes: CHART_MINUTES })]);
+  const span = spanOf(context.url);
+  const [queues, suspended, throughput] = await Promise.all([queueOverviews(connection), isSuspended({ connection }), getThroughput({ connection, minutes: SPANS[span]! })]);
   const rows = queues.map((queue) => queueRow(context, queue));
   return {
     title: 'Queues',
@@ -27,50 +27,21 @@ export async function queuesPage(context: Context): Promise<Page> {
         <thead><tr><th>Queue</th>${LISTS.map((list) => html`<th>${LABELS[list]}</th>`)}${context.readOnly ? '' : html`<th></th>`}</tr></thead>
         <tbody>${rows.length > 0 ? rows : html`<tr><td colspan="9">No queues (nothing in rq:queues).</td></tr>`}</tbody>
       </table>
-      <h2>Jobs per minute, last ${CHART_MINUTES / 60} hours</h2>
-      ${throughputChart(throughput)}`,
+      <h2>Jobs per minute, all queues</h2>
+      ${spanSelector(context, '/', span)}
+      ${throughputChart(throughput, 'throughput', 'all queues')}`,
   };
 }
 
 function queueRow(context: Context, queue: QueueOverview): Markup {
   return html`<tr>
-      <th scope="row">${queue.name}</th>
+      <th scope="row"><a href="${queueAddress(context, queue.name)}">${queue.name}</a></th>
       ${LISTS.map((list) => html`<td class="count"><a href="${listAddress(context, queue.name, list)}" data-count="${queue.name}:${list}">${queue.counts[list]}</a></td>`)}
       ${context.readOnly ? '' : html`<td class="actions">
         ${actionForm(context, 'empty', { queue: queue.name }, 'Empty', `Remove the ${queue.counts.queued} waiting jobs of ${queue.name}?`)}
         ${queue.counts.failed > 0 ? actionForm(context, 'requeue-all', { queue: queue.name }, 'Requeue failed', `Requeue the ${queue.counts.failed} failed jobs of ${queue.name}?`) : ''}
       </td>`}
     </tr>`;
-}
-
-/**
- * Finished and failed jobs per minute as an SVG drawn on the server (no script, no library): two
- * lines over the minutes, the largest count as the scale. Counted by rq-ts workers only.
- */
-function throughputChart(points: readonly ThroughputPoint[]): Markup {
-  const width = 720;
-  const height = 160;
-  const peak = Math.max(0, ...points.map((point) => Math.max(point.finished, point.failed)));
-  const max = Math.max(1, peak);
-  const x = (index: number) => ((index / Math.max(1, points.length - 1)) * width).toFixed(1);
-  const y = (value: number) => (height - (value / max) * height).toFixed(1);
-  const line = (kind: 'finished' | 'failed') => points.map((point, index) => `${x(index)},${y(point[kind])}`).join(' ');
-  const total = (kind: 'finished' | 'failed') => points.reduce((sum, point) => sum + point[kind], 0);
-  const first = points[0]?.minute;
-  const last = points.at(-1)?.minute;
-  return html`<figure class="chart">
-    <svg viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-labelledby="chart-title">
-      <title id="chart-title">Finished and failed jobs per minute</title>
-      <line class="axis" x1="0" y1="${height}" x2="${width}" y2="${height}"></line>
-      <polyline class="finished" points="${line('finished')}"></polyline>
-      <polyline class="failed" points="${line('failed')}"></polyline>
-    </svg>
-    <figcaption>
-      <span class="legend finished">finished: ${total('finished')}</span>
-      <span class="legend failed">failed: ${total('failed')}</span>
-      <span>peak ${peak} a minute · ${first ? time(first) : ''} to ${last ? time(last) : ''} · counted by rq-ts workers</span>
-    </figcaption>
-  </figure>`;
 }
 
 /** `/queues/<queue>/<list>`: a page of the list, or the jobs matching a filter. */
@@ -85,7 +56,7 @@ export async function listPage(context: Context, queue: string, listText: string
   return {
     title: `${queue}: ${LABELS[list]}`,
     main: html`
-      <nav class="lists">${LISTS.map((other) => html`<a href="${listAddress(context, queue, other)}" class="${other === list ? 'current' : ''}">${LABELS[other]}</a>`)}</nav>
+      ${queueNav(context, queue, list)}
       <form method="get" class="filter" action="${listAddress(context, queue, list).split('?')[0]}">
         ${context.instanceIndex !== undefined ? html`<input type="hidden" name="i" value="${context.instanceIndex}">` : ''}
         <label>Job id <input name="id" value="${idFilter}"></label>
@@ -149,7 +120,7 @@ export async function jobPage(context: Context, id: string): Promise<Page> {
         <tr><th>Function</th><td><code>${job.funcName}</code></td></tr>
         <tr><th>Description</th><td>${job.description}</td></tr>
         <tr><th>Status</th><td><span class="status ${job.status ?? ''}">${job.status ?? '?'}</span></td></tr>
-        <tr><th>Queue</th><td>${job.origin ? html`<a href="${listAddress(context, job.origin, 'queued')}">${job.origin}</a>` : ''}</td></tr>
+        <tr><th>Queue</th><td>${job.origin ? html`<a href="${queueAddress(context, job.origin)}">${job.origin}</a>` : ''}</td></tr>
         <tr><th>Arguments</th><td><pre>${pretty(job.args)}</pre></td></tr>
         <tr><th>Keyword arguments</th><td><pre>${pretty(job.kwargs)}</pre></td></tr>
         ${progressRow(job)}
@@ -192,7 +163,7 @@ export async function workersPage(context: Context): Promise<Page> {
   const row = (worker: WorkerInfo) => html`<tr>
     <th scope="row">${worker.name}</th>
     <td><span class="state ${worker.state}">${worker.state}</span></td>
-    <td>${worker.queueNames.map((queue) => html`<a href="${listAddress(context, queue, 'queued')}">${queue}</a> `)}</td>
+    <td>${worker.queueNames.map((queue) => html`<a href="${queueAddress(context, queue)}">${queue}</a> `)}</td>
     <td>${worker.currentJobId ? html`<a href="${jobAddress(context, worker.currentJobId)}">${worker.currentJobId}</a>` : ''}</td>
     <td>${worker.pid ?? ''}</td><td>${worker.hostname}</td>
     <td class="count">${worker.successfulJobCount}</td><td class="count">${worker.failedJobCount}</td><td class="count">${worker.totalWorkingTime.toFixed(1)} s</td>

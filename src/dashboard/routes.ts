@@ -5,9 +5,10 @@
  * page is the home page, `/`; its JSON is `/api/queues`.
  */
 import { HttpError, segment, type Context, type Page } from './context.js';
-import { jobJson, listJson, queuesJson, throughputJson, workersJson } from './api.js';
+import { jobJson, jobStatsJson, listJson, queuesJson, throughputJson, workersJson } from './api.js';
 import { limitsJson, limitsPage } from './limits.js';
 import { jobPage, listPage, queuesPage, workersPage } from './pages.js';
+import { queuePage } from './queue-page.js';
 
 /** An address of the dashboard, and what it answers with. */
 interface Route {
@@ -23,7 +24,9 @@ const ROUTES: readonly Route[] = [
   { pattern: /^\/queues$/, json: queuesJson },
   { pattern: /^\/workers$/, page: workersPage, json: workersJson },
   { pattern: /^\/throughput$/, json: throughputJson },
+  { pattern: /^\/job-stats$/, json: jobStatsJson },
   { pattern: /^\/limits$/, page: limitsPage, json: limitsJson },
+  { pattern: /^\/queues\/([^/]+)$/, page: queuePage },
   { pattern: /^\/queues\/([^/]+)\/([a-z]+)$/, page: listPage, json: listJson },
   { pattern: /^\/jobs\/([^/]+)$/, page: jobPage, json: jobJson },
 ];

@@ -7,7 +7,7 @@
 import type { Job } from '../index.js';
 import type { Context, Page } from './context.js';
 import { html, raw, type Markup } from './html.js';
-import type { ListName } from './read.js';
+import { LISTS, type ListName } from './read.js';
 
 /** Each list's name on the page. */
 export const LABELS: Record<ListName, string> = { queued: 'Queued', started: 'Started', deferred: 'Deferred', scheduled: 'Scheduled', finished: 'Finished', failed: 'Failed', canceled: 'Canceled' };
@@ -15,6 +15,20 @@ export const LABELS: Record<ListName, string> = { queued: 'Queued', started: 'St
 /** The address of a job's page. */
 export function jobAddress(context: Context, id: string): string {
   return context.link(`/jobs/${encodeURIComponent(id)}`);
+}
+
+/** The address of a queue's page: its charts and its statistics by function. */
+export function queueAddress(context: Context, queue: string, params?: Record<string, string | number | undefined>): string {
+  return context.link(`/queues/${encodeURIComponent(queue)}`, params);
+}
+
+/** Links to a queue's page and to each of its lists, the `current` one marked; each list with its count when `counts` are given. */
+export function queueNav(context: Context, queue: string, current: ListName | 'overview', counts?: Readonly<Record<ListName, number>>): Markup {
+  const mark = (name: ListName | 'overview') => (name === current ? 'current' : '');
+  return html`<nav class="lists">
+      <a href="${queueAddress(context, queue)}" class="${mark('overview')}">Charts and statistics</a>
+      ${LISTS.map((list) => html`<a href="${listAddress(context, queue, list)}" class="${mark(list)}">${LABELS[list]}${counts ? ` (${counts[list]})` : ''}</a>`)}
+    </nav>`;
 }
 
 /** The address of a list's page (a queue's waiting jobs or one of its registries). */

@@ -27,10 +27,11 @@ export const TIME_BUCKETS: readonly number[] = [0.001, 0.005, 0.01, 0.025, 0.05,
 /** Each bucket's `<le>` as the hashes' fields write it. */
 export const BUCKET_NAMES: readonly string[] = TIME_BUCKETS.map((le) => (le === Infinity ? '+Inf' : String(le)));
 
-/** The name of the bucket `seconds` falls in. */
-function bucketOf(seconds: number): string {
-  for (let index = 0; index < TIME_BUCKETS.length - 1; index++) if (seconds <= TIME_BUCKETS[index]!) return BUCKET_NAMES[index]!;
-  return '+Inf';
+/** The index in {@link TIME_BUCKETS} of the bucket `seconds` falls in. */
+function bucketOf(seconds: number): number {
+  let index = 0;
+  while (seconds > TIME_BUCKETS[index]!) index += 1;
+  return index;
 }
 
 /** One execution's end, as a worker saw it. */
@@ -58,56 +59,109 @@ function add(increments: Increments, key: string, field: string, by: number): vo
   fields.set(field, (fields.get(field) ?? 0) + by);
 }
 
-/** A worker's statistics not yet written. */
+/** What one function's executions in one queue added since the last write. */
+interface Tally {
+  readonly run: number[];
+  readonly wait: number[];
+  runSum: number;
+  waitSum: number;
+  retries: number;
+  timeouts: number;
+  abandoned: number;
+}
+
+/** The HINCRBY and HINCRBYFLOAT increments of a write, by key and field, and each key's TTL (seconds). */
+interface Writes {
+  readonly counts: Increments;
+  readonly sums: Increments;
+  readonly ttls: Map<string, number>;
+}
+
+/**
+ * A worker's statistics not yet written. Recording a job's end is a few additions to arrays (no
+ * string is built, nothing allocated once a function has been seen): the hashes' fields are
+ * written out when they are sent.
+ */
 export class JobStats {
   readonly #connection: RedisConnection;
-  /** HINCRBY and HINCRBYFLOAT increments by key and field. */
-  #counts: Increments = new Map();
-  #sums: Increments = new Map();
-  /** The TTL each key written gets, in seconds. */
-  #ttls = new Map<string, number>();
+  /** By queue, then function. */
+  #tallies = new Map<string, Map<string, Tally>>();
+  /** Run-time bucket counts by queue, then minute (its start, epoch seconds). */
+  #minutes = new Map<string, Map<number, number[]>>();
+  /** A write Redis refused, sent again with the next. */
+  #unwritten: Writes | undefined;
 
   constructor(connection: RedisConnection) {
     this.#connection = connection;
   }
 
+  #tally(queue: string, func: string): Tally {
+    let byFunction = this.#tallies.get(queue);
+    if (!byFunction) this.#tallies.set(queue, (byFunction = new Map()));
+    let tally = byFunction.get(func);
+    if (!tally) byFunction.set(func, (tally = { run: TIME_BUCKETS.map(() => 0), wait: TIME_BUCKETS.map(() => 0), runSum: 0, waitSum: 0, retries: 0, timeouts: 0, abandoned: 0 }));
+    return tally;
+  }
+
   /** Adds one execution's end. */
   recordEnd(stats: ExecutionStats): void {
-    const layout = layoutOf(this.#connection);
-    const key = this.#statsKey(stats.queue);
-    const { func } = stats;
-    if (stats.runSeconds !== undefined) {
-      const bucket = bucketOf(stats.runSeconds);
-      add(this.#counts, key, `run:${bucket}:${func}`, 1);
-      add(this.#sums, key, `run_sum:${func}`, stats.runSeconds);
-      const minuteStart = Math.floor(stats.endedAtMs / 60_000) * 60;
-      const hour = minuteStart - (minuteStart % 3600);
-      const perMinute = throughputKey(stats.queue, hour, layout);
-      this.#ttls.set(perMinute, THROUGHPUT_TTL);
-      add(this.#counts, perMinute, `${(minuteStart - hour) / 60}:run:${bucket}`, 1);
+    const tally = this.#tally(stats.queue, stats.func);
+    const { runSeconds, waitSeconds } = stats;
+    if (runSeconds !== undefined) {
+      const bucket = bucketOf(runSeconds);
+      tally.run[bucket]! += 1;
+      tally.runSum += runSeconds;
+      let byMinute = this.#minutes.get(stats.queue);
+      if (!byMinute) this.#minutes.set(stats.queue, (byMinute = new Map()));
+      const minute = Math.floor(stats.endedAtMs / 60_000) * 60;
+      let counts = byMinute.get(minute);
+      if (!counts) byMinute.set(minute, (counts = TIME_BUCKETS.map(() => 0)));
+      counts[bucket]! += 1;
     }
-    if (stats.waitSeconds !== undefined) {
-      add(this.#counts, key, `wait:${bucketOf(stats.waitSeconds)}:${func}`, 1);
-      add(this.#sums, key, `wait_sum:${func}`, stats.waitSeconds);
+    if (waitSeconds !== undefined) {
+      tally.wait[bucketOf(waitSeconds)]! += 1;
+      tally.waitSum += waitSeconds;
     }
-    if (stats.retried) add(this.#counts, key, `retries:${func}`, 1);
-    if (stats.timedOut) add(this.#counts, key, `timeouts:${func}`, 1);
+    if (stats.retried) tally.retries += 1;
+    if (stats.timedOut) tally.timeouts += 1;
   }
 
   /** Adds `count` abandoned executions of `func` in `queue` (the abandoned-job sweep's). */
   recordAbandoned(queue: string, func: string, count = 1): void {
-    add(this.#counts, this.#statsKey(queue), `abandoned:${func}`, count);
+    this.#tally(queue, func).abandoned += count;
   }
 
-  #statsKey(queue: string): string {
-    const key = jobStatsKey(queue, layoutOf(this.#connection));
-    this.#ttls.set(key, JOB_STATS_TTL);
-    return key;
+  /** The tallies as the hashes' increments (merged into `writes`), and forgotten. */
+  #drain(writes: Writes): Writes {
+    const layout = layoutOf(this.#connection);
+    const { counts, sums, ttls } = writes;
+    for (const [queue, byFunction] of this.#tallies) {
+      const key = jobStatsKey(queue, layout);
+      ttls.set(key, JOB_STATS_TTL);
+      for (const [func, tally] of byFunction) {
+        tally.run.forEach((count, index) => count > 0 && add(counts, key, `run:${BUCKET_NAMES[index]}:${func}`, count));
+        tally.wait.forEach((count, index) => count > 0 && add(counts, key, `wait:${BUCKET_NAMES[index]}:${func}`, count));
+        if (tally.runSum > 0) add(sums, key, `run_sum:${func}`, tally.runSum);
+        if (tally.waitSum > 0) add(sums, key, `wait_sum:${func}`, tally.waitSum);
+        for (const kind of ['retries', 'timeouts', 'abandoned'] as const) if (tally[kind] > 0) add(counts, key, `${kind}:${func}`, tally[kind]);
+      }
+    }
+    for (const [queue, byMinute] of this.#minutes) {
+      for (const [minute, buckets] of byMinute) {
+        const hour = minute - (minute % 3600);
+        const key = throughputKey(queue, hour, layout);
+        ttls.set(key, THROUGHPUT_TTL);
+        buckets.forEach((count, index) => count > 0 && add(counts, key, `${(minute - hour) / 60}:run:${BUCKET_NAMES[index]}`, count));
+      }
+    }
+    this.#tallies = new Map();
+    this.#minutes = new Map();
+    return writes;
   }
 
   /** Whether anything waits to be written. */
   get pending(): boolean {
-    return this.#counts.size > 0 || this.#sums.size > 0;
+    return this.#tallies.size > 0 || this.#minutes.size > 0 || this.#unwritten !== undefined;
   }
 
   /**
@@ -117,26 +171,18 @@ export class JobStats {
    */
   async flush(): Promise<void> {
     if (!this.pending) return;
-    const counts = this.#counts;
-    const sums = this.#sums;
-    this.#counts = new Map();
-    this.#sums = new Map();
-    const ttls = this.#ttls;
-    this.#ttls = new Map();
+    const writes = this.#drain(this.#unwritten ?? { counts: new Map(), sums: new Map(), ttls: new Map() });
+    this.#unwritten = undefined;
     const batch = commandBatch(this.#connection, { atomic: true });
-    const keys = new Set([...counts.keys(), ...sums.keys()]);
-    for (const [key, fields] of counts) for (const [field, by] of fields) batch.hincrby(key, field, by);
-    for (const [key, fields] of sums) for (const [field, by] of fields) batch.hincrbyfloat(key, field, by);
-    for (const key of keys) batch.expire(key, ttls.get(key) ?? JOB_STATS_TTL);
+    for (const [key, fields] of writes.counts) for (const [field, by] of fields) batch.hincrby(key, field, by);
+    for (const [key, fields] of writes.sums) for (const [field, by] of fields) batch.hincrbyfloat(key, field, by);
+    for (const [key, ttl] of writes.ttls) batch.expire(key, ttl);
     try {
       const replies = (await batch.exec()) ?? [];
       const failed = replies.find(([error]) => error);
       if (failed) throw failed[0];
     } catch (error) {
-      if (isCluster(this.#connection)) throw error;
-      for (const [key, ttl] of ttls) this.#ttls.set(key, ttl);
-      for (const [key, fields] of counts) for (const [field, by] of fields) add(this.#counts, key, field, by);
-      for (const [key, fields] of sums) for (const [field, by] of fields) add(this.#sums, key, field, by);
+      if (!isCluster(this.#connection)) this.#unwritten = writes;
       throw error;
     }
   }

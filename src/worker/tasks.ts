@@ -80,7 +80,8 @@ export class Tasks {
     } catch (error) {
       unreadable = toError(error); // a job whose data cannot be read fails alone; the worker goes on
     }
-    const running: Running = { id, job, hash, queue, startedAtText, startedAtMs, interruption: new Interruption() };
+    // Every field from the start, so that each running job has one shape (V8's hidden class) on the hot path.
+    const running: Running = { id, job, hash, queue, startedAtText, startedAtMs, interruption: new Interruption(), trace: undefined, ranSeconds: undefined };
     slot.running = running;
     slot.stale = false; // the step wrote it busy
     if (cold) interruptCold(slot, running);

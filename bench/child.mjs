@@ -10,7 +10,7 @@
  *
  * Roles:
  *   enqueue          { mode: 'seq' | 'inflight' | 'bulk', n, warmup, inFlight, batch } -> { ms }
- *   fill             { n, batch, queues? }: pre-enqueue n jobs for a worker (n on each of `queues`), untimed -> {}
+ *   fill             { n, batch, queues?, unkept? }: pre-enqueue n jobs for a worker (n on each of `queues`), untimed -> {}
  *   process          { n, concurrency, startOnGo? }: run n pre-enqueued jobs -> { ms, maxRssKb, startedAt, endedAt };
  *                    with startOnGo, sends { ready: true } once its worker is open and starts it at the
  *                    parent's { go: true }, so that several workers start together (wall-clock times)
@@ -21,7 +21,8 @@ const QUEUE = 'bench';
 
 const task = JSON.parse(process.argv[2]);
 const system = await import(new URL(`./systems/${task.system}.mjs`, import.meta.url).href);
-const options = { host: task.host, port: task.port, cluster: task.cluster, queue: task.queue ?? QUEUE };
+// `unkept`: jobs whose results are not kept (scenario 9), as each system says it.
+const options = { host: task.host, port: task.port, cluster: task.cluster, queue: task.queue ?? QUEUE, unkept: task.unkept === true };
 
 /** Wall-clock milliseconds with sub-millisecond resolution, comparable across processes. */
 const wallClock = () => performance.timeOrigin + performance.now();

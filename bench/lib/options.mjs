@@ -17,6 +17,7 @@ export const SCENARIOS = {
   6: 'latency',
   7: 'commands',
   8: 'rss',
+  9: 'process-unkept',
 };
 
 /**
@@ -60,11 +61,11 @@ const FLAGS = {
   'n-latency': { type: 'string', env: 'BENCH_N_LATENCY', key: 'nLatency', help: `jobs of scenario 6, one every 2 ms (default ${FULL.nLatency})` },
   'n-commands': { type: 'string', env: 'BENCH_N_COMMANDS', key: 'nCommands', help: `jobs of scenario 7 (default ${FULL.nCommands})` },
   'n-fork': { type: 'string', env: 'BENCH_N_FORK', key: 'nFork', help: `jobs for Python RQ's forking Worker in 4 and 7 (default ${FULL.nFork})` },
-  cluster: { type: 'boolean', env: 'BENCH_CLUSTER', help: 'run the Redis Cluster scenario instead of 1-8: the same no-op jobs on --cluster-queues queues, one worker per queue at concurrency 50, on one Redis and on a cluster of 3 masters; rq-ts and BullMQ (with --smoke: rq-ts only)' },
+  cluster: { type: 'boolean', env: 'BENCH_CLUSTER', help: 'run the Redis Cluster scenario instead of 1-9: the same no-op jobs on --cluster-queues queues, one worker per queue at concurrency 50, on one Redis and on a cluster of 3 masters; rq-ts and BullMQ (with --smoke: rq-ts only)' },
   'n-cluster': { type: 'string', env: 'BENCH_N_CLUSTER', key: 'nCluster', help: `jobs of the cluster scenario, over all its queues (default ${FULL.nCluster})` },
   'cluster-queues': { type: 'string', env: 'BENCH_CLUSTER_QUEUES', help: `queues of the cluster scenario, q0 to q<n-1> (default ${CLUSTER_QUEUES})` },
   systems: { type: 'string', env: 'BENCH_SYSTEMS', help: `comma-separated, of ${SYSTEMS.join(', ')} (default all; python only where /usr/bin/python3 has rq)` },
-  scenarios: { type: 'string', env: 'BENCH_SCENARIOS', help: 'comma-separated scenario numbers 1-8 (default all)' },
+  scenarios: { type: 'string', env: 'BENCH_SCENARIOS', help: 'comma-separated scenario numbers 1-9 (default all)' },
   out: { type: 'string', env: 'BENCH_OUT', help: 'directory for <timestamp>.json/.md/.svg (default bench/results)' },
   docs: { type: 'boolean', env: 'BENCH_DOCS', help: 'update docs/benchmarks.md and docs/benchmarks.svg (default: yes, except with --smoke)' },
   'no-docs': { type: 'boolean', help: 'leave docs/ alone' },

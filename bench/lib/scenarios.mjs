@@ -58,6 +58,8 @@ export const ROWS = [
   { key: 'rss-c1', scenario: 8, label: 'Worker peak RSS, concurrency 1', unit: 'MB', better: 'lower' },
   { key: 'rss-c50', scenario: 8, label: 'Worker peak RSS, concurrency 50', unit: 'MB', better: 'lower' },
   { key: 'rss-c100', scenario: 8, label: 'Worker peak RSS, concurrency 100', unit: 'MB', better: 'lower' },
+  { key: 'process-unkept-c1', scenario: 9, label: 'Process no-op jobs, results not kept, concurrency 1', unit: 'jobs/s', better: 'higher' },
+  { key: 'process-unkept-c50', scenario: 9, label: 'Process no-op jobs, results not kept, concurrency 50', unit: 'jobs/s', better: 'higher' },
 ];
 
 /**
@@ -74,6 +76,10 @@ export const SCENARIOS = [
   // Not Python RQ: its SimpleWorker tops out near 500 jobs/s here, so a job every 2 ms is no low load for it.
   { number: 6, name: 'latency', columns: NODE, measure: (ctx, column, run) => latency(ctx, column, run) },
   { number: 7, name: 'commands', columns: [...NODE, 'rq-py', 'rq-py-fork'], measure: (ctx, column) => commands(ctx, column) },
+  // Jobs whose results nobody keeps: rq-ts' resultTtl 0 (as RQ's result_ttl=0: no results stream,
+  // the job deleted as it finishes), BullMQ's removeOnComplete, Bee-Queue's removeOnSuccess.
+  { number: 9, name: 'process-unkept-c1', columns: NODE, measure: (ctx, column, run) => processing(ctx, column, 1, run, true) },
+  { number: 9, name: 'process-unkept-c50', columns: NODE, measure: (ctx, column, run) => processing(ctx, column, 50, run, true) },
 ];
 
 function nodeTask(ctx, column, role, fields) {
@@ -102,11 +108,11 @@ async function enqueue(ctx, column, mode, n, key) {
   return { [key]: (n / ms) * 1000 };
 }
 
-async function fill(ctx, column, n) {
+async function fill(ctx, column, n, unkept = false) {
   if (column.startsWith('rq-py')) {
     await runPython([RQ_BENCH, 'enqueue', '--url', ctx.redis.url, '--mode', 'bulk', '--n', String(n)], { timeoutMs: ctx.timeoutMs, cpus: ctx.clientCpus }).result;
   } else {
-    await runNode(nodeTask(ctx, column, 'fill', { n, batch: BATCH }), { timeoutMs: ctx.timeoutMs, cpus: ctx.clientCpus }).result;
+    await runNode(nodeTask(ctx, column, 'fill', { n, batch: BATCH, unkept }), { timeoutMs: ctx.timeoutMs, cpus: ctx.clientCpus }).result;
   }
 }
 
@@ -128,10 +134,11 @@ async function runPythonWorker(ctx, column, extra) {
   }
 }
 
-async function processing(ctx, column, concurrency, run) {
+/** Scenarios 4, 5 and (with `unkept`: results not kept) 9. */
+async function processing(ctx, column, concurrency, run, unkept = false) {
   const python = column.startsWith('rq-py');
   const n = column === 'rq-py-fork' ? ctx.counts.nFork : concurrency === 1 ? ctx.counts.nProcess : ctx.counts.nConcurrent;
-  await fill(ctx, column, n);
+  await fill(ctx, column, n, unkept);
   let ms;
   let maxRssKb;
   let details;
@@ -144,9 +151,10 @@ async function processing(ctx, column, concurrency, run) {
     details = { jobs: n, ...(column === 'rq-py-fork' && { horseMaxRssKb: report.childrenMaxRssKb }) };
   } else {
     const execArgv = workerExecArgv(ctx, column, `c${concurrency}-run${run + 1}`);
-    ({ ms, maxRssKb } = await runNode(nodeTask(ctx, column, 'process', { n, concurrency }), { timeoutMs: ctx.timeoutMs, cpus: ctx.clientCpus, execArgv }).result);
+    ({ ms, maxRssKb } = await runNode(nodeTask(ctx, column, 'process', { n, concurrency, unkept }), { timeoutMs: ctx.timeoutMs, cpus: ctx.clientCpus, execArgv }).result);
     details = { jobs: n };
   }
+  if (unkept) return { [`process-unkept-c${concurrency}`]: (n / ms) * 1000, details };
   return { [`process-c${concurrency}`]: (n / ms) * 1000, [`rss-c${concurrency}`]: maxRssKb / 1024, details };
 }
 

@@ -18,8 +18,9 @@ export async function openProducer({ host, port, queue }) {
   };
 }
 
-export async function openWorker({ host, port, queue, concurrency, onComplete, onFail }) {
-  const q = new BeeQueue(queue, { redis: { host, port }, getEvents: false });
+/** With `unkept`, the worker removes each job that succeeded (Bee-Queue's removeOnSuccess). */
+export async function openWorker({ host, port, queue, concurrency, unkept, onComplete, onFail }) {
+  const q = new BeeQueue(queue, { redis: { host, port }, getEvents: false, removeOnSuccess: unkept === true });
   q.on('succeeded', (job) => onComplete(job.data.x));
   q.on('failed', (_job, error) => onFail(error));
   q.on('error', onFail);

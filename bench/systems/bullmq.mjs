@@ -19,13 +19,15 @@ function connectionOptions({ host, port, cluster, queue }) {
   return { options: { connection, prefix: `{${queue}}` }, close: async () => void (await connection.quit()) };
 }
 
-export async function openProducer({ host, port, cluster, queue }) {
+/** With `unkept`, jobs are added with removeOnComplete: deleted as they complete. */
+export async function openProducer({ host, port, cluster, queue, unkept }) {
   const { options, close } = connectionOptions({ host, port, cluster, queue });
   const q = new Queue(queue, options);
   await q.waitUntilReady();
+  const opts = unkept ? { removeOnComplete: true } : undefined;
   return {
-    add: (x) => q.add('noop', { x }),
-    addBulk: (xs) => q.addBulk(xs.map((x) => ({ name: 'noop', data: { x } }))),
+    add: (x) => q.add('noop', { x }, opts),
+    addBulk: (xs) => q.addBulk(xs.map((x) => ({ name: 'noop', data: { x }, ...(opts && { opts }) }))),
     close: async () => {
       await q.close();
       await close();

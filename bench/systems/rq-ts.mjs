@@ -23,12 +23,14 @@ async function connect({ host, port, cluster }) {
   return connection;
 }
 
-export async function openProducer({ host, port, cluster, queue }) {
+/** With `unkept`, jobs are enqueued with resultTtl 0: no result kept, the job deleted as it finishes (RQ's result_ttl=0). */
+export async function openProducer({ host, port, cluster, queue, unkept }) {
   const connection = await connect({ host, port, cluster });
   const q = new Queue(queue, { connection });
+  const own = unkept ? { resultTtl: 0 } : {};
   return {
-    add: (x) => q.enqueue(FUNC, x),
-    addBulk: (xs) => q.enqueueMany(xs.map((x) => Queue.prepareData(FUNC, { args: [x] }))),
+    add: (x) => (unkept ? q.enqueueCall(FUNC, { args: [x], ...own }) : q.enqueue(FUNC, x)),
+    addBulk: (xs) => q.enqueueMany(xs.map((x) => Queue.prepareData(FUNC, { args: [x], ...own }))),
     close: async () => connection.quit(),
   };
 }

@@ -102,7 +102,15 @@ export class Tasks {
     const began = performance.now();
     try {
       const { trace } = running;
-      outcome = { kind: 'finished', value: await (trace ? trace.run(() => this.#succeed(slot, running, job)) : this.#succeed(slot, running, job)) };
+      // Without a span, no async function between this one and the job's: each costs a job a
+      // promise and microtask turns (about 5 µs of a no-op job at concurrency 1, measured).
+      let value: unknown;
+      if (trace) value = await trace.run(() => this.#succeed(slot, running, job));
+      else {
+        value = await this.#execute(slot.index, running, job);
+        if (job.callback('success')) await this.#callback(job, 'success', [value]);
+      }
+      outcome = { kind: 'finished', value };
     } catch (error) {
       const held = asRateLimitError(error);
       if (held) outcome = { kind: 'held', error: held };

@@ -82,15 +82,30 @@ export function execute(fn: TaskFunction, job: Job, interruption: Interruption, 
       settle();
       reject(reason);
     });
-    runningJob.run(job, async () => fn(...args)).then(
-      (value) => {
-        settle();
-        resolve(value);
-      },
-      (error: unknown) => {
-        settle();
-        reject(error);
-      },
-    );
+    const fail = (error: unknown) => {
+      settle();
+      reject(error);
+    };
+    let returned: unknown;
+    try {
+      returned = runningJob.run(job, () => fn(...args));
+    } catch (error) {
+      fail(error); // thrown before any await: the job fails as with a rejection
+      return;
+    }
+    // A function that returns a plain value (no promise) costs no promise of its own.
+    if (!isThenable(returned)) {
+      settle();
+      resolve(returned);
+      return;
+    }
+    returned.then((value) => {
+      settle();
+      resolve(value);
+    }, fail);
   });
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as { then?: unknown }).then === 'function';
 }

@@ -28,7 +28,7 @@ import { releaseElsewhere, type ElsewhereRelease } from './release-dependent.js'
  * per queue involved on a cluster. The times it writes are Redis server time.
  * @throws {RedisOutOfMemoryError} when Redis is full: the step (on a cluster, that queue's part) is refused whole.
  */
-export async function step(connection: RedisConnection, request: Step): Promise<StepResult> {
+export function step(connection: RedisConnection, request: Step): Promise<StepResult> {
   return isCluster(connection) ? stepOnCluster(connection, request) : stepInSlot(connection, request, '');
 }
 

@@ -172,13 +172,22 @@ export class Tasks {
   }
 
   /** Runs the job's function: in slot `slot`'s work horse when isolated, else in this process. */
-  async #execute(slot: number, running: Running, job: Job): Promise<unknown> {
+  #execute(slot: number, running: Running, job: Job): Promise<unknown> {
     const { interruption } = running;
     const timeout = job.timeout ?? DEFAULT_JOB_TIMEOUT;
-    if (!this.#pool) return execute(await this.#resolve(job.funcName, job), job, interruption, timeout);
+    if (this.#pool) return this.#executeInHorse(this.#pool, slot, running, job, timeout);
+    // A function already known is called at once: no promise of a lookup on a job's way.
+    const known = this.#tasks.get(job.funcName) ?? definedTask(job.funcName);
+    if (known) return execute(known, job, interruption, timeout);
+    return this.#resolve(job.funcName, job).then((fn) => execute(fn, job, interruption, timeout));
+  }
+
+  /** Runs the job in slot `slot`'s work horse of `pool` (the isolated mode), killed at its timeout. */
+  async #executeInHorse(pool: HorsePool, slot: number, running: Running, job: Job, timeout: number): Promise<unknown> {
+    const { interruption } = running;
     const timer = timeout >= 0 ? setTimeout(() => interruption.interrupt(new JobTimeoutError(`Job ${job.id} exceeded its timeout of ${timeout} s; its work horse was killed.`)), timeout * 1000) : undefined;
     try {
-      return await this.#pool.run(slot, job.id, running.hash, interruption);
+      return await pool.run(slot, job.id, running.hash, interruption);
     } finally {
       clearTimeout(timer);
     }

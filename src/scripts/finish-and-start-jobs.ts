@@ -69,10 +69,11 @@ const STARTED = Buffer.from('started');
  * read in the script.
  * @throws {RedisOutOfMemoryError} when Redis is full: the step is refused whole.
  */
-export async function stepInSlot(connection: RedisConnection, { endings, idleTtl, disableDefaultExceptionHandler, start }: Step, slotQueue: string): Promise<StepResult> {
+export function stepInSlot(connection: RedisConnection, { endings, idleTtl, disableDefaultExceptionHandler, start }: Step, slotQueue: string): Promise<StepResult> {
   const queueKeys = start?.queueKeys ?? [];
   const layout = layoutOf(connection);
-  const reply = (await runScript(
+  // Not an async function: the script's promise and one `then`, the fewest promises per step.
+  return runScript(
     connection,
     'finishAndStartJobs',
     [spanningKey(QUEUES_KEY, slotQueue, layout), spanningKey(SUSPENDED_KEY, slotQueue, layout), memoryGuardKey(slotQueue, layout), ...queueKeys],
@@ -88,7 +89,11 @@ export async function stepInSlot(connection: RedisConnection, { endings, idleTtl
       ]),
     ],
     { binary: true },
-  )) as Buffer;
+  ).then((reply) => readStepReply(reply as Buffer, start));
+}
+
+/** The step script's reply, read. */
+function readStepReply(reply: Buffer, start: StartRequest | undefined): StepResult {
   const [statuses, suspended, started, again, now, elsewhere] = unpack(reply) as [Buffer[], number, Array<[number, number, Buffer, Buffer[]]>, Buffer[], Buffer, Buffer[][]];
   const startedAtText = now.toString();
   return {

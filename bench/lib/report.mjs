@@ -201,6 +201,7 @@ npm run bench -- --runs 5 --scale 2 --systems rq-ts,bullmq --scenarios 4,5
 npm run bench -- --profile          # also writes a CPU profile of each rq-ts worker to bench/results/profiles/
 npm run bench -- --help
 npm run bench:floor                 # Redis CPU per processed job: rq-ts, BullMQ, and the least RQ's layout allows
+npm run bench:counts                # promises, ticks, timers and immediates per processed job (counted, not timed)
 npm run bench -- --cluster          # rq-ts and BullMQ on one Redis and on a Redis Cluster of 3 masters; writes "Redis Cluster" below
 npm run bench -- --cluster --smoke  # the same, tiny, rq-ts only
 \`\`\`

@@ -41,7 +41,7 @@ export interface ExecutionStats {
   readonly func: string;
   /** Seconds the job's function ran; undefined when it never ran. */
   readonly runSeconds: number | undefined;
-  /** Seconds from enqueued to started; undefined when unknown. */
+  /** Seconds from enqueued_at (the producer's clock for a plain enqueue) to started_at (the server's); undefined when unknown or negative. */
   readonly waitSeconds: number | undefined;
   /** When it ended (epoch ms, by the Redis server's clock): the minute of the chart it counts in. */
   readonly endedAtMs: number;

@@ -177,11 +177,16 @@ export function waitForJob(job: Awaited, events: QueueEvents, timeoutMs?: number
   return new Promise((resolve, reject) => {
     let timer: NodeJS.Timeout | undefined;
     let settled = false;
-    const settle = (status: string | undefined) => {
-      if (settled || (status !== 'finished' && status !== 'failed' && status !== 'stopped')) return;
+    /** Stops listening and waiting; false when the wait was already over. */
+    const end = (): boolean => {
+      if (settled) return false;
       settled = true;
       for (const event of ['finished', 'failed', 'stopped'] as const) events.off(event, listeners[event]);
       clearTimeout(timer);
+      return true;
+    };
+    const settle = (status: string | undefined) => {
+      if ((status !== 'finished' && status !== 'failed' && status !== 'stopped') || !end()) return;
       if (status === 'finished') job.returnValue().then(resolve, reject);
       else job.excInfo().then((excInfo) => reject(new JobFailedError(`Job ${job.id} ${status}${excInfo ? `: ${excInfo.trim().split('\n').at(-1)}` : ''}.`, excInfo)), reject);
     };
@@ -192,19 +197,11 @@ export function waitForJob(job: Awaited, events: QueueEvents, timeoutMs?: number
     };
     for (const event of ['finished', 'failed', 'stopped'] as const) events.on(event, listeners[event]);
     if (timeoutMs !== undefined) {
-      timer = setTimeout(() => {
-        if (settled) return;
-        settled = true;
-        for (const event of ['finished', 'failed', 'stopped'] as const) events.off(event, listeners[event]);
-        reject(new WaitTimeoutError(`Job ${job.id} did not finish within ${timeoutMs} ms; it goes on.`));
-      }, timeoutMs);
+      timer = setTimeout(() => end() && reject(new WaitTimeoutError(`Job ${job.id} did not finish within ${timeoutMs} ms; it goes on.`)), timeoutMs);
     }
     // Listening first, then reading: a job that ended before is not waited for in vain.
     const gone = () => {
-      if (settled) return;
-      settled = true;
-      for (const event of ['finished', 'failed', 'stopped'] as const) events.off(event, listeners[event]);
-      clearTimeout(timer);
+      if (!end()) return;
       reject(new NoSuchJobError(`Job ${job.id} does not exist: it was deleted, expired, or ended with a result TTL of 0 before the wait began. Wait before it ends, or keep its result (resultTtl > 0).`));
     };
     job

@@ -67,7 +67,10 @@ export async function getThroughput(options: ConnectionOptions & { queue?: strin
         const point = points[index];
         if (!point) continue;
         if (kind === 'finished' || kind === 'failed') point[kind] += Number(value) || 0;
-        else if (kind === 'run' && BUCKET_NAMES.includes(bucket!)) runTimes[index]![BUCKET_NAMES.indexOf(bucket!)]! += Number(value) || 0;
+        else if (kind === 'run') {
+          const at = BUCKET_NAMES.indexOf(bucket!);
+          if (at >= 0) runTimes[index]![at]! += Number(value) || 0;
+        }
       }
     }
   }

@@ -61,7 +61,8 @@ redis.call('ZREMRANGEBYSCORE', KEYS[1], 0, cutoff)
 -- each, and for a failed one `failed` too (what waitUntilFinished waits for), for a retried one `retried`.
 local events = queue_events_key(queue_name(KEYS[4]))
 if #ids > 0 and redis.call('EXISTS', events) == 1 then
-  for kind, list in pairs({ failed = failed, retried = retried, requeued = requeued }) do
+  for _, outcome in ipairs({ { 'failed', failed }, { 'retried', retried }, { 'requeued', requeued } }) do
+    local kind, list = outcome[1], outcome[2]
     for _, id in ipairs(list) do
       redis.call('XADD', events, 'MAXLEN', '~', QUEUE_EVENTS_MAXLEN, '*', 'event', 'abandoned', 'job_id', id, 'then', kind)
       if kind ~= 'requeued' then redis.call('XADD', events, 'MAXLEN', '~', QUEUE_EVENTS_MAXLEN, '*', 'event', kind, 'job_id', id) end

@@ -70,8 +70,8 @@ test('a worker writes run and wait histograms, retries, timeouts and abandoned j
 
 test('collectMetrics() writes the statistics as Prometheus histograms and counters, cumulative buckets with +Inf, count and sum', async () => {
   const queue = new Queue('m', { connection });
-  await queue.enqueue('tasks.nap', 20);
-  await queue.enqueue('tasks.nap', 20);
+  await queue.enqueue('tasks.nap', 30);
+  await queue.enqueue('tasks.nap', 30);
   await queue.enqueueCall('tasks.fail', { retry: new Retry({ max: 1 }) });
   await new Worker([queue], { connection, tasks }).work({ burst: true });
 
@@ -79,8 +79,8 @@ test('collectMetrics() writes the statistics as Prometheus histograms and counte
   assert.ok(lines.includes('# TYPE rq_job_run_time_seconds histogram'));
   assert.ok(lines.includes('# TYPE rq_job_wait_time_seconds histogram'));
   assert.ok(lines.includes('# TYPE rq_job_retries_total counter'));
-  assert.ok(lines.includes('rq_job_run_time_seconds_bucket{function="tasks.nap",le="0.01",queue="m"} 0.0'));
-  assert.ok(lines.includes('rq_job_run_time_seconds_bucket{function="tasks.nap",le="0.025",queue="m"} 2.0'));
+  assert.ok(lines.includes('rq_job_run_time_seconds_bucket{function="tasks.nap",le="0.025",queue="m"} 0.0'));
+  assert.ok(lines.includes('rq_job_run_time_seconds_bucket{function="tasks.nap",le="0.05",queue="m"} 2.0'));
   assert.ok(lines.includes('rq_job_run_time_seconds_bucket{function="tasks.nap",le="1800.0",queue="m"} 2.0'));
   assert.ok(lines.includes('rq_job_run_time_seconds_bucket{function="tasks.nap",le="+Inf",queue="m"} 2.0'));
   assert.ok(lines.includes('rq_job_run_time_seconds_count{function="tasks.nap",queue="m"} 2.0'));
@@ -91,7 +91,9 @@ test('collectMetrics() writes the statistics as Prometheus histograms and counte
   const values = buckets.map((line) => Number(line.split(' ')[1]));
   assert.deepEqual(values, [...values].sort((a, b) => a - b), 'cumulative');
   const sum = lines.find((line) => line.startsWith('rq_job_run_time_seconds_sum{function="tasks.nap"'));
-  assert.ok(Number(sum!.split(' ')[1]) >= 0.04, sum);
+  // A 30 ms timer may fire a fraction of a millisecond early by the wall clock (Node's timers
+  // run on a cached monotonic loop time), so two naps sum to a little under 60 ms at worst.
+  assert.ok(Number(sum!.split(' ')[1]) >= 0.058, sum);
 });
 
 test('increments a write could not make are kept for the next, and nothing is counted twice', async () => {

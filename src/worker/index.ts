@@ -93,7 +93,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
   /** The loop's sleep: a freed slot, an answered step or a stop wakes it. */
   readonly #loopSleep = new Wakeable();
   /** Endings of this tick, sent together. */
-  readonly #pending = new PendingEndings((endings) => this.#send(endings));
+  readonly #pending: PendingEndings;
   /** Endings a step could not record (Redis full or unreachable), sent again until Redis takes them. */
   readonly #held: HeldEndings;
   #waiter: QueueWaiter | undefined;
@@ -131,6 +131,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.connection = config.connection;
     this.queueNames = config.queueNames;
     this.concurrency = config.concurrency;
+    this.#pending = new PendingEndings((endings) => this.#send(endings), config.concurrency);
     this.#slots = createSlots(config);
     this.#presence = new Presence(config.connection, config.queueNames, config.workerTtl);
     this.#stats = new JobStats(config.connection);

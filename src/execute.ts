@@ -64,16 +64,30 @@ export class Interruption {
 /**
  * Calls `fn` for `job` and resolves to what it returns. Rejects with the interruption's reason as
  * soon as it is interrupted, and with {@link JobTimeoutError} (interrupting it) once
- * `timeoutSeconds` pass (-1: never).
+ * `timeoutSeconds` pass (-1: never), counted from the call.
+ *
+ * A function that returns a plain value has ended before anything could interrupt it (a job
+ * interrupted before its call still rejects with the reason): it gets no timer and no listener,
+ * and resolves through one promise. The timer of one that returns a promise starts after its
+ * synchronous part, for what is left of the timeout: 0 ms when that part alone took longer.
+ * Counted with bench:counts, a no-op job at concurrency 1 went from 1.0 timer to none.
  */
 export function execute(fn: TaskFunction, job: Job, interruption: Interruption, timeoutSeconds: number): Promise<unknown> {
   const args = Object.keys(job.kwargs).length > 0 ? [...job.args, job.kwargs] : job.args;
   attachInterruption(job, interruption);
+  const calledAt = timeoutSeconds >= 0 ? performance.now() : 0;
+  let returned: unknown;
+  try {
+    returned = runningJob.run(job, () => fn(...args));
+  } catch (error) {
+    return Promise.reject(interruption.reason ?? error); // thrown before any await: the job fails as with a rejection
+  }
+  if (interruption.reason) return Promise.reject(interruption.reason);
+  if (!isThenable(returned)) return Promise.resolve(returned);
+  const running = returned;
   return new Promise((resolve, reject) => {
-    const timer =
-      timeoutSeconds >= 0
-        ? setTimeout(() => interruption.interrupt(new JobTimeoutError(`Job ${job.id} exceeded its timeout of ${timeoutSeconds} s.`)), timeoutSeconds * 1000)
-        : undefined;
+    const left = timeoutSeconds * 1000 - (performance.now() - calledAt);
+    const timer = timeoutSeconds >= 0 ? setTimeout(() => interruption.interrupt(new JobTimeoutError(`Job ${job.id} exceeded its timeout of ${timeoutSeconds} s.`)), Math.max(0, left)) : undefined;
     const settle = () => {
       clearTimeout(timer);
       interruption.listen(undefined);
@@ -82,27 +96,16 @@ export function execute(fn: TaskFunction, job: Job, interruption: Interruption, 
       settle();
       reject(reason);
     });
-    const fail = (error: unknown) => {
-      settle();
-      reject(error);
-    };
-    let returned: unknown;
-    try {
-      returned = runningJob.run(job, () => fn(...args));
-    } catch (error) {
-      fail(error); // thrown before any await: the job fails as with a rejection
-      return;
-    }
-    // A function that returns a plain value (no promise) costs no promise of its own.
-    if (!isThenable(returned)) {
-      settle();
-      resolve(returned);
-      return;
-    }
-    returned.then((value) => {
-      settle();
-      resolve(value);
-    }, fail);
+    running.then(
+      (value) => {
+        settle();
+        resolve(value);
+      },
+      (error: unknown) => {
+        settle();
+        reject(error);
+      },
+    );
   });
 }
 

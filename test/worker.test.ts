@@ -20,6 +20,17 @@ const tasks = {
   },
   'tasks.nothing': () => undefined,
   'tasks.slow': () => new Promise((resolve) => setTimeout(() => resolve('late'), 3000)),
+  // Busy for 1.2 s before its first await, then a promise that would settle 50 ms later.
+  'tasks.busyThenAsync': () => {
+    const until = Date.now() + 1200;
+    while (Date.now() < until);
+    return new Promise((resolve) => setTimeout(() => resolve('late'), 50));
+  },
+  'tasks.busySync': () => {
+    const until = Date.now() + 1200;
+    while (Date.now() < until);
+    return 'done';
+  },
 };
 
 describe('a burst worker runs jobs into RQ\'s registries', () => {
@@ -147,6 +158,18 @@ describe('a burst worker runs jobs into RQ\'s registries', () => {
     await new Worker([queue], { tasks }).work({ burst: true });
     assert.equal(await job.getStatus(), 'failed');
     assert.match((await job.latestResult())?.excString ?? '', /JobTimeoutError: .*timeout of 1 s/);
+  });
+
+  test('the timeout counts from the call: an async function whose synchronous part outlasts it times out when that part ends; a plain return value is the result', async () => {
+    const queue = new Queue('default', { connection });
+    const busy = await queue.enqueueCall('tasks.busyThenAsync', { jobTimeout: 1 });
+    // Nothing can interrupt synchronous code in one thread: a function that returns a value has finished.
+    const sync = await queue.enqueueCall('tasks.busySync', { jobTimeout: 1 });
+    await new Worker([queue], { tasks }).work({ burst: true });
+    assert.equal(await busy.getStatus(), 'failed');
+    assert.match((await busy.latestResult())?.excString ?? '', /JobTimeoutError: .*timeout of 1 s/);
+    assert.equal(await sync.getStatus(), 'finished');
+    assert.equal(await sync.returnValue(), 'done');
   });
 });
 

@@ -15,6 +15,7 @@
  *                    with startOnGo, sends { ready: true } once its worker is open and starts it at the
  *                    parent's { go: true }, so that several workers start together (wall-clock times)
  *   latency-worker   { n, concurrency }: wait for n jobs, each carrying its send time -> { samples: [sentAt, ms][] }
+ *   (process and latency-worker add `wire` and `parts` when bench/lib/wire-timeline.mjs is loaded)
  *   latency-producer { n, intervalMs }: send a job every intervalMs, its send time as payload -> { lagMs }
  */
 const QUEUE = 'bench';
@@ -52,10 +53,21 @@ const roles = {
     let start = 0;
     let end = 0;
     let endedAt = 0;
-    const { worker, finished } = await openCountingWorker(n, concurrency, () => {
-      end = performance.now();
-      endedAt = wallClock();
-    });
+    // With bench/lib/wire-timeline.mjs loaded (npm run bench:parts): the wire split of the second half.
+    let completed = 0;
+    let half = 0;
+    const { worker, finished } = await openCountingWorker(
+      n,
+      concurrency,
+      () => {
+        end = performance.now();
+        endedAt = wallClock();
+      },
+      () => {
+        completed += 1;
+        if (completed === Math.floor(n / 2)) half = performance.now();
+      },
+    );
     if (startOnGo) {
       const go = new Promise((resolve) => process.on('message', (message) => message.go && resolve()));
       process.send({ ready: true });
@@ -66,17 +78,24 @@ const roles = {
     worker.start();
     await finished;
     await worker.stop();
-    return { ms: end - start, maxRssKb: process.resourceUsage().maxRSS, startedAt, endedAt };
+    const wire = globalThis.__wireTimeline?.perJob(half, end, n - Math.floor(n / 2));
+    return { ms: end - start, maxRssKb: process.resourceUsage().maxRSS, startedAt, endedAt, ...(wire && { wire }) };
   },
 
   async 'latency-worker'({ n, concurrency }) {
     const samples = [];
-    const { worker, finished } = await openCountingWorker(n, concurrency, undefined, (sentAt) => samples.push([sentAt, wallClock() - sentAt]));
+    const timeline = globalThis.__wireTimeline; // npm run bench:parts
+    const jobs = [];
+    const { worker, finished } = await openCountingWorker(n, concurrency, undefined, (sentAt) => {
+      samples.push([sentAt, wallClock() - sentAt]);
+      if (timeline) jobs.push({ sentAt: sentAt - performance.timeOrigin, doneAt: performance.now() });
+    });
     worker.start();
     process.send({ ready: true });
     await finished;
     await worker.stop();
-    return { samples, maxRssKb: process.resourceUsage().maxRSS };
+    const parts = timeline?.latencyParts(jobs.slice(Math.ceil(n / 10)));
+    return { samples, maxRssKb: process.resourceUsage().maxRSS, ...(parts && { parts }) };
   },
 
   async 'latency-producer'({ n, intervalMs }) {

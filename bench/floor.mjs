@@ -22,37 +22,17 @@ import { runNode } from './lib/processes.mjs';
 import { pin, pinningPlan } from './lib/pinning.mjs';
 import { startRedisServer } from './lib/redis-server.mjs';
 import { summarize } from './lib/stats.mjs';
+import { FLOOR_SCRIPT, FLOOR_SCRIPT_WITH_RESULTS } from './lib/floor-script.mjs';
 
 const N = Number(process.env.FLOOR_N ?? 20000);
 const RUNS = Number(process.env.FLOOR_RUNS ?? 3);
 const PER_CALL = 25;
 
-const FLOOR = `
-local now = ARGV[1]
-local out = {}
-for _ = 1, tonumber(ARGV[2]) do
-  local id = redis.call('LPOP', KEYS[1])
-  if not id then break end
-  local job = 'rq:job:' .. id
-  out[#out + 1] = redis.call('HGETALL', job)
-  redis.call('HSET', job, 'status', 'started', 'started_at', now, 'worker_name', 'w', 'last_heartbeat', now)
-  redis.call('PERSIST', job)
-  redis.call('ZADD', 'rq:wip:bench', 1e10, id)
-  redis.call('HSET', 'rq:worker:w', 'state', 'busy', 'current_job', id, 'last_heartbeat', now)
-  redis.call('HSET', job, 'status', 'finished', 'ended_at', now)
-  --results redis.call('XADD', 'rq:results:' .. id, 'MAXLEN', '~', '10', '*', 'type', '1', 'return_value', 'Tg==')
-  --results redis.call('EXPIRE', 'rq:results:' .. id, 500)
-  redis.call('EXPIRE', job, 500)
-  redis.call('ZREM', 'rq:wip:bench', id)
-  redis.call('ZADD', 'rq:finished:bench', 1e10, id)
-end
-return cmsgpack.pack(out)`;
-
 const MEASUREMENTS = {
   'rq-ts worker, concurrency 50': { system: 'rq-ts' },
   'BullMQ worker, concurrency 50': { system: 'bullmq' },
-  'RQ layout floor': { script: FLOOR.replaceAll('--results ', '') },
-  'RQ layout floor without results stream': { script: FLOOR },
+  'RQ layout floor': { script: FLOOR_SCRIPT_WITH_RESULTS },
+  'RQ layout floor without results stream': { script: FLOOR_SCRIPT },
 };
 
 ensurePeersInstalled({ allowed: true, log: console.log });

@@ -1,0 +1,161 @@
+#!/usr/bin/env node
+/**
+ * `npm run bench:parts`: where a job's time goes at concurrency 1, for rq-ts, BullMQ and Bee-Queue
+ * side by side (issue 19), on a redis-server of its own, pinned as `npm run bench` pins.
+ *
+ * Each worker child runs with bench/lib/wire-timeline.mjs, which notes every socket write and read:
+ *   - steady state: N pre-enqueued no-op jobs at concurrency 1; over the second half, per job, the
+ *     time waiting on Redis (a command unanswered), the time in the client (nothing outstanding),
+ *     round trips, and Redis' CPU (INFO, main thread) with the part spent in scripts (commandstats);
+ *     beside them the RQ layout floor: bench/lib/floor-script.mjs, one job per call, awaited one at
+ *     a time from a client that does nothing else: the fastest any worker could go on RQ's layout;
+ *   - low load: a job every 2 ms, as the latency rows of `npm run bench`; per job (medians) the time
+ *     from the producer's send to the worker's wake-up, then to completion the time waiting on
+ *     Redis and in the client, and the round trips.
+ * The hooks cost about a microsecond per write and read: the split is the figure, `npm run bench`
+ * the speed. Speeds are never asserted anywhere.
+ *
+ *   npm run bench:parts                  # PARTS_N=20000 jobs, PARTS_RUNS=3, all three systems
+ *   PARTS_SYSTEMS=rq-ts npm run bench:parts
+ */
+import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
+import { FLOOR_SCRIPT_WITH_RESULTS } from './lib/floor-script.mjs';
+import { ensurePeersInstalled } from './lib/install.mjs';
+import { killChildren, runNode } from './lib/processes.mjs';
+import { describePinning, pin, pinningPlan } from './lib/pinning.mjs';
+import { startRedisServer } from './lib/redis-server.mjs';
+import { percentile, summarize } from './lib/stats.mjs';
+
+const N = Number(process.env.PARTS_N ?? 20000);
+const LATENCY_N = Number(process.env.PARTS_LATENCY_N ?? 1500);
+const RUNS = Number(process.env.PARTS_RUNS ?? 3);
+const SYSTEMS = (process.env.PARTS_SYSTEMS ?? 'rq-ts,bullmq,bee-queue').split(',');
+const TITLES = { 'rq-ts': 'rq-ts', bullmq: 'BullMQ', 'bee-queue': 'Bee-Queue' };
+const HOOK = ['--import', fileURLToPath(new URL('./lib/wire-timeline.mjs', import.meta.url))];
+const TIMEOUT_MS = 300_000;
+
+for (const system of SYSTEMS) if (!TITLES[system]) throw new Error(`PARTS_SYSTEMS: unknown system '${system}' (rq-ts, bullmq, bee-queue).`);
+if (SYSTEMS.some((system) => system !== 'rq-ts')) ensurePeersInstalled({ allowed: true, log: console.log });
+
+function connect(port) {
+  const client = new Redis({ host: '127.0.0.1', port, retryStrategy: () => null, maxRetriesPerRequest: 1 });
+  client.on('error', () => undefined); // reported by the failing command
+  return client;
+}
+
+const redis = await startRedisServer({ connect });
+const plan = pinningPlan({ enabled: true });
+if (plan) pin(redis.pid, plan.redis);
+if (plan) pin(process.pid, plan.clients); // the floor's client runs in this process
+const admin = connect(redis.port);
+const child = (fields, options = {}) => runNode({ host: redis.host, port: redis.port, ...fields }, { timeoutMs: TIMEOUT_MS, cpus: plan?.clients, ...options });
+
+/** Redis main-thread CPU seconds, and the µs spent in script commands, since the last reset. */
+async function redisCounters() {
+  const info = `${await admin.info('cpu')}${await admin.info('commandstats')}`;
+  const read = (name) => Number(new RegExp(`${name}:([\\d.]+)`).exec(info)[1]);
+  let scriptUs = 0;
+  for (const [, usec] of info.matchAll(/cmdstat_(?:evalsha|eval|fcall)(?:_ro)?:calls=\d+,usec=(\d+)/g)) scriptUs += Number(usec);
+  return { cpu: read('used_cpu_user_main_thread') + read('used_cpu_sys_main_thread'), scriptUs };
+}
+
+/** Steady state at concurrency 1: throughput and the wire split of the second half of N jobs. */
+async function steady(system) {
+  await admin.flushall();
+  await child({ system, role: 'fill', n: N, batch: 1000 }).result;
+  await admin.config('RESETSTAT');
+  const before = await redisCounters();
+  const { ms, wire } = await child({ system, role: 'process', n: N, concurrency: 1 }, { execArgv: HOOK }).result;
+  const after = await redisCounters();
+  return {
+    rate: (N / ms) * 1000,
+    usPerJob: wire.waitingUs + wire.clientUs,
+    waitingUs: wire.waitingUs,
+    clientUs: wire.clientUs,
+    roundTrips: wire.roundTrips,
+    redisUs: ((after.cpu - before.cpu) / N) * 1e6,
+    scriptUs: (after.scriptUs - before.scriptUs) / N,
+  };
+}
+
+/** The RQ layout floor at concurrency 1: the bare script, one job a call, awaited one at a time. */
+async function floor() {
+  await admin.flushall();
+  await child({ system: 'rq-ts', role: 'fill', n: N, batch: 1000 }).result;
+  const sha = await admin.script('LOAD', FLOOR_SCRIPT_WITH_RESULTS);
+  await admin.config('RESETSTAT');
+  const before = await redisCounters();
+  const start = performance.now();
+  for (let i = 0; i < N; i++) await admin.evalshaBuffer(sha, 1, 'rq:queue:bench', '2026-12-01T00:00:00.000000Z', 1);
+  const ms = performance.now() - start;
+  const after = await redisCounters();
+  if ((await admin.llen('rq:queue:bench')) !== 0) throw new Error('the floor script left jobs in the queue');
+  return { rate: (N / ms) * 1000, usPerJob: (ms / N) * 1000, redisUs: ((after.cpu - before.cpu) / N) * 1e6, scriptUs: (after.scriptUs - before.scriptUs) / N, roundTrips: 1 };
+}
+
+/** A job every 2 ms to a worker at concurrency 1: latency percentiles and the per-job parts. */
+async function lowLoad(system) {
+  await admin.flushall();
+  const worker = child({ system, role: 'latency-worker', n: LATENCY_N, concurrency: 1 }, { execArgv: HOOK });
+  await worker.ready;
+  await new Promise((resolve) => setTimeout(resolve, 200)); // let the worker settle into its idle wait
+  // As in `npm run bench`: the producer is load, on Redis' core, idle most of the time at this rate.
+  await child({ system, role: 'latency-producer', n: LATENCY_N, intervalMs: 2 }, { cpus: plan?.redis ?? plan?.clients }).result;
+  const { samples, parts } = await worker.result;
+  const ms = samples.sort((a, b) => a[0] - b[0]).slice(Math.ceil(LATENCY_N / 10)).map(([, latency]) => latency);
+  return { p50: percentile(ms, 50), p95: percentile(ms, 95), ...parts };
+}
+
+const median = (runs, key) => (runs.every((run) => typeof run[key] === 'number') ? summarize(runs.map((run) => run[key])).median : undefined);
+const fixed = (digits) => (value) => (value === undefined ? '—' : value.toLocaleString('en', { minimumFractionDigits: digits, maximumFractionDigits: digits }));
+
+function table(title, columns, rows) {
+  console.log(`\n${title}\n`);
+  console.log(`| | ${columns.map(([name]) => name).join(' | ')} |`);
+  console.log(`| :-- | ${columns.map(() => '--:').join(' | ')} |`);
+  for (const [label, key, format] of rows) console.log(`| ${label} | ${columns.map(([, runs]) => format(median(runs, key))).join(' | ')} |`);
+}
+
+try {
+  const steadyRuns = Object.fromEntries(SYSTEMS.map((system) => [system, []]));
+  const latencyRuns = Object.fromEntries(SYSTEMS.map((system) => [system, []]));
+  const floorRuns = [];
+  for (let run = 0; run < RUNS; run++) {
+    // Each run in another order, so that no system always runs first after the machine's idle spell.
+    const order = [...SYSTEMS.slice(run % SYSTEMS.length), ...SYSTEMS.slice(0, run % SYSTEMS.length)];
+    for (const system of order) steadyRuns[system].push(await steady(system));
+    floorRuns.push(await floor());
+    for (const system of order) latencyRuns[system].push(await lowLoad(system));
+  }
+  console.log(`npm run bench:parts: ${N} no-op jobs at concurrency 1 (the second half measured), ${LATENCY_N} jobs at one per 2 ms; median of ${RUNS} runs; ${describePinning(plan)}.`);
+  table(
+    'Steady state, concurrency 1 (per job)',
+    [...SYSTEMS.map((system) => [TITLES[system], steadyRuns[system]]), ['RQ layout floor', floorRuns]],
+    [
+      ['Throughput, whole run (jobs/s)', 'rate', fixed(0)],
+      ['Wall time, second half (µs)', 'usPerJob', fixed(1)],
+      ['… waiting on Redis (µs)', 'waitingUs', fixed(1)],
+      ['… in the client (µs)', 'clientUs', fixed(1)],
+      ['Round trips', 'roundTrips', fixed(2)],
+      ['Redis CPU, main thread (µs)', 'redisUs', fixed(1)],
+      ['… in scripts (µs, commandstats)', 'scriptUs', fixed(1)],
+    ],
+  );
+  table(
+    'Low load, a job every 2 ms (per job, medians)',
+    SYSTEMS.map((system) => [TITLES[system], latencyRuns[system]]),
+    [
+      ['Latency p50 (ms)', 'p50', fixed(3)],
+      ['Latency p95 (ms)', 'p95', fixed(3)],
+      ['Send to the worker\'s wake-up (µs)', 'wakeUs', fixed(0)],
+      ['Then waiting on Redis (µs)', 'waitingUs', fixed(0)],
+      ['Then in the client (µs)', 'clientUs', fixed(0)],
+      ['Round trips after the wake-up', 'roundTrips', fixed(1)],
+    ],
+  );
+} finally {
+  killChildren();
+  await admin.quit();
+  await redis.stop();
+}

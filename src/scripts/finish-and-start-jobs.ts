@@ -88,7 +88,7 @@ export function stepInSlot(connection: RedisConnection, { endings, idleTtl, disa
         start?.roundRobin ? '1' : '0',
       ]),
     ],
-    { binary: true },
+    { binary: true, alone: true },
   ).then((reply) => readStepReply(reply as Buffer, start));
 }
 

@@ -72,10 +72,12 @@ const bound = new WeakMap<RedisConnection, Record<string, ScriptCall>>();
 /**
  * Runs script `name` on `connection` with `keys` and `args`, for the operation functions of this
  * folder. With `binary`, the reply comes as Buffers (for scripts that return job data, which is
- * zlib bytes). Rejects with rq-ts' errors: {@link RedisOutOfMemoryError}, {@link RedisPermissionError},
- * or Redis' own, scrubbed.
+ * zlib bytes). With `alone`, the call is written at once instead of with the tick's other calls:
+ * for a worker's step, which never shares its tick with another script call, so that its bytes
+ * leave before the rest of the tick's work. Rejects with rq-ts' errors: {@link RedisOutOfMemoryError},
+ * {@link RedisPermissionError}, or Redis' own, scrubbed.
  */
-export function runScript(connection: RedisConnection, name: ScriptName, keys: readonly string[], args: readonly (string | number | Buffer)[], options: { binary?: boolean } = {}): Promise<unknown> {
+export function runScript(connection: RedisConnection, name: ScriptName, keys: readonly string[], args: readonly (string | number | Buffer)[], options: { binary?: boolean; alone?: boolean } = {}): Promise<unknown> {
   let commands = bound.get(connection);
   if (!commands) {
     // Defined without a number of keys: each call passes its count first, from the keys it gives.
@@ -85,7 +87,7 @@ export function runScript(connection: RedisConnection, name: ScriptName, keys: r
     bound.set(connection, commands);
   }
   const command = commands[options.binary ? `rq_${name}Buffer` : `rq_${name}`]!;
-  corkForThisTick(connection);
+  if (!options.alone) corkForThisTick(connection);
   // A full Redis or a missing permission becomes rq-ts' typed error; nothing leaves unscrubbed.
   return command.call(connection, keys.length, ...keys, ...args).catch(rejectAsRQError);
 }

@@ -5,7 +5,8 @@
  * With many jobs in flight, Redis' main thread is the bottleneck (85% busy at concurrency 50 here),
  * so a system's ceiling is 1 / (Redis CPU per job). For each measurement the same pre-enqueued
  * rq-ts jobs are processed and INFO's used_cpu_*_main_thread is read before and after:
- *   - rq-ts and BullMQ workers at concurrency 50, as bench/child.mjs runs them;
+ *   - rq-ts, BullMQ and Bee-Queue workers at concurrency 50, as bench/child.mjs runs them (each on
+ *     jobs its own producer enqueued);
  *   - "RQ layout floor": one Lua script per 25 jobs doing only the writes RQ 1.13's layout needs
  *     for a start and a finish (LPOP, HGETALL, HSET started, PERSIST, started registry, HSET
  *     finished, results stream entry, EXPIREs, finished registry, worker hash), without fences,
@@ -31,6 +32,7 @@ const PER_CALL = 25;
 const MEASUREMENTS = {
   'rq-ts worker, concurrency 50': { system: 'rq-ts' },
   'BullMQ worker, concurrency 50': { system: 'bullmq' },
+  'Bee-Queue worker, concurrency 50': { system: 'bee-queue' },
   'RQ layout floor': { script: FLOOR_SCRIPT_WITH_RESULTS },
   'RQ layout floor without results stream': { script: FLOOR_SCRIPT },
 };

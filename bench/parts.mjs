@@ -15,11 +15,17 @@
  * The hooks cost about a microsecond per write and read: the split is the figure, `npm run bench`
  * the speed. Speeds are never asserted anywhere.
  *
- *   npm run bench:parts                  # PARTS_N=20000 jobs, PARTS_RUNS=3, all three systems
- *   PARTS_SYSTEMS=rq-ts npm run bench:parts
+ *   npm run bench:parts                  # PARTS_N=20000 jobs, PARTS_RUNS=3, all three systems;
+ *                                        # writes the section "Where a job's time goes" of docs/benchmarks.md
+ *   PARTS_SYSTEMS=rq-ts npm run bench:parts    # any other choice only prints (PARTS_DOCS=0 too)
  */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
+import { putSection } from './lib/docs-sections.mjs';
+import { describeMachine } from './lib/machine.mjs';
+import { machineLines } from './lib/report.mjs';
 import { FLOOR_SCRIPT_WITH_RESULTS } from './lib/floor-script.mjs';
 import { ensurePeersInstalled } from './lib/install.mjs';
 import { killChildren, runNode } from './lib/processes.mjs';
@@ -32,6 +38,9 @@ const LATENCY_N = Number(process.env.PARTS_LATENCY_N ?? 1500);
 const RUNS = Number(process.env.PARTS_RUNS ?? 3);
 const SYSTEMS = (process.env.PARTS_SYSTEMS ?? 'rq-ts,bullmq,bee-queue').split(',');
 const TITLES = { 'rq-ts': 'rq-ts', bullmq: 'BullMQ', 'bee-queue': 'Bee-Queue' };
+const DOCS = new URL('../docs/benchmarks.md', import.meta.url);
+// The page gets a full run only: every system, the default counts.
+const WRITE_DOCS = process.env.PARTS_DOCS !== '0' && SYSTEMS.length === 3 && N === 20000 && LATENCY_N === 1500 && RUNS >= 3;
 const HOOK = ['--import', fileURLToPath(new URL('./lib/wire-timeline.mjs', import.meta.url))];
 const TIMEOUT_MS = 300_000;
 
@@ -110,13 +119,104 @@ async function lowLoad(system) {
 const median = (runs, key) => (runs.every((run) => typeof run[key] === 'number') ? summarize(runs.map((run) => run[key])).median : undefined);
 const fixed = (digits) => (value) => (value === undefined ? '—' : value.toLocaleString('en', { minimumFractionDigits: digits, maximumFractionDigits: digits }));
 
-function table(title, columns, rows) {
-  console.log(`\n${title}\n`);
-  console.log(`| | ${columns.map(([name]) => name).join(' | ')} |`);
-  console.log(`| :-- | ${columns.map(() => '--:').join(' | ')} |`);
-  for (const [label, key, format] of rows) console.log(`| ${label} | ${columns.map(([, runs]) => format(median(runs, key))).join(' | ')} |`);
+/** A Markdown table: one column per system, one row per measure (median of the runs). */
+function table(columns, rows) {
+  const lines = [`| | ${columns.map(([name]) => name).join(' | ')} |`, `| :-- | ${columns.map(() => '--:').join(' | ')} |`];
+  for (const [label, key, format] of rows) lines.push(`| ${label} | ${columns.map(([, runs]) => format(median(runs, key))).join(' | ')} |`);
+  return lines.join('\n');
 }
 
+const STEADY_ROWS = [
+  ['Throughput, whole run (jobs/s)', 'rate', fixed(0)],
+  ['Wall time, second half (µs)', 'usPerJob', fixed(1)],
+  ['… waiting on Redis (µs)', 'waitingUs', fixed(1)],
+  ['… in the client (µs)', 'clientUs', fixed(1)],
+  ['Round trips', 'roundTrips', fixed(2)],
+  ['Redis CPU, main thread (µs)', 'redisUs', fixed(1)],
+  ['… in scripts (µs, commandstats)', 'scriptUs', fixed(1)],
+];
+
+const LATENCY_ROWS = [
+  ['Latency p50 (ms)', 'p50', fixed(3)],
+  ['Latency p95 (ms)', 'p95', fixed(3)],
+  ["Send to the worker's wake-up (µs)", 'wakeUs', fixed(0)],
+  ['Then waiting on Redis (µs)', 'waitingUs', fixed(0)],
+  ['Then in the client (µs)', 'clientUs', fixed(0)],
+  ['Round trips after the wake-up', 'roundTrips', fixed(1)],
+];
+
+/** The section of docs/benchmarks.md: the tables, and what they say (figures from this run). */
+function docsSection({ startedAt, seconds, machine, steadyTable, latencyTable, steadyRuns, latencyRuns, floorRuns }) {
+  const m = (runs, key) => median(runs, key);
+  const us = (value) => fixed(0)(value);
+  const rq = steadyRuns['rq-ts'];
+  const bull = steadyRuns.bullmq;
+  const wire = (runs) => m(runs, 'waitingUs') - m(runs, 'redisUs');
+  return `## Where a job's time goes
+
+Run of ${startedAt} (${Math.round(seconds)} s), \`npm run bench:parts\` (bench/parts.mjs).
+
+${machineLines(machine)}
+- ${N} no-op jobs at concurrency 1, the second half measured; ${LATENCY_N} jobs at one per 2 ms (the first 10% left out); median of ${RUNS} runs of each.
+
+Each worker runs with a hook on its sockets (bench/lib/wire-timeline.mjs) that notes every write
+and every read: the time during which a command waits for its reply is "waiting on Redis" (the
+command on the wire, Redis running it, the reply coming back, the wake-ups of both processes), the
+rest is the client's own work. Redis' CPU comes from INFO, the part in scripts from commandstats.
+The RQ layout floor is bench/lib/floor-script.mjs (the writes RQ 1.13's layout needs for a start
+and a finish, no checks) called for one job at a time, each call awaited, by a client that does
+nothing else: the fastest any worker can go on RQ's layout at one round trip per job.
+
+### One job at a time
+
+${steadyTable}
+
+- A job costs one round trip in rq-ts and BullMQ, three in Bee-Queue (BRPOPLPUSH, the job's hash,
+  the MULTI that ends it): its commands are plain and light, but each round trip costs Redis a read,
+  a parse and a reply of its own (${us(m(steadyRuns['bee-queue'], 'redisUs'))} µs of Redis CPU per job) and the worker a wait.
+- Waiting on Redis is Redis' CPU plus about ${us(wire(rq))} µs (rq-ts) and ${us(wire(bull))} µs (BullMQ) per round trip
+  that no Redis work explains: the write and read system calls and the wake-up of each process
+  on its core, on this VM. No client change removes it; only fewer round trips would.
+- rq-ts' step costs ${us(m(rq, 'scriptUs') - m(bull, 'scriptUs'))} µs more Redis time in scripts than BullMQ's. Of its ${us(m(rq, 'scriptUs'))} µs the RQ
+  layout floor's writes take ${us(m(floorRuns, 'scriptUs'))}; the rest is what a real worker checks and keeps beside
+  them: the fence that refuses an ending that is no longer this execution's (HMGET), the job's
+  dependents (SMEMBERS), the events streams, rq:suspended and due rate limits (one EXISTS), the
+  throughput counter, the memory guard, the server's time as RQ's timestamp text, the worker
+  hash's idle and busy states, and the Lua that reads the step and packs the reply.
+- ${reach(m(bull, 'rate'), m(floorRuns, 'rate'), m(floorRuns, 'usPerJob'), m(rq, 'clientUs'), m(bull, 'clientUs'))}
+
+### Low load: a job every 2 ms
+
+${latencyTable}
+
+- Every system here takes three round trips from enqueue to a finished job: the producer's
+  enqueue, whose reply to the worker's blocking command is its wake-up, then two more. Bee-Queue's
+  wake-up already claims the job (BRPOPLPUSH moves its id into its active list); rq-ts and BullMQ
+  wake on a notification and claim the job with their next script, so that a job id is never
+  held only in a worker's memory (for rq-ts: always in its queue, the started registry or a
+  registry of its end).
+- At low load every part costs several times what it costs one job after another (caches and
+  branch predictors are cold, the cores wake from idle), so the client's work weighs more: rq-ts'
+  ${us(m(latencyRuns['rq-ts'], 'clientUs'))} µs against BullMQ's ${us(m(latencyRuns.bullmq, 'clientUs'))} and Bee-Queue's ${us(m(latencyRuns['bee-queue'], 'clientUs'))} per job. The send-to-wake-up time includes
+  the producer's own work on the job before its enqueue leaves.`;
+}
+
+/**
+ * What the floor says of "1.3 times BullMQ at concurrency 1": the time per job that speed allows,
+ * against what the floor's bare writes take and what each worker's client takes on top.
+ */
+function reach(bullRate, floorRate, floorUs, rqClientUs, bullClientUs) {
+  const us = fixed(0);
+  const allowed = 1e6 / (1.3 * bullRate);
+  const left = allowed - floorUs;
+  const head = `The floor runs ${us(floorRate)} jobs/s with a client that does nothing. 1.3 times BullMQ's ${us(bullRate)} jobs/s allows ${us(allowed)} µs per job over a whole run; the floor's round trip and bare writes take ${us(floorUs)}`;
+  if (left <= 0) return `${head}, more than that already.`;
+  const verdict = left < Math.min(rqClientUs, bullClientUs) ? 'less than either worker\'s client takes per job (rq-ts ' : 'to compare with what each worker\'s client takes per job (rq-ts ';
+  return `${head}, which leaves ${us(left)} µs for a worker's own checks and its client: ${verdict}${us(rqClientUs)} µs, BullMQ ${us(bullClientUs)}), before any check beyond the bare writes.`;
+}
+
+const startedAt = Date.now();
+const loadStart = loadavg()[0].toFixed(2);
 try {
   const steadyRuns = Object.fromEntries(SYSTEMS.map((system) => [system, []]));
   const latencyRuns = Object.fromEntries(SYSTEMS.map((system) => [system, []]));
@@ -128,32 +228,16 @@ try {
     floorRuns.push(await floor());
     for (const system of order) latencyRuns[system].push(await lowLoad(system));
   }
+  const steadyTable = table([...SYSTEMS.map((system) => [TITLES[system], steadyRuns[system]]), ['RQ layout floor', floorRuns]], STEADY_ROWS);
+  const latencyTable = table(SYSTEMS.map((system) => [TITLES[system], latencyRuns[system]]), LATENCY_ROWS);
   console.log(`npm run bench:parts: ${N} no-op jobs at concurrency 1 (the second half measured), ${LATENCY_N} jobs at one per 2 ms; median of ${RUNS} runs; ${describePinning(plan)}.`);
-  table(
-    'Steady state, concurrency 1 (per job)',
-    [...SYSTEMS.map((system) => [TITLES[system], steadyRuns[system]]), ['RQ layout floor', floorRuns]],
-    [
-      ['Throughput, whole run (jobs/s)', 'rate', fixed(0)],
-      ['Wall time, second half (µs)', 'usPerJob', fixed(1)],
-      ['… waiting on Redis (µs)', 'waitingUs', fixed(1)],
-      ['… in the client (µs)', 'clientUs', fixed(1)],
-      ['Round trips', 'roundTrips', fixed(2)],
-      ['Redis CPU, main thread (µs)', 'redisUs', fixed(1)],
-      ['… in scripts (µs, commandstats)', 'scriptUs', fixed(1)],
-    ],
-  );
-  table(
-    'Low load, a job every 2 ms (per job, medians)',
-    SYSTEMS.map((system) => [TITLES[system], latencyRuns[system]]),
-    [
-      ['Latency p50 (ms)', 'p50', fixed(3)],
-      ['Latency p95 (ms)', 'p95', fixed(3)],
-      ['Send to the worker\'s wake-up (µs)', 'wakeUs', fixed(0)],
-      ['Then waiting on Redis (µs)', 'waitingUs', fixed(0)],
-      ['Then in the client (µs)', 'clientUs', fixed(0)],
-      ['Round trips after the wake-up', 'roundTrips', fixed(1)],
-    ],
-  );
+  console.log(`\nOne job at a time (per job)\n\n${steadyTable}\n\nLow load, a job every 2 ms (per job, medians)\n\n${latencyTable}`);
+  if (WRITE_DOCS) {
+    const machine = { ...describeMachine(await admin.info('server')), pinning: describePinning(plan), loadAverage: { start: loadStart, end: loadavg()[0].toFixed(2) } };
+    const section = docsSection({ startedAt: new Date(startedAt).toISOString(), seconds: (Date.now() - startedAt) / 1000, machine, steadyTable, latencyTable, steadyRuns, latencyRuns, floorRuns });
+    writeFileSync(DOCS, putSection(readFileSync(DOCS, 'utf8'), 'parts', section, '## How to run it'));
+    console.log(`\nWrote the section "Where a job's time goes" of ${fileURLToPath(DOCS)}.`);
+  }
 } finally {
   killChildren();
   await admin.quit();

@@ -1,10 +1,14 @@
 /**
- * Sections of docs/benchmarks.md written by different runs: `npm run bench` writes the page, and
- * `npm run bench -- --cluster` its "Redis Cluster" section, between HTML comments that mark it,
- * so that each run rewrites its own part and keeps the other's.
+ * Sections of docs/benchmarks.md written by different runs: `npm run bench` writes the page,
+ * `npm run bench -- --cluster` its "Redis Cluster" section and `npm run bench:parts` its "Where a
+ * job's time goes" section, each between HTML comments that mark it, so that each run rewrites its
+ * own part and keeps the others'.
  */
 
-const start = (name) => `<!-- ${name}: written by npm run bench -- --${name} -->`;
+/** The command that writes each section. */
+const WRITERS = { cluster: 'npm run bench -- --cluster', parts: 'npm run bench:parts' };
+
+const start = (name) => `<!-- ${name}: written by ${WRITERS[name]} -->`;
 const end = (name) => `<!-- /${name} -->`;
 
 /** Section `name` of `text` with its markers, or undefined when the text has none. */

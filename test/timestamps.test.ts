@@ -17,11 +17,16 @@ test('reads RQ\'s timestamps with 0 to 6 fraction digits, cut to milliseconds', 
     ['1999-12-31T23:59:59Z', '1999-12-31T23:59:59.000Z'],
   ];
   for (const [text, iso] of cases) assert.equal(parseTimestamp(text)?.toISOString(), iso, text);
-  // Each 27-character case read again after another text: not a remembered answer.
+  // Each case read again after two other texts (the last two are remembered): read anew.
   for (const [text, iso] of cases) {
     parseTimestamp('2000-01-01T00:00:00.000000Z');
+    parseTimestamp('2000-01-02T00:00:00.000000Z');
     assert.equal(parseTimestamp(text)?.toISOString(), iso, text);
   }
+  // And remembered ones alternating, as a worker reads created_at, started_at, last_heartbeat, enqueued_at.
+  const [created, started] = ['2026-12-03T16:05:09.100000Z', '2026-12-03T16:05:10.200000Z'];
+  const iso = { [created]: '2026-12-03T16:05:09.100Z', [started]: '2026-12-03T16:05:10.200Z' };
+  for (const text of [created, started, started, created, started, created]) assert.equal(parseTimestamp(text)?.toISOString(), iso[text]);
 });
 
 test('a remembered timestamp comes back as a new Date each time: changing one changes no other', () => {

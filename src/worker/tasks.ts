@@ -25,6 +25,7 @@ import type { WorkerConfig } from './config.js';
 import { HorsePool } from './isolated.js';
 import type { ExceptionHandler, WorkerEvents } from './options.js';
 import { interruptCold, type Running, type Slot } from './slots.js';
+import { parseTimestamp } from '../timestamps.js';
 
 /** What the tasks need of their worker. */
 export interface TasksHost {
@@ -143,7 +144,8 @@ export class Tasks {
   /** Adds a job's ending to the worker's statistics (a fenced ending was another's to count). */
   #record(running: Running, job: Job, ending: Ending): void {
     if (ending.status === 'fenced') return;
-    const startedAtMs = Date.parse(running.startedAtText);
+    // The step's time, which the job's hash read a moment ago: parseTimestamp remembers it.
+    const startedAtMs = parseTimestamp(running.startedAtText)?.getTime() ?? NaN;
     const enqueuedAtMs = job.enqueuedAt?.getTime();
     this.#host.stats.recordEnd({
       queue: running.queue,

@@ -9,7 +9,7 @@
  * Redis Cluster instead of the Redis at host:port.
  *
  * Roles:
- *   enqueue          { mode: 'seq' | 'inflight' | 'bulk', n, warmup, inFlight, batch } -> { ms }
+ *   enqueue          { mode: 'seq' | 'inflight' | 'bulk', n, warmup, inFlight, batch } -> { ms, cpuUs (client CPU per job) }
  *   fill             { n, batch, queues?, unkept? }: pre-enqueue n jobs for a worker (n on each of `queues`), untimed -> {}
  *   process          { n, concurrency, startOnGo? }: run n pre-enqueued jobs -> { ms, maxRssKb, startedAt, endedAt };
  *                    with startOnGo, sends { ready: true } once its worker is open and starts it at the
@@ -33,11 +33,13 @@ const roles = {
     const producer = await system.openProducer(options);
     const run = { seq: sequential, inflight: (p, count) => concurrent(p, count, inFlight), bulk: (p, count) => bulk(p, count, batch) }[mode];
     await run(producer, warmup); // same connection and objects: scripts loaded, code warm
+    const cpu = process.cpuUsage();
     const start = performance.now();
     await run(producer, n);
     const ms = performance.now() - start;
+    const { user, system: sys } = process.cpuUsage(cpu);
     await producer.close();
-    return { ms };
+    return { ms, cpuUs: (user + sys) / n };
   },
 
   async fill({ n, batch, queues = [options.queue] }) {

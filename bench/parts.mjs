@@ -9,6 +9,9 @@
  *     round trips, and Redis' CPU (INFO, main thread) with the part spent in scripts (commandstats);
  *     beside them the RQ layout floor: bench/lib/floor-script.mjs, one job per call, awaited one at
  *     a time from a client that does nothing else: the fastest any worker could go on RQ's layout;
+ *   - enqueue, one by one and with 100 in flight: client CPU, Redis CPU and script time per job,
+ *     beside the same per call of rq-ts' own enqueue script sent bare (its EVALSHA, captured from
+ *     one enqueue and sent again as it is: what ioredis and the socket cost for that command);
  *   - low load: a job every 2 ms, as the latency rows of `npm run bench`; per job (medians) the time
  *     from the producer's send to the worker's wake-up, then to completion the time waiting on
  *     Redis and in the client, and the round trips.
@@ -19,7 +22,9 @@
  *                                        # writes the section "Where a job's time goes" of docs/benchmarks.md
  *   PARTS_SYSTEMS=rq-ts npm run bench:parts    # any other choice only prints (PARTS_DOCS=0 too)
  */
+import { once } from 'node:events';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
@@ -34,6 +39,9 @@ import { startRedisServer } from './lib/redis-server.mjs';
 import { percentile, summarize } from './lib/stats.mjs';
 
 const N = Number(process.env.PARTS_N ?? 20000);
+/** Enqueues timed per measurement (after a warm-up of a tenth, on the same connection). */
+const ENQUEUE_N = Number(process.env.PARTS_ENQUEUE_N ?? 20000);
+const IN_FLIGHT = 100;
 const LATENCY_N = Number(process.env.PARTS_LATENCY_N ?? 1500);
 const RUNS = Number(process.env.PARTS_RUNS ?? 3);
 const SYSTEMS = (process.env.PARTS_SYSTEMS ?? 'rq-ts,bullmq,bee-queue').split(',');
@@ -103,6 +111,66 @@ async function floor() {
   return { rate: (N / ms) * 1000, usPerJob: (ms / N) * 1000, redisUs: ((after.cpu - before.cpu) / N) * 1e6, scriptUs: (after.scriptUs - before.scriptUs) / N, roundTrips: 1 };
 }
 
+/** Enqueues of `mode` ('seq' or 'inflight') by one producer child: throughput, client and Redis CPU per job. */
+async function enqueue(system, mode) {
+  await admin.flushall();
+  await admin.config('RESETSTAT');
+  const before = await redisCounters();
+  const { ms, cpuUs } = await child({ system, role: 'enqueue', mode, n: ENQUEUE_N, warmup: ENQUEUE_N / 10, inFlight: IN_FLIGHT, batch: 1000 }).result;
+  const after = await redisCounters();
+  // Redis' counters include the warm-up: per job over warm-up and timed jobs together.
+  const jobs = ENQUEUE_N * 1.1;
+  return { rate: (ENQUEUE_N / ms) * 1000, usPerJob: (ms / ENQUEUE_N) * 1000, cpuUs, redisUs: ((after.cpu - before.cpu) / jobs) * 1e6, scriptUs: (after.scriptUs - before.scriptUs) / jobs };
+}
+
+/**
+ * rq-ts' enqueue script sent bare: the EVALSHA of one `queue.enqueue` captured on its way to the
+ * socket, then sent again as it is (the same job written again), one by one or 100 in flight, in
+ * this process. What any client pays to send that command: ioredis and the socket, no job made.
+ */
+async function bareEnqueue(mode) {
+  const dist = new URL('../dist/index.js', import.meta.url);
+  const { Queue } = await import(dist.href);
+  const { Redis: DistRedis, Command } = createRequire(dist)('ioredis');
+  await admin.flushall();
+  const connection = new DistRedis({ host: redis.host, port: redis.port });
+  await once(connection, 'ready');
+  const queue = new Queue('bench', { connection });
+  await queue.enqueue('bench_tasks.noop', 0); // the script loaded on this socket: the next call is an EVALSHA
+  let captured;
+  const send = connection.sendCommand;
+  connection.sendCommand = function capture(command, ...rest) {
+    if (command.name === 'evalsha' && captured === undefined) captured = [...command.args];
+    return send.call(this, command, ...rest);
+  };
+  await queue.enqueue('bench_tasks.noop', 1);
+  connection.sendCommand = send;
+  if (captured === undefined) throw new Error('no EVALSHA seen from queue.enqueue');
+  const call = () => {
+    const command = new Command('evalsha', captured, { replyEncoding: 'utf8' });
+    connection.sendCommand(command);
+    return command.promise;
+  };
+  const run = async (count) => {
+    if (mode === 'seq') for (let i = 0; i < count; i++) await call();
+    else {
+      let next = 0;
+      await Promise.all(Array.from({ length: IN_FLIGHT }, async () => { while (next++ < count) await call(); }));
+    }
+  };
+  await run(ENQUEUE_N / 10);
+  await admin.config('RESETSTAT');
+  const before = await redisCounters();
+  const cpu = process.cpuUsage();
+  const start = performance.now();
+  await run(ENQUEUE_N);
+  const ms = performance.now() - start;
+  const { user, system: sys } = process.cpuUsage(cpu);
+  const after = await redisCounters();
+  await connection.quit();
+  return { rate: (ENQUEUE_N / ms) * 1000, usPerJob: (ms / ENQUEUE_N) * 1000, cpuUs: (user + sys) / ENQUEUE_N, redisUs: ((after.cpu - before.cpu) / ENQUEUE_N) * 1e6, scriptUs: (after.scriptUs - before.scriptUs) / ENQUEUE_N };
+}
+
 /** A job every 2 ms to a worker at concurrency 1: latency percentiles and the per-job parts. */
 async function lowLoad(system) {
   await admin.flushall();
@@ -116,7 +184,8 @@ async function lowLoad(system) {
   return { p50: percentile(ms, 50), p95: percentile(ms, 95), ...parts };
 }
 
-const median = (runs, key) => (runs.every((run) => typeof run[key] === 'number') ? summarize(runs.map((run) => run[key])).median : undefined);
+const field = (run, key) => key.split('.').reduce((value, part) => value?.[part], run);
+const median = (runs, key) => (runs.every((run) => typeof field(run, key) === 'number') ? summarize(runs.map((run) => field(run, key))).median : undefined);
 const fixed = (digits) => (value) => (value === undefined ? '—' : value.toLocaleString('en', { minimumFractionDigits: digits, maximumFractionDigits: digits }));
 
 /** A Markdown table: one column per system, one row per measure (median of the runs). */
@@ -136,6 +205,17 @@ const STEADY_ROWS = [
   ['… in scripts (µs, commandstats)', 'scriptUs', fixed(1)],
 ];
 
+const ENQUEUE_ROWS = [
+  ['One by one: jobs/s', 'seq.rate', fixed(0)],
+  ['One by one: wall time per job (µs)', 'seq.usPerJob', fixed(1)],
+  ['One by one: client CPU per job (µs)', 'seq.cpuUs', fixed(1)],
+  ['One by one: Redis CPU per job (µs)', 'seq.redisUs', fixed(1)],
+  [`${IN_FLIGHT} in flight: jobs/s`, 'inflight.rate', fixed(0)],
+  [`${IN_FLIGHT} in flight: client CPU per job (µs)`, 'inflight.cpuUs', fixed(1)],
+  [`${IN_FLIGHT} in flight: Redis CPU per job (µs)`, 'inflight.redisUs', fixed(1)],
+  ['… in scripts (µs, commandstats)', 'inflight.scriptUs', fixed(1)],
+];
+
 const LATENCY_ROWS = [
   ['Latency p50 (ms)', 'p50', fixed(3)],
   ['Latency p95 (ms)', 'p95', fixed(3)],
@@ -146,7 +226,7 @@ const LATENCY_ROWS = [
 ];
 
 /** The section of docs/benchmarks.md: the tables, and what they say (figures from this run). */
-function docsSection({ startedAt, seconds, machine, steadyTable, latencyTable, steadyRuns, latencyRuns, floorRuns }) {
+function docsSection({ startedAt, seconds, machine, steadyTable, latencyTable, enqueueTable, steadyRuns, latencyRuns, floorRuns, enqueueRuns }) {
   const m = (runs, key) => median(runs, key);
   const us = (value) => fixed(0)(value);
   const rq = steadyRuns['rq-ts'];
@@ -198,7 +278,31 @@ ${latencyTable}
 - At low load every part costs several times what it costs one job after another (caches and
   branch predictors are cold, the cores wake from idle), so the client's work weighs more: rq-ts'
   ${us(m(latencyRuns['rq-ts'], 'clientUs'))} µs against BullMQ's ${us(m(latencyRuns.bullmq, 'clientUs'))} and Bee-Queue's ${us(m(latencyRuns['bee-queue'], 'clientUs'))} per job. The send-to-wake-up time includes
-  the producer's own work on the job before its enqueue leaves.`;
+  the producer's own work on the job before its enqueue leaves.
+
+### Enqueue
+
+${enqueueTable}
+
+- The last column is rq-ts' own enqueue script, captured from one \`queue.enqueue\` on its way to
+  the socket and sent again as it is (the same job written again, so its Redis figures are of a
+  rewrite): what ioredis and the socket cost for that command, with no job made. rq-ts' client
+  spends ${us(m(enqueueRuns['rq-ts'], 'inflight.cpuUs') - m(enqueueRuns.bare, 'inflight.cpuUs'))} µs per job above it with 100 in flight, and ${us(m(enqueueRuns['rq-ts'], 'seq.cpuUs') - m(enqueueRuns.bare, 'seq.cpuUs'))} µs one by one: making the job
+  (its id, RQ's 13 fields, the description as Python prints the call, the data as zlib-framed
+  JSON, the timestamps as RQ's text), packing it and the promises of the call.
+- Bee-Queue's job is one JSON string in one hash field, and its script an id (INCR), an HEXISTS, an HSET and an
+  LPUSH: its client spends ${us(m(enqueueRuns['bee-queue'], 'inflight.cpuUs'))} µs per job with 100 in flight, ${closeTo(m(enqueueRuns['bee-queue'], 'inflight.cpuUs'), m(enqueueRuns.bare, 'inflight.cpuUs'))} what ioredis alone
+  costs rq-ts to send its command (${us(m(enqueueRuns.bare, 'inflight.cpuUs'))} µs; Bee-Queue uses the \`redis\` client, not ioredis), and Redis
+  ${us(m(enqueueRuns['bee-queue'], 'inflight.redisUs'))} µs against rq-ts' ${us(m(enqueueRuns['rq-ts'], 'inflight.redisUs'))}: RQ's layout writes a hash of 13 fields, the queue list and
+  the rq:queues set for every job.
+- With 100 in flight the producer is bound by its client CPU (one core): the rate is close to one
+  job per client CPU time. One by one, each job also waits a round trip, as for a worker.`;
+}
+
+/** "less than", "about" or "more than", of `value` against `reference` (within 15%: about). */
+function closeTo(value, reference) {
+  if (Math.abs(value - reference) <= 0.15 * reference) return 'about';
+  return value < reference ? 'less than' : 'more than';
 }
 
 /**
@@ -221,20 +325,24 @@ try {
   const steadyRuns = Object.fromEntries(SYSTEMS.map((system) => [system, []]));
   const latencyRuns = Object.fromEntries(SYSTEMS.map((system) => [system, []]));
   const floorRuns = [];
+  const enqueueRuns = Object.fromEntries([...SYSTEMS, 'bare'].map((system) => [system, []]));
   for (let run = 0; run < RUNS; run++) {
     // Each run in another order, so that no system always runs first after the machine's idle spell.
     const order = [...SYSTEMS.slice(run % SYSTEMS.length), ...SYSTEMS.slice(0, run % SYSTEMS.length)];
     for (const system of order) steadyRuns[system].push(await steady(system));
     floorRuns.push(await floor());
     for (const system of order) latencyRuns[system].push(await lowLoad(system));
+    for (const system of order) enqueueRuns[system].push({ seq: await enqueue(system, 'seq'), inflight: await enqueue(system, 'inflight') });
+    enqueueRuns.bare.push({ seq: await bareEnqueue('seq'), inflight: await bareEnqueue('inflight') });
   }
   const steadyTable = table([...SYSTEMS.map((system) => [TITLES[system], steadyRuns[system]]), ['RQ layout floor', floorRuns]], STEADY_ROWS);
   const latencyTable = table(SYSTEMS.map((system) => [TITLES[system], latencyRuns[system]]), LATENCY_ROWS);
+  const enqueueTable = table([...SYSTEMS.map((system) => [TITLES[system], enqueueRuns[system]]), ["rq-ts' enqueue script, bare EVALSHA", enqueueRuns.bare]], ENQUEUE_ROWS);
   console.log(`npm run bench:parts: ${N} no-op jobs at concurrency 1 (the second half measured), ${LATENCY_N} jobs at one per 2 ms; median of ${RUNS} runs; ${describePinning(plan)}.`);
-  console.log(`\nOne job at a time (per job)\n\n${steadyTable}\n\nLow load, a job every 2 ms (per job, medians)\n\n${latencyTable}`);
+  console.log(`\nOne job at a time (per job)\n\n${steadyTable}\n\nLow load, a job every 2 ms (per job, medians)\n\n${latencyTable}\n\nEnqueue (per job)\n\n${enqueueTable}`);
   if (WRITE_DOCS) {
     const machine = { ...describeMachine(await admin.info('server')), pinning: describePinning(plan), loadAverage: { start: loadStart, end: loadavg()[0].toFixed(2) } };
-    const section = docsSection({ startedAt: new Date(startedAt).toISOString(), seconds: (Date.now() - startedAt) / 1000, machine, steadyTable, latencyTable, steadyRuns, latencyRuns, floorRuns });
+    const section = docsSection({ startedAt: new Date(startedAt).toISOString(), seconds: (Date.now() - startedAt) / 1000, machine, steadyTable, latencyTable, enqueueTable, steadyRuns, latencyRuns, floorRuns, enqueueRuns });
     writeFileSync(DOCS, putSection(readFileSync(DOCS, 'utf8'), 'parts', section, '## How to run it'));
     console.log(`\nWrote the section "Where a job's time goes" of ${fileURLToPath(DOCS)}.`);
   }

@@ -17,11 +17,8 @@
  * of Redis CPU per job and the ceiling that implies. Installs BullMQ into bench/node_modules as
  * `npm run bench` does.
  */
-import { Redis } from 'ioredis';
 import { ensurePeersInstalled } from './lib/install.mjs';
-import { runNode } from './lib/processes.mjs';
-import { pin, pinningPlan } from './lib/pinning.mjs';
-import { startRedisServer } from './lib/redis-server.mjs';
+import { ownRedis } from './lib/own-redis.mjs';
 import { summarize } from './lib/stats.mjs';
 import { FLOOR_SCRIPT, FLOOR_SCRIPT_WITH_RESULTS } from './lib/floor-script.mjs';
 
@@ -39,17 +36,7 @@ const MEASUREMENTS = {
 
 ensurePeersInstalled({ allowed: true, log: console.log });
 
-function connect(port) {
-  const client = new Redis({ host: '127.0.0.1', port, retryStrategy: () => null, maxRetriesPerRequest: 1 });
-  client.on('error', () => undefined); // reported by the failing command
-  return client;
-}
-
-const redis = await startRedisServer({ connect });
-const plan = pinningPlan({ enabled: true });
-if (plan) pin(redis.pid, plan.redis);
-const admin = connect(redis.port);
-const child = (fields) => runNode({ host: redis.host, port: redis.port, ...fields }, { timeoutMs: 120_000, cpus: plan?.clients });
+const { redis, plan, admin, child } = await ownRedis({ timeoutMs: 120_000 });
 
 async function redisCpuSeconds() {
   const info = await admin.info('cpu');

@@ -27,15 +27,14 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { Redis } from 'ioredis';
 import { putSection } from './lib/docs-sections.mjs';
 import { describeMachine } from './lib/machine.mjs';
 import { machineLines } from './lib/report.mjs';
 import { FLOOR_SCRIPT_WITH_RESULTS } from './lib/floor-script.mjs';
 import { ensurePeersInstalled } from './lib/install.mjs';
-import { killChildren, runNode } from './lib/processes.mjs';
-import { describePinning, pin, pinningPlan } from './lib/pinning.mjs';
-import { startRedisServer } from './lib/redis-server.mjs';
+import { killChildren } from './lib/processes.mjs';
+import { ownRedis } from './lib/own-redis.mjs';
+import { describePinning, pin } from './lib/pinning.mjs';
 import { percentile, summarize } from './lib/stats.mjs';
 
 const N = Number(process.env.PARTS_N ?? 20000);
@@ -55,18 +54,8 @@ const TIMEOUT_MS = 300_000;
 for (const system of SYSTEMS) if (!TITLES[system]) throw new Error(`PARTS_SYSTEMS: unknown system '${system}' (rq-ts, bullmq, bee-queue).`);
 if (SYSTEMS.some((system) => system !== 'rq-ts')) ensurePeersInstalled({ allowed: true, log: console.log });
 
-function connect(port) {
-  const client = new Redis({ host: '127.0.0.1', port, retryStrategy: () => null, maxRetriesPerRequest: 1 });
-  client.on('error', () => undefined); // reported by the failing command
-  return client;
-}
-
-const redis = await startRedisServer({ connect });
-const plan = pinningPlan({ enabled: true });
-if (plan) pin(redis.pid, plan.redis);
+const { redis, plan, admin, child } = await ownRedis({ timeoutMs: TIMEOUT_MS });
 if (plan) pin(process.pid, plan.clients); // the floor's client runs in this process
-const admin = connect(redis.port);
-const child = (fields, options = {}) => runNode({ host: redis.host, port: redis.port, ...fields }, { timeoutMs: TIMEOUT_MS, cpus: plan?.clients, ...options });
 
 /** Redis main-thread CPU seconds, and the µs spent in script commands, since the last reset. */
 async function redisCounters() {

@@ -5,6 +5,7 @@
  * isolated mode exists for code that must really be killed.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { afterDeadline } from './deadline.js';
 import { JobTimeoutError } from './errors.js';
 import type { TaskFunction } from './functions.js';
 import { attachInterruption, type Job } from './job.js';
@@ -107,20 +108,6 @@ export function execute(fn: TaskFunction, job: Job, interruption: Interruption, 
       },
     );
   });
-}
-
-/**
- * Calls `fn` once performance.now() has reached `deadline`, never before: Node's timers count from
- * the event loop's cached time and may fire a little early, and then the rest is waited for.
- * Returns what cancels it.
- */
-function afterDeadline(deadline: number, fn: () => void): () => void {
-  let timer: NodeJS.Timeout;
-  const arm = () => {
-    timer = setTimeout(() => (performance.now() >= deadline ? fn() : arm()), Math.max(0, deadline - performance.now()));
-  };
-  arm();
-  return () => clearTimeout(timer);
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {

@@ -9,6 +9,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { resolveConnection, layoutOf, type ConnectionOptions, type RedisConnection } from './connection.js';
+import { afterDeadline } from './deadline.js';
 import { QUEUE_EVENTS_MAXLEN } from './defaults.js';
 import { JobFailedError, NoSuchJobError, WaitTimeoutError } from './errors.js';
 import { queueEventsKey } from './keys.js';
@@ -175,14 +176,14 @@ interface Awaited {
  */
 export function waitForJob(job: Awaited, events: QueueEvents, timeoutMs?: number): Promise<unknown> {
   return new Promise((resolve, reject) => {
-    let timer: NodeJS.Timeout | undefined;
+    let cancelTimeout: (() => void) | undefined;
     let settled = false;
     /** Stops listening and waiting; false when the wait was already over. */
     const end = (): boolean => {
       if (settled) return false;
       settled = true;
       for (const event of ['finished', 'failed', 'stopped'] as const) events.off(event, listeners[event]);
-      clearTimeout(timer);
+      cancelTimeout?.();
       return true;
     };
     const settle = (status: string | undefined) => {
@@ -197,7 +198,7 @@ export function waitForJob(job: Awaited, events: QueueEvents, timeoutMs?: number
     };
     for (const event of ['finished', 'failed', 'stopped'] as const) events.on(event, listeners[event]);
     if (timeoutMs !== undefined) {
-      timer = setTimeout(() => end() && reject(new WaitTimeoutError(`Job ${job.id} did not finish within ${timeoutMs} ms; it goes on.`)), timeoutMs);
+      cancelTimeout = afterDeadline(performance.now() + timeoutMs, () => end() && reject(new WaitTimeoutError(`Job ${job.id} did not finish within ${timeoutMs} ms; it goes on.`)));
     }
     // Listening first, then reading: a job that ended before is not waited for in vain.
     const gone = () => {

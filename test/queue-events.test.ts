@@ -60,6 +60,10 @@ test('waitUntilFinished resolves with the return value, rejects on failure and o
     assert.equal(await added.waitUntilFinished(events), 42, 'already finished: answered at once');
     const pending = await queue.enqueue('tasks.add', 1, 2);
     await assert.rejects(pending.waitUntilFinished(events, { timeoutMs: 100 }), WaitTimeoutError);
+    // A wait of 30 days (longer than one Node timer holds) is a wait, not a timeout after a millisecond.
+    const long = pending.waitUntilFinished(events, { timeoutMs: 30 * 86_400_000 });
+    await new Worker([queue], { connection, tasks }).work({ burst: true });
+    assert.equal(await long, 3);
     // A job with a result TTL of 0 is deleted as it finishes: waited for before, it resolves; after, there is nothing to wait for.
     const unkept = await queue.enqueueCall('tasks.add', { args: [2, 3], resultTtl: 0 });
     const before = unkept.waitUntilFinished(events);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { beforeEach, describe, test } from 'node:test';
 import type { Redis } from 'ioredis';
-import { Job, Queue, Worker, withConnection } from '../src/index.js';
+import { Callback, Job, Queue, Worker, withConnection } from '../src/index.js';
 import { useRedis, waitUntil } from './harness/index.js';
 import { skipWithoutPythonRq } from './harness/python.js';
 
@@ -25,6 +25,11 @@ const tasks = {
     const until = Date.now() + 1200;
     while (Date.now() < until);
     return new Promise((resolve) => setTimeout(() => resolve('late'), 50));
+  },
+  'tasks.napThenValue': (ms: number) => new Promise((resolve) => setTimeout(() => resolve('rested'), ms)),
+  'tasks.napCallback': async (job: Job, conn: Redis) => {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await conn.set('callback:napped', job.id);
   },
   'tasks.busySync': () => {
     const until = Date.now() + 1200;
@@ -170,6 +175,17 @@ describe('a burst worker runs jobs into RQ\'s registries', () => {
     assert.match((await busy.latestResult())?.excString ?? '', /JobTimeoutError: .*timeout of 1 s/);
     assert.equal(await sync.getStatus(), 'finished');
     assert.equal(await sync.returnValue(), 'done');
+  });
+});
+
+describe('timeouts longer than a timer holds', () => {
+  test('a job and its success callback with timeouts of 30 days run to their end: Node\'s timers take at most 24.8 days', async () => {
+    const queue = new Queue('default', { connection });
+    const job = await queue.enqueueCall('tasks.napThenValue', { args: [150], jobTimeout: '30d', onSuccess: new Callback('tasks.napCallback', { timeout: 30 * 86_400 }) });
+    await new Worker([queue], { tasks }).work({ burst: true });
+    assert.equal(await job.getStatus(), 'finished', (await job.latestResult())?.excString);
+    assert.equal(await job.returnValue(), 'rested');
+    assert.equal(await connection.get('callback:napped'), job.id, 'the callback ran to its end');
   });
 });
 

@@ -26,6 +26,7 @@ import { HorsePool } from './isolated.js';
 import type { ExceptionHandler, WorkerEvents } from './options.js';
 import { interruptCold, type Running, type Slot } from './slots.js';
 import { parseTimestamp } from '../timestamps.js';
+import { afterSeconds } from '../deadline.js';
 
 /** What the tasks need of their worker. */
 export interface TasksHost {
@@ -187,11 +188,11 @@ export class Tasks {
   /** Runs the job in slot `slot`'s work horse of `pool` (the isolated mode), killed at its timeout. */
   async #executeInHorse(pool: HorsePool, slot: number, running: Running, job: Job, timeout: number): Promise<unknown> {
     const { interruption } = running;
-    const timer = timeout >= 0 ? setTimeout(() => interruption.interrupt(new JobTimeoutError(`Job ${job.id} exceeded its timeout of ${timeout} s; its work horse was killed.`)), timeout * 1000) : undefined;
+    const cancelTimeout = timeout >= 0 ? afterSeconds(timeout, () => interruption.interrupt(new JobTimeoutError(`Job ${job.id} exceeded its timeout of ${timeout} s; its work horse was killed.`))) : undefined;
     try {
       return await pool.run(slot, job.id, running.hash, interruption);
     } finally {
-      clearTimeout(timer);
+      cancelTimeout?.();
     }
   }
 
@@ -200,14 +201,14 @@ export class Tasks {
     const callback = job.callback(kind);
     if (!callback) return;
     const fn = await this.#resolve(callback.name, job);
-    let timer: NodeJS.Timeout | undefined;
+    let cancelTimeout: (() => void) | undefined;
     const expired = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new JobTimeoutError(`The ${kind} callback ${callback.name} of job ${job.id} exceeded its timeout of ${callback.timeout} s.`)), callback.timeout * 1000);
+      cancelTimeout = afterSeconds(callback.timeout, () => reject(new JobTimeoutError(`The ${kind} callback ${callback.name} of job ${job.id} exceeded its timeout of ${callback.timeout} s.`)));
     });
     try {
       await Promise.race([Promise.resolve(fn(job, this.#connection, ...args)), expired]);
     } finally {
-      clearTimeout(timer);
+      cancelTimeout?.();
     }
   }
 

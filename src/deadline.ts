@@ -18,6 +18,8 @@ export function timerDelay(ms: number): number {
  * (a long wait is made of several timers). Returns what cancels it.
  */
 export function afterDeadline(deadline: number, fn: () => void): () => void {
+  // A deadline that is not a number (a NaN timeout) is now: as setTimeout takes NaN, at once.
+  if (Number.isNaN(deadline)) deadline = performance.now();
   let timer: NodeJS.Timeout;
   const arm = () => {
     timer = setTimeout(() => (performance.now() >= deadline ? fn() : arm()), timerDelay(deadline - performance.now()));

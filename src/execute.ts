@@ -84,7 +84,12 @@ export function execute(fn: TaskFunction, job: Job, interruption: Interruption, 
   } catch (error) {
     return Promise.reject(interruption.reason ?? error); // thrown before any await: the job fails as with a rejection
   }
-  if (interruption.reason) return Promise.reject(interruption.reason);
+  if (interruption.reason) {
+    // Interrupted before its call: its outcome no longer counts, but a later rejection of what it
+    // returned must not go unhandled (Node would end the process).
+    if (isThenable(returned)) returned.then(undefined, () => undefined);
+    return Promise.reject(interruption.reason);
+  }
   if (!isThenable(returned)) return Promise.resolve(returned);
   const running = returned;
   return new Promise((resolve, reject) => {

@@ -7,16 +7,16 @@
  *     (the command on the wire, Redis running it, the reply on its way back, the wake-ups);
  *   - client: the rest (parsing replies, running the job's code, building the next command);
  *   - round trips: writes that found their socket with nothing outstanding.
- * Only loopback sockets to Redis exist in these children, so every socket is counted. The hook
- * costs about a microsecond per write and read; the split, not the total, is the figure.
+ * Only TCP sockets are counted (in these children, the connections to Redis). The hook costs
+ * about a microsecond per write and read; the split, not the total, is the figure.
  */
 import net from 'node:net';
 
 const events = [];
 let nextId = 0;
 const socketProto = net.Socket.prototype;
+// _writev (a corked stream's flush) goes through _writeGeneric too: one hook sees every write.
 const write = socketProto._writeGeneric;
-const writev = socketProto._writev;
 const push = socketProto.push;
 
 function idOf(socket) {
@@ -24,16 +24,14 @@ function idOf(socket) {
   return socket.__wireId;
 }
 
+// Only TCP sockets count: stdout and stderr are sockets too (pipes), and a line written there
+// would otherwise stay "outstanding" and turn every later microsecond into waiting.
 socketProto._writeGeneric = function writeGeneric(...args) {
-  events.push(performance.now(), idOf(this), 1);
+  if (this.remotePort !== undefined) events.push(performance.now(), idOf(this), 1);
   return write.apply(this, args);
 };
-socketProto._writev = function writeVector(...args) {
-  events.push(performance.now(), idOf(this), 1);
-  return writev.apply(this, args);
-};
 socketProto.push = function pushData(chunk, encoding) {
-  if (chunk) events.push(performance.now(), idOf(this), 2);
+  if (chunk && this.remotePort !== undefined) events.push(performance.now(), idOf(this), 2);
   return push.call(this, chunk, encoding);
 };
 

@@ -244,8 +244,8 @@ ${steadyTable}
   the MULTI that ends it): its commands are plain and light, but each round trip costs Redis a read,
   a parse and a reply of its own (${us(m(steadyRuns['bee-queue'], 'redisUs'))} µs of Redis CPU per job) and the worker a wait.
 - Waiting on Redis is Redis' CPU plus about ${us(wire(rq))} µs (rq-ts) and ${us(wire(bull))} µs (BullMQ) per round trip
-  that no Redis work explains: the write and read system calls and the wake-up of each process
-  on its core, on this VM. No client change removes it; only fewer round trips would.
+  that Redis' CPU does not account for: the round trip outside Redis (system calls, the wake-ups
+  of both processes; not split further). No client change removes it; only fewer round trips would.
 - rq-ts' step costs ${us(m(rq, 'scriptUs') - m(bull, 'scriptUs'))} µs more Redis time in scripts than BullMQ's. Of its ${us(m(rq, 'scriptUs'))} µs the RQ
   layout floor's writes take ${us(m(floorRuns, 'scriptUs'))}; the rest is what a real worker checks and keeps beside
   them: the fence that refuses an ending that is no longer this execution's (HMGET), the job's
@@ -264,8 +264,8 @@ ${latencyTable}
   wake on a notification and claim the job with their next script, so that a job id is never
   held only in a worker's memory (for rq-ts: always in its queue, the started registry or a
   registry of its end).
-- At low load every part costs several times what it costs one job after another (caches and
-  branch predictors are cold, the cores wake from idle), so the client's work weighs more: rq-ts'
+- At low load every part costs several times what it costs one job after another (the same code;
+  why is not measured here), so the client's work weighs more: rq-ts'
   ${us(m(latencyRuns['rq-ts'], 'clientUs'))} µs against BullMQ's ${us(m(latencyRuns.bullmq, 'clientUs'))} and Bee-Queue's ${us(m(latencyRuns['bee-queue'], 'clientUs'))} per job. The send-to-wake-up time includes
   the producer's own work on the job before its enqueue leaves.
 

@@ -2,7 +2,8 @@
  * Enqueueing: a batch of jobs on one queue in one script (enqueue-jobs.lua), and one job that is
  * unique or waits for others, checked and written in one script (enqueue-job.lua).
  */
-import { layoutOf, type RedisConnection } from '../connection.js';
+import { isCluster, layoutOf, type RedisConnection } from '../connection.js';
+import { coalesce, flushCoalesced, type Coalescing } from './coalesced-enqueues.js';
 import { SCRIPT_FAILURES, scriptFailure, type ScriptFailureCode } from '../errors.js';
 import { GROUPS_KEY, QUEUES_KEY, deferredRegistryKey, dependenciesKey, dependentsKey, groupKey, jobKey, memoryGuardKey, queueKey, scheduledRegistryKey, slotQueueOfJob, spanningKey } from '../keys.js';
 import { commandBatch } from '../redis-client.js';
@@ -40,10 +41,38 @@ export interface Batch {
 }
 
 /**
- * Writes the batch, as RQ 1.13's enqueue transaction writes each job.
+ * Writes the batch, as RQ 1.13's enqueue transaction writes each job. Batches of one tick on one
+ * connection for one queue, without a group and not on a cluster, go to Redis in one call for up
+ * to 50 jobs (coalesced-enqueues.ts); each job is written as its own call would write it.
  * @throws {InvalidArgumentError} when a scheduled time is in the past by Redis' clock: nothing is written.
  */
-export async function enqueueJobs(connection: RedisConnection, { queue, jobs, group, pastSlack }: Batch): Promise<void> {
+export function enqueueJobs(connection: RedisConnection, batch: Batch): Promise<void> {
+  if (isCluster(connection) || batch.group !== undefined) return writeAlone(connection, batch);
+  return coalesce(connection, batch, batch.jobs.length, COALESCING);
+}
+
+/**
+ * How batches of one tick are merged, sent and refused (coalesced-enqueues.ts). A gathered call is
+ * written at once when it is sent (at the end of the tick, or before another command).
+ */
+const COALESCING: Coalescing<Batch, Refusal> = {
+  keyOf: ({ queue, pastSlack }) => `${pastSlack}:${queue}`,
+  merge: (batches) => ({ queue: batches[0]!.queue, pastSlack: batches[0]!.pastSlack, jobs: batches.flatMap((batch) => batch.jobs) }),
+  send: (connection, batch) => sendBatch(connection, batch, { alone: true }),
+  errorOf: refusalError,
+};
+
+/** A refusal of the script (nothing written): its failure code, the job (from 1) and the limit it named. */
+type Refusal = readonly [code: ScriptFailureCode, index: number, limit?: string];
+
+async function writeAlone(connection: RedisConnection, batch: Batch): Promise<void> {
+  if (!isCluster(connection)) flushCoalesced(connection);
+  const refusal = await sendBatch(connection, batch, { alone: false });
+  if (refusal !== undefined) throw refusalError(batch, refusal);
+}
+
+/** Sends one call of enqueue-jobs.lua for `batch`; resolves to its refusal, if it was refused. */
+async function sendBatch(connection: RedisConnection, { queue, jobs, group, pastSlack }: Batch, { alone }: { alone: boolean }): Promise<Refusal | undefined> {
   const entries = jobs.map(({ id, placement, ttl, fields }) => {
     const due = placement.mode === 'scheduled' ? placement.at : placement.mode === 'delayed' ? placement.delay : '';
     const entry: Packable[] = [id, placement.mode, due, ttl ?? ''];
@@ -60,12 +89,15 @@ export async function enqueueJobs(connection: RedisConnection, { queue, jobs, gr
     await first.exec();
   }
   const keys = [key, spanningKey(QUEUES_KEY, queue, layout), scheduledRegistryKey(queue, layout), spanningKey(GROUPS_KEY, queue, layout)];
-  const reply = await runScript(connection, 'enqueueJobs', keys, [group ?? '', pack(entries), pastSlack]);
-  if (!Array.isArray(reply)) return;
-  const [code, index, limit] = reply as [ScriptFailureCode, number, string?];
-  if (code === SCRIPT_FAILURES.RATE_LIMIT_KEY_CHANGED) throw rateLimitMoved(jobs[index - 1]!.id, limit!);
-  const placement = jobs[index - 1]!.placement as { at: number };
-  throw scriptFailure(code, `Cannot schedule at ${new Date(placement.at * 1000).toISOString()}: it is in the past by the Redis server's clock. Use enqueue() to run the job now.`);
+  const reply = await runScript(connection, 'enqueueJobs', keys, [group ?? '', pack(entries), pastSlack], { alone });
+  return Array.isArray(reply) ? (reply as unknown as Refusal) : undefined;
+}
+
+/** The error for a refused batch. */
+function refusalError(batch: Batch, [code, index, limit]: Refusal): Error {
+  if (code === SCRIPT_FAILURES.RATE_LIMIT_KEY_CHANGED) return rateLimitMoved(batch.jobs[index - 1]!.id, limit!);
+  const placement = batch.jobs[index - 1]!.placement as { at: number };
+  return scriptFailure(code, `Cannot schedule at ${new Date(placement.at * 1000).toISOString()}: it is in the past by the Redis server's clock. Use enqueue() to run the job now.`);
 }
 
 /** The error for a job id enqueued again under another rate limit while it is in `limit`. */

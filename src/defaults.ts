@@ -45,6 +45,12 @@ export const JOB_STATS_FLUSH_MS = 5000;
 /** Entries a queue's events stream keeps, about (XADD MAXLEN ~): the window a listener may fall behind by. */
 export const QUEUE_EVENTS_MAXLEN = 10_000;
 
+/** The largest concurrency or `max` a RateLimit takes (2^31-1): a bigger one is a mistake, not a limit. */
+export const MAX_RATE_LIMIT_COUNT = 2_147_483_647;
+
+/** The longest window of a rate over time, in milliseconds (366 days): a longer one would hold its jobs for ever in effect. */
+export const MAX_RATE_LIMIT_DURATION_MS = 31_622_400_000;
+
 /** The queue used when none is named. */
 export const DEFAULT_QUEUE_NAME = 'default';
 

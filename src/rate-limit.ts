@@ -8,6 +8,7 @@
  * one script step). A job that throws {@link RateLimitError} holds its key for a while.
  */
 import { resolveConnection, type ConnectionOptions, type RedisConnection } from './connection.js';
+import { MAX_RATE_LIMIT_COUNT, MAX_RATE_LIMIT_DURATION_MS } from './defaults.js';
 import { InvalidArgumentError } from './errors.js';
 import { RATE_LIMIT_KEYS, jobKey, rateLimitAllowedKey, rateLimitKey, rateLimitWaitingKey, rateLimitWindowKey } from './keys.js';
 import { admitRateLimited, dropIdleRateLimit, releaseRateLimitSlot } from './scripts/rate-limit.js';
@@ -40,25 +41,29 @@ export class RateLimit {
   /**
    * @throws {InvalidArgumentError} for an empty key, a key with a brace, a space or a control
    * character (it names Redis keys `rq:rl:<key>`), a concurrency or `max` that is not a whole
-   * number of at least 1, a `duration` that is not a whole number of milliseconds of at least 1,
+   * number from 1 to 2^31-1, a `duration` that is not a whole number of milliseconds from 1 to
+   * 366 days,
    * `max` without `duration` or the reverse, or neither a concurrency nor a rate.
    */
   constructor(key: string, limit: number | RateLimitOptions) {
     if (typeof key !== 'string' || key === '' || /[{}\s\p{Cc}]/u.test(key)) {
       throw new InvalidArgumentError(`Bad rate limit key ${JSON.stringify(key)}: use a non-empty name without spaces, braces or control characters (it names the keys rq:rl:<key>).`);
     }
-    const options: RateLimitOptions = typeof limit === 'number' ? { concurrency: limit } : (limit ?? {});
-    const whole = (name: keyof RateLimitOptions, unit: string): number | undefined => {
-      const value = options[name];
-      if (value !== undefined && (!Number.isInteger(value) || value < 1)) {
-        throw new InvalidArgumentError(`Bad rate limit ${name} ${String(value)} for key '${key}': a whole number${unit} of at least 1.`);
+    if (typeof limit !== 'number' && (typeof limit !== 'object' || limit === null)) {
+      throw new InvalidArgumentError(`Bad rate limit for key '${key}': give a concurrency (a number) or { concurrency?, max, duration }, got ${describe(limit)}.`);
+    }
+    const options: RateLimitOptions = typeof limit === 'number' ? { concurrency: limit } : limit;
+    const whole = (name: keyof RateLimitOptions, unit: string, most: number): number | undefined => {
+      const value = options[name] as unknown;
+      if (value !== undefined && (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > most)) {
+        throw new InvalidArgumentError(`Bad rate limit ${name} ${describe(value)} for key '${key}': a whole number${unit} from 1 to ${most}.`);
       }
-      return value;
+      return value as number | undefined;
     };
     this.key = key;
-    this.concurrency = whole('concurrency', '');
-    this.max = whole('max', '');
-    this.duration = whole('duration', ' of milliseconds');
+    this.concurrency = whole('concurrency', '', MAX_RATE_LIMIT_COUNT);
+    this.max = whole('max', '', MAX_RATE_LIMIT_COUNT);
+    this.duration = whole('duration', ' of milliseconds', MAX_RATE_LIMIT_DURATION_MS);
     if ((this.max === undefined) !== (this.duration === undefined)) {
       throw new InvalidArgumentError(`Rate limit '${key}': give max and duration together (at most max jobs per duration milliseconds).`);
     }
@@ -66,6 +71,11 @@ export class RateLimit {
       throw new InvalidArgumentError(`Rate limit '${key}' limits nothing: give a concurrency, or max and duration.`);
     }
   }
+}
+
+/** A value as an error message shows it: a number as it is, anything else with its type. */
+function describe(value: unknown): string {
+  return typeof value === 'number' ? String(value) : `${value === null ? 'null' : typeof value} ${JSON.stringify(value) ?? ''}`.trimEnd();
 }
 
 /** A rate limit as Redis has it now ({@link RateLimitRegistry.state}). */

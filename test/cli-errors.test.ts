@@ -94,6 +94,9 @@ describe('rq commands exit after an error before their main loop', () => {
       [['enqueue', '-u', url, '--rate', 'mail:10', 'tasks.x'], 2, /--rate 'mail:10': use KEY:MAX\/DURATION/],
       [['enqueue', '-u', url, '--rate', 'mail:0/1s', 'tasks.x'], 2, /--rate: Bad rate limit max 0/],
       [['enqueue', '-u', url, '--rate', 'mail:10/0s', 'tasks.x'], 2, /--rate: Bad rate limit duration 0/],
+      [['enqueue', '-u', url, '--rate', 'mail:10/1y', 'tasks.x'], 2, /1d; a bare number is seconds/],
+      [['enqueue', '-u', url, '--rate', 'mail:10/400d', 'tasks.x'], 2, /--rate: Bad rate limit duration 34560000000 .*from 1 to 31622400000/],
+      [['enqueue', '-u', url, '--rate-limit', 'reports:99999999999999999999', 'tasks.x'], 2, /--rate-limit: Bad rate limit concurrency 100000000000000000000 .*from 1 to 2147483647/],
       [['enqueue', '-u', url, '--rate', 'mail:10/1s', '--rate-limit', 'api:2', 'tasks.x'], 2, /name two keys/],
     ]);
     assert.deepEqual(await redis.admin.keys('*'), [], 'nothing written');

@@ -57,6 +57,14 @@ describe('rq', () => {
     assert.equal(await redis.admin.hget('rq:worker:cli-w', 'successful_job_count'), '1');
   });
 
+  test('a job held by RateLimitError is logged with its hold', async () => {
+    const held = await new Queue('default', { connection }).enqueue('limited.tooMany', 60_000);
+    const result = rq(['worker', '--burst', '-u', redis.server.url, '-P', 'test/fixtures']);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stderr, new RegExp(`default: Job held \\(${held.id}\\) for 60000 ms, then scheduled: `));
+    assert.equal(await held.getStatus(), 'scheduled');
+  });
+
   test('a retried job is logged with the retries Redis has left for it: 1, then 0, then the failure', async () => {
     const enqueued = rq(['enqueue', '-u', redis.server.url, '--retry-max', '2', '--retry-interval', '0', '--job-id', 'flaky', 'tasks.fail', 'again']);
     assert.equal(enqueued.code, 0, enqueued.stderr);

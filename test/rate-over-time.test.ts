@@ -92,8 +92,15 @@ describe('a rate: at most max jobs per duration', () => {
       ['duration alone', { duration: 1000 }],
       ['nothing', {}],
       ['concurrency 0 with a rate', { concurrency: 0, max: 1, duration: 1000 }],
+      ['max past 2^31-1', { max: 1e20, duration: 1000 }],
+      ['a window past 366 days', { max: 1, duration: 367 * 86_400_000 }],
+      ['concurrency past 2^31-1', 2 ** 31],
     ];
     for (const [what, options] of bad) assert.throws(() => new RateLimit('k', options as never), InvalidArgumentError, what);
+    assert.equal(new RateLimit('k', { concurrency: 2 ** 31 - 1, max: 2 ** 31 - 1, duration: 366 * 86_400_000 }).duration, 366 * 86_400_000, 'the bounds themselves are taken');
+    assert.throws(() => new RateLimit('k', '2' as never), /give a concurrency \(a number\) or \{ concurrency\?, max, duration \}, got string "2"/);
+    assert.throws(() => new RateLimit('k', { concurrency: '2' } as never), /concurrency string "2"/);
+    assert.throws(() => new RateLimitError('5' as never), /got string "5"/);
     assert.throws(() => new RateLimitError(-1), InvalidArgumentError);
     assert.throws(() => new RateLimitError(1.5), InvalidArgumentError);
     assert.throws(() => new Queue('default', { connection, rateLimit: { key: 'k', max: 1, duration: 1 } as never }), /must be a RateLimit/);

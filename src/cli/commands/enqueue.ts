@@ -46,7 +46,7 @@ export function enqueueCommand(program: Command): void {
     .option('--retry-max <n>', 'retries after a failure', '0')
     .option('--retry-interval <seconds>', 'wait before a retry (repeatable: one per retry, the last reused)', collect, [] as string[])
     .option('--rate-limit <key:n>', "at most n jobs of this key queued or running at once (RQ's RateLimit): reports:2")
-    .option('--rate <key:max/duration>', 'at most max jobs of this key put on their queue per duration: mail:10/1s, api:100/1m, x:5/500ms')
+    .option('--rate <key:max/duration>', 'at most max jobs of this key put on their queue per duration: mail:10/1s, api:100/1m, x:5/500ms, quota:1000/1d')
     .option('--schedule-in <duration>', 'enqueue it after this delay: 10s, 5m, 2d (needs a worker with --with-scheduler)')
     .option('--schedule-at <time>', 'enqueue it at this time: 2026-12-24T18:00:00 (local time) or with Z / an offset')
     .option('--quiet', 'print nothing but errors')
@@ -103,12 +103,12 @@ function rateLimitOf(slots: string | undefined, rate: string | undefined): RateL
   if (slots === undefined && rate === undefined) return undefined;
   const slotsMatch = slots === undefined ? undefined : /^(.+):(\d+)$/.exec(slots);
   if (slots !== undefined && !slotsMatch) throw new UsageError(`--rate-limit '${slots}': use KEY:N, at most N jobs of KEY at once, e.g. reports:2.`);
-  const rateMatch = rate === undefined ? undefined : /^(.+):(\d+)\/(\d+)(ms|s|m|h)?$/.exec(rate);
-  if (rate !== undefined && !rateMatch) throw new UsageError(`--rate '${rate}': use KEY:MAX/DURATION, at most MAX jobs of KEY per DURATION (500ms, 1s, 1m, 1h), e.g. mail:10/1s.`);
+  const rateMatch = rate === undefined ? undefined : /^(.+):(\d+)\/(\d+)(ms|s|m|h|d)?$/.exec(rate);
+  if (rate !== undefined && !rateMatch) throw new UsageError(`--rate '${rate}': use KEY:MAX/DURATION, at most MAX jobs of KEY per DURATION (500ms, 1s, 1m, 1h, 1d; a bare number is seconds), e.g. mail:10/1s.`);
   const key = slotsMatch?.[1] ?? rateMatch![1]!;
   if (rateMatch && slotsMatch && rateMatch[1] !== slotsMatch[1]) throw new UsageError(`--rate-limit and --rate name two keys ('${slotsMatch[1]}', '${rateMatch[1]}'): a job has one rate limit key.`);
   const flag = rate !== undefined ? '--rate' : '--rate-limit';
-  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(rateMatch?.[4] ?? 's') as 'ms' | 's' | 'm' | 'h'];
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[(rateMatch?.[4] ?? 's') as 'ms' | 's' | 'm' | 'h' | 'd'];
   return checkFlag(flag, () =>
     new RateLimit(key, {
       ...(slotsMatch && { concurrency: Number(slotsMatch[2]) }),

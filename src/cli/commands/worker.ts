@@ -16,6 +16,7 @@ import {
   type DequeueStrategy,
   type ExceptionHandler,
   type Job,
+  type RateLimitError,
   type WorkOptions,
   type WorkerOptions,
 } from '../../index.js';
@@ -159,6 +160,9 @@ function logEvents(worker: Worker, queueNames: readonly string[], logger: CliLog
   );
   worker.on('job:retried', (job: Job, queue: string, error: Error) => logger.warn(`${queue}: Job failed (${job.id}), retried (${job.retriesLeft ?? 0} retries left): ${error.name}: ${error.message}`));
   worker.on('job:stopped', (job: Job, queue: string) => logger.warn(`${queue}: Job stopped (${job.id})`));
+  worker.on('job:held', (job: Job, queue: string, error: RateLimitError) =>
+    logger.warn(`${queue}: Job held (${job.id}) for ${error.holdFor} ms${job.rateLimitKey === undefined ? ', then scheduled' : `, key '${job.rateLimitKey}' held`}: ${error.message}`),
+  );
   worker.on('worker:idle', () => logger.debug(`*** Listening on ${queueNames.join(', ')}...`));
   worker.on('command:received', (command, slot) => logger.info(`${slot}: received command ${JSON.stringify(command)}`));
   worker.on('worker:error', (error) => logger.warn(`Worker error, going on: ${error.message}`));

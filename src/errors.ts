@@ -20,7 +20,7 @@ export class NoRedisConnectionError extends RQError {
   constructor(what: string) {
     super(
       `${what} needs a Redis connection, and none was given: pass { connection: new Redis(url) } ` +
-        `to its constructor, or create it inside withConnection(redis, async () => { ... }) ` +
+        `${what.startsWith('new ') || !what.includes('(') ? 'to its constructor' : 'in its options'}, or call it inside withConnection(redis, async () => { ... }) ` +
         `(or after pushConnection(redis)).`,
     );
   }
@@ -76,7 +76,7 @@ export class RateLimitError extends RQError {
 
   /** @throws {InvalidArgumentError} when `holdFor` is not a whole number of milliseconds of at least 0. */
   constructor(holdFor: number, message = `Rate limited by the remote side: holding off for ${holdFor} ms.`) {
-    if (!Number.isInteger(holdFor) || holdFor < 0) throw new InvalidArgumentError(`RateLimitError's holdFor must be a whole number of milliseconds of at least 0, got ${String(holdFor)}.`);
+    if (!Number.isInteger(holdFor) || holdFor < 0) throw new InvalidArgumentError(`RateLimitError's holdFor must be a whole number of milliseconds of at least 0, got ${typeof holdFor === 'number' ? String(holdFor) : `${typeof holdFor} ${JSON.stringify(holdFor)}`}.`);
     super(message);
     this.holdFor = holdFor;
   }

@@ -67,6 +67,9 @@ test('bad progress is refused, and nothing is written', async () => {
   for (const value of [Number.NaN, Infinity, 'half', [1, 2], new Date(), circular, { blob: 'x'.repeat(20_000) }, null]) {
     await assert.rejects(job.updateProgress(value as never), InvalidArgumentError, String(value));
   }
+  const long = 'y'.repeat(20_000);
+  await assert.rejects(job.updateProgress(long as never), (error: Error) => error instanceof InvalidArgumentError && error.message.length < 300 && /Bad progress string "y{39}\.\.\./.test(error.message));
+  await assert.rejects(job.updateProgress(Object.create(null) as never), /Bad progress object \[object Object\]/);
   assert.deepEqual(JSON.parse((await redis.admin.hget(job.key, 'meta'))!), { keep: 1 });
   assert.equal(await job.getProgress(), undefined);
 });

@@ -234,7 +234,7 @@ describe('rq enqueue --rate-limit', () => {
     const info = runRq(['info', '-u', redis.server.url, '--only-queues']);
     assert.equal(info.code, 0, info.stderr);
     assert.match(info.stdout, /^default +\|\S* 4, /m, 'admitted jobs are on their queue');
-    assert.match(info.stdout, /Rate limits:\nmail +2 of 2 per 60s, 2 holding, 1 waiting\nreports +2 of 2 slots, 1 waiting$/m);
+    assert.match(info.stdout, /Rate limits:\nmail +2 of 2 per 60s, 2 queued or running, 1 waiting\nreports +2 of 2 slots, 1 waiting$/m);
     const raw = runRq(['info', '-u', redis.server.url, '--raw', '--only-queues']);
     assert.match(raw.stdout, /^ratelimit reports 2 of 2 slots, 1 waiting$/m);
     await redis.admin.del('rq:rl-keys');

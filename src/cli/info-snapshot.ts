@@ -114,12 +114,12 @@ function renderQueues(snapshot: InfoSnapshot, view: InfoView, colors: Colors): s
 
 /**
  * The rate limits, after the queues, only when Redis has some (the output is RQ's otherwise):
- * `reports      2 of 2 slots, 3 waiting`, `mail         7 of 10 per 1s, 0 holding, 12 waiting, held until 15:40:02`.
+ * `reports      2 of 2 slots, 3 waiting`, `mail         7 of 10 per 1s, 0 queued or running, 12 waiting, held until 15:40:02`.
  */
 function renderLimits(snapshot: InfoSnapshot, view: InfoView): string[] {
   if (snapshot.limits.length === 0) return [];
   const lines = snapshot.limits.map((limit) => {
-    const parts = [limit.concurrency !== undefined ? `${limit.holding} of ${limit.concurrency} slots` : `${limit.holding} holding`];
+    const parts = [limit.concurrency !== undefined ? `${limit.holding} of ${limit.concurrency} slots` : `${limit.holding} queued or running`];
     if (limit.max !== undefined) parts.unshift(`${limit.admittedInWindow} of ${limit.max} per ${limit.duration! % 1000 === 0 ? `${limit.duration! / 1000}s` : `${limit.duration}ms`}`);
     parts.push(`${limit.waiting} waiting`);
     if (limit.heldUntil) parts.push(`held until ${localTimestamp(limit.heldUntil).slice(11, 19)}`);

@@ -15,12 +15,14 @@ const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 }
  */
 export function parseDuration(value: Duration | string, name = 'timeout'): number {
   if (typeof value === 'number') {
-    if (!Number.isInteger(value)) throw new TimeoutFormatError(`Bad ${name} ${value}: use whole seconds, or 10s, 5m, 1h, 2d.`);
+    if (!Number.isSafeInteger(value)) throw new TimeoutFormatError(`Bad ${name} ${value}: use whole seconds (at most ${Number.MAX_SAFE_INTEGER}), or 10s, 5m, 1h, 2d.`);
     return value;
   }
   const match = /^\s*(-?\d+)\s*([smhd]?)\s*$/i.exec(value);
   if (!match) throw new TimeoutFormatError(`Bad ${name} '${value}': use seconds or 10s, 5m, 1h, 2d.`);
-  return Number(match[1]) * (UNIT_SECONDS[(match[2] || 's').toLowerCase()] ?? 1);
+  const seconds = Number(match[1]) * (UNIT_SECONDS[(match[2] || 's').toLowerCase()] ?? 1);
+  if (!Number.isSafeInteger(seconds)) throw new TimeoutFormatError(`Bad ${name} '${value}': at most ${Number.MAX_SAFE_INTEGER} seconds.`);
+  return seconds;
 }
 
 /**

@@ -5,7 +5,8 @@
 import assert from 'node:assert/strict';
 import { beforeEach, test } from 'node:test';
 import type { Redis } from 'ioredis';
-import { InvalidArgumentError, Queue, RedisOutOfMemoryError } from '../src/index.js';
+import { Redis as Client } from 'ioredis';
+import { InvalidArgumentError, InvalidJobOperationError, Queue, RateLimit, RedisOutOfMemoryError } from '../src/index.js';
 import { MAX_COALESCED_JOBS } from '../src/scripts/coalesced-enqueues.js';
 import { useRedis } from './harness/index.js';
 
@@ -60,19 +61,72 @@ test('a command issued after an enqueue that was not awaited sees the job: comma
   assert.deepEqual(calls, ['rq:queue:default', 'rq:queue:other', 'rq:queue:default'], 'an enqueue for another queue sends what was gathered first; c and d in one call');
 });
 
-test('a job refused among others fails its own call only: the others are written', async () => {
+test('a job refused among others fails its own call only, in its place: the others are written in order, before later commands', async () => {
   const queue = new Queue('default', { connection });
-  const results = await Promise.allSettled([
-    queue.enqueue('tasks.first'),
-    queue.enqueueAt(new Date(Date.now() - 3_600_000), 'tasks.past'),
-    queue.enqueue('tasks.last'),
-  ]);
-  assert.deepEqual(results.map((result) => result.status), ['fulfilled', 'rejected', 'fulfilled']);
+  const first = queue.enqueue('tasks.first');
+  const past = queue.enqueueAt(new Date(Date.now() - 3_600_000), 'tasks.past');
+  const last = queue.enqueue('tasks.last');
+  const counted = queue.count();
+  const after = queue.enqueue('tasks.after');
+  const results = await Promise.allSettled([first, past, last, after]);
+  assert.deepEqual(results.map((result) => result.status), ['fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
   const refused = (results[1] as PromiseRejectedResult).reason;
   assert.ok(refused instanceof InvalidArgumentError, String(refused));
   assert.match(refused.message, /in the past by the Redis server's clock/);
-  assert.equal(await redis.admin.llen('rq:queue:default'), 2);
+  assert.equal(await counted, 2);
+  const ids = results.filter((result) => result.status === 'fulfilled').map((result) => (result as PromiseFulfilledResult<{ id: string }>).value.id);
+  assert.deepEqual(await redis.admin.lrange('rq:queue:default', 0, -1), ids);
   assert.equal(await redis.admin.zcard('rq:scheduled:default'), 0, 'nothing of the refused job is written');
+});
+
+test('each call of a tick is checked after the ones before it: a job id under a limit, enqueued again without one, is refused; a limited job keeps its place', async () => {
+  const queue = new Queue('default', { connection });
+  const results = await Promise.allSettled([
+    queue.enqueueCall('tasks.f', { jobId: 'X', rateLimit: new RateLimit('A', 1) }),
+    queue.enqueueCall('tasks.g', { jobId: 'X' }),
+  ]);
+  assert.equal(results[0].status, 'fulfilled');
+  assert.ok((results[1] as PromiseRejectedResult).reason instanceof InvalidJobOperationError, String((results[1] as PromiseRejectedResult).reason));
+  assert.equal(await redis.admin.hget('rq:job:X', 'description'), 'tasks.f()');
+  assert.deepEqual(await redis.admin.zrange('rq:rl:A:allowed', 0, -1), ['X']);
+  const [limited, plain] = await Promise.all([queue.enqueueCall('tasks.limited', { rateLimit: new RateLimit('B', 5) }), queue.enqueue('tasks.plain')]);
+  assert.deepEqual(await redis.admin.lrange('rq:queue:default', -2, -1), [limited.id, plain.id], 'in the order of the calls');
+});
+
+test('when Redis fails the gathered call part-way, each call is answered on its own and nothing is written twice', async () => {
+  const queue = new Queue('default', { connection });
+  await redis.admin.set('rq:job:taken', 'not a hash');
+  const results = await Promise.allSettled([queue.enqueue('tasks.a'), queue.enqueueCall('tasks.b', { jobId: 'taken' }), queue.enqueue('tasks.c')]);
+  assert.deepEqual(results.map((result) => result.status), ['fulfilled', 'rejected', 'fulfilled']);
+  assert.match(String((results[1] as PromiseRejectedResult).reason), /WRONGTYPE/);
+  const ids = [results[0], results[2]].map((result) => (result as PromiseFulfilledResult<{ id: string }>).value.id);
+  assert.deepEqual(await redis.admin.lrange('rq:queue:default', 0, -1), ids, 'each once, in order');
+});
+
+test('a connection closed in the same tick sends the gathered calls first; auto-pipelining connections are not gathered; a call stays under its byte cap', async () => {
+  const closing = redis.connect();
+  const queue = new Queue('default', { connection: closing });
+  await new Queue('warm', { connection: closing }).enqueue('tasks.warm'); // the script loaded: no EVAL after NOSCRIPT on a closing connection
+  const enqueued = [queue.enqueue('tasks.a'), queue.enqueue('tasks.b')];
+  closing.disconnect();
+  await Promise.allSettled(enqueued);
+  assert.equal(await redis.admin.llen('rq:queue:default'), 2);
+
+  const piped = new Client({ host: '127.0.0.1', port: redis.server.port, enableAutoPipelining: true });
+  try {
+    const pipedQueue = new Queue('piped', { connection: piped });
+    const sent = pipedQueue.enqueue('tasks.a');
+    assert.equal(await pipedQueue.count(), 1);
+    await sent;
+  } finally {
+    piped.disconnect();
+  }
+
+  await new Queue('default', { connection }).enqueue('tasks.warm');
+  await redis.admin.config('RESETSTAT');
+  const big = 'x'.repeat(400_000);
+  await Promise.all(Array.from({ length: 4 }, () => new Queue('default', { connection }).enqueueCall('tasks.big', { meta: { big } })));
+  assert.equal(await scriptCalls(), 2, 'four jobs of 400 KB: a call of three, then one');
 });
 
 test('a full Redis refuses every enqueue of the tick with a typed error, and none is half-written', async () => {

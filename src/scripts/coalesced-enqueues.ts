@@ -1,33 +1,36 @@
 /**
  * Enqueues that meet in one tick on one connection, for one queue, go to Redis as one call of
  * enqueue-jobs.lua instead of one call each: a producer with many enqueues in flight pays the
- * script call (ioredis' command, the socket, Redis' parse and the script's prelude) once per tick
- * rather than once per job. Each job is written as its own call would write it; the script is one
- * atomic step either way.
+ * script call (ioredis' command, the socket, Redis' parse and the script's prelude) once per
+ * gathered call rather than once per job. The script checks and writes each caller's call in turn,
+ * as if it came alone, and answers for each: a refused call writes nothing and fails alone.
  *
- * Commands keep the order they were issued in on the connection: the calls gathered so far are
- * sent before any other command of that connection (the connection's `sendCommand` is wrapped
- * once for this), before an enqueue for another queue, and at the end of the tick at the latest.
- * So `queue.enqueue(job); await queue.count()` counts the job, as it would if each call went
- * alone.
+ * Commands keep the order they were issued in on the connection: what was gathered is sent before
+ * any other command of that connection (its `sendCommand` is wrapped once for this, and its
+ * `disconnect`), before an enqueue for another queue, and at the end of the tick at the latest.
+ * So `queue.enqueue(job); await queue.count()` counts the job, as it would if each call went alone.
+ *
+ * When Redis fails the gathered call itself (a lost connection, or a script error part-way, which
+ * Redis does not roll back), each call is sent again on its own and gets its own answer: the script
+ * leaves a job that the failed call did write as it is (same `created_at`), so nothing is written
+ * twice. Those calls then go after commands issued in the meantime.
  */
 import type { Redis } from 'ioredis';
 
-/** What a gathered call is sent as (the caller's own batch, or several merged), and its failure. */
+/** How the calls of one kind are weighed, sent and refused. */
 export interface Coalescing<B, F> {
-  /** The batches' common key: only batches with the same key are merged (the queue, the options). */
+  /** The batches' common key: only batches with the same key are gathered (the queue, the options). */
   readonly keyOf: (batch: B) => string;
-  /** One batch made of several, in order. */
-  readonly merge: (batches: readonly B[]) => B;
-  /** Sends a batch at once; resolves to its refusal (nothing written) or undefined when written. */
-  readonly send: (connection: Redis, batch: B) => Promise<F | undefined>;
+  /** How many jobs a batch holds, and about how many bytes. */
+  readonly sizeOf: (batch: B) => { readonly jobs: number; readonly bytes: number };
+  /** Sends batches as one call, written at once; resolves to each one's refusal, or undefined where it was written. */
+  readonly send: (connection: Redis, batches: readonly B[]) => Promise<readonly (F | undefined)[]>;
   /** The error a caller whose own batch was refused gets. */
   readonly errorOf: (batch: B, failure: F) => Error;
 }
 
 interface Waiting<B> {
   readonly batch: B;
-  readonly size: number;
   readonly resolve: () => void;
   readonly reject: (error: unknown) => void;
 }
@@ -35,38 +38,47 @@ interface Waiting<B> {
 interface Gathering<B> {
   readonly key: string;
   readonly waiting: Waiting<B>[];
-  size: number;
-  /** Sends what was gathered; set once, so that a later gathering has its own. */
+  jobs: number;
+  bytes: number;
+  /** Sends what was gathered; once, so that a later gathering has its own. */
   readonly flush: () => void;
 }
 
 /**
  * Most jobs one gathered call carries: when it is reached the call is written at once, and the
- * rest of the tick gathers anew. With 100 enqueues in flight, two calls of 50 let Redis run the
- * first while the producer makes the second; one call per tick left each idle while the other
- * worked (its throughput was about 60% of calls of 50, on this project's benchmark machine).
+ * rest of the tick gathers anew; a batch this big goes alone. With 100 enqueues in flight, two
+ * calls of 50 let Redis run the first while the producer makes the second; one call per tick left
+ * each idle while the other worked (its throughput was about 60% of calls of 50, on this project's
+ * benchmark machine).
  */
 export const MAX_COALESCED_JOBS = 50;
+
+/** Most bytes of job fields one gathered call carries, about: a call stays far below what Redis takes in one argument. */
+export const MAX_COALESCED_BYTES = 1_048_576;
 
 const gatherings = new WeakMap<Redis, Gathering<unknown>>();
 const wrapped = new WeakSet<Redis>();
 
 /**
- * Writes `batch` (of `size` jobs) with the other batches of this tick on `connection` that have
- * its key. Resolves when it is written; rejects with the error its own call would have had.
+ * Writes `batch` with the other batches of this tick on `connection` that have its key. Resolves
+ * when it is written; rejects with the error its own call would have had.
  */
-export function coalesce<B, F>(connection: Redis, batch: B, size: number, how: Coalescing<B, F>): Promise<void> {
+export function coalesce<B, F>(connection: Redis, batch: B, how: Coalescing<B, F>): Promise<void> {
   const key = how.keyOf(batch);
+  const { jobs, bytes } = how.sizeOf(batch);
   let gathering = gatherings.get(connection) as Gathering<B> | undefined;
-  if (gathering !== undefined && gathering.key !== key) {
+  const big = jobs >= MAX_COALESCED_JOBS || bytes >= MAX_COALESCED_BYTES;
+  if (gathering !== undefined && (gathering.key !== key || big || gathering.bytes + bytes > MAX_COALESCED_BYTES)) {
     gathering.flush();
     gathering = undefined;
   }
+  if (big) return new Promise((resolve, reject) => send(connection, [{ batch, resolve, reject }], how));
   if (gathering === undefined) gathering = startGathering(connection, key, how);
   const open = gathering;
-  const written = new Promise<void>((resolve, reject) => open.waiting.push({ batch, size, resolve, reject }));
-  open.size += size;
-  if (open.size >= MAX_COALESCED_JOBS) open.flush();
+  const written = new Promise<void>((resolve, reject) => open.waiting.push({ batch, resolve, reject }));
+  open.jobs += jobs;
+  open.bytes += bytes;
+  if (open.jobs >= MAX_COALESCED_JOBS) open.flush();
   return written;
 }
 
@@ -81,7 +93,8 @@ function startGathering<B, F>(connection: Redis, key: string, how: Coalescing<B,
   const gathering: Gathering<B> = {
     key,
     waiting: [],
-    size: 0,
+    jobs: 0,
+    bytes: 0,
     flush: () => {
       if (sent) return;
       sent = true;
@@ -94,31 +107,37 @@ function startGathering<B, F>(connection: Redis, key: string, how: Coalescing<B,
   return gathering;
 }
 
-/** Sends the calls as one; when a job of them is refused (nothing is written), each call alone. */
+/** Sends the calls as one and answers each; when the call itself fails, each call again on its own. */
 function send<B, F>(connection: Redis, waiting: readonly Waiting<B>[], how: Coalescing<B, F>): void {
-  const batch = waiting.length === 1 ? waiting[0]!.batch : how.merge(waiting.map((call) => call.batch));
-  how.send(connection, batch).then(
-    (failure) => {
-      if (failure === undefined) for (const call of waiting) call.resolve();
-      else if (waiting.length === 1) waiting[0]!.reject(how.errorOf(batch, failure));
-      else for (const call of waiting) send(connection, [call], how);
+  how.send(connection, waiting.map((call) => call.batch)).then(
+    (answers) => {
+      waiting.forEach((call, index) => {
+        const refusal = answers[index];
+        if (refusal === undefined) call.resolve();
+        else call.reject(how.errorOf(call.batch, refusal));
+      });
     },
     (error: unknown) => {
-      for (const call of waiting) call.reject(error);
+      if (waiting.length === 1) waiting[0]!.reject(error);
+      else for (const call of waiting) send(connection, [call], how);
     },
   );
 }
 
 /**
- * Wraps the connection's `sendCommand` (once) so that any other command on it first sends what
- * was gathered: commands reach Redis in the order they were issued.
+ * Wraps the connection's `sendCommand` and `disconnect` (once) so that any other command on it,
+ * and its closing, first send what was gathered: commands reach Redis in the order they were issued.
  */
 function sendGatheredFirst(connection: Redis): void {
   if (wrapped.has(connection)) return;
   wrapped.add(connection);
-  const sendCommand = connection.sendCommand;
+  const { sendCommand, disconnect } = connection;
   connection.sendCommand = function (this: Redis, ...args: Parameters<Redis['sendCommand']>) {
     gatherings.get(this)?.flush();
     return sendCommand.apply(this, args);
+  };
+  connection.disconnect = function (this: Redis, ...args: Parameters<Redis['disconnect']>) {
+    gatherings.get(this)?.flush();
+    return disconnect.apply(this, args);
   };
 }

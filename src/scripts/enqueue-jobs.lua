@@ -19,12 +19,16 @@
            rate-limit.lib.lua) or "stored" (hash only); due is "" for the other modes, and
            ttl is in seconds or ""
   ARGV[3]  slack in seconds: a "scheduled" time further in the past than this is refused
+  ARGV[4]  "" for one caller's call; else the sizes of several callers' calls, in order ("3,1,2":
+           jobs 1-3, 4, 5-6), gathered into this one (coalesced-enqueues.ts): each is checked and
+           written in turn exactly as if it came alone, a refused one writing nothing of its own
   A scheduled job's score is its due time in whole seconds, as RQ's enqueue_at scores it; "now"
   (for delays and the past check) is the server's clock (server-time.lib.lua), not the caller's.
   Returns  the number of jobs written, or { FAILURE.SCHEDULED_IN_PAST, i } when the due time of
            job i (from 1) is in the past, or { FAILURE.RATE_LIMIT_KEY_CHANGED, i, key } when job
            i's id waits or holds a slot under rate limit `key` and would be written under another
-           limit or none (rate_limit_moved): nothing is written then
+           limit or none (rate_limit_moved): nothing is written then. With ARGV[4], one answer per
+           call: 0 when written, else its refusal (i counted within the call)
 ]]
 local jobs = cmsgpack.unpack(ARGV[2])
 local now
@@ -40,74 +44,98 @@ end
 local function moved_from(job, old)
   return old and rate_limit().moved(job[1], old, field_of(job, 'rate_limit_key'))
 end
--- A batch of several jobs is checked whole before anything is written; a batch of one (every
--- enqueueCall) is checked with the read that its write makes anyway, below.
-local several = #jobs > 1
-for i, job in ipairs(jobs) do
-  local mode = job[2]
-  if mode == 'scheduled' or mode == 'delayed' then
-    now = now or server_time().seconds
-    if mode == 'scheduled' and tonumber(job[3]) < now - tonumber(ARGV[3]) then return { FAILURE.SCHEDULED_IN_PAST, i } end
+local queue_added = false
+
+-- Writes jobs[first..last], one caller's call: checked whole before anything of it is written,
+-- as if it came alone. Returns nil, or its refusal (i counted from first).
+local function enqueue_call(first, last)
+  -- A call of several jobs is checked whole before anything is written; a call of one (most
+  -- enqueues) is checked with the read that its write makes anyway, below.
+  local several = last > first
+  for i = first, last do
+    local job = jobs[i]
+    local mode = job[2]
+    if mode == 'scheduled' or mode == 'delayed' then
+      now = now or server_time().seconds
+      if mode == 'scheduled' and tonumber(job[3]) < now - tonumber(ARGV[3]) then return { FAILURE.SCHEDULED_IN_PAST, i - first + 1 } end
+    end
+    local moved = several and moved_from(job, redis.call('HGET', job_key(job[1]), 'rate_limit_key'))
+    if moved then return { FAILURE.RATE_LIMIT_KEY_CHANGED, i - first + 1, moved } end
   end
-  local moved = several and moved_from(job, redis.call('HGET', job_key(job[1]), 'rate_limit_key'))
-  if moved then return { FAILURE.RATE_LIMIT_KEY_CHANGED, i, moved } end
-end
-add_queue(KEYS[2], KEYS[1])
--- On a cluster the group's sets are in slots of their own: the caller writes them.
-if ARGV[1] ~= '' and not CLUSTER then
-  local ids = {}
-  for i, job in ipairs(jobs) do ids[i] = job[1] end
-  if #ids > 0 then
+  if not queue_added then
+    add_queue(KEYS[2], KEYS[1])
+    queue_added = true
+  end
+  -- On a cluster the group's sets are in slots of their own: the caller writes them.
+  if ARGV[1] ~= '' and not CLUSTER and last >= first then
     local group = group_key(ARGV[1])
-    for first = 1, #ids, 1000 do redis.call('SADD', group, unpack(ids, first, math.min(first + 999, #ids))) end
+    for from = first, last, 1000 do
+      local ids = {}
+      for i = from, math.min(from + 999, last) do ids[#ids + 1] = jobs[i][1] end
+      redis.call('SADD', group, unpack(ids))
+    end
     redis.call('SADD', KEYS[4], ARGV[1])
   end
-end
-local limits -- the rate limit keys whose waiting jobs may now take a slot, in order, once a job has one
+  local limits -- the rate limit keys whose waiting jobs may now take a slot, in order, once a job has one
 
-for i, job in ipairs(jobs) do
-  local id, mode, due, ttl = job[1], job[2], job[3], job[4]
-  local key = job_key(id)
-  -- Idempotent: a client that lost the reply sends the same call again (ioredis does it by itself
-  -- after a reconnect). The job is there with the created_at of this very call: leave it, and do
-  -- not push its id a second time. Enqueueing an id again later (a new created_at) still works.
-  local created_at
-  if several then
-    created_at = redis.call('HGET', key, 'created_at')
-  else
-    local current = redis.call('HMGET', key, 'created_at', 'rate_limit_key')
-    local moved = moved_from(job, current[2])
-    if moved then return { FAILURE.RATE_LIMIT_KEY_CHANGED, i, moved } end
-    created_at = current[1]
-  end
-  -- The created_at a job's fields give it: the same enqueue sent again has the same one.
-  if not created_at or created_at ~= field_of(job, 'created_at') then
-    redis.call('HSET', key, unpack(job, 5))
-    if ttl ~= '' then
-      redis.call('EXPIRE', key, ttl)
-      redis.call('EXPIRE', dependents_key(id), ttl)
-      redis.call('EXPIRE', dependencies_key(id), ttl)
+  for i = first, last do
+    local job = jobs[i]
+    local id, mode, due, ttl = job[1], job[2], job[3], job[4]
+    local key = job_key(id)
+    -- Idempotent: a client that lost the reply sends the same call again (ioredis does it by itself
+    -- after a reconnect). The job is there with the created_at of this very call: leave it, and do
+    -- not push its id a second time. Enqueueing an id again later (a new created_at) still works.
+    local created_at
+    if several then
+      created_at = redis.call('HGET', key, 'created_at')
+    else
+      local current = redis.call('HMGET', key, 'created_at', 'rate_limit_key')
+      local moved = moved_from(job, current[2])
+      if moved then return { FAILURE.RATE_LIMIT_KEY_CHANGED, 1, moved } end
+      created_at = current[1]
     end
-    if mode == 'tail' then
-      redis.call('RPUSH', KEYS[1], id)
-    elseif mode == 'front' then
-      redis.call('LPUSH', KEYS[1], id)
-    elseif mode == 'scheduled' then
-      redis.call('ZADD', KEYS[3], math.floor(tonumber(due)), id)
-    elseif mode == 'delayed' then
-      redis.call('ZADD', KEYS[3], math.floor(now + tonumber(due)), id)
-    elseif mode == 'limited' then
-      local limit = field_of(job, 'rate_limit_key')
-      now_time = now_time or server_time()
-      rate_limit().park(limit, id, now_time)
-      limits = limits or {}
-      if not limits[limit] then
-        limits[#limits + 1] = limit
-        limits[limit] = true
+    -- The created_at a job's fields give it: the same enqueue sent again has the same one.
+    if not created_at or created_at ~= field_of(job, 'created_at') then
+      redis.call('HSET', key, unpack(job, 5))
+      if ttl ~= '' then
+        redis.call('EXPIRE', key, ttl)
+        redis.call('EXPIRE', dependents_key(id), ttl)
+        redis.call('EXPIRE', dependencies_key(id), ttl)
+      end
+      if mode == 'tail' then
+        redis.call('RPUSH', KEYS[1], id)
+      elseif mode == 'front' then
+        redis.call('LPUSH', KEYS[1], id)
+      elseif mode == 'scheduled' then
+        redis.call('ZADD', KEYS[3], math.floor(tonumber(due)), id)
+      elseif mode == 'delayed' then
+        redis.call('ZADD', KEYS[3], math.floor(now + tonumber(due)), id)
+      elseif mode == 'limited' then
+        local limit = field_of(job, 'rate_limit_key')
+        now_time = now_time or server_time()
+        rate_limit().park(limit, id, now_time)
+        limits = limits or {}
+        if not limits[limit] then
+          limits[#limits + 1] = limit
+          limits[limit] = true
+        end
       end
     end
   end
+  -- One admission path, as RQ's: the jobs wait first, then take the slots that are free, oldest first.
+  for _, limit in ipairs(limits or {}) do rate_limit().acquire(limit, now_time, now_time.text) end
+  return nil
 end
--- One admission path, as RQ's: the jobs wait first, then take the slots that are free, oldest first.
-for _, limit in ipairs(limits or {}) do rate_limit().acquire(limit, now_time, now_time.text) end
-return #jobs
+
+if ARGV[4] == nil or ARGV[4] == '' then
+  return enqueue_call(1, #jobs) or #jobs
+end
+-- Several callers' calls, each written in turn as if it came alone: one answer each.
+local answers = {}
+local first = 1
+for size in string.gmatch(ARGV[4], '%d+') do
+  local last = first + tonumber(size) - 1
+  answers[#answers + 1] = enqueue_call(first, last) or 0
+  first = last + 1
+end
+return answers

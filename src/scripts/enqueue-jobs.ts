@@ -42,37 +42,62 @@ export interface Batch {
 
 /**
  * Writes the batch, as RQ 1.13's enqueue transaction writes each job. Batches of one tick on one
- * connection for one queue, without a group and not on a cluster, go to Redis in one call for up
- * to 50 jobs (coalesced-enqueues.ts); each job is written as its own call would write it.
+ * connection for one queue go to Redis in one call (coalesced-enqueues.ts), each checked and
+ * written in it as if it came alone; not a group's, nor on a cluster or a connection with ioredis'
+ * own auto-pipelining (which sends commands without its `sendCommand`, so their order could not be
+ * kept).
  * @throws {InvalidArgumentError} when a scheduled time is in the past by Redis' clock: nothing is written.
  */
 export function enqueueJobs(connection: RedisConnection, batch: Batch): Promise<void> {
-  if (isCluster(connection) || batch.group !== undefined) return writeAlone(connection, batch);
-  return coalesce(connection, batch, batch.jobs.length, COALESCING);
+  if (isCluster(connection) || batch.group !== undefined || connection.options.enableAutoPipelining) return writeUngathered(connection, batch);
+  return coalesce(connection, batch, COALESCING);
 }
 
 /**
- * How batches of one tick are merged, sent and refused (coalesced-enqueues.ts). A gathered call is
- * written at once when it is sent (at the end of the tick, or before another command).
+ * How batches of one tick are weighed, sent and refused (coalesced-enqueues.ts). A gathered call
+ * is written at once when it is sent (at the end of the tick, or before another command).
  */
 const COALESCING: Coalescing<Batch, Refusal> = {
   keyOf: ({ queue, pastSlack }) => `${pastSlack}:${queue}`,
-  merge: (batches) => ({ queue: batches[0]!.queue, pastSlack: batches[0]!.pastSlack, jobs: batches.flatMap((batch) => batch.jobs) }),
-  send: (connection, batch) => sendBatch(connection, batch, { alone: true }),
+  sizeOf: ({ jobs }) => ({ jobs: jobs.length, bytes: bytesOf(jobs) }),
+  send: sendCalls,
   errorOf: refusalError,
 };
 
-/** A refusal of the script (nothing written): its failure code, the job (from 1) and the limit it named. */
+/** A refusal of the script (nothing of its call written): its failure code, the job (from 1) and the limit it named. */
 type Refusal = readonly [code: ScriptFailureCode, index: number, limit?: string];
 
-async function writeAlone(connection: RedisConnection, batch: Batch): Promise<void> {
+/** Writes a batch in a call of its own (corked with the tick's other script calls). */
+async function writeUngathered(connection: RedisConnection, batch: Batch): Promise<void> {
   if (!isCluster(connection)) flushCoalesced(connection);
-  const refusal = await sendBatch(connection, batch, { alone: false });
-  if (refusal !== undefined) throw refusalError(batch, refusal);
+  const reply = await sendBatch(connection, batch, { alone: false, calls: '' });
+  if (Array.isArray(reply)) throw refusalError(batch, reply as unknown as Refusal);
 }
 
-/** Sends one call of enqueue-jobs.lua for `batch`; resolves to its refusal, if it was refused. */
-async function sendBatch(connection: RedisConnection, { queue, jobs, group, pastSlack }: Batch, { alone }: { alone: boolean }): Promise<Refusal | undefined> {
+/** Sends the gathered batches (of one queue) as one call; resolves to each one's refusal, or undefined where it was written. */
+async function sendCalls(connection: RedisConnection, batches: readonly Batch[]): Promise<(Refusal | undefined)[]> {
+  if (batches.length === 1) {
+    const reply = await sendBatch(connection, batches[0]!, { alone: true, calls: '' });
+    return [Array.isArray(reply) ? (reply as unknown as Refusal) : undefined];
+  }
+  const [{ queue, pastSlack }] = batches as [Batch];
+  const merged: Batch = { queue, pastSlack, jobs: batches.flatMap((batch) => batch.jobs) };
+  const answers = (await sendBatch(connection, merged, { alone: true, calls: batches.map((batch) => batch.jobs.length).join(',') })) as Array<0 | Refusal>;
+  return answers.map((answer) => (answer === 0 ? undefined : answer));
+}
+
+/** About how many bytes a batch's fields make (for the cap of a gathered call). */
+function bytesOf(jobs: readonly BatchJob[]): number {
+  let bytes = 0;
+  for (const { fields } of jobs) for (const field in fields) bytes += field.length + fields[field]!.length;
+  return bytes;
+}
+
+/**
+ * Sends one call of enqueue-jobs.lua for `batch`, whose jobs make the callers' calls of sizes
+ * `calls` ("" for one caller); resolves to the script's reply.
+ */
+async function sendBatch(connection: RedisConnection, { queue, jobs, group, pastSlack }: Batch, { alone, calls }: { alone: boolean; calls: string }): Promise<unknown> {
   const entries = jobs.map(({ id, placement, ttl, fields }) => {
     const due = placement.mode === 'scheduled' ? placement.at : placement.mode === 'delayed' ? placement.delay : '';
     const entry: Packable[] = [id, placement.mode, due, ttl ?? ''];
@@ -89,8 +114,7 @@ async function sendBatch(connection: RedisConnection, { queue, jobs, group, past
     await first.exec();
   }
   const keys = [key, spanningKey(QUEUES_KEY, queue, layout), scheduledRegistryKey(queue, layout), spanningKey(GROUPS_KEY, queue, layout)];
-  const reply = await runScript(connection, 'enqueueJobs', keys, [group ?? '', pack(entries), pastSlack], { alone });
-  return Array.isArray(reply) ? (reply as unknown as Refusal) : undefined;
+  return runScript(connection, 'enqueueJobs', keys, [group ?? '', pack(entries), pastSlack, calls], { alone });
 }
 
 /** The error for a refused batch. */

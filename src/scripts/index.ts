@@ -74,7 +74,8 @@ const bound = new WeakMap<RedisConnection, Record<string, ScriptCall>>();
  * folder. With `binary`, the reply comes as Buffers (for scripts that return job data, which is
  * zlib bytes). With `alone`, the call is written at once instead of with the tick's other calls:
  * for a worker's step, which never shares its tick with another script call, so that its bytes
- * leave before the rest of the tick's work. Rejects with rq-ts' errors: {@link RedisOutOfMemoryError},
+ * leave before the rest of the tick's work, and for the enqueues gathered in a tick, which are
+ * sent at its end (coalesced-enqueues.ts). Rejects with rq-ts' errors: {@link RedisOutOfMemoryError},
  * {@link RedisPermissionError}, or Redis' own, scrubbed.
  */
 export function runScript(connection: RedisConnection, name: ScriptName, keys: readonly string[], args: readonly (string | number | Buffer)[], options: { binary?: boolean; alone?: boolean } = {}): Promise<unknown> {

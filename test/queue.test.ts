@@ -101,6 +101,8 @@ describe('enqueue writes RQ 1.13\'s layout', () => {
     await assert.rejects(queue.enqueueCall('tasks.a', { ttl: 0 }), /ttl must be greater than 0/);
     await assert.rejects(queue.enqueueCall('tasks.a', { resultTtl: -5 }), /resultTtl must be -1 \(forever\), 0 or more/);
     await assert.rejects(queue.enqueueCall('tasks.a', { failureTtl: -2 }), /failureTtl must be -1/);
+    await assert.rejects(queue.enqueueCall('tasks.a', { ttl: 1e20 }), (error: Error) => error instanceof TimeoutFormatError && /Bad ttl 100000000000000000000: use whole seconds \(at most 9007199254740991\)/.test(error.message));
+    await assert.rejects(queue.enqueueCall('tasks.a', { resultTtl: '99999999999999d' }), /Bad resultTtl '99999999999999d': at most 9007199254740991 seconds/);
     await assert.rejects(queue.enqueueCall('', {}), /needs a function name/);
     assert.deepEqual(await redis.admin.keys('*'), []);
   });

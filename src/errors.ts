@@ -4,6 +4,22 @@
  * and what to do about it.
  */
 
+/**
+ * A refused value as an error message shows it: a number as it is; anything else with its type
+ * and at most 40 characters of it (`string "2"`, `array [1,2]`, `object [object Object]`).
+ */
+export function describeValue(value: unknown): string {
+  if (typeof value === 'number' || value === undefined) return String(value);
+  let text: string;
+  try {
+    text = typeof value === 'string' ? JSON.stringify(value) : String(value);
+  } catch {
+    text = Object.prototype.toString.call(value); // an object without toString
+  }
+  const type = Array.isArray(value) ? 'array' : value === null ? 'null' : typeof value;
+  return `${type} ${text.length > 40 ? `${text.slice(0, 40)}...` : text}`;
+}
+
 /** Base class of every error rq-ts throws. Carries an optional `cause`. */
 export class RQError extends Error {
   constructor(message: string, options?: ErrorOptions) {
@@ -76,7 +92,7 @@ export class RateLimitError extends RQError {
 
   /** @throws {InvalidArgumentError} when `holdFor` is not a whole number of milliseconds of at least 0. */
   constructor(holdFor: number, message = `Rate limited by the remote side: holding off for ${holdFor} ms.`) {
-    if (!Number.isInteger(holdFor) || holdFor < 0) throw new InvalidArgumentError(`RateLimitError's holdFor must be a whole number of milliseconds of at least 0, got ${typeof holdFor === 'number' ? String(holdFor) : `${typeof holdFor} ${JSON.stringify(holdFor)}`}.`);
+    if (!Number.isInteger(holdFor) || holdFor < 0) throw new InvalidArgumentError(`RateLimitError's holdFor must be a whole number of milliseconds of at least 0, got ${describeValue(holdFor)}.`);
     super(message);
     this.holdFor = holdFor;
   }

@@ -4,7 +4,7 @@
  * look for it (Python: `job.get_meta()['progress']`), written with the meta field alone so that
  * the worker's fields are never overwritten.
  */
-import { InvalidArgumentError } from './errors.js';
+import { InvalidArgumentError, describeValue } from './errors.js';
 import { isRecord } from './is-record.js';
 
 /** What a job's progress may be. */
@@ -27,7 +27,7 @@ export function checkProgress(value: unknown): Progress {
     return value;
   }
   if (!isRecord(value) || Object.getPrototypeOf(value) !== Object.prototype) {
-    throw new InvalidArgumentError(`Bad progress ${shortly(value)}: a number (for example a percentage), or a plain object such as { done: 40, total: 120 }.`);
+    throw new InvalidArgumentError(`Bad progress ${describeValue(value)}: a number (for example a percentage), or a plain object such as { done: 40, total: 120 }.`);
   }
   let size: number;
   try {
@@ -43,15 +43,4 @@ export function checkProgress(value: unknown): Progress {
 export function progressOf(meta: Record<string, unknown>): Progress | undefined {
   const value = meta[PROGRESS_META_KEY];
   return typeof value === 'number' || (isRecord(value) && !Array.isArray(value)) ? (value as Progress) : undefined;
-}
-
-/** A refused value as an error message shows it: its type, and at most 40 characters of it. */
-function shortly(value: unknown): string {
-  let text: string;
-  try {
-    text = typeof value === 'string' ? JSON.stringify(value) : String(value);
-  } catch {
-    text = Object.prototype.toString.call(value); // an object without toString
-  }
-  return `${Array.isArray(value) ? 'array' : value === null ? 'null' : typeof value} ${text.length > 40 ? `${text.slice(0, 40)}...` : text}`;
 }

@@ -9,7 +9,7 @@
  */
 import { resolveConnection, type ConnectionOptions, type RedisConnection } from './connection.js';
 import { MAX_RATE_LIMIT_COUNT, MAX_RATE_LIMIT_DURATION_MS } from './defaults.js';
-import { InvalidArgumentError } from './errors.js';
+import { InvalidArgumentError, describeValue } from './errors.js';
 import { RATE_LIMIT_KEYS, jobKey, rateLimitAllowedKey, rateLimitKey, rateLimitWaitingKey, rateLimitWindowKey } from './keys.js';
 import { admitRateLimited, dropIdleRateLimit, releaseRateLimitSlot } from './scripts/rate-limit.js';
 
@@ -50,13 +50,13 @@ export class RateLimit {
       throw new InvalidArgumentError(`Bad rate limit key ${JSON.stringify(key)}: use a non-empty name without spaces, braces or control characters (it names the keys rq:rl:<key>).`);
     }
     if (typeof limit !== 'number' && (typeof limit !== 'object' || limit === null)) {
-      throw new InvalidArgumentError(`Bad rate limit for key '${key}': give a concurrency (a number) or { concurrency?, max, duration }, got ${describe(limit)}.`);
+      throw new InvalidArgumentError(`Bad rate limit for key '${key}': give a concurrency (a number) or { concurrency?, max, duration }, got ${describeValue(limit)}.`);
     }
     const options: RateLimitOptions = typeof limit === 'number' ? { concurrency: limit } : limit;
     const whole = (name: keyof RateLimitOptions, unit: string, most: number): number | undefined => {
       const value = options[name] as unknown;
       if (value !== undefined && (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > most)) {
-        throw new InvalidArgumentError(`Bad rate limit ${name} ${describe(value)} for key '${key}': a whole number${unit} from 1 to ${most}.`);
+        throw new InvalidArgumentError(`Bad rate limit ${name} ${describeValue(value)} for key '${key}': a whole number${unit} from 1 to ${most}.`);
       }
       return value as number | undefined;
     };
@@ -71,11 +71,6 @@ export class RateLimit {
       throw new InvalidArgumentError(`Rate limit '${key}' limits nothing: give a concurrency, or max and duration.`);
     }
   }
-}
-
-/** A value as an error message shows it: a number as it is, anything else with its type. */
-function describe(value: unknown): string {
-  return typeof value === 'number' ? String(value) : `${value === null ? 'null' : typeof value} ${JSON.stringify(value) ?? ''}`.trimEnd();
 }
 
 /** A rate limit as Redis has it now ({@link RateLimitRegistry.state}). */

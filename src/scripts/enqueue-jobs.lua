@@ -46,12 +46,10 @@ local function moved_from(job, old)
 end
 local queue_added = false
 
--- Writes jobs[first..last], one caller's call: checked whole before anything of it is written,
--- as if it came alone. Returns nil, or its refusal (i counted from first).
-local function enqueue_call(first, last)
-  -- A call of several jobs is checked whole before anything is written; a call of one (most
-  -- enqueues) is checked with the read that its write makes anyway, below.
-  local several = last > first
+-- Why the call of jobs[first..last] must be refused before anything of it is written (i counted
+-- from first), or nil. A call of several jobs is checked whole here; a call of one (most enqueues)
+-- is checked by write_job with the read that its write makes anyway.
+local function refusal_of(first, last, several)
   for i = first, last do
     local job = jobs[i]
     local mode = job[2]
@@ -62,6 +60,55 @@ local function enqueue_call(first, last)
     local moved = several and moved_from(job, redis.call('HGET', job_key(job[1]), 'rate_limit_key'))
     if moved then return { FAILURE.RATE_LIMIT_KEY_CHANGED, i - first + 1, moved } end
   end
+end
+
+-- Writes one job, unless it is there with this very call's created_at: a client that lost the
+-- reply sends the same call again (ioredis does it by itself after a reconnect), and its id must
+-- not be pushed twice; enqueueing an id again later (a new created_at) still works. A rate-limited
+-- job's key joins `limits`. Returns the refusal of a lone job whose id is under another limit.
+local function write_job(job, several, limits)
+  local id, mode, due, ttl = job[1], job[2], job[3], job[4]
+  local key = job_key(id)
+  local created_at
+  if several then
+    created_at = redis.call('HGET', key, 'created_at')
+  else
+    local current = redis.call('HMGET', key, 'created_at', 'rate_limit_key')
+    local moved = moved_from(job, current[2])
+    if moved then return { FAILURE.RATE_LIMIT_KEY_CHANGED, 1, moved } end
+    created_at = current[1]
+  end
+  if created_at and created_at == field_of(job, 'created_at') then return nil end
+  redis.call('HSET', key, unpack(job, 5))
+  if ttl ~= '' then
+    redis.call('EXPIRE', key, ttl)
+    redis.call('EXPIRE', dependents_key(id), ttl)
+    redis.call('EXPIRE', dependencies_key(id), ttl)
+  end
+  if mode == 'tail' then
+    redis.call('RPUSH', KEYS[1], id)
+  elseif mode == 'front' then
+    redis.call('LPUSH', KEYS[1], id)
+  elseif mode == 'scheduled' then
+    redis.call('ZADD', KEYS[3], math.floor(tonumber(due)), id)
+  elseif mode == 'delayed' then
+    redis.call('ZADD', KEYS[3], math.floor(now + tonumber(due)), id)
+  elseif mode == 'limited' then
+    local limit = field_of(job, 'rate_limit_key')
+    now_time = now_time or server_time()
+    rate_limit().park(limit, id, now_time)
+    if not limits[limit] then
+      limits[#limits + 1] = limit
+      limits[limit] = true
+    end
+  end
+end
+
+-- Writes jobs[first..last], one caller's call, as if it came alone. Returns nil, or its refusal.
+local function enqueue_call(first, last)
+  local several = last > first
+  local refusal = refusal_of(first, last, several)
+  if refusal then return refusal end
   if not queue_added then
     add_queue(KEYS[2], KEYS[1])
     queue_added = true
@@ -76,58 +123,17 @@ local function enqueue_call(first, last)
     end
     redis.call('SADD', KEYS[4], ARGV[1])
   end
-  local limits -- the rate limit keys whose waiting jobs may now take a slot, in order, once a job has one
-
+  local limits = {} -- the rate limit keys whose waiting jobs may now take a slot, in order
   for i = first, last do
-    local job = jobs[i]
-    local id, mode, due, ttl = job[1], job[2], job[3], job[4]
-    local key = job_key(id)
-    -- Idempotent: a client that lost the reply sends the same call again (ioredis does it by itself
-    -- after a reconnect). The job is there with the created_at of this very call: leave it, and do
-    -- not push its id a second time. Enqueueing an id again later (a new created_at) still works.
-    local created_at
-    if several then
-      created_at = redis.call('HGET', key, 'created_at')
-    else
-      local current = redis.call('HMGET', key, 'created_at', 'rate_limit_key')
-      local moved = moved_from(job, current[2])
-      if moved then return { FAILURE.RATE_LIMIT_KEY_CHANGED, 1, moved } end
-      created_at = current[1]
-    end
-    -- The created_at a job's fields give it: the same enqueue sent again has the same one.
-    if not created_at or created_at ~= field_of(job, 'created_at') then
-      redis.call('HSET', key, unpack(job, 5))
-      if ttl ~= '' then
-        redis.call('EXPIRE', key, ttl)
-        redis.call('EXPIRE', dependents_key(id), ttl)
-        redis.call('EXPIRE', dependencies_key(id), ttl)
-      end
-      if mode == 'tail' then
-        redis.call('RPUSH', KEYS[1], id)
-      elseif mode == 'front' then
-        redis.call('LPUSH', KEYS[1], id)
-      elseif mode == 'scheduled' then
-        redis.call('ZADD', KEYS[3], math.floor(tonumber(due)), id)
-      elseif mode == 'delayed' then
-        redis.call('ZADD', KEYS[3], math.floor(now + tonumber(due)), id)
-      elseif mode == 'limited' then
-        local limit = field_of(job, 'rate_limit_key')
-        now_time = now_time or server_time()
-        rate_limit().park(limit, id, now_time)
-        limits = limits or {}
-        if not limits[limit] then
-          limits[#limits + 1] = limit
-          limits[limit] = true
-        end
-      end
-    end
+    refusal = write_job(jobs[i], several, limits)
+    if refusal then return refusal end
   end
   -- One admission path, as RQ's: the jobs wait first, then take the slots that are free, oldest first.
-  for _, limit in ipairs(limits or {}) do rate_limit().acquire(limit, now_time, now_time.text) end
+  for _, limit in ipairs(limits) do rate_limit().acquire(limit, now_time, now_time.text) end
   return nil
 end
 
-if ARGV[4] == nil or ARGV[4] == '' then
+if ARGV[4] == '' then
   return enqueue_call(1, #jobs) or #jobs
 end
 -- Several callers' calls, each written in turn as if it came alone: one answer each.

@@ -3,7 +3,7 @@
  * unique or waits for others, checked and written in one script (enqueue-job.lua).
  */
 import { isCluster, layoutOf, type RedisConnection } from '../connection.js';
-import { coalesce, flushCoalesced, type Coalescing } from './coalesced-enqueues.js';
+import { coalesce, type Coalescing } from './coalesced-enqueues.js';
 import { SCRIPT_FAILURES, scriptFailure, type ScriptFailureCode } from '../errors.js';
 import { GROUPS_KEY, QUEUES_KEY, deferredRegistryKey, dependenciesKey, dependentsKey, groupKey, jobKey, memoryGuardKey, queueKey, scheduledRegistryKey, slotQueueOfJob, spanningKey } from '../keys.js';
 import { commandBatch } from '../redis-client.js';
@@ -67,9 +67,11 @@ const COALESCING: Coalescing<Batch, Refusal> = {
 /** A refusal of the script (nothing of its call written): its failure code, the job (from 1) and the limit it named. */
 type Refusal = readonly [code: ScriptFailureCode, index: number, limit?: string];
 
-/** Writes a batch in a call of its own (corked with the tick's other script calls). */
+/**
+ * Writes a batch in a call of its own (corked with the tick's other script calls). Calls gathered
+ * on the connection before it go first: its `sendCommand` sends them (coalesced-enqueues.ts).
+ */
 async function writeUngathered(connection: RedisConnection, batch: Batch): Promise<void> {
-  if (!isCluster(connection)) flushCoalesced(connection);
   const reply = await sendBatch(connection, batch, { alone: false, calls: '' });
   if (Array.isArray(reply)) throw refusalError(batch, reply as unknown as Refusal);
 }
